@@ -1,0 +1,241 @@
+// The state model: Azure objects as cmkctl reasons about them.
+//
+// The same structs describe both sides of a diff. The manifest resolver fills
+// the *desired* fields from YAML (defaults applied, references resolved to
+// Azure names and ids); a provider fills the same fields plus the read-only
+// *live* ones (marked "live only") from the cloud. Diff compares the desired
+// fields; a plan carries them as JSON so that apply never re-reads manifests.
+//
+// Plain values; no I/O. Every map is ordered so that rendering is
+// deterministic.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace cmk {
+
+using Json = nlohmann::json;
+using Tags = std::map<std::string, std::string>;
+
+// Ownership: every vault, key and identity cmkctl creates carries this tag;
+// only tagged objects are ever candidates for --prune.
+inline constexpr const char* kOwnershipTagKey = "managed-by";
+inline constexpr const char* kOwnershipTagValue = "cmkctl";
+// Role assignments cannot be tagged: their description starts with this.
+inline constexpr const char* kOwnershipDescriptionPrefix = "managed-by=cmkctl";
+
+// Resource kinds, in manifest spelling.
+enum class Kind {
+  kVault,
+  kRotationPolicy,
+  kKey,
+  kIdentity,
+  kRoleAssignment,
+  kStorageCmkBinding,
+  kHook,
+};
+const char* KindName(Kind kind);                   // "Vault", "StorageCmkBinding", ...
+std::optional<Kind> KindFromName(const std::string& name);
+// Address prefix: "vault", "rotation-policy", "key", "identity",
+// "role-assignment", "binding", "hook".
+const char* KindAddressPrefix(Kind kind);
+// "vault/bank-kv" etc. Addresses are the stable names of plan changes.
+std::string MakeAddress(Kind kind, const std::string& name);
+
+// Where a desired object came from, for diagnostics. line/col are 1-based.
+struct SourceLoc {
+  std::string file;
+  int line = 0;
+  int col = 0;
+  bool valid() const { return line > 0; }
+  std::string ToString() const;  // "file:line:col"
+};
+
+struct NetworkAcls {
+  std::string default_action = "Allow";  // Allow | Deny
+  std::string bypass = "AzureServices";  // AzureServices | None
+  std::vector<std::string> ip_rules;     // sorted
+  std::vector<std::string> virtual_network_rules;  // subnet ARM ids, sorted
+  bool operator==(const NetworkAcls&) const = default;
+};
+
+struct VaultState {
+  std::string name;
+  std::string subscription;
+  std::string resource_group;
+  std::string location;
+  std::string sku = "standard";  // standard | premium
+  int soft_delete_retention_days = 90;
+  bool purge_protection = false;
+  bool rbac_authorization = true;
+  NetworkAcls network_acls;
+  Tags tags;
+  // live only
+  std::string id;         // ARM id
+  std::string vault_uri;  // https://{name}.vault.azure.net
+  std::string etag;
+};
+
+// ISO-8601 durations are kept as the user wrote them (canonical upper case).
+struct RotationPolicyState {
+  std::optional<std::string> rotate_after_create;   // timeAfterCreate, Rotate
+  std::optional<std::string> rotate_before_expiry;  // timeBeforeExpiry, Rotate
+  std::optional<std::string> notify_before_expiry;  // timeBeforeExpiry, Notify
+  std::optional<std::string> expiry_time;           // attributes.expiryTime
+  // live only
+  int64_t updated = 0;
+  bool operator==(const RotationPolicyState& o) const {
+    return rotate_after_create == o.rotate_after_create &&
+           rotate_before_expiry == o.rotate_before_expiry &&
+           notify_before_expiry == o.notify_before_expiry && expiry_time == o.expiry_time;
+  }
+};
+
+struct KeyVersionState {
+  std::string version;  // 32 lower-case hex
+  bool enabled = true;
+  std::optional<int64_t> not_before;  // unix seconds
+  std::optional<int64_t> expires;     // unix seconds
+  int64_t created = 0;
+  int64_t updated = 0;
+  std::vector<std::string> key_ops;
+  Tags tags;
+};
+
+struct KeyState {
+  std::string vault;  // vault name
+  std::string name;
+  std::string kty;    // RSA | RSA-HSM | EC | EC-HSM | oct-HSM
+  int key_size = 0;   // RSA: 2048|3072|4096, oct-HSM: 128|192|256; 0 for EC
+  std::string curve;  // EC: P-256 | P-384 | P-521
+  std::vector<std::string> key_ops;  // sorted
+  // Attributes of the current (newest) version.
+  bool enabled = true;
+  std::optional<int64_t> not_before;
+  std::optional<int64_t> expires;
+  Tags tags;
+  std::optional<RotationPolicyState> rotation_policy;
+  // live only
+  std::vector<KeyVersionState> versions;  // oldest first
+  std::string kid;                        // versioned id of the newest version
+};
+
+struct IdentityState {
+  std::string name;
+  std::string subscription;
+  std::string resource_group;
+  std::string location;
+  Tags tags;
+  // live only
+  std::string id;
+  std::string principal_id;
+  std::string client_id;
+  std::string tenant_id;
+};
+
+// A principal named in a manifest: exactly one of the three.
+struct PrincipalRef {
+  std::string identity;         // Identity metadata.name (user-assigned)
+  std::string storage_account;  // storage account name (its system identity)
+  std::string object_id;        // a literal object id
+  bool operator==(const PrincipalRef&) const = default;
+};
+
+struct RoleAssignmentState {
+  std::string name;     // manifest metadata.name (desired) / parsed from description (live)
+  std::string id;       // deterministic GUID of the assignment (ARM name)
+  std::string scope;    // ARM id of the key or vault
+  std::string role_definition_id;  // the role's GUID only
+  std::string principal_id;        // empty in desired state until known
+  std::string principal_type = "ServicePrincipal";
+  std::string description;
+  // desired only: how to find principal_id at apply time.
+  PrincipalRef principal;
+};
+
+struct EncryptionState {
+  std::string key_source = "Microsoft.Storage";  // or Microsoft.Keyvault
+  std::string key_vault_uri;
+  std::string key_name;
+  std::string key_version;  // "" = automatic (follow newest)
+  std::string user_assigned_identity;  // ARM id; "" = system-assigned
+  // live only (read-only evidence)
+  std::string current_versioned_key_id;
+  std::string last_key_rotation_timestamp;  // RFC 3339
+};
+
+struct StorageAccountState {
+  std::string name;
+  std::string subscription;
+  std::string resource_group;
+  std::string location;
+  std::string system_principal_id;  // "" when no system-assigned identity
+  std::vector<std::string> user_assigned_identities;  // ARM ids, sorted
+  EncryptionState encryption;
+  Tags tags;
+  std::string id;
+};
+
+// Desired: a storage account's CMK settings (the account itself is seeded /
+// owned by another team; cmkctl only changes encryption and identity).
+struct BindingState {
+  std::string name;             // manifest metadata.name
+  std::string storage_account;  // account name
+  std::string subscription;
+  std::string resource_group;
+  std::string vault;            // vault name
+  std::string key;              // key name
+  std::string key_version;      // "" = auto, else pinned 32-hex
+  std::string identity;         // "" = system-assigned, else the user-assigned identity's ARM id
+  std::string identity_name;    // Identity metadata.name when user-assigned (for addresses)
+};
+
+// ARM ids and URIs derived from names; the one place their shape is decided.
+std::string VaultArmId(const std::string& subscription, const std::string& rg,
+                       const std::string& vault);
+std::string KeyArmId(const std::string& subscription, const std::string& rg,
+                     const std::string& vault, const std::string& key);
+std::string IdentityArmId(const std::string& subscription, const std::string& rg,
+                          const std::string& name);
+std::string StorageArmId(const std::string& subscription, const std::string& rg,
+                         const std::string& name);
+// Vault URI for a DNS suffix ("vault.azure.net" for Azure public cloud).
+std::string VaultUri(const std::string& vault, const std::string& dns_suffix = "vault.azure.net");
+// Deterministic GUID (8-4-4-4-12, lower-case) derived from `seed`.
+std::string DeterministicGuid(const std::string& seed);
+
+// JSON (the plan's `before`/`after` and the sandbox's documents). Live-only
+// fields are written only when non-empty.
+Json ToJson(const NetworkAcls& v);
+Json ToJson(const VaultState& v);
+Json ToJson(const RotationPolicyState& v);
+Json ToJson(const KeyVersionState& v);
+Json ToJson(const KeyState& v);
+Json ToJson(const IdentityState& v);
+Json ToJson(const PrincipalRef& v);
+Json ToJson(const RoleAssignmentState& v);
+Json ToJson(const EncryptionState& v);
+Json ToJson(const StorageAccountState& v);
+Json ToJson(const BindingState& v);
+
+// Inverse of ToJson. Missing members take their defaults; these never throw
+// (wrong types leave the default).
+NetworkAcls NetworkAclsFromJson(const Json& j);
+VaultState VaultFromJson(const Json& j);
+RotationPolicyState RotationPolicyFromJson(const Json& j);
+KeyVersionState KeyVersionFromJson(const Json& j);
+KeyState KeyFromJson(const Json& j);
+IdentityState IdentityFromJson(const Json& j);
+PrincipalRef PrincipalRefFromJson(const Json& j);
+RoleAssignmentState RoleAssignmentFromJson(const Json& j);
+EncryptionState EncryptionFromJson(const Json& j);
+StorageAccountState StorageAccountFromJson(const Json& j);
+BindingState BindingFromJson(const Json& j);
+
+}  // namespace cmk

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages cmkctl builds against, only those missing.
+# As root it runs apt-get; otherwise it prints the exact command and fails.
+set -euo pipefail
+packages=(
+  g++ cmake make pkg-config
+  libyaml-cpp-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev liblua5.4-dev
+  libspdlog-dev libcli11-dev libcpp-httplib-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "cmkctl needs these Debian packages: ${missing[*]}" >&2
+  echo "run as root:  apt-get update && $cmd" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+$cmd
