@@ -1,0 +1,101 @@
+// The wrap-verification core: the only code in cmkctl that touches OpenSSL.
+//
+// Envelope encryption primitives (random DEKs, RSA-OAEP / RSA-OAEP-256 /
+// RSA1_5-unwrap, AES key wrap RFC 3394 and with padding RFC 5649), JWK import
+// and export with strict base64url, RFC 7638 thumbprints, constant-time
+// comparison, and key-material generation for the sandbox. Errors are values;
+// an invalid ciphertext is an error, never a crash or a silent wrong answer.
+// Buffers that held DEKs or private material are cleansed (SecureBytes).
+//
+// Thread-safe: no shared mutable state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace cmk::crypto {
+
+using Bytes = std::vector<uint8_t>;
+
+// A byte buffer that is OPENSSL_cleanse'd when destroyed or cleared. Use it
+// for DEKs, unwrapped plaintexts and private key material.
+class SecureBytes {
+ public:
+  SecureBytes() = default;
+  explicit SecureBytes(Bytes b) : b_(std::move(b)) {}
+  SecureBytes(const SecureBytes&) = default;
+  SecureBytes& operator=(const SecureBytes&);
+  SecureBytes(SecureBytes&& o) noexcept;
+  SecureBytes& operator=(SecureBytes&& o) noexcept;
+  ~SecureBytes();
+  const Bytes& bytes() const { return b_; }
+  size_t size() const { return b_.size(); }
+  const uint8_t* data() const { return b_.data(); }
+  void clear();
+
+ private:
+  Bytes b_;
+};
+
+// base64url without padding (RFC 7515 §2). Decoding is strict: rejects
+// padding, '+', '/', whitespace and non-canonical trailing bits.
+std::string Base64UrlEncode(const Bytes& data);
+Result<Bytes> Base64UrlDecode(const std::string& text);
+std::string HexEncode(const Bytes& data);  // lower case
+Result<Bytes> HexDecode(const std::string& hex);
+
+// CSPRNG (OpenSSL RAND_bytes).
+Result<SecureBytes> RandomBytes(size_t n);
+inline Result<SecureBytes> GenerateDek() { return RandomBytes(32); }  // AES-256
+bool ConstantTimeEqual(const Bytes& a, const Bytes& b);
+Bytes Sha256(const std::string& data);
+
+// Wrap algorithms as Key Vault names them.
+enum class WrapAlg { kRsaOaep, kRsaOaep256, kRsa15, kA128Kw, kA192Kw, kA256Kw, kAesKwp };
+Result<WrapAlg> WrapAlgFromName(const std::string& name);  // "RSA-OAEP-256", "A256KW", "CKM_AES_KEY_WRAP_PAD"...
+const char* WrapAlgName(WrapAlg alg);
+bool IsRsaAlg(WrapAlg alg);
+
+// A public key as a JWK (members base64url).
+struct PublicJwk {
+  std::string kty;       // "RSA" or "EC" (an -HSM suffix is accepted and ignored)
+  std::string n, e;      // RSA
+  std::string crv, x, y; // EC
+};
+// Strict parse of a JWK JSON object's public members; validates sizes
+// (RSA modulus >= 2048 bits, EC point on curve).
+Result<PublicJwk> ParsePublicJwk(const std::string& json_text);
+std::string PublicJwkToJson(const PublicJwk& jwk);  // canonical members only
+// RFC 7638 thumbprint (SHA-256 over the required members), base64url.
+Result<std::string> JwkThumbprint(const PublicJwk& jwk);
+
+// Private key material held by the sandbox (and only the sandbox).
+// RSA/EC: PKCS#8 PEM. oct: the raw AES key. Never logged.
+struct PrivateKey {
+  std::string kty;  // RSA | EC | oct
+  SecureBytes material;
+};
+// kty in {"RSA","RSA-HSM"} with size 2048|3072|4096; {"EC","EC-HSM"} with
+// crv P-256|P-384|P-521; "oct-HSM"/"oct" with size 128|192|256 (bits).
+Result<PrivateKey> GenerateKey(const std::string& kty, int size_bits, const std::string& crv);
+Result<PublicJwk> PublicJwkOf(const PrivateKey& key);  // error for oct
+// Import an RSA private key from JWK members (n, e, d, p, q, dp, dq, qi), for
+// test vectors and ImportKey.
+Result<PrivateKey> RsaPrivateFromJwk(const std::string& json_text);
+
+// Wrap with a public key (RSA-OAEP, RSA-OAEP-256; RSA1_5 is refused).
+Result<Bytes> WrapWithPublic(const PublicJwk& jwk, WrapAlg alg, const Bytes& plaintext);
+// Wrap/unwrap with the private (or symmetric) key: what the vault does.
+// RSA1_5 unwrap is allowed (legacy data) and never returns OpenSSL's
+// implicit-rejection output: any padding failure is an error.
+Result<Bytes> WrapWithPrivate(const PrivateKey& key, WrapAlg alg, const Bytes& plaintext);
+Result<SecureBytes> Unwrap(const PrivateKey& key, WrapAlg alg, const Bytes& ciphertext);
+
+// AES key wrap with a raw KEK (RFC 3394 when alg is A*KW, RFC 5649 for kAesKwp).
+Result<Bytes> AesKeyWrap(const Bytes& kek, WrapAlg alg, const Bytes& plaintext);
+Result<SecureBytes> AesKeyUnwrap(const Bytes& kek, WrapAlg alg, const Bytes& ciphertext);
+
+}  // namespace cmk::crypto
