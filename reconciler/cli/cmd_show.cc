@@ -1,0 +1,216 @@
+// `cmkctl show`: the live inventory of what the manifests manage: vaults,
+// each key's versions with the consumers on each, identities, role
+// assignments and each binding's key version in use (read-only evidence).
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "base/duration.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "engine/live_reader.h"
+#include "manifest/roles.h"
+
+namespace cmk {
+namespace {
+
+struct ShowArgs {
+  std::string format = "text";
+};
+
+std::string Short(const std::string& version) {
+  return version.size() > 8 ? version.substr(0, 8) + "…" : version;
+}
+
+std::string Time(const std::optional<int64_t>& t) { return t ? FormatRfc3339(*t) : "-"; }
+
+// "https://v.vault.azure.net/keys/k/0123…" -> {vault, key, version}.
+struct KidParts {
+  std::string vault, key, version;
+};
+KidParts ParseKid(const std::string& kid) {
+  KidParts parts;
+  auto host_start = kid.find("://");
+  if (host_start == std::string::npos) return parts;
+  host_start += 3;
+  auto host_end = kid.find('/', host_start);
+  std::string host = kid.substr(host_start, host_end - host_start);
+  parts.vault = host.substr(0, host.find('.'));
+  std::string path = host_end == std::string::npos ? "" : kid.substr(host_end);
+  const std::string prefix = "/keys/";
+  if (path.rfind(prefix, 0) != 0) return parts;
+  path = path.substr(prefix.size());
+  auto slash = path.find('/');
+  parts.key = path.substr(0, slash);
+  if (slash != std::string::npos) parts.version = path.substr(slash + 1);
+  return parts;
+}
+
+struct Consumer {
+  std::string account;
+  bool pinned = false;
+};
+
+int RunShow(const GlobalOptions& global, const ShowArgs& args) {
+  auto desired = LoadDesired(global, std::cerr);
+  if (!desired.ok()) return kExitError;
+  auto target = OpenTarget(global);
+  if (!target.ok()) {
+    std::cerr << "error: " << target.status().message() << "\n";
+    return kExitError;
+  }
+  Provider& provider = (*target)->provider();
+  auto live = ReadLive(provider, BuildQuery(*desired), /*include_prune_candidates=*/false);
+  if (!live.ok()) {
+    std::cerr << "error: " << live.status().message() << "\n";
+    return kExitError;
+  }
+  // consumers[vault/key][version]
+  std::map<std::string, std::map<std::string, std::vector<Consumer>>> consumers;
+  for (const auto& [address, account] : live->storage_accounts) {
+    const auto& enc = account.encryption;
+    if (enc.current_versioned_key_id.empty()) continue;
+    KidParts kid = ParseKid(enc.current_versioned_key_id);
+    consumers[kid.vault + "/" + kid.key][kid.version].push_back(
+        {account.name, !enc.key_version.empty()});
+  }
+
+  if (args.format == "json") {
+    Json out{{"target", {{"kind", provider.Target().kind}, {"location", provider.Target().location}}},
+             {"now", provider.Now()}};
+    Json vaults = Json::array(), keys = Json::array(), identities = Json::array(),
+         roles = Json::array(), bindings = Json::array();
+    for (const auto& [a, v] : live->vaults) vaults.push_back(ToJson(v));
+    for (const auto& [a, k] : live->keys) {
+      Json j = ToJson(k);
+      for (auto& version : j["versions"]) {
+        Json users = Json::array();
+        for (const auto& c : consumers[k.vault + "/" + k.name][version["version"]])
+          users.push_back({{"storageAccount", c.account}, {"pinned", c.pinned}});
+        version["consumers"] = users;
+      }
+      keys.push_back(j);
+    }
+    for (const auto& [a, i] : live->identities) identities.push_back(ToJson(i));
+    for (const auto& [a, r] : live->role_assignments) roles.push_back(ToJson(r));
+    for (const auto& [a, b] : desired->bindings) {
+      auto it = live->storage_accounts.find("storage/" + b.value.storage_account);
+      Json j{{"address", a}, {"storageAccount", b.value.storage_account}};
+      if (it != live->storage_accounts.end()) j["encryption"] = ToJson(it->second.encryption);
+      bindings.push_back(j);
+    }
+    out["vaults"] = vaults;
+    out["keys"] = keys;
+    out["identities"] = identities;
+    out["roleAssignments"] = roles;
+    out["bindings"] = bindings;
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+
+  std::ostringstream o;
+  PrintTarget(provider, o);
+  o << "Clock: " << FormatRfc3339(provider.Now()) << "\n\nVaults\n";
+  for (const auto& [address, d] : desired->vaults) {
+    auto it = live->vaults.find(address);
+    if (it == live->vaults.end()) {
+      o << "  " << address << "  (absent: not applied yet)\n";
+      continue;
+    }
+    const VaultState& v = it->second;
+    o << "  " << address << "  " << v.sku << "  " << v.location << "  retention " << v.soft_delete_retention_days
+      << "d  purge protection " << (v.purge_protection ? "on" : "OFF") << "  "
+      << (v.rbac_authorization ? "RBAC" : "access policies") << "  network "
+      << v.network_acls.default_action << "\n";
+  }
+  o << "\nKeys\n";
+  for (const auto& [address, d] : desired->keys) {
+    auto it = live->keys.find(d.value.vault + "/" + d.value.name);
+    if (it == live->keys.end()) {
+      o << "  " << address << "  (absent: not applied yet)\n";
+      continue;
+    }
+    const KeyState& k = it->second;
+    o << "  " << address << "  " << k.kty << " " << (k.key_size ? std::to_string(k.key_size) : k.curve)
+      << "  in vault/" << k.vault << "  ";
+    if (k.rotation_policy) {
+      const auto& p = *k.rotation_policy;
+      if (p.rotate_after_create) o << "rotate " << *p.rotate_after_create << " after create";
+      if (p.rotate_before_expiry) o << "rotate " << *p.rotate_before_expiry << " before expiry";
+      if (p.expiry_time) o << ", new versions expire after " << *p.expiry_time;
+      if (p.notify_before_expiry) o << ", notify " << *p.notify_before_expiry << " before expiry";
+    } else {
+      o << "no rotation policy";
+    }
+    o << "\n    " << std::left << std::setw(11) << "VERSION" << std::setw(22) << "CREATED"
+      << std::setw(22) << "EXPIRES" << std::setw(9) << "ENABLED" << "CONSUMERS\n";
+    const auto& by_version = consumers[k.vault + "/" + k.name];
+    for (auto v = k.versions.rbegin(); v != k.versions.rend(); ++v) {
+      std::string users;
+      auto c = by_version.find(v->version);
+      if (c != by_version.end())
+        for (const auto& u : c->second)
+          users += (users.empty() ? "" : ", ") + std::string("storage/") + u.account +
+                   (u.pinned ? " (pinned)" : " (auto)");
+      o << "    " << std::setw(11) << Short(v->version) << std::setw(22) << Time(v->created)
+        << std::setw(22) << Time(v->expires) << std::setw(9) << (v->enabled ? "yes" : "no")
+        << (users.empty() ? "-" : users) << "\n";
+    }
+  }
+  o << "\nIdentities\n";
+  for (const auto& [address, d] : desired->identities) {
+    auto it = live->identities.find(address);
+    if (it == live->identities.end()) {
+      o << "  " << address << "  (absent: not applied yet)\n";
+      continue;
+    }
+    o << "  " << address << "  principal " << it->second.principal_id << "  client "
+      << it->second.client_id << "\n";
+  }
+  o << "\nRole assignments\n";
+  for (const auto& [address, d] : desired->role_assignments) {
+    auto it = live->role_assignments.find(d.value.id);
+    o << "  " << address << "  " << RoleDisplayName(d.value.role_definition_id) << "  "
+      << (it == live->role_assignments.end() ? "(absent: not applied yet)"
+                                             : "principal " + it->second.principal_id)
+      << "\n";
+  }
+  o << "\nBindings (version in use is the storage account's own evidence)\n";
+  for (const auto& [address, d] : desired->bindings) {
+    const BindingState& b = d.value;
+    auto it = live->storage_accounts.find("storage/" + b.storage_account);
+    o << "  " << address << "  storage/" << b.storage_account << " -> key/" << b.key << " ("
+      << (b.key_version.empty() ? "auto" : "pinned " + Short(b.key_version)) << ")  ";
+    if (it == live->storage_accounts.end()) {
+      o << "storage account not found\n";
+      continue;
+    }
+    const EncryptionState& e = it->second.encryption;
+    if (e.key_source != "Microsoft.Keyvault") {
+      o << "not bound (" << e.key_source << ")\n";
+      continue;
+    }
+    KidParts kid = ParseKid(e.current_versioned_key_id);
+    o << "in use: " << (kid.version.empty() ? "-" : Short(kid.version));
+    if (!e.last_key_rotation_timestamp.empty()) o << " since " << e.last_key_rotation_timestamp;
+    o << "\n";
+  }
+  std::cout << o.str();
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandSpec ShowCommand() {
+  return {"show", "List managed resources, key versions and the version each consumer uses",
+          [](CLI::App& sub, GlobalOptions& global) -> std::function<int()> {
+            auto args = std::make_shared<ShowArgs>();
+            sub.add_option("-f,--file", global.files, "manifest file or directory (repeatable)")
+                ->required();
+            sub.add_option("--format", args->format, "text (default) or json")
+                ->check(CLI::IsMember({"text", "json"}));
+            return [&global, args] { return RunShow(global, *args); };
+          }};
+}
+
+}  // namespace cmk

@@ -1,0 +1,44 @@
+// What every command shares: global options, opening the target, loading
+// manifests and reporting diagnostics. The CLI is the only place where the
+// reconciler core, the providers and the manifest loader meet.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/provider.h"
+#include "model/world.h"
+
+namespace cmk {
+
+struct GlobalOptions {
+  std::vector<std::string> files;  // -f, repeatable: files or directories
+  std::string target = "sandbox";  // sandbox | azure
+  std::string sandbox_dir;         // --sandbox, else $CMKCTL_SANDBOX, else .cmkctl/
+  int verbosity = 0;               // -v, -vv
+};
+
+// An opened target: the provider plus whatever owns its resources.
+class Target {
+ public:
+  virtual ~Target() = default;
+  virtual Provider& provider() = 0;
+};
+
+// The sandbox directory the options name (flag, then environment, then default).
+std::string ResolveSandboxDir(const GlobalOptions& options);
+
+[[nodiscard]] Result<std::unique_ptr<Target>> OpenTarget(const GlobalOptions& options);
+
+// Loads and validates the manifests named by -f, printing every diagnostic to
+// `err`. Returns an error when there is any error diagnostic (or no -f).
+[[nodiscard]] Result<DesiredState> LoadDesired(const GlobalOptions& options, std::ostream& err,
+                                               size_t* file_count = nullptr);
+
+// Prints "Target: sandbox: .cmkctl/" so nobody confuses targets.
+void PrintTarget(const Provider& provider, std::ostream& out);
+
+}  // namespace cmk

@@ -1,0 +1,13 @@
+// Exit codes of every cmkctl command: a contract with CI pipelines
+// (documented in docs/cli.md).
+#pragma once
+
+namespace cmk {
+
+inline constexpr int kExitOk = 0;          // success; `plan --detailed-exitcode`: no changes
+inline constexpr int kExitError = 1;       // invalid manifests, plan errors, apply failures, refusals
+inline constexpr int kExitChanges = 2;     // `plan --detailed-exitcode`: the plan has changes
+inline constexpr int kExitVerifyFailed = 3;  // `verify`: at least one canary failed
+inline constexpr int kExitUsage = 64;      // bad command line (EX_USAGE)
+
+}  // namespace cmk

@@ -1,0 +1,38 @@
+// cmkctl: declarative reconciler for Azure customer-managed keys.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/logging.h"
+
+int main(int argc, char** argv) {
+  using namespace cmk;
+  CLI::App app{"cmkctl: plan and apply Azure customer-managed keys from YAML manifests", "cmkctl"};
+  app.set_version_flag("--version", std::string("cmkctl ") + CMK_VERSION);
+  app.require_subcommand(1);
+  GlobalOptions global;
+  app.add_option("--target", global.target, "sandbox (default) or azure")
+      ->check(CLI::IsMember({"sandbox", "azure"}));
+  app.add_option("--sandbox", global.sandbox_dir,
+                 "sandbox directory (default $CMKCTL_SANDBOX or .cmkctl/)");
+  app.add_flag("-v,--verbose", global.verbosity, "more diagnostics on stderr (-vv for trace)");
+
+  std::function<int()> run;
+  const CommandSpec commands[] = {ValidateCommand(), PlanCommand(), ApplyCommand(), ShowCommand(),
+                                  SandboxCommand()};
+  for (const auto& spec : commands) {
+    CLI::App* sub = app.add_subcommand(spec.name, spec.help);
+    auto runner = spec.setup(*sub, global);
+    sub->callback([&run, runner] { run = runner; });
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  SetupLogging(global.verbosity);
+  return run ? run() : kExitUsage;
+}

@@ -1,0 +1,29 @@
+#include "cli/planning.h"
+
+#include <ostream>
+
+#include "engine/diff.h"
+#include "engine/live_reader.h"
+
+namespace cmk {
+
+Result<Plan> ComputePlan(const GlobalOptions& global, const PlanFlags& flags, Provider& provider,
+                         std::ostream& err) {
+  CMK_ASSIGN_OR_RETURN(DesiredState desired, LoadDesired(global, err));
+  LiveQuery query = BuildQuery(desired);
+  CMK_ASSIGN_OR_RETURN(LiveState live, ReadLive(provider, query, /*include_prune_candidates=*/true));
+  DiffOptions options;
+  options.prune = flags.prune;
+  options.allow_destroy = flags.allow_destroy;
+  options.vault_dns_suffix = provider.VaultDnsSuffix();
+  Plan plan = Diff(desired, live, options, provider.Target());
+  plan.fingerprints = Fingerprints(plan.query, live);
+  return plan;
+}
+
+Status CheckPlanIsFresh(const Plan& plan, Provider& provider) {
+  CMK_ASSIGN_OR_RETURN(LiveState live, ReadLive(provider, plan.query, true));
+  return CheckFresh(plan, Fingerprints(plan.query, live));
+}
+
+}  // namespace cmk

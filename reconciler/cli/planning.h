@@ -1,0 +1,27 @@
+// Computing a plan from manifests and the live target: shared by `plan` and
+// `apply` so both always see exactly the same plan.
+#pragma once
+
+#include <iosfwd>
+
+#include "base/status.h"
+#include "cli/context.h"
+#include "engine/plan.h"
+
+namespace cmk {
+
+struct PlanFlags {
+  bool prune = false;
+  bool allow_destroy = false;
+};
+
+// Loads manifests (diagnostics to `err`), reads live state through `provider`
+// and diffs. Fingerprints of everything read are in the returned plan.
+[[nodiscard]] Result<Plan> ComputePlan(const GlobalOptions& global, const PlanFlags& flags,
+                                       Provider& provider, std::ostream& err);
+
+// Reads the live objects a saved plan was computed from and checks that none
+// moved (kFailedPrecondition naming each one that did).
+[[nodiscard]] Status CheckPlanIsFresh(const Plan& plan, Provider& provider);
+
+}  // namespace cmk

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# End-to-end: every example converges; stale plans, missing approval and bad
+# input are refused with the right exit code and message; output is
+# deterministic. Usage: cli_e2e.sh CMKCTL SOURCE_DIR
+set -uo pipefail
+cmkctl=$1
+src=$2
+examples=$src/manifests/examples
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME CONDITION-COMMAND...
+  local name=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name" >&2
+  fi
+}
+run() {  # run SANDBOX ARGS... ; sets out, err, code
+  local sb=$1
+  shift
+  out=$("$cmkctl" --sandbox "$sb" "$@" 2>"$work/stderr" </dev/null)
+  code=$?
+  err=$(cat "$work/stderr")
+}
+contains() { grep -qF -- "$2" <<<"$1"; }
+
+for dir in "$examples"/*/; do
+  name=$(basename "$dir")
+  sb=$work/$name
+  run "$sb" sandbox seed "$dir/sandbox-seed.yaml"
+  check "$name: seed" test "$code" -eq 0
+  run "$sb" plan -f "$dir" --detailed-exitcode
+  check "$name: first plan has changes (exit 2, got $code: $err)" test "$code" -eq 2
+  check "$name: plan names its target" contains "$out" "Target: sandbox: $sb"
+  run "$sb" apply -f "$dir" --auto-approve
+  check "$name: apply succeeds (exit $code: $err)" test "$code" -eq 0
+  run "$sb" plan -f "$dir" --detailed-exitcode
+  check "$name: second plan is empty (exit $code): $out" test "$code" -eq 0
+  check "$name: second plan says so" contains "$out" "No changes"
+  run "$sb" apply -f "$dir" --auto-approve
+  check "$name: apply twice is a no-op" contains "$out" "No changes"
+  run "$sb" show -f "$dir"
+  check "$name: show succeeds" test "$code" -eq 0
+  check "$name: show lists versions" contains "$out" "VERSION"
+  check "$name: sandbox db is 0600" test "$(stat -c %a "$sb/sandbox.db")" = 600
+done
+
+# Bindings report the version in use.
+run "$work/bank" show -f "$examples/bank" --format json
+check "show json names a versioned key in use" contains "$out" '"currentVersionedKeyIdentifier"'
+
+# Determinism: two fresh sandboxes seeded alike give byte-identical plans.
+for i in 1 2; do
+  "$cmkctl" --sandbox "$work/det$i" sandbox seed "$examples/bank/sandbox-seed.yaml" >/dev/null 2>&1
+  "$cmkctl" --sandbox "$work/det$i" plan -f "$examples/bank" --format json >"$work/det$i.json" 2>/dev/null
+  "$cmkctl" --sandbox "$work/det$i" plan -f "$examples/bank" >"$work/det$i.txt" 2>/dev/null
+done
+sed -i "s#$work/det[12]#SANDBOX#g" "$work"/det1.* "$work"/det2.*
+check "plan JSON is byte-identical across runs" cmp -s "$work/det1.json" "$work/det2.json"
+check "plan text is byte-identical across runs" cmp -s "$work/det1.txt" "$work/det2.txt"
+
+# A saved plan is refused once the live objects it was computed from moved.
+sb=$work/stale
+run "$sb" sandbox seed "$examples/bank/sandbox-seed.yaml"
+run "$sb" plan -f "$examples/bank" --out "$work/stale-plan.json"
+check "plan --out writes the plan" test -s "$work/stale-plan.json"
+cp "$work/stale-plan.json" "$work/approved.json"
+run "$sb" apply "$work/approved.json" --auto-approve
+check "a fresh saved plan applies (exit $code: $err)" test "$code" -eq 0
+run "$sb" apply "$work/stale-plan.json" --auto-approve
+check "a stale saved plan is refused (exit $code)" test "$code" -eq 1
+check "the refusal names the object that moved: $err" contains "$err" "vault/bank-treasury-kv"
+run "$sb" plan -f "$examples/bank" --detailed-exitcode
+check "the refused plan changed nothing (exit $code)" test "$code" -eq 0
+
+# A saved plan for another target is refused.
+run "$work/other" apply "$work/approved.json" --auto-approve
+check "a plan for another sandbox is refused" test "$code" -eq 1
+check "and says which target it was for" contains "$err" "was computed for"
+
+# apply without a terminal and without --auto-approve refuses and changes nothing.
+sb=$work/noapprove
+run "$sb" sandbox seed "$examples/bank/sandbox-seed.yaml"
+run "$sb" apply -f "$examples/bank"
+check "apply without approval refuses (exit $code)" test "$code" -eq 1
+check "and says why" contains "$err" "--auto-approve"
+run "$sb" plan -f "$examples/bank" --detailed-exitcode
+check "nothing was applied" test "$code" -eq 2
+
+# Bad input: exit 1 with file:line:col; bad usage: exit 64.
+run "$work/bad" validate -f "$src/tests/malformed"
+check "malformed manifests fail validation (exit $code)" test "$code" -eq 1
+check "errors carry file:line:col" grep -qE 'malformed/[^:]+\.yaml:[0-9]+:[0-9]+: error' <<<"$err"
+run "$work/bad" plan --no-such-flag
+check "unknown flag is a usage error (exit $code)" test "$code" -eq 64
+run "$work/bad" plan -f "$src/tests/does-not-exist"
+check "a missing manifest path is an error (exit $code)" test "$code" -eq 1
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
