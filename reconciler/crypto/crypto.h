@@ -11,10 +11,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+
+struct evp_pkey_st;  // OpenSSL's EVP_PKEY, kept out of this header.
 
 namespace cmk::crypto {
 
@@ -46,6 +49,11 @@ std::string Base64UrlEncode(const Bytes& data);
 Result<Bytes> Base64UrlDecode(const std::string& text);
 std::string HexEncode(const Bytes& data);  // lower case
 Result<Bytes> HexDecode(const std::string& hex);
+// Lenient decoding for values on the wire (e.g. a wrapKey/unwrapKey "value"):
+// accepts both the base64url and the standard alphabet, with or without '='
+// padding; still rejects whitespace, stray characters and non-canonical
+// trailing bits. Use Base64UrlDecode for JWK members.
+Result<Bytes> Base64AnyDecode(const std::string& text);
 
 // CSPRNG (OpenSSL RAND_bytes).
 Result<SecureBytes> RandomBytes(size_t n);
@@ -67,7 +75,15 @@ struct PublicJwk {
 };
 // Strict parse of a JWK JSON object's public members; validates sizes
 // (RSA modulus >= 2048 bits, EC point on curve).
+// Decisions: n and e must be minimal (a leading zero octet, as some libraries
+// write, is rejected per RFC 7518 6.3.1.1); e must be odd and > 1; RSA moduli
+// are 2048..8192 bits. EC crv is P-256, P-384, P-521 or P-256K, x and y must
+// be exactly the field size. kty is normalised ("RSA-HSM" -> "RSA").
+// Members other than kty/n/e/crv/x/y are ignored.
 Result<PublicJwk> ParsePublicJwk(const std::string& json_text);
+// SHA-256 of the DER SubjectPublicKeyInfo (i2d_PUBKEY) of a validated JWK:
+// a key fingerprint independent of JSON formatting.
+Result<Bytes> SpkiSha256(const PublicJwk& jwk);
 std::string PublicJwkToJson(const PublicJwk& jwk);  // canonical members only
 // RFC 7638 thumbprint (SHA-256 over the required members), base64url.
 Result<std::string> JwkThumbprint(const PublicJwk& jwk);
@@ -83,7 +99,9 @@ struct PrivateKey {
 Result<PrivateKey> GenerateKey(const std::string& kty, int size_bits, const std::string& crv);
 Result<PublicJwk> PublicJwkOf(const PrivateKey& key);  // error for oct
 // Import an RSA private key from JWK members (n, e, d, p, q, dp, dq, qi), for
-// test vectors and ImportKey.
+// test vectors and ImportKey. All eight members are required, the same size
+// rules as ParsePublicJwk apply (>= 2048 bits: no vector we run needs less),
+// and the members must be consistent (OpenSSL pairwise check).
 Result<PrivateKey> RsaPrivateFromJwk(const std::string& json_text);
 
 // Wrap with a public key (RSA-OAEP, RSA-OAEP-256; RSA1_5 is refused).
@@ -93,6 +111,45 @@ Result<Bytes> WrapWithPublic(const PublicJwk& jwk, WrapAlg alg, const Bytes& pla
 // implicit-rejection output: any padding failure is an error.
 Result<Bytes> WrapWithPrivate(const PrivateKey& key, WrapAlg alg, const Bytes& plaintext);
 Result<SecureBytes> Unwrap(const PrivateKey& key, WrapAlg alg, const Bytes& ciphertext);
+
+struct LoadedKeyCache;  // defined inside the crypto core
+
+// A private (or symmetric) key parsed once for repeated use: RSA/EC keys hold
+// an EVP_PKEY (RSA keys also per-algorithm contexts prepared once, so a call
+// only duplicates one), oct keys a copy of the raw bytes. The PrivateKey
+// overloads above load the key on every call (PEM parse plus context setup);
+// hot paths (the sandbox's unwrap, benchmarks) load once and call the
+// LoadedKey overloads. Copies share the EVP_PKEY
+// (reference counted). A LoadedKey may be used by several threads at once:
+// OpenSSL keys are safe for concurrent read-only operations.
+class LoadedKey {
+ public:
+  LoadedKey() = default;
+  LoadedKey(const LoadedKey& o);
+  LoadedKey& operator=(const LoadedKey& o);
+  LoadedKey(LoadedKey&& o) noexcept;
+  LoadedKey& operator=(LoadedKey&& o) noexcept;
+  ~LoadedKey();
+
+  const std::string& kty() const { return kty_; }  // "RSA" | "EC" | "oct"
+  int bits() const { return bits_; }                // modulus / field / AES key size
+  // Internal handles for the crypto core; not for use outside reconciler/crypto.
+  evp_pkey_st* pkey() const { return pkey_; }
+  const SecureBytes& oct() const { return oct_; }
+  const LoadedKeyCache* cache() const { return cache_.get(); }
+
+ private:
+  friend Result<LoadedKey> LoadPrivateKey(const PrivateKey& key);
+  std::string kty_;
+  int bits_ = 0;
+  evp_pkey_st* pkey_ = nullptr;
+  SecureBytes oct_;
+  std::shared_ptr<const LoadedKeyCache> cache_;  // immutable once built
+};
+Result<LoadedKey> LoadPrivateKey(const PrivateKey& key);
+Result<PublicJwk> PublicJwkOf(const LoadedKey& key);  // error for oct
+Result<Bytes> WrapWithPrivate(const LoadedKey& key, WrapAlg alg, const Bytes& plaintext);
+Result<SecureBytes> Unwrap(const LoadedKey& key, WrapAlg alg, const Bytes& ciphertext);
 
 // AES key wrap with a raw KEK (RFC 3394 when alg is A*KW, RFC 5649 for kAesKwp).
 Result<Bytes> AesKeyWrap(const Bytes& kek, WrapAlg alg, const Bytes& plaintext);

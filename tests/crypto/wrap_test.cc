@@ -1,0 +1,244 @@
+// Round trips for every algorithm and key type, refusals and failure modes
+// (corrupted ciphertext, wrong key, wrong algorithm) through the public API.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "test_util.h"
+
+namespace cmk::crypto::testing {
+namespace {
+
+const PrivateKey& Rsa2048() { return CachedKey("RSA", 2048, ""); }
+
+// A second, independent RSA-2048 key without generating one: the Wycheproof
+// OAEP group key.
+PrivateKey OtherRsaKey() {
+  Json doc = LoadVectors("wycheproof/rsa_oaep_2048_sha256_mgf1sha256_test.json");
+  return RsaKeyFromPem(doc["testGroups"][0]["privateKeyPem"]);
+}
+
+TEST(GenerateKey, RsaIsPkcs8PemWithE65537) {
+  const PrivateKey& key = Rsa2048();
+  ASSERT_EQ(key.kty, "RSA");
+  std::string pem = ToString(key.material.bytes());
+  EXPECT_EQ(pem.rfind("-----BEGIN PRIVATE KEY-----", 0), 0u);
+  Result<PublicJwk> pub = PublicJwkOf(key);
+  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
+  EXPECT_EQ(pub->e, "AQAB");
+  EXPECT_EQ(Base64UrlDecode(pub->n)->size(), 256u);
+  // The exported JWK passes our own strict parser.
+  Result<PublicJwk> reparsed = ParsePublicJwk(PublicJwkToJson(*pub));
+  ASSERT_TRUE(reparsed.ok());
+  EXPECT_EQ(*JwkThumbprint(*reparsed), *JwkThumbprint(*pub));
+}
+
+TEST(GenerateKey, EcCurvesExportFullSizeCoordinates) {
+  const std::pair<const char*, size_t> curves[] = {{"P-256", 32}, {"P-384", 48}, {"P-521", 66}};
+  for (const auto& [crv, size] : curves) {
+    SCOPED_TRACE(crv);
+    Result<PrivateKey> key = GenerateKey("EC-HSM", 0, crv);
+    ASSERT_TRUE(key.ok()) << key.status().ToString();
+    EXPECT_EQ(key->kty, "EC");
+    Result<PublicJwk> pub = PublicJwkOf(*key);
+    ASSERT_TRUE(pub.ok()) << pub.status().ToString();
+    EXPECT_EQ(pub->crv, crv);
+    EXPECT_EQ(Base64UrlDecode(pub->x)->size(), size);
+    EXPECT_EQ(Base64UrlDecode(pub->y)->size(), size);
+    EXPECT_TRUE(ParsePublicJwk(PublicJwkToJson(*pub)).ok());
+    // EC keys do not wrap.
+    EXPECT_FALSE(WrapWithPrivate(*key, WrapAlg::kRsaOaep256, Bytes(32, 1)).ok());
+    EXPECT_FALSE(Unwrap(*key, WrapAlg::kA256Kw, Bytes(40, 1)).ok());
+  }
+}
+
+TEST(GenerateKey, OctSizesAndRejections) {
+  for (int bits : {128, 192, 256}) {
+    Result<PrivateKey> key = GenerateKey("oct-HSM", bits, "");
+    ASSERT_TRUE(key.ok());
+    EXPECT_EQ(key->kty, "oct");
+    EXPECT_EQ(key->material.size(), static_cast<size_t>(bits / 8));
+    EXPECT_FALSE(PublicJwkOf(*key).ok());
+  }
+  EXPECT_FALSE(GenerateKey("RSA", 1024, "").ok());
+  EXPECT_FALSE(GenerateKey("RSA", 2047, "").ok());
+  EXPECT_FALSE(GenerateKey("EC", 0, "P-192").ok());
+  EXPECT_FALSE(GenerateKey("oct", 512, "").ok());
+  EXPECT_FALSE(GenerateKey("OKP", 0, "Ed25519").ok());
+}
+
+TEST(RsaWrap, RoundTripsOaepAndOaep256) {
+  Result<LoadedKey> key = LoadPrivateKey(Rsa2048());
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->bits(), 2048);
+  Result<PublicJwk> pub = PublicJwkOf(*key);
+  ASSERT_TRUE(pub.ok());
+  for (WrapAlg alg : {WrapAlg::kRsaOaep, WrapAlg::kRsaOaep256}) {
+    SCOPED_TRACE(WrapAlgName(alg));
+    Result<SecureBytes> dek = GenerateDek();
+    ASSERT_TRUE(dek.ok());
+    Result<Bytes> a = WrapWithPublic(*pub, alg, dek->bytes());
+    Result<Bytes> b = WrapWithPrivate(*key, alg, dek->bytes());
+    Result<Bytes> c = WrapWithPrivate(Rsa2048(), alg, dek->bytes());
+    ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+    EXPECT_EQ(a->size(), 256u);
+    EXPECT_NE(*a, *b);  // randomized padding
+    for (const Bytes* ct : {&*a, &*b, &*c}) {
+      Result<SecureBytes> back = Unwrap(*key, alg, *ct);
+      ASSERT_TRUE(back.ok()) << back.status().ToString();
+      EXPECT_TRUE(ConstantTimeEqual(back->bytes(), dek->bytes()));
+      Result<SecureBytes> back_pem = Unwrap(Rsa2048(), alg, *ct);
+      ASSERT_TRUE(back_pem.ok());
+      EXPECT_EQ(back_pem->bytes(), dek->bytes());
+    }
+    // The other OAEP hash must not unwrap it.
+    WrapAlg other = alg == WrapAlg::kRsaOaep ? WrapAlg::kRsaOaep256 : WrapAlg::kRsaOaep;
+    EXPECT_FALSE(Unwrap(*key, other, *a).ok());
+  }
+}
+
+TEST(RsaWrap, Rsa15WrapIsRefused) {
+  Result<PublicJwk> pub = PublicJwkOf(Rsa2048());
+  ASSERT_TRUE(pub.ok());
+  Result<Bytes> a = WrapWithPublic(*pub, WrapAlg::kRsa15, Bytes(32, 7));
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.status().message().find("RSA1_5"), std::string::npos);
+  EXPECT_FALSE(WrapWithPrivate(Rsa2048(), WrapAlg::kRsa15, Bytes(32, 7)).ok());
+}
+
+TEST(RsaWrap, CorruptedTruncatedAndWrongKeyAreErrors) {
+  Result<LoadedKey> key = LoadPrivateKey(Rsa2048());
+  Result<LoadedKey> other = LoadPrivateKey(OtherRsaKey());
+  ASSERT_TRUE(key.ok() && other.ok());
+  Bytes dek(32, 0x42);
+  for (WrapAlg alg : {WrapAlg::kRsaOaep, WrapAlg::kRsaOaep256}) {
+    SCOPED_TRACE(WrapAlgName(alg));
+    Result<Bytes> ct = WrapWithPrivate(*key, alg, dek);
+    ASSERT_TRUE(ct.ok());
+    EXPECT_FALSE(Unwrap(*other, alg, *ct).ok());
+    for (size_t i : {size_t{0}, size_t{1}, size_t{128}, ct->size() - 1}) {
+      Bytes bad = *ct;
+      bad[i] ^= 0x80;
+      EXPECT_FALSE(Unwrap(*key, alg, bad).ok()) << "byte " << i;
+    }
+    Bytes truncated(ct->begin(), ct->end() - 1);
+    EXPECT_FALSE(Unwrap(*key, alg, truncated).ok());
+    EXPECT_FALSE(Unwrap(*key, alg, Bytes{}).ok());
+    EXPECT_FALSE(Unwrap(*key, alg, Bytes(256, 0xff)).ok());  // >= n
+    EXPECT_FALSE(Unwrap(*key, WrapAlg::kRsa15, *ct).ok());
+  }
+}
+
+TEST(RsaWrap, SizeLimitsAndAlgMismatch) {
+  Result<PublicJwk> pub = PublicJwkOf(Rsa2048());
+  ASSERT_TRUE(pub.ok());
+  EXPECT_TRUE(WrapWithPublic(*pub, WrapAlg::kRsaOaep256, Bytes(190, 1)).ok());
+  EXPECT_FALSE(WrapWithPublic(*pub, WrapAlg::kRsaOaep256, Bytes(191, 1)).ok());
+  EXPECT_TRUE(WrapWithPublic(*pub, WrapAlg::kRsaOaep, Bytes(214, 1)).ok());
+  EXPECT_FALSE(WrapWithPublic(*pub, WrapAlg::kRsaOaep, Bytes(215, 1)).ok());
+  EXPECT_FALSE(WrapWithPublic(*pub, WrapAlg::kA256Kw, Bytes(32, 1)).ok());
+  EXPECT_FALSE(WrapWithPrivate(Rsa2048(), WrapAlg::kA256Kw, Bytes(32, 1)).ok());
+  EXPECT_FALSE(Unwrap(Rsa2048(), WrapAlg::kAesKwp, Bytes(40, 1)).ok());
+  PublicJwk ec{"EC", "", "", "P-256", "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
+               "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"};
+  EXPECT_FALSE(WrapWithPublic(ec, WrapAlg::kRsaOaep256, Bytes(32, 1)).ok());
+}
+
+TEST(AesWrap, RoundTripsEveryAlgAndKeySize) {
+  const std::pair<int, WrapAlg> kw[] = {{128, WrapAlg::kA128Kw}, {192, WrapAlg::kA192Kw}, {256, WrapAlg::kA256Kw}};
+  for (const auto& [bits, kw_alg] : kw) {
+    Result<PrivateKey> key = GenerateKey("oct", bits, "");
+    ASSERT_TRUE(key.ok());
+    Result<LoadedKey> loaded = LoadPrivateKey(*key);
+    ASSERT_TRUE(loaded.ok());
+    for (WrapAlg alg : {kw_alg, WrapAlg::kAesKwp}) {
+      SCOPED_TRACE(std::string(WrapAlgName(alg)) + " " + std::to_string(bits));
+      Result<SecureBytes> dek = GenerateDek();
+      ASSERT_TRUE(dek.ok());
+      Result<Bytes> ct = WrapWithPrivate(*loaded, alg, dek->bytes());
+      ASSERT_TRUE(ct.ok()) << ct.status().ToString();
+      EXPECT_EQ(ct->size(), 40u);
+      EXPECT_EQ(*WrapWithPrivate(*key, alg, dek->bytes()), *ct);  // deterministic
+      Result<SecureBytes> back = Unwrap(*loaded, alg, *ct);
+      ASSERT_TRUE(back.ok());
+      EXPECT_EQ(back->bytes(), dek->bytes());
+      // Corrupted, truncated, wrong key, wrong mode.
+      Bytes bad = *ct;
+      bad[5] ^= 1;
+      EXPECT_FALSE(Unwrap(*loaded, alg, bad).ok());
+      EXPECT_FALSE(Unwrap(*loaded, alg, Bytes(ct->begin(), ct->end() - 8)).ok() &&
+                   Unwrap(*loaded, alg, Bytes(ct->begin(), ct->end() - 8))->bytes() == dek->bytes());
+      Result<PrivateKey> other = GenerateKey("oct", bits, "");
+      ASSERT_TRUE(other.ok());
+      EXPECT_FALSE(Unwrap(*other, alg, *ct).ok());
+      WrapAlg other_mode = alg == WrapAlg::kAesKwp ? kw_alg : WrapAlg::kAesKwp;
+      EXPECT_FALSE(Unwrap(*loaded, other_mode, *ct).ok());
+    }
+    // KWP wraps key data that is not a multiple of 8; KW refuses it.
+    Bytes odd(21, 0x5a);
+    Result<Bytes> kwp = WrapWithPrivate(*loaded, WrapAlg::kAesKwp, odd);
+    ASSERT_TRUE(kwp.ok());
+    EXPECT_EQ(Unwrap(*loaded, WrapAlg::kAesKwp, *kwp)->bytes(), odd);
+    EXPECT_FALSE(WrapWithPrivate(*loaded, kw_alg, odd).ok());
+    EXPECT_FALSE(WrapWithPrivate(*loaded, kw_alg, Bytes{}).ok());
+    EXPECT_FALSE(WrapWithPrivate(*loaded, WrapAlg::kAesKwp, Bytes{}).ok());
+  }
+}
+
+TEST(AesWrap, KekSizeMustMatchAlg) {
+  Bytes kek(32, 3);
+  EXPECT_FALSE(AesKeyWrap(kek, WrapAlg::kA128Kw, Bytes(32, 1)).ok());
+  EXPECT_FALSE(AesKeyWrap(kek, WrapAlg::kA192Kw, Bytes(32, 1)).ok());
+  EXPECT_TRUE(AesKeyWrap(kek, WrapAlg::kA256Kw, Bytes(32, 1)).ok());
+  EXPECT_FALSE(AesKeyWrap(Bytes(20, 1), WrapAlg::kAesKwp, Bytes(32, 1)).ok());
+  EXPECT_FALSE(AesKeyWrap(kek, WrapAlg::kRsaOaep, Bytes(32, 1)).ok());
+  EXPECT_FALSE(Unwrap(PrivateKey{"oct", SecureBytes(Bytes(16, 1))}, WrapAlg::kA256Kw, Bytes(40, 1)).ok());
+  EXPECT_FALSE(LoadPrivateKey(PrivateKey{"oct", SecureBytes(Bytes(20, 1))}).ok());
+  EXPECT_FALSE(WrapWithPrivate(PrivateKey{"oct", SecureBytes(Bytes(32, 1))}, WrapAlg::kRsaOaep, Bytes(32, 1)).ok());
+}
+
+TEST(LoadPrivateKey, RejectsGarbageAndTypeMismatch) {
+  EXPECT_FALSE(LoadPrivateKey(PrivateKey{"RSA", SecureBytes(ToBytes("not a pem"))}).ok());
+  EXPECT_FALSE(LoadPrivateKey(PrivateKey{"RSA", SecureBytes()}).ok());
+  EXPECT_FALSE(LoadPrivateKey(PrivateKey{"EC", Rsa2048().material}).ok());
+  EXPECT_FALSE(LoadPrivateKey(PrivateKey{"DSA", Rsa2048().material}).ok());
+  // Copies share the key and stay usable after the original is gone.
+  LoadedKey copy;
+  {
+    Result<LoadedKey> key = LoadPrivateKey(Rsa2048());
+    ASSERT_TRUE(key.ok());
+    copy = *key;
+  }
+  Result<Bytes> ct = WrapWithPrivate(copy, WrapAlg::kRsaOaep256, Bytes(32, 9));
+  ASSERT_TRUE(ct.ok());
+  EXPECT_EQ(Unwrap(copy, WrapAlg::kRsaOaep256, *ct)->bytes(), Bytes(32, 9));
+  LoadedKey moved = std::move(copy);
+  EXPECT_EQ(moved.kty(), "RSA");
+  EXPECT_FALSE(Unwrap(LoadedKey(), WrapAlg::kRsaOaep256, *ct).ok());
+}
+
+TEST(LoadedKey, SharedAcrossThreads) {
+  Result<LoadedKey> key = LoadPrivateKey(Rsa2048());
+  ASSERT_TRUE(key.ok());
+  Bytes dek(32, 0x33);
+  Result<Bytes> ct = WrapWithPrivate(*key, WrapAlg::kRsaOaep256, dek);
+  ASSERT_TRUE(ct.ok());
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        Result<Bytes> mine = WrapWithPrivate(*key, WrapAlg::kRsaOaep, dek);
+        Result<SecureBytes> a = Unwrap(*key, WrapAlg::kRsaOaep256, *ct);
+        Result<SecureBytes> b = mine.ok() ? Unwrap(*key, WrapAlg::kRsaOaep, *mine) : Result<SecureBytes>(Internal("wrap"));
+        if (a.ok() && a->bytes() == dek && b.ok() && b->bytes() == dek) ++good;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(good.load(), 40);
+}
+
+}  // namespace
+}  // namespace cmk::crypto::testing
