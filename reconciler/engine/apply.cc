@@ -1,0 +1,183 @@
+#include "engine/apply.h"
+
+#include <map>
+#include <set>
+
+namespace cmk {
+namespace {
+
+std::string Str(const Json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+Status ApplyVault(const Change& c, Provider& p) {
+  if (c.action == Action::kDelete) return p.DeleteVault(VaultFromJson(c.before));
+  if (c.action == Action::kReplace) return Internal("a vault is never replaced");
+  return p.PutVault(VaultFromJson(c.after)).status();
+}
+
+// Idempotent create: after a crash between CreateKey and the next change the
+// key exists; creating again would add a second version.
+Status ApplyKey(const Change& c, Provider& p) {
+  if (c.action == Action::kDelete) {
+    KeyState k = KeyFromJson(c.before);
+    return p.DeleteKey(k.vault, k.name);
+  }
+  if (c.action == Action::kReplace) return Internal("a key is never replaced");
+  KeyState want = KeyFromJson(c.after);
+  if (c.action == Action::kCreate) {
+    CMK_ASSIGN_OR_RETURN(std::optional<KeyState> existing, p.GetKey(want.vault, want.name));
+    if (!existing) return p.CreateKey(want).status();
+  }
+  return p.UpdateKey(want).status();
+}
+
+Status ApplyRotationPolicy(const Change& c, Provider& p) {
+  if (c.action == Action::kDelete) return Internal("rotation policies are not deleted");
+  RotationPolicyState policy =
+      RotationPolicyFromJson(c.after.is_object() && c.after.contains("policy") ? c.after["policy"]
+                                                                              : Json());
+  return p.PutRotationPolicy(Str(c.after, "vault"), Str(c.after, "key"), policy);
+}
+
+Status ApplyIdentity(const Change& c, Provider& p) {
+  if (c.action == Action::kDelete || c.action == Action::kReplace)
+    CMK_RETURN_IF_ERROR(p.DeleteIdentity(IdentityFromJson(c.before)));
+  if (c.action == Action::kDelete) return Status::Ok();
+  return p.PutIdentity(IdentityFromJson(c.after)).status();
+}
+
+Result<std::string> ResolvePrincipal(const Json& resolve, Provider& p) {
+  if (resolve.contains("identity")) {
+    const Json& r = resolve["identity"];
+    CMK_ASSIGN_OR_RETURN(std::optional<IdentityState> i,
+                         p.GetIdentity(Str(r, "subscription"), Str(r, "resourceGroup"), Str(r, "name")));
+    if (!i || i->principal_id.empty())
+      return NotFound("identity/" + Str(r, "name") + " has no principal id yet");
+    return i->principal_id;
+  }
+  if (resolve.contains("storageAccount")) {
+    const Json& r = resolve["storageAccount"];
+    CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> s,
+                         p.GetStorageAccount(Str(r, "subscription"), Str(r, "resourceGroup"),
+                                             Str(r, "name")));
+    if (!s || s->system_principal_id.empty())
+      return NotFound("storage/" + Str(r, "name") + " has no system-assigned identity");
+    return s->system_principal_id;
+  }
+  return InvalidArgument("the plan does not say how to find the principal");
+}
+
+Status ApplyRoleAssignment(const Change& c, Provider& p) {
+  if (c.action == Action::kDelete || c.action == Action::kReplace)
+    CMK_RETURN_IF_ERROR(p.DeleteRoleAssignment(RoleAssignmentFromJson(c.before)));
+  if (c.action == Action::kDelete) return Status::Ok();
+  RoleAssignmentState want = RoleAssignmentFromJson(c.after);
+  if (want.principal_id.empty()) {
+    Json resolve = c.after.is_object() && c.after.contains("resolvePrincipal")
+                       ? c.after["resolvePrincipal"]
+                       : Json::object();
+    CMK_ASSIGN_OR_RETURN(want.principal_id, ResolvePrincipal(resolve, p));
+  }
+  return p.PutRoleAssignment(want).status();
+}
+
+Status ApplyStorage(const Change& c, Provider& p) {
+  bool identity_change = c.address.rfind("storage/", 0) == 0;
+  if (identity_change)
+    return p.EnableSystemIdentity(Str(c.after, "subscription"), Str(c.after, "resourceGroup"),
+                                  Str(c.after, "name"))
+        .status();
+  if (c.action == Action::kDelete) return Internal("bindings are not deleted");
+  EncryptionState e = EncryptionFromJson(c.after.is_object() && c.after.contains("encryption")
+                                             ? c.after["encryption"]
+                                             : Json());
+  return p.UpdateStorageEncryption(Str(c.after, "subscription"), Str(c.after, "resourceGroup"),
+                                   Str(c.after, "storageAccount"), e)
+      .status();
+}
+
+}  // namespace
+
+const char* OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kApplied: return "applied";
+    case Outcome::kFailed: return "failed";
+    case Outcome::kSkipped: return "skipped";
+    case Outcome::kNotAttempted: return "not attempted";
+  }
+  return "?";
+}
+
+Status ApplyChange(const Change& c, Provider& provider) {
+  switch (c.kind) {
+    case Kind::kVault: return ApplyVault(c, provider);
+    case Kind::kKey: return ApplyKey(c, provider);
+    case Kind::kRotationPolicy: return ApplyRotationPolicy(c, provider);
+    case Kind::kIdentity: return ApplyIdentity(c, provider);
+    case Kind::kRoleAssignment: return ApplyRoleAssignment(c, provider);
+    case Kind::kStorageCmkBinding: return ApplyStorage(c, provider);
+    case Kind::kHook: break;
+  }
+  return Internal(c.address + ": nothing to apply for kind " + KindName(c.kind));
+}
+
+ApplyResult Apply(const Plan& plan, Provider& provider, ApplyObserver* observer,
+                  const ApplyOptions& options) {
+  ApplyResult result;
+  if (plan.HasErrors()) {
+    result.status = FailedPrecondition("the plan has " + std::to_string(plan.errors.size()) +
+                                       " error(s); fix them and plan again: apply refuses it");
+    return result;
+  }
+  std::map<std::string, std::string> failed_root;  // address -> the failed change that blocks it
+  bool stopped = false;
+  int failed = 0, skipped = 0, not_attempted = 0;
+  for (const Change& c : plan.changes) {
+    if (c.action == Action::kNoOp) continue;
+    std::string blocker;
+    for (const auto& d : c.depends_on) {
+      auto it = failed_root.find(d);
+      if (it != failed_root.end()) {
+        blocker = it->second;
+        break;
+      }
+    }
+    Outcome outcome;
+    if (!blocker.empty()) {
+      outcome = Outcome::kSkipped;
+      failed_root[c.address] = blocker;
+      result.messages.push_back(c.address + ": skipped: depends on " + blocker + ", which failed");
+      ++skipped;
+    } else if (stopped) {
+      outcome = Outcome::kNotAttempted;
+      ++not_attempted;
+    } else {
+      if (observer) observer->OnChangeStart(c);
+      Status s = ApplyChange(c, provider);
+      if (observer) observer->OnChangeDone(c, s);
+      if (s.ok()) {
+        outcome = Outcome::kApplied;
+      } else {
+        outcome = Outcome::kFailed;
+        failed_root[c.address] = c.address;
+        result.messages.push_back(c.address + ": failed: " + s.ToString());
+        ++failed;
+        if (!options.keep_going) stopped = true;
+      }
+    }
+    result.outcomes.emplace_back(c.address, outcome);
+  }
+  if (failed > 0) {
+    std::string msg = "apply failed: " + std::to_string(failed) + " change(s) failed, " +
+                      std::to_string(skipped) + " skipped, " + std::to_string(not_attempted) +
+                      " not attempted";
+    for (const auto& m : result.messages) msg += "; " + m;
+    result.status = Unavailable(msg);
+  }
+  return result;
+}
+
+}  // namespace cmk

@@ -1,0 +1,67 @@
+#include "engine/live_query.h"
+
+namespace cmk {
+namespace {
+
+std::string Str(const Json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::vector<std::string> Strings(const Json& j, const char* key) {
+  std::vector<std::string> out;
+  if (!j.is_object() || !j.contains(key) || !j[key].is_array()) return out;
+  for (const auto& e : j[key])
+    if (e.is_string()) out.push_back(e.get<std::string>());
+  return out;
+}
+
+Json ArmRefsToJson(const std::map<std::string, ArmRef>& refs) {
+  Json j = Json::object();
+  for (const auto& [address, r] : refs)
+    j[address] = {{"subscription", r.subscription}, {"resourceGroup", r.resource_group},
+                  {"name", r.name}};
+  return j;
+}
+
+std::map<std::string, ArmRef> ArmRefsFromJson(const Json& j, const char* key) {
+  std::map<std::string, ArmRef> out;
+  if (!j.is_object() || !j.contains(key) || !j[key].is_object()) return out;
+  for (auto it = j[key].begin(); it != j[key].end(); ++it)
+    out[it.key()] = ArmRef{Str(it.value(), "subscription"), Str(it.value(), "resourceGroup"),
+                           Str(it.value(), "name")};
+  return out;
+}
+
+}  // namespace
+
+Json ToJson(const LiveQuery& q) {
+  Json keys = Json::object();
+  for (const auto& [address, k] : q.keys) keys[address] = {{"vault", k.vault}, {"name", k.name}};
+  return Json{{"subscriptions", q.subscriptions},
+              {"vaults", ArmRefsToJson(q.vaults)},
+              {"keys", keys},
+              {"identities", ArmRefsToJson(q.identities)},
+              {"storageAccounts", ArmRefsToJson(q.storage_accounts)},
+              {"roleAssignmentScopes", q.role_assignment_scopes},
+              {"includePruneCandidates", q.include_prune_candidates}};
+}
+
+LiveQuery LiveQueryFromJson(const Json& j) {
+  LiveQuery q;
+  q.subscriptions = Strings(j, "subscriptions");
+  q.vaults = ArmRefsFromJson(j, "vaults");
+  q.identities = ArmRefsFromJson(j, "identities");
+  q.storage_accounts = ArmRefsFromJson(j, "storageAccounts");
+  if (j.is_object() && j.contains("keys") && j["keys"].is_object())
+    for (auto it = j["keys"].begin(); it != j["keys"].end(); ++it)
+      q.keys[it.key()] = KeyRef{Str(it.value(), "vault"), Str(it.value(), "name")};
+  q.role_assignment_scopes = Strings(j, "roleAssignmentScopes");
+  if (j.is_object() && j.contains("includePruneCandidates") &&
+      j["includePruneCandidates"].is_boolean())
+    q.include_prune_candidates = j["includePruneCandidates"].get<bool>();
+  return q;
+}
+
+}  // namespace cmk

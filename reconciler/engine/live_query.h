@@ -1,0 +1,49 @@
+// LiveQuery: which live objects a plan was computed from.
+//
+// Built from the desired state alone (BuildQuery in live_reader.h) and saved
+// in the plan, so that a saved plan can be re-read with exactly the same
+// query to check that nothing moved. Every map is keyed by plan address.
+// Plain values; no I/O.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/state.h"
+
+namespace cmk {
+
+// An ARM object named by subscription, resource group and name.
+struct ArmRef {
+  std::string subscription;
+  std::string resource_group;
+  std::string name;
+  bool operator==(const ArmRef&) const = default;
+};
+
+// A key: vault name (global) and key name.
+struct KeyRef {
+  std::string vault;
+  std::string name;
+  bool operator==(const KeyRef&) const = default;
+};
+
+struct LiveQuery {
+  std::vector<std::string> subscriptions;        // sorted, unique
+  std::map<std::string, ArmRef> vaults;          // vault/NAME
+  std::map<std::string, KeyRef> keys;            // key/NAME
+  std::map<std::string, ArmRef> identities;      // identity/NAME
+  std::map<std::string, ArmRef> storage_accounts;  // storage/ACCOUNT
+  std::vector<std::string> role_assignment_scopes;  // ARM ids, sorted, unique
+  // Also list every subscription's vaults and identities, owned vaults' keys
+  // and role assignments, keeping objects that carry the ownership mark.
+  bool include_prune_candidates = false;
+  bool operator==(const LiveQuery&) const = default;
+};
+
+Json ToJson(const LiveQuery& q);
+// Never throws; wrong types leave defaults.
+LiveQuery LiveQueryFromJson(const Json& j);
+
+}  // namespace cmk

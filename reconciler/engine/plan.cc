@@ -1,0 +1,47 @@
+#include "engine/plan.h"
+
+namespace cmk {
+namespace {
+
+constexpr const char* kActionNames[] = {"no-op", "create", "update", "replace", "delete"};
+constexpr const char* kRiskNames[] = {"none", "low", "medium", "high"};
+
+}  // namespace
+
+const char* ActionName(Action action) { return kActionNames[static_cast<int>(action)]; }
+
+std::optional<Action> ActionFromName(const std::string& name) {
+  for (int i = 0; i < 5; ++i)
+    if (name == kActionNames[i]) return static_cast<Action>(i);
+  return std::nullopt;
+}
+
+const char* RiskName(Risk risk) { return kRiskNames[static_cast<int>(risk)]; }
+
+std::optional<Risk> RiskFromName(const std::string& name) {
+  for (int i = 0; i < 4; ++i)
+    if (name == kRiskNames[i]) return static_cast<Risk>(i);
+  return std::nullopt;
+}
+
+bool Plan::HasChanges() const {
+  for (const auto& c : changes)
+    if (c.action != Action::kNoOp) return true;
+  return false;
+}
+
+PlanSummary Plan::Summary() const {
+  PlanSummary s;
+  for (const auto& c : changes) {
+    switch (c.action) {
+      case Action::kNoOp: ++s.no_op; break;
+      case Action::kCreate: ++s.create; break;
+      case Action::kUpdate: ++s.update; break;
+      case Action::kReplace: ++s.replace; break;
+      case Action::kDelete: ++s.del; break;
+    }
+  }
+  return s;
+}
+
+}  // namespace cmk

@@ -1,0 +1,81 @@
+// Plan: the value Diff produces, the renderers show and Apply executes.
+//
+// A plan is plain data: a header (format and tool version, target, the live
+// query it was computed from and a fingerprint of every live object read) and
+// an ordered list of changes, each with its reason, risk, owner and the
+// complete desired object. Apply needs nothing else: it never re-reads
+// manifests. Nothing run-dependent (time, host, random ids) belongs here, so
+// the same inputs give byte-identical renderings. Plain values; no I/O.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/live_query.h"
+#include "engine/provider.h"
+#include "model/state.h"
+
+namespace cmk {
+
+enum class Action { kNoOp, kCreate, kUpdate, kReplace, kDelete };
+enum class Risk { kNone, kLow, kMedium, kHigh };
+
+const char* ActionName(Action action);  // "no-op", "create", "update", "replace", "delete"
+std::optional<Action> ActionFromName(const std::string& name);
+const char* RiskName(Risk risk);  // "none", "low", "medium", "high"
+std::optional<Risk> RiskFromName(const std::string& name);
+
+struct FieldChange {
+  std::string path;  // "tags.env", "networkAcls.defaultAction"
+  Json before;       // null when the member is absent
+  Json after;
+};
+
+struct Change {
+  // "vault/bank-kv", "key/bank-cmk", "key/bank-cmk/rotation-policy",
+  // "identity/x", "role-assignment/x", "binding/x", "storage/acct/identity".
+  std::string address;
+  Kind kind = Kind::kVault;
+  Action action = Action::kNoOp;
+  std::string reason;  // one human line
+  Risk risk = Risk::kNone;
+  std::string owner;
+  std::string source;  // "file:line:col" of the manifest document; "" for prune
+  Json before;         // live object (null for create)
+  Json after;          // complete desired object (null for delete)
+  std::vector<FieldChange> fields;        // update/replace, sorted by path
+  std::vector<std::string> depends_on;    // addresses, sorted
+  std::vector<std::string> hooks;         // names of matching hooks, sorted
+};
+
+struct PlanMessage {
+  std::string severity;  // "error" | "warning"
+  std::string address;
+  std::string message;
+  std::string source;
+};
+
+struct PlanSummary {
+  int create = 0, update = 0, replace = 0, del = 0, no_op = 0;
+};
+
+struct Plan {
+  int format_version = 1;
+  std::string tool_version = CMK_VERSION;
+  TargetInfo target;
+  LiveQuery query;
+  std::map<std::string, std::string> fingerprints;  // address -> hex, or "absent"
+  std::vector<Change> changes;  // apply order; no-ops kept
+  std::vector<PlanMessage> errors;
+  std::vector<PlanMessage> warnings;
+
+  bool HasChanges() const;
+  bool HasErrors() const { return !errors.empty(); }
+  PlanSummary Summary() const;
+};
+
+inline constexpr int kPlanFormatVersion = 1;
+
+}  // namespace cmk

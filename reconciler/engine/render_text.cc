@@ -1,0 +1,77 @@
+// The human plan view. Long 32-hex versions are shortened to 8 characters;
+// the JSON view keeps them whole.
+#include <string>
+
+#include "engine/names.h"
+#include "engine/render.h"
+
+namespace cmk {
+namespace {
+
+const char* Symbol(Action a) {
+  switch (a) {
+    case Action::kCreate: return "+";
+    case Action::kUpdate: return "~";
+    case Action::kReplace: return "-/+";
+    case Action::kDelete: return "-";
+    case Action::kNoOp: return " ";
+  }
+  return "?";
+}
+
+std::string Value(const Json& j) { return j.is_null() ? "(none)" : ShortenVersions(j.dump()); }
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+void Messages(std::string& out, const char* title, const std::vector<PlanMessage>& messages) {
+  if (messages.empty()) return;
+  out += std::string("\n") + title + ":\n";
+  for (const auto& m : messages) {
+    out += "  " + m.message;
+    if (!m.source.empty()) out += " (" + m.source + ")";
+    out += "\n";
+  }
+}
+
+}  // namespace
+
+std::string SummaryLine(const Plan& plan) {
+  PlanSummary s = plan.Summary();
+  if (!plan.HasChanges())
+    return "No changes. Live state matches the manifests (" + std::to_string(s.no_op) +
+           " unchanged).";
+  return "Plan: " + std::to_string(s.create) + " to create, " + std::to_string(s.update) +
+         " to update, " + std::to_string(s.replace) + " to replace, " + std::to_string(s.del) +
+         " to delete; " + std::to_string(s.no_op) + " unchanged.";
+}
+
+std::string RenderText(const Plan& plan) {
+  std::string out = "Target: " + plan.target.ToString() + "\n";
+  for (const auto& c : plan.changes) {
+    if (c.action == Action::kNoOp) continue;
+    out += "\n" + std::string(Symbol(c.action)) + " " + c.address + " (" + ActionName(c.action) +
+           ")\n";
+    out += "    reason: " + ShortenVersions(c.reason) + "\n";
+    out += "    owner:  " + (c.owner.empty() ? "(none)" : c.owner);
+    if (!c.source.empty()) out += "  [" + c.source + "]";
+    out += "\n";
+    out += "    risk:   " + std::string(RiskName(c.risk)) + "\n";
+    if (!c.hooks.empty()) out += "    hooks:  " + Join(c.hooks) + "\n";
+    if (!c.depends_on.empty()) out += "    after:  " + Join(c.depends_on) + "\n";
+    for (const auto& f : c.fields)
+      out += "      " + f.path + ": " + Value(f.before) + " \xE2\x86\x92 " + Value(f.after) + "\n";
+  }
+  Messages(out, "Errors", plan.errors);
+  Messages(out, "Warnings", plan.warnings);
+  out += "\n" + SummaryLine(plan) + "\n";
+  if (plan.HasErrors())
+    out += "The plan has " + std::to_string(plan.errors.size()) +
+           (plan.errors.size() == 1 ? " error" : " errors") + ": apply will refuse it.\n";
+  return out;
+}
+
+}  // namespace cmk

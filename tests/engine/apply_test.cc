@@ -1,0 +1,184 @@
+#include "engine/apply.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine/diff.h"
+#include "engine/live_reader.h"
+#include "engine/render.h"
+#include "fake_provider.h"
+#include "scenario.h"
+#include "test_util.h"
+
+namespace cmk {
+namespace {
+
+using namespace test;
+using ::testing::ElementsAre;
+
+class Recorder : public ApplyObserver {
+ public:
+  void OnChangeStart(const Change& c) override { events.push_back("start " + c.address); }
+  void OnChangeDone(const Change& c, const Status& s) override {
+    events.push_back((s.ok() ? "done " : "fail ") + c.address);
+  }
+  std::vector<std::string> events;
+};
+
+class ApplyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake_.SeedStorageAccount(Account("bankdata01"));
+    fake_.SeedStorageAccount(Account("archive01"));
+  }
+  Plan PlanNow(const DesiredState& d, DiffOptions o = {}) {
+    o.vault_dns_suffix = fake_.VaultDnsSuffix();
+    LiveQuery q = BuildQuery(d);
+    Result<LiveState> live = ReadLive(fake_, q, o.prune);
+    EXPECT_TRUE(live.ok()) << live.status().ToString();
+    return Diff(d, *live, o, fake_.Target());
+  }
+  static std::map<std::string, Outcome> Outcomes(const ApplyResult& r) {
+    return {r.outcomes.begin(), r.outcomes.end()};
+  }
+  FakeProvider fake_;
+};
+
+TEST_F(ApplyTest, CallsFollowThePlanOrder) {
+  Plan p = PlanNow(BankDesired());
+  ASSERT_FALSE(p.HasErrors());
+  fake_.ClearCalls();
+  Recorder rec;
+  ApplyResult r = Apply(p, fake_, &rec);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_THAT(fake_.WriteCalls(),
+              ElementsAre("PutVault bank-kv", "PutIdentity bank-uami",
+                          "EnableSystemIdentity archive01", "CreateKey bank-kv/bank-cmk",
+                          "PutRotationPolicy bank-kv/bank-cmk", "PutRoleAssignment archive-crypto",
+                          "PutRoleAssignment bank-uami-crypto", "UpdateStorageEncryption archive01",
+                          "UpdateStorageEncryption bankdata01"));
+  EXPECT_EQ(rec.events.size(), 18u);
+  EXPECT_EQ(rec.events[0], "start vault/bank-kv");
+  EXPECT_EQ(rec.events[1], "done vault/bank-kv");
+  for (const auto& [address, outcome] : r.outcomes) EXPECT_EQ(outcome, Outcome::kApplied) << address;
+  // Principals unknown at plan time were resolved at apply time.
+  const StorageAccountState* archive = fake_.FindStorage("archive01");
+  ASSERT_FALSE(archive->system_principal_id.empty());
+  EXPECT_EQ(archive->encryption.key_source, "Microsoft.Keyvault");
+}
+
+TEST_F(ApplyTest, ConvergesAndSecondApplyIsANoOp) {
+  Plan first = PlanNow(BankDesired());
+  // Apply needs only the saved plan.
+  Result<Plan> saved = PlanFromJson(PlanToJsonText(first));
+  ASSERT_TRUE(saved.ok());
+  ASSERT_TRUE(Apply(*saved, fake_, nullptr).status.ok());
+  Plan second = PlanNow(BankDesired());
+  EXPECT_FALSE(second.HasChanges()) << RenderText(second);
+  EXPECT_FALSE(second.HasErrors());
+  fake_.ClearCalls();
+  ApplyResult again = Apply(second, fake_, nullptr);
+  EXPECT_TRUE(again.status.ok());
+  EXPECT_TRUE(again.outcomes.empty());
+  EXPECT_TRUE(fake_.WriteCalls().empty());
+}
+
+TEST_F(ApplyTest, FailureSkipsDependentsAndStops) {
+  Plan p = PlanNow(BankDesired());
+  fake_.FailOn("PutIdentity", Unavailable("throttled"));
+  ApplyResult r = Apply(p, fake_, nullptr);
+  ASSERT_FALSE(r.status.ok());
+  EXPECT_NE(r.status.message().find("identity/bank-uami: failed: unavailable: throttled"),
+            std::string::npos);
+  auto o = Outcomes(r);
+  EXPECT_EQ(o["vault/bank-kv"], Outcome::kApplied);
+  EXPECT_EQ(o["identity/bank-uami"], Outcome::kFailed);
+  EXPECT_EQ(o["storage/archive01/identity"], Outcome::kNotAttempted);
+  EXPECT_EQ(o["key/bank-cmk"], Outcome::kNotAttempted);
+  EXPECT_EQ(o["role-assignment/bank-uami-crypto"], Outcome::kSkipped);
+  EXPECT_EQ(o["binding/bankdata"], Outcome::kSkipped);
+  EXPECT_EQ(o["binding/archive"], Outcome::kNotAttempted);
+  EXPECT_EQ(fake_.FindKey("bank-kv", "bank-cmk"), nullptr);
+}
+
+TEST_F(ApplyTest, KeepGoingRunsIndependentChanges) {
+  Plan p = PlanNow(BankDesired());
+  fake_.FailOn("PutIdentity", Unavailable("throttled"));
+  ApplyOptions opts;
+  opts.keep_going = true;
+  ApplyResult r = Apply(p, fake_, nullptr, opts);
+  ASSERT_FALSE(r.status.ok());
+  auto o = Outcomes(r);
+  EXPECT_EQ(o["identity/bank-uami"], Outcome::kFailed);
+  EXPECT_EQ(o["storage/archive01/identity"], Outcome::kApplied);
+  EXPECT_EQ(o["key/bank-cmk"], Outcome::kApplied);
+  EXPECT_EQ(o["key/bank-cmk/rotation-policy"], Outcome::kApplied);
+  EXPECT_EQ(o["role-assignment/archive-crypto"], Outcome::kApplied);
+  EXPECT_EQ(o["binding/archive"], Outcome::kApplied);
+  EXPECT_EQ(o["role-assignment/bank-uami-crypto"], Outcome::kSkipped);
+  EXPECT_EQ(o["binding/bankdata"], Outcome::kSkipped);
+  EXPECT_THAT(r.messages,
+              ElementsAre("identity/bank-uami: failed: unavailable: throttled",
+                          "role-assignment/bank-uami-crypto: skipped: depends on identity/bank-uami, which failed",
+                          "binding/bankdata: skipped: depends on identity/bank-uami, which failed"));
+}
+
+TEST_F(ApplyTest, RetryAfterCrashCreatesNoSecondVersion) {
+  Plan p = PlanNow(BankDesired());
+  fake_.FailOn("PutRotationPolicy", Unavailable("connection reset"), 1);
+  ApplyResult crashed = Apply(p, fake_, nullptr);
+  ASSERT_FALSE(crashed.status.ok());
+  ASSERT_NE(fake_.FindKey("bank-kv", "bank-cmk"), nullptr);
+  ASSERT_EQ(fake_.FindKey("bank-kv", "bank-cmk")->versions.size(), 1u);
+  fake_.ClearCalls();
+  ApplyResult retried = Apply(p, fake_, nullptr);  // the same saved plan
+  ASSERT_TRUE(retried.status.ok()) << retried.status.ToString();
+  EXPECT_EQ(fake_.FindKey("bank-kv", "bank-cmk")->versions.size(), 1u);
+  for (const auto& c : fake_.calls()) EXPECT_NE(c.rfind("CreateKey", 0), 0u) << c;
+  EXPECT_FALSE(PlanNow(BankDesired()).HasChanges());
+}
+
+TEST_F(ApplyTest, RefusesPlansWithErrors) {
+  DesiredState d = BankDesired();
+  d.bindings["binding/missing"] = At(Binding("missing", "nosuch01", "bank-cmk", ""), 5);
+  Plan p = PlanNow(d);
+  ASSERT_TRUE(p.HasErrors());
+  fake_.ClearCalls();
+  ApplyResult r = Apply(p, fake_, nullptr);
+  EXPECT_EQ(r.status.code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(r.outcomes.empty());
+  EXPECT_TRUE(fake_.calls().empty());
+}
+
+TEST_F(ApplyTest, PruneDeletesOwnedObjectsAndConverges) {
+  ASSERT_TRUE(Apply(PlanNow(BankDesired()), fake_, nullptr).status.ok());
+  IdentityState old = Identity("old-uami");
+  old.tags["managed-by"] = "cmkctl";
+  fake_.SeedIdentity(old);
+  DiffOptions o;
+  o.prune = true;
+  Plan p = PlanNow(BankDesired(), o);
+  ASSERT_FALSE(p.HasErrors());
+  ASSERT_NE(FindChange(p, "identity/old-uami"), nullptr);
+  EXPECT_EQ(FindChange(p, "identity/old-uami")->action, Action::kDelete);
+  fake_.ClearCalls();
+  ASSERT_TRUE(Apply(p, fake_, nullptr).status.ok());
+  EXPECT_THAT(fake_.WriteCalls(), ElementsAre("DeleteIdentity old-uami"));
+  EXPECT_FALSE(PlanNow(BankDesired(), o).HasChanges());
+}
+
+TEST_F(ApplyTest, StalePlanIsDetected) {
+  Plan p = PlanNow(BankDesired());
+  auto now = ReadFingerprints(fake_, p.query);
+  ASSERT_TRUE(now.ok());
+  EXPECT_TRUE(CheckFresh(p, *now).ok());
+  VaultState v = Vault("bank-kv");
+  fake_.SeedVault(v);
+  now = ReadFingerprints(fake_, p.query);
+  ASSERT_TRUE(now.ok());
+  Status s = CheckFresh(p, *now);
+  EXPECT_EQ(s.message(), "saved plan is stale: vault/bank-kv appeared. Run plan again.");
+}
+
+}  // namespace
+}  // namespace cmk

@@ -1,0 +1,160 @@
+#include "engine/live_reader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine/diff.h"
+#include "fake_provider.h"
+#include "scenario.h"
+
+namespace cmk {
+namespace {
+
+using namespace test;
+using ::testing::ElementsAre;
+
+TEST(BuildQuery, NamesEverythingDiffNeeds) {
+  DesiredState d = BankDesired();
+  RoleAssignmentState orphan = Assignment("orphan", BankKeyScope(), PrincipalRef{"", "orphan01", ""});
+  d.role_assignments["role-assignment/orphan"] = At(orphan, 1);
+  LiveQuery q = BuildQuery(d);
+  EXPECT_THAT(q.subscriptions, ElementsAre(kSub));
+  EXPECT_EQ(q.vaults.at("vault/bank-kv"), (ArmRef{kSub, kRg, "bank-kv"}));
+  EXPECT_EQ(q.keys.at("key/bank-cmk"), (KeyRef{"bank-kv", "bank-cmk"}));
+  EXPECT_EQ(q.identities.at("identity/bank-uami"), (ArmRef{kSub, kRg, "bank-uami"}));
+  EXPECT_EQ(q.storage_accounts.size(), 2u);
+  EXPECT_EQ(q.storage_accounts.count("storage/orphan01"), 0u);
+  // Key-scoped assignments are listed through their vault's scope.
+  EXPECT_THAT(q.role_assignment_scopes, ElementsAre(VaultArmId(kSub, kRg, "bank-kv")));
+  EXPECT_FALSE(q.include_prune_candidates);
+  EXPECT_EQ(LiveQueryFromJson(ToJson(q)), q);
+}
+
+class ReadLiveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    VaultState v = Vault("bank-kv");
+    v.tags["managed-by"] = "cmkctl";
+    fake_.SeedVault(v);
+    VaultState gone = Vault("gone-kv");
+    gone.tags["managed-by"] = "cmkctl";
+    fake_.SeedVault(gone);
+    fake_.SeedVault(Vault("their-kv"));
+    KeyState k = Key("gone-kv", "gone-cmk");
+    k.tags["managed-by"] = "cmkctl";
+    fake_.SeedKey(k);
+    fake_.SeedKey(Key("gone-kv", "hand-made"));
+    fake_.SeedKey(Key("their-kv", "theirs"));
+    IdentityState i = Identity("old-uami");
+    i.tags["managed-by"] = "cmkctl";
+    fake_.SeedIdentity(i);
+    fake_.SeedIdentity(Identity("their-uami"));
+    RoleAssignmentState owned = Assignment("gone-ra", KeyArmId(kSub, kRg, "gone-kv", "gone-cmk"), {});
+    owned.principal_id = "p";
+    owned.description = "managed-by=cmkctl role-assignment/gone-ra";
+    fake_.SeedRoleAssignment(owned);
+    RoleAssignmentState foreign = owned;
+    foreign.id = "foreign";
+    foreign.description = "";
+    fake_.SeedRoleAssignment(foreign);
+    fake_.SeedStorageAccount(Account("bankdata01"));
+  }
+  FakeProvider fake_;
+};
+
+TEST_F(ReadLiveTest, QueriedObjectsOnly) {
+  Result<LiveState> live = ReadLive(fake_, BuildQuery(BankDesired()), false);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  EXPECT_EQ(live->vaults.size(), 1u);
+  EXPECT_EQ(live->vaults.count("vault/bank-kv"), 1u);
+  EXPECT_TRUE(live->keys.empty());
+  EXPECT_EQ(live->storage_accounts.count("storage/bankdata01"), 1u);
+  EXPECT_EQ(live->storage_accounts.count("storage/archive01"), 0u);
+  EXPECT_TRUE(live->role_assignments.empty());
+}
+
+TEST_F(ReadLiveTest, PruneCandidatesKeepOnlyOwnedObjects) {
+  LiveQuery q = BuildQuery(BankDesired());
+  q.include_prune_candidates = true;
+  Result<LiveState> live = ReadLive(fake_, q, true);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  EXPECT_EQ(live->vaults.count("vault/gone-kv"), 1u);
+  EXPECT_EQ(live->vaults.count("vault/their-kv"), 0u);
+  EXPECT_EQ(live->keys.count("gone-kv/gone-cmk"), 1u);
+  EXPECT_EQ(live->keys.count("gone-kv/hand-made"), 0u);
+  EXPECT_EQ(live->keys.count("their-kv/theirs"), 0u);
+  EXPECT_EQ(live->identities.count("identity/old-uami"), 1u);
+  EXPECT_EQ(live->identities.count("identity/their-uami"), 0u);
+  ASSERT_EQ(live->role_assignments.size(), 1u);
+  EXPECT_EQ(live->role_assignments.begin()->second.name, "gone-ra");
+  std::map<std::string, std::string> fp = Fingerprints(q, *live);
+  EXPECT_EQ(fp.count("vault/gone-kv"), 1u);
+  EXPECT_EQ(fp.count("key/gone-cmk"), 1u);
+  EXPECT_EQ(fp.count("identity/old-uami"), 1u);
+  EXPECT_EQ(fp.count(RoleAssignmentsAddress(VaultArmId(kSub, kRg, "gone-kv"))), 1u);
+}
+
+TEST_F(ReadLiveTest, ProviderErrorsNameTheObject) {
+  fake_.FailOn("GetKey", Unavailable("throttled"));
+  Result<LiveState> live = ReadLive(fake_, BuildQuery(BankDesired()), false);
+  ASSERT_FALSE(live.ok());
+  EXPECT_EQ(live.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(live.status().message(), "reading key/bank-cmk (vault bank-kv): throttled");
+  fake_.FailOn("GetKey", Status::Ok(), 0);
+  fake_.FailOn("GetStorageAccount", PermissionDenied("403"));
+  live = ReadLive(fake_, BuildQuery(BankDesired()), false);
+  EXPECT_EQ(live.status().message(),
+            std::string("reading storage/archive01 (subscription ") + kSub +
+                ", resource group rg-bank): 403");
+}
+
+TEST(Fingerprints, AbsentStableAndMoving) {
+  DesiredState d = BankDesired();
+  LiveQuery q = BuildQuery(d);
+  LiveState live = RichLive();
+  auto a = Fingerprints(q, live);
+  EXPECT_EQ(a.at("key/bank-cmk"), "absent");
+  EXPECT_EQ(a.at("vault/bank-kv").size(), 16u);
+  EXPECT_EQ(a, Fingerprints(q, live));
+  live.vaults["vault/bank-kv"].etag = "etag-2";
+  EXPECT_NE(a.at("vault/bank-kv"), Fingerprints(q, live).at("vault/bank-kv"));
+}
+
+TEST(CheckFresh, NamesEveryMove) {
+  DesiredState d = BankDesired();
+  LiveState before = RichLive();
+  before.identities.erase("identity/bank-uami");
+  before.keys["bank-kv/bank-cmk"] = Key("bank-kv", "bank-cmk");
+  Plan plan = Diff(d, before, {}, {"sandbox", ".cmkctl/"});
+  EXPECT_TRUE(CheckFresh(plan, Fingerprints(plan.query, before)).ok());
+
+  LiveState after = RichLive();  // has identity/bank-uami
+  after.vaults.erase("vault/bank-kv");
+  KeyState k = Key("bank-kv", "bank-cmk");
+  KeyVersionState v;
+  v.version = "0123456789abcdef0123456789abcdef";
+  k.versions.push_back(v);
+  after.keys["bank-kv/bank-cmk"] = k;
+  Status s = CheckFresh(plan, Fingerprints(plan.query, after));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.message(),
+            "saved plan is stale: identity/bank-uami appeared; key/bank-cmk changed since the "
+            "plan was computed; vault/bank-kv was deleted. Run plan again.");
+}
+
+TEST(CheckFresh, RoleAssignmentScopesAreWatched) {
+  DesiredState d = BankDesired();
+  LiveState live = RichLive();
+  Plan plan = Diff(d, live, {}, {"sandbox", ".cmkctl/"});
+  RoleAssignmentState ra = Assignment("x", BankKeyScope(), {});
+  ra.principal_id = "p";
+  live.role_assignments[ra.id] = ra;
+  Status s = CheckFresh(plan, Fingerprints(plan.query, live));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("role-assignments:" + VaultArmId(kSub, kRg, "bank-kv") + " changed"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace cmk
