@@ -1,0 +1,233 @@
+// SandboxCloud: a local cloud with Azure's semantics, persisted in a SandboxStore.
+//
+// The one place where the sandbox decides Azure's rules: global vault names,
+// soft delete and purge protection, key versions and their attributes, what
+// wrap/unwrap accept, role-assignment conflicts, and what Storage checks
+// before it accepts a customer-managed key. The SandboxProvider (the
+// reconciler's view) and the sandbox HTTPS server (Azure's wire format) are
+// thin adapters over it; neither adds rules.
+//
+// Time: every time-dependent decision reads Now(), which is the simulated
+// clock if one was set (SetClock/AdvanceClock, kept in the store so every
+// process sharing the directory sees it), else real time.
+//
+// Errors: Status codes are the coarse cmk ones; messages start with Azure's
+// error code, "<AzureCode>: <text>" (e.g. "RoleAssignmentExists: ...",
+// "ObjectIsDeletedButRecoverable: ..."), so the server can render Azure's
+// error envelope. Messages never contain key material.
+//
+// Private key material lives only in the store and is read only by the crypto
+// calls (GetPublicKey, WrapKey, UnwrapKey); no method returns it.
+//
+// Every mutating operation runs in one store transaction and appends one
+// event to the activity log (ListEvents).
+//
+// Thread-compatible: callers serialize calls on one instance (the server holds
+// a mutex). Several processes may share a directory.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/provider.h"
+#include "model/state.h"
+#include "sandbox/sandbox_store.h"
+
+namespace cmk {
+
+struct SandboxOptions {
+  // Vault URIs are https://{name}.{dns_suffix}.
+  std::string dns_suffix = "vault.azure.net";
+};
+
+struct SeedOptions {
+  // How long an account on automatic key-version update takes to adopt a new
+  // version (used by the simulated-clock work; stored with the account).
+  int adoption_delay_hours = 24;
+  bool system_identity = false;
+};
+
+struct DeletedVault {
+  VaultState vault;
+  int64_t deletion_date = 0;         // unix seconds
+  int64_t scheduled_purge_date = 0;  // deletion + retention
+};
+
+struct DeletedKey {
+  std::string vault;
+  std::string name;
+  int64_t deletion_date = 0;
+  int64_t scheduled_purge_date = 0;
+};
+
+// Role GUIDs that grant get/wrapKey/unwrapKey on keys.
+inline constexpr const char* kRoleCryptoServiceEncryptionUser = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
+inline constexpr const char* kRoleCryptoUser = "12338af0-0e69-4776-bea7-57ae8d297424";
+inline constexpr const char* kRoleCryptoOfficer = "14b46e9e-c2b7-41b4-b07b-48a6ebf60603";
+inline constexpr const char* kRoleKeyVaultAdministrator = "00482a5a-887f-4fb3-b363-3b7fe8e74483";
+
+class SandboxCloud {
+ public:
+  // Opens (creating when missing) the sandbox in `dir`; a new sandbox gets a
+  // fresh tenant id, stable from then on.
+  static Result<std::unique_ptr<SandboxCloud>> Open(const std::string& dir,
+                                                    SandboxOptions options = {});
+
+  const std::string& dir() const { return store_->dir(); }
+  const std::string& tenant_id() const { return tenant_id_; }
+  const std::string& dns_suffix() const { return options_.dns_suffix; }
+
+  // Clock.
+  int64_t Now() const;
+  Result<bool> ClockIsSimulated() const;
+  Status SetClock(int64_t unix_seconds);
+  // Starts the simulated clock from real time when none was set.
+  Status AdvanceClock(int64_t seconds);
+  Status UseRealClock();
+
+  // Activity log, oldest first.
+  Result<std::vector<SandboxEvent>> ListEvents();
+
+  // Vaults. Names are global and case-insensitive.
+  Result<std::optional<VaultState>> GetVault(const std::string& subscription,
+                                             const std::string& resource_group,
+                                             const std::string& name);
+  // A live vault by name alone (the data plane knows only the host).
+  Result<std::optional<VaultState>> GetVaultByName(const std::string& name);
+  Result<std::vector<VaultState>> ListVaults(const std::string& subscription);
+  Result<VaultState> PutVault(const VaultState& desired);
+  Status DeleteVault(const std::string& subscription, const std::string& resource_group,
+                     const std::string& name);  // soft delete
+  Result<std::vector<DeletedVault>> ListDeletedVaults(const std::string& subscription);
+  Result<VaultState> RecoverVault(const std::string& name);
+  // Refused while purge protection is on and the scheduled purge date has not passed.
+  Status PurgeVault(const std::string& name);
+
+  // Keys (data plane). Keys of a soft-deleted vault are invisible.
+  Result<std::optional<KeyState>> GetKey(const std::string& vault, const std::string& name);
+  Result<std::vector<std::string>> ListKeys(const std::string& vault);
+  Result<KeyState> CreateKey(const KeyState& desired);
+  // Newest version: enabled, nbf, exp, tags, and key_ops when non-empty.
+  Result<KeyState> UpdateKey(const KeyState& desired);
+  // One version: enabled, nbf, exp.
+  Status UpdateKeyVersion(const std::string& vault, const std::string& name,
+                          const KeyVersionState& attributes);
+  Result<KeyState> RotateKey(const std::string& vault, const std::string& name);
+  Result<std::optional<RotationPolicyState>> GetRotationPolicy(const std::string& vault,
+                                                               const std::string& name);
+  Status PutRotationPolicy(const std::string& vault, const std::string& name,
+                           const RotationPolicyState& policy);
+  Status DeleteKey(const std::string& vault, const std::string& name);  // soft delete
+  Result<std::vector<DeletedKey>> ListDeletedKeys(const std::string& vault);
+  Result<KeyState> RecoverKey(const std::string& vault, const std::string& name);
+  Status PurgeKey(const std::string& vault, const std::string& name);
+  // Empty version = newest.
+  Result<PublicKey> GetPublicKey(const std::string& vault, const std::string& name,
+                                 const std::string& version);
+  Result<Bytes> WrapKey(const std::string& vault, const std::string& name,
+                        const std::string& version, const std::string& alg,
+                        const Bytes& plaintext);
+  Result<Bytes> UnwrapKey(const std::string& vault, const std::string& name,
+                          const std::string& version, const std::string& alg,
+                          const Bytes& ciphertext);
+
+  // User-assigned identities.
+  Result<std::optional<IdentityState>> GetIdentity(const std::string& subscription,
+                                                   const std::string& resource_group,
+                                                   const std::string& name);
+  Result<std::vector<IdentityState>> ListIdentities(const std::string& subscription);
+  Result<IdentityState> PutIdentity(const IdentityState& desired);
+  Status DeleteIdentity(const std::string& subscription, const std::string& resource_group,
+                        const std::string& name);
+
+  // Role assignments, keyed by assignment GUID.
+  Result<std::optional<RoleAssignmentState>> GetRoleAssignment(const std::string& id);
+  // At `scope` or below, sorted by id.
+  Result<std::vector<RoleAssignmentState>> ListRoleAssignments(const std::string& scope);
+  Result<RoleAssignmentState> PutRoleAssignment(const RoleAssignmentState& desired);
+  Status DeleteRoleAssignment(const std::string& id);
+
+  // Storage accounts exist only by seeding; cmkctl changes identity and encryption.
+  Status SeedStorageAccount(const StorageAccountState& account, SeedOptions options = {});
+  // Registers an object id (a user, group or app outside the sandbox) as a principal.
+  Status SeedPrincipal(const std::string& object_id);
+  // A key that existed before cmkctl (brownfield), with the given version ids
+  // (oldest first; versions already present are left alone). The versions are
+  // back-dated 90 days apart so that the last one is the newest.
+  Status SeedKeyVersions(const std::string& vault, const std::string& name, const std::string& kty,
+                         int size, const std::string& curve,
+                         const std::vector<std::string>& versions);
+  Result<std::optional<StorageAccountState>> GetStorageAccount(const std::string& subscription,
+                                                               const std::string& resource_group,
+                                                               const std::string& name);
+  Result<std::vector<StorageAccountState>> ListStorageAccounts(const std::string& subscription);
+  Result<StorageAccountState> EnableSystemIdentity(const std::string& subscription,
+                                                   const std::string& resource_group,
+                                                   const std::string& name);
+  Result<StorageAccountState> UpdateStorageEncryption(const std::string& subscription,
+                                                      const std::string& resource_group,
+                                                      const std::string& name,
+                                                      const EncryptionState& encryption);
+
+ private:
+  SandboxCloud(std::unique_ptr<SandboxStore> store, SandboxOptions options)
+      : store_(std::move(store)), options_(std::move(options)) {}
+
+  // Runs `f` in one store transaction, committing when it succeeds.
+  template <typename F>
+  auto InTransaction(F&& f) -> decltype(f());
+
+  // The *InTxn helpers run inside the caller's transaction.
+  Result<std::optional<VaultState>> GetVaultByNameInTxn(const std::string& name);
+  Result<std::optional<KeyState>> GetKeyInTxn(const std::string& vault, const std::string& name);
+  Status Record(const std::string& kind, const std::string& object, const std::string& message);
+  // Ids the cloud generates (principal/client ids, key versions, etags) are
+  // derived from the tenant, what they are for and a counter kept in the
+  // store: unique within a sandbox, and identical for two sandboxes that saw
+  // the same operations, so plans and goldens are reproducible.
+  Result<std::string> NewGuid(const std::string& purpose);
+  Result<std::string> NewVersionId(const std::string& purpose);
+  Result<std::optional<Json>> LoadVaultDoc(const std::string& name);
+  Result<Json> LiveVaultDoc(const std::string& name);  // NotFound unless live
+  Result<KeyState> LoadKey(const std::string& vault, const std::string& name);
+  Result<Json> LiveKeyDoc(const std::string& vault, const std::string& name);
+  Result<Json> VersionDoc(const std::string& vault, const std::string& name,
+                          const std::string& version);  // "" = newest
+  Status PurgeVaultRows(const std::string& name);
+  Status PurgeKeyRows(const std::string& vault, const std::string& name);
+  Status ForgetExpiredVault(const std::string& name);
+  Status ForgetExpiredKey(const std::string& vault, const std::string& name);
+  // A new version with fresh key material; `attrs.version` and `attrs.created`
+  // are kept when set (seeding brownfield keys), else generated / now.
+  Result<KeyVersionState> NewVersion(const std::string& vault, const std::string& name,
+                                     const std::string& kty, int size, const std::string& curve,
+                                     KeyVersionState attrs);
+  Result<bool> PrincipalExists(const std::string& object_id);
+  Status CheckKeyAccess(const VaultState& vault, const std::string& key_name,
+                        const std::string& principal_id);
+  Result<Bytes> CryptoOp(bool wrap, const std::string& vault, const std::string& name,
+                         const std::string& version, const std::string& alg, const Bytes& input);
+  std::string KeyId(const std::string& vault, const std::string& name,
+                    const std::string& version) const;
+
+  std::unique_ptr<SandboxStore> store_;
+  SandboxOptions options_;
+  std::string tenant_id_;
+};
+
+template <typename F>
+auto SandboxCloud::InTransaction(F&& f) -> decltype(f()) {
+  auto txn = store_->Begin();
+  if (!txn.ok()) return txn.status();
+  auto result = f();
+  if (!result.ok()) return result;
+  Status committed = txn->Commit();
+  if (!committed.ok()) return committed;
+  return result;
+}
+
+}  // namespace cmk

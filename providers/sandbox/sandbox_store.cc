@@ -1,0 +1,319 @@
+#include "sandbox/sandbox_store.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace cmk {
+namespace {
+
+const char* TableName(StoreTable t) {
+  switch (t) {
+    case StoreTable::kVaults: return "vaults";
+    case StoreTable::kKeys: return "keys";
+    case StoreTable::kKeyVersions: return "key_versions";
+    case StoreTable::kIdentities: return "identities";
+    case StoreTable::kRoleAssignments: return "role_assignments";
+    case StoreTable::kStorageAccounts: return "storage_accounts";
+    case StoreTable::kPrincipals: return "principals";
+  }
+  return "?";
+}
+
+constexpr StoreTable kAllTables[] = {
+    StoreTable::kVaults,          StoreTable::kKeys,
+    StoreTable::kKeyVersions,     StoreTable::kIdentities,
+    StoreTable::kRoleAssignments, StoreTable::kStorageAccounts,
+    StoreTable::kPrincipals,
+};
+
+Status DbError(sqlite3* db, const std::string& what) {
+  return Internal("sandbox store: " + what + ": " + sqlite3_errmsg(db));
+}
+
+// A prepared statement, finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const std::string& sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Status prepared() const {
+    return rc_ == SQLITE_OK ? Status::Ok() : DbError(db_, "prepare");
+  }
+  void Bind(int i, const std::string& s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void BindBlob(int i, const uint8_t* data, size_t n) {
+    // SQLITE_STATIC: the caller's buffer outlives the statement step.
+    sqlite3_bind_blob(stmt_, i, n ? data : reinterpret_cast<const uint8_t*>(""),
+                      static_cast<int>(n), SQLITE_STATIC);
+  }
+  // SQLITE_ROW -> true, SQLITE_DONE -> false.
+  Result<bool> Step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return DbError(db_, "step");
+  }
+  std::string Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  crypto::Bytes Blob(int col) const {
+    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, col));
+    int n = sqlite3_column_bytes(stmt_, col);
+    return p ? crypto::Bytes(p, p + n) : crypto::Bytes();
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+Result<Json> ParseDoc(const std::string& text, const std::string& key) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Internal("sandbox store: corrupt document for " + key);
+  return j;
+}
+
+// Creates `dir` (and parents) with mode 0700 when missing.
+Status EnsureDir(const std::string& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return Status::Ok();
+  mode_t old = umask(077);
+  std::filesystem::create_directories(dir, ec);
+  umask(old);
+  if (ec) return Unavailable("cannot create sandbox directory " + dir + ": " + ec.message());
+  if (chmod(dir.c_str(), 0700) != 0)
+    return Unavailable("cannot chmod sandbox directory " + dir + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+}  // namespace
+
+StoreTransaction::~StoreTransaction() {
+  if (store_) store_->Rollback();
+}
+
+Status StoreTransaction::Commit() {
+  SandboxStore* s = store_;
+  store_ = nullptr;
+  return s ? s->Commit() : Internal("sandbox store: transaction already finished");
+}
+
+Result<std::unique_ptr<SandboxStore>> SandboxStore::Open(const std::string& dir) {
+  CMK_RETURN_IF_ERROR(EnsureDir(dir));
+  std::string path = (std::filesystem::path(dir) / kDbFileName).string();
+  bool existed = std::filesystem::exists(path);
+
+  mode_t old = umask(077);
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  umask(old);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Unavailable("cannot open sandbox database " + path + ": " + msg);
+  }
+  std::unique_ptr<SandboxStore> store(new SandboxStore(dir, db));
+  if (!existed && chmod(path.c_str(), 0600) != 0)
+    return Unavailable("cannot chmod " + path + ": " + std::strerror(errno));
+  sqlite3_busy_timeout(db, 5000);
+  CMK_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=DELETE"));
+  CMK_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
+  CMK_RETURN_IF_ERROR(store->InitSchema());
+  return store;
+}
+
+SandboxStore::~SandboxStore() { sqlite3_close(db_); }
+
+std::string SandboxStore::db_path() const {
+  return (std::filesystem::path(dir_) / kDbFileName).string();
+}
+
+Status SandboxStore::Exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Internal(std::string("sandbox store: ") + msg);
+  }
+  return Status::Ok();
+}
+
+Status SandboxStore::InitSchema() {
+  CMK_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  StoreTransaction txn(this);
+  int version = 0;
+  {
+    Stmt s(db_, "PRAGMA user_version");
+    CMK_RETURN_IF_ERROR(s.prepared());
+    CMK_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row) version = static_cast<int>(s.Int(0));
+  }
+  if (version > kSchemaVersion)
+    return FailedPrecondition("sandbox database " + db_path() + " has schema version " +
+                              std::to_string(version) + ", newer than this cmkctl (" +
+                              std::to_string(kSchemaVersion) + ")");
+  if (version == kSchemaVersion) return txn.Commit();
+
+  CMK_RETURN_IF_ERROR(
+      Exec("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)"));
+  for (StoreTable t : kAllTables) {
+    std::string sql = std::string("CREATE TABLE IF NOT EXISTS ") + TableName(t) +
+                      " (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,"
+                      " doc TEXT NOT NULL, secret BLOB)";
+    CMK_RETURN_IF_ERROR(Exec(sql.c_str()));
+  }
+  CMK_RETURN_IF_ERROR(
+      Exec("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+           " time INTEGER NOT NULL, kind TEXT NOT NULL, object TEXT NOT NULL,"
+           " message TEXT NOT NULL)"));
+  std::string pragma = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
+  CMK_RETURN_IF_ERROR(Exec(pragma.c_str()));
+  return txn.Commit();
+}
+
+Result<StoreTransaction> SandboxStore::Begin() {
+  CMK_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  return StoreTransaction(this);
+}
+
+Status SandboxStore::Commit() { return Exec("COMMIT"); }
+
+void SandboxStore::Rollback() {
+  if (!sqlite3_get_autocommit(db_)) (void)Exec("ROLLBACK");
+}
+
+Result<std::optional<std::string>> SandboxStore::GetMeta(const std::string& key) {
+  Stmt s(db_, "SELECT v FROM meta WHERE k = ?1");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, key);
+  CMK_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(s.Text(0));
+}
+
+Status SandboxStore::SetMeta(const std::string& key, const std::string& value) {
+  Stmt s(db_, "INSERT INTO meta (k, v) VALUES (?1, ?2) ON CONFLICT(k) DO UPDATE SET v = excluded.v");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, key);
+  s.Bind(2, value);
+  return s.Step().status();
+}
+
+Status SandboxStore::DeleteMeta(const std::string& key) {
+  Stmt s(db_, "DELETE FROM meta WHERE k = ?1");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, key);
+  return s.Step().status();
+}
+
+Result<std::optional<Json>> SandboxStore::Get(StoreTable table, const std::string& key) {
+  Stmt s(db_, std::string("SELECT doc FROM ") + TableName(table) + " WHERE key = ?1");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, key);
+  CMK_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<Json>();
+  CMK_ASSIGN_OR_RETURN(Json doc, ParseDoc(s.Text(0), key));
+  return std::optional<Json>(std::move(doc));
+}
+
+Result<std::vector<StoredDoc>> SandboxStore::List(StoreTable table, const std::string& prefix) {
+  // substr() rather than LIKE: keys may contain '_' and '%'.
+  Stmt s(db_, std::string("SELECT key, doc FROM ") + TableName(table) +
+                  " WHERE substr(key, 1, length(?1)) = ?1 ORDER BY seq");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, prefix);
+  std::vector<StoredDoc> out;
+  while (true) {
+    CMK_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    std::string key = s.Text(0);
+    CMK_ASSIGN_OR_RETURN(Json doc, ParseDoc(s.Text(1), key));
+    out.push_back({std::move(key), std::move(doc)});
+  }
+  return out;
+}
+
+Status SandboxStore::Put(StoreTable table, const std::string& key, const Json& doc) {
+  Stmt s(db_, std::string("INSERT INTO ") + TableName(table) +
+                  " (key, doc) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET doc = excluded.doc");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, key);
+  s.Bind(2, doc.dump());
+  return s.Step().status();
+}
+
+Status SandboxStore::PutWithSecret(StoreTable table, const std::string& key, const Json& doc,
+                                   const crypto::SecureBytes& secret) {
+  Stmt s(db_, std::string("INSERT INTO ") + TableName(table) +
+                  " (key, doc, secret) VALUES (?1, ?2, ?3) ON CONFLICT(key) DO UPDATE SET"
+                  " doc = excluded.doc, secret = excluded.secret");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, key);
+  s.Bind(2, doc.dump());
+  s.BindBlob(3, secret.data(), secret.size());
+  return s.Step().status();
+}
+
+Result<crypto::SecureBytes> SandboxStore::GetSecret(StoreTable table, const std::string& key) {
+  Stmt s(db_, std::string("SELECT secret FROM ") + TableName(table) + " WHERE key = ?1");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, key);
+  CMK_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return NotFound("sandbox store: no secret for " + key);
+  return crypto::SecureBytes(s.Blob(0));
+}
+
+Status SandboxStore::Delete(StoreTable table, const std::string& key) {
+  Stmt s(db_, std::string("DELETE FROM ") + TableName(table) + " WHERE key = ?1");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, key);
+  return s.Step().status();
+}
+
+Status SandboxStore::DeletePrefix(StoreTable table, const std::string& prefix) {
+  Stmt s(db_, std::string("DELETE FROM ") + TableName(table) +
+                  " WHERE substr(key, 1, length(?1)) = ?1");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, prefix);
+  return s.Step().status();
+}
+
+Status SandboxStore::AppendEvent(const SandboxEvent& e) {
+  Stmt s(db_, "INSERT INTO events (time, kind, object, message) VALUES (?1, ?2, ?3, ?4)");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, e.time);
+  s.Bind(2, e.kind);
+  s.Bind(3, e.object);
+  s.Bind(4, e.message);
+  return s.Step().status();
+}
+
+Result<std::vector<SandboxEvent>> SandboxStore::ListEvents() {
+  Stmt s(db_, "SELECT seq, time, kind, object, message FROM events ORDER BY seq");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  std::vector<SandboxEvent> out;
+  while (true) {
+    CMK_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back({s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4)});
+  }
+  return out;
+}
+
+}  // namespace cmk

@@ -1,0 +1,118 @@
+// SandboxStore: the sandbox's persistence, a single SQLite file.
+//
+// A directory (created 0700 when missing) holding `sandbox.db` (0600, rollback
+// journal, no WAL, so the journal inherits the file's mode). The store knows
+// tables, rows and transactions, never Azure's rules: SandboxCloud decides
+// what a row means. Rows are JSON documents under a string key; key_versions
+// rows also carry private key material in a BLOB column, which only
+// SandboxCloud's crypto calls read. This is the only file that uses SQLite.
+//
+// Thread-compatible: one connection, used by one thread at a time. Open()
+// briefly sets the process umask (077) while it creates the directory and the
+// file, so open stores before starting threads. Several processes may share a
+// directory (busy timeout, IMMEDIATE transactions).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "crypto/crypto.h"
+#include "model/state.h"
+
+struct sqlite3;
+
+namespace cmk {
+
+enum class StoreTable {
+  kVaults,
+  kKeys,
+  kKeyVersions,
+  kIdentities,
+  kRoleAssignments,
+  kStorageAccounts,
+  kPrincipals,
+};
+
+struct StoredDoc {
+  std::string key;
+  Json doc;
+};
+
+// One line of the activity log.
+struct SandboxEvent {
+  int64_t seq = 0;
+  int64_t time = 0;     // unix seconds, the cloud's clock
+  std::string kind;     // "vault.create", "key.rotate", ...
+  std::string object;   // "vault/bank-kv", "key/bank-kv/cmk", ...
+  std::string message;  // human line, never secrets
+};
+
+class SandboxStore;
+
+// Rolls back on destruction unless committed. Move-only.
+class StoreTransaction {
+ public:
+  explicit StoreTransaction(SandboxStore* store) : store_(store) {}
+  StoreTransaction(StoreTransaction&& o) noexcept : store_(o.store_) { o.store_ = nullptr; }
+  StoreTransaction& operator=(StoreTransaction&&) = delete;
+  StoreTransaction(const StoreTransaction&) = delete;
+  ~StoreTransaction();
+  Status Commit();
+
+ private:
+  SandboxStore* store_;
+};
+
+class SandboxStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+  static constexpr const char* kDbFileName = "sandbox.db";
+
+  static Result<std::unique_ptr<SandboxStore>> Open(const std::string& dir);
+  ~SandboxStore();
+  SandboxStore(const SandboxStore&) = delete;
+  SandboxStore& operator=(const SandboxStore&) = delete;
+
+  const std::string& dir() const { return dir_; }
+  std::string db_path() const;
+
+  // BEGIN IMMEDIATE. Transactions do not nest.
+  Result<StoreTransaction> Begin();
+
+  Result<std::optional<std::string>> GetMeta(const std::string& key);
+  Status SetMeta(const std::string& key, const std::string& value);
+  Status DeleteMeta(const std::string& key);
+
+  Result<std::optional<Json>> Get(StoreTable table, const std::string& key);
+  // Rows whose key starts with `prefix`, in insertion order.
+  Result<std::vector<StoredDoc>> List(StoreTable table, const std::string& prefix = "");
+  // Insert or replace the document; an existing row keeps its position.
+  Status Put(StoreTable table, const std::string& key, const Json& doc);
+  Status Delete(StoreTable table, const std::string& key);
+  Status DeletePrefix(StoreTable table, const std::string& prefix);
+
+  // Private material of a key_versions row (set with the row, read alone).
+  Status PutWithSecret(StoreTable table, const std::string& key, const Json& doc,
+                       const crypto::SecureBytes& secret);
+  Result<crypto::SecureBytes> GetSecret(StoreTable table, const std::string& key);
+
+  Status AppendEvent(const SandboxEvent& event);
+  Result<std::vector<SandboxEvent>> ListEvents();
+
+ private:
+  friend class StoreTransaction;
+  SandboxStore(std::string dir, sqlite3* db) : dir_(std::move(dir)), db_(db) {}
+  Status Exec(const char* sql);
+  Status Commit();
+  void Rollback();
+  Status InitSchema();
+
+  std::string dir_;
+  sqlite3* db_;
+};
+
+}  // namespace cmk

@@ -1,0 +1,56 @@
+// Small helpers shared by the sandbox's operation files (not a public API).
+//
+// Case folding for Azure names and ARM ids (both case-insensitive), random
+// GUIDs and key version ids, ARM scope containment, and the one place the
+// sandbox's error messages get their Azure error code prefix. Pure functions
+// except the random ones (which read the CSPRNG); thread-safe.
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+#include "model/state.h"
+
+namespace cmk::sandbox {
+
+std::string Lower(const std::string& s);
+bool EqualsIgnoreCase(const std::string& a, const std::string& b);
+
+// Random lower-case GUID (version 4) and 32-hex key version id.
+Result<std::string> RandomGuid();
+Result<std::string> RandomVersionId();
+bool LooksLikeGuid(const std::string& s);
+
+// True when `target` is `scope` or lies below it (ARM ids, case-insensitive,
+// segment boundaries respected: ".../vaults/kv1" does not cover ".../vaults/kv10").
+bool ScopeCovers(const std::string& scope, const std::string& target);
+
+// The trailing GUID of a role definition id ("/subscriptions/../roleDefinitions/GUID" or "GUID").
+std::string RoleGuid(const std::string& role_definition_id);
+
+// Errors carry Azure's error code first: "<AzureCode>: <message>". The HTTPS
+// server splits on the first ": " to fill the wire error's code and message.
+Status AzureError(StatusCode code, const std::string& azure_code, const std::string& message);
+
+// Store keys: lower-case, '/'-separated (names never contain '/').
+std::string VaultRowKey(const std::string& vault);
+std::string KeyRowKey(const std::string& vault, const std::string& key);
+std::string KeyRowPrefix(const std::string& vault);  // every key of a vault
+std::string VersionRowKey(const std::string& vault, const std::string& key,
+                          const std::string& version);
+std::string VersionRowPrefix(const std::string& vault, const std::string& key);
+
+// Non-throwing reads of our own stored documents (defaults when absent or mistyped).
+bool DocBool(const Json& doc, const char* key);
+int64_t DocInt(const Json& doc, const char* key);
+std::string DocString(const Json& doc, const char* key);
+const Json& DocObject(const Json& doc, const char* key);  // {} when absent
+
+// Soft-delete bookkeeping inside a stored document.
+bool IsDeleted(const Json& doc);
+int64_t DeletionDate(const Json& doc);
+int64_t ScheduledPurgeDate(const Json& doc);
+void MarkDeleted(Json& doc, int64_t now, int retention_days);
+void ClearDeleted(Json& doc);
+
+}  // namespace cmk::sandbox

@@ -1,0 +1,276 @@
+// SandboxCloud keys: versions, attributes, rotation, soft delete, and what
+// wrap/unwrap accept. RSA-2048 only, and few of them: generation is slow.
+#include <regex>
+
+#include "crypto/crypto.h"
+#include "sandbox_test_util.h"
+
+namespace cmk::testing {
+namespace {
+
+class SandboxKeyTest : public SandboxTest {
+ protected:
+  void SetUp() override {
+    SandboxTest::SetUp();
+    ASSERT_TRUE(cloud_->SetClock(kT0).ok());
+    ASSERT_TRUE(cloud_->PutVault(Vault("bank-kv")).ok());
+  }
+  static constexpr int64_t kT0 = 1'700'000'000;
+};
+
+TEST_F(SandboxKeyTest, CreateTwiceMakesVersionsOldestFirst) {
+  auto first = cloud_->CreateKey(Key("bank-kv", "cmk", "EC", 0));
+  CMK_ASSERT_OK(first);
+  EXPECT_EQ(first->curve, "P-256");
+  EXPECT_EQ(first->key_ops, (std::vector<std::string>{"sign", "verify"}));
+  ASSERT_EQ(first->versions.size(), 1u);
+  EXPECT_TRUE(std::regex_match(first->versions[0].version, std::regex("^[0-9a-f]{32}$")));
+  EXPECT_EQ(first->versions[0].created, kT0);
+
+  CMK_ASSERT_OK(cloud_->AdvanceClock(60));
+  auto second = cloud_->CreateKey(Key("bank-kv", "cmk", "EC", 0));
+  CMK_ASSERT_OK(second);
+  ASSERT_EQ(second->versions.size(), 2u);
+  EXPECT_EQ(second->versions[0].version, first->versions[0].version);
+  EXPECT_EQ(second->kid,
+            "https://bank-kv.vault.azure.net/keys/cmk/" + second->versions[1].version);
+
+  auto got = cloud_->GetKey("bank-kv", "cmk");
+  CMK_ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->versions.size(), 2u);
+  EXPECT_EQ((*got)->versions[1].created, kT0 + 60);
+
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", "alpha", "EC", 0)));
+  EXPECT_EQ(*cloud_->ListKeys("bank-kv"), (std::vector<std::string>{"alpha", "cmk"}));
+  EXPECT_FALSE(cloud_->GetKey("bank-kv", "missing")->has_value());
+  EXPECT_FALSE(cloud_->GetKey("no-such-kv", "cmk")->has_value());
+}
+
+TEST_F(SandboxKeyTest, InvalidKeysRefused) {
+  EXPECT_EQ(cloud_->CreateKey(Key("bank-kv", "bad_name", "EC", 0)).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(cloud_->CreateKey(Key("bank-kv", "k", "RSA", 1024)).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(cloud_->CreateKey(Key("no-such-kv", "k", "EC", 0)).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(SandboxKeyTest, HsmKeyInStandardVaultRefused) {
+  Status s = cloud_->CreateKey(Key("bank-kv", "cmk", "EC-HSM", 0)).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(AzureCode(s), "BadParameter");
+  EXPECT_NE(s.message().find("Operation not allowed for this key type"), std::string::npos);
+}
+
+TEST_F(SandboxKeyTest, UpdateDisableAndExpiryCannotBeRemoved) {
+  KeyState k = Key("bank-kv", "cmk", "EC", 0);
+  CMK_ASSERT_OK(cloud_->CreateKey(k));
+  k.enabled = false;
+  k.expires = kT0 + 86400 * 365;
+  k.tags = {{"owner", "treasury"}};
+  auto updated = cloud_->UpdateKey(k);
+  CMK_ASSERT_OK(updated);
+  EXPECT_FALSE(updated->enabled);
+  EXPECT_EQ(updated->expires, kT0 + 86400 * 365);
+  EXPECT_EQ(updated->tags.at("owner"), "treasury");
+
+  k.expires.reset();
+  Status s = cloud_->UpdateKey(k).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("cannot be removed"), std::string::npos);
+
+  // A later expiry is fine.
+  k.expires = kT0 + 86400 * 400;
+  CMK_ASSERT_OK(cloud_->UpdateKey(k));
+}
+
+TEST_F(SandboxKeyTest, UpdateKeyVersionTouchesOnlyThatVersion) {
+  auto v1 = cloud_->CreateKey(Key("bank-kv", "cmk", "EC", 0));
+  CMK_ASSERT_OK(v1);
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", "cmk", "EC", 0)));
+  KeyVersionState old = v1->versions[0];
+  old.enabled = false;
+  CMK_ASSERT_OK(cloud_->UpdateKeyVersion("bank-kv", "cmk", old));
+  auto k = cloud_->GetKey("bank-kv", "cmk");
+  CMK_ASSERT_OK(k);
+  EXPECT_FALSE((*k)->versions[0].enabled);
+  EXPECT_TRUE((*k)->versions[1].enabled);
+  EXPECT_TRUE((*k)->enabled);
+  old.version = std::string(32, 'a');
+  EXPECT_EQ(cloud_->UpdateKeyVersion("bank-kv", "cmk", old).code(), StatusCode::kNotFound);
+}
+
+TEST_F(SandboxKeyTest, RotationPolicyRoundTripAndRotateStampsExpiry) {
+  KeyState k = Key("bank-kv", "cmk", "EC", 0);
+  k.key_ops = {"verify", "sign"};
+  k.tags = {{"owner", "treasury"}};
+  CMK_ASSERT_OK(cloud_->CreateKey(k));
+  RotationPolicyState p;
+  p.rotate_after_create = "P90D";
+  p.notify_before_expiry = "P30D";
+  p.expiry_time = "P1Y";
+  CMK_ASSERT_OK(cloud_->PutRotationPolicy("bank-kv", "cmk", p));
+  auto got = cloud_->GetRotationPolicy("bank-kv", "cmk");
+  CMK_ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_TRUE(**got == p);
+  EXPECT_EQ((*got)->updated, kT0);
+
+  RotationPolicyState bad;
+  bad.expiry_time = "1 year";
+  EXPECT_EQ(cloud_->PutRotationPolicy("bank-kv", "cmk", bad).code(), StatusCode::kInvalidArgument);
+
+  CMK_ASSERT_OK(cloud_->AdvanceClock(86400));
+  auto rotated = cloud_->RotateKey("bank-kv", "cmk");
+  CMK_ASSERT_OK(rotated);
+  ASSERT_EQ(rotated->versions.size(), 2u);
+  EXPECT_EQ(rotated->kty, "EC");
+  EXPECT_EQ(rotated->curve, "P-256");
+  EXPECT_EQ(rotated->key_ops, (std::vector<std::string>{"sign", "verify"}));
+  EXPECT_EQ(rotated->tags.at("owner"), "treasury");
+  // 2023-11-15 + 1 day, plus one calendar year (2024 is a leap year: 366 days).
+  EXPECT_EQ(rotated->versions[1].expires, kT0 + 86400 + 366 * 86400);
+  EXPECT_FALSE(rotated->versions[0].expires.has_value());
+  ASSERT_TRUE(rotated->rotation_policy.has_value());
+}
+
+TEST_F(SandboxKeyTest, SoftDeletedKeyNameConflictsUntilRecoveredOrPurged) {
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", "cmk", "EC", 0)));
+  CMK_ASSERT_OK(cloud_->DeleteKey("bank-kv", "cmk"));
+  EXPECT_FALSE(cloud_->GetKey("bank-kv", "cmk")->has_value());
+  EXPECT_TRUE(cloud_->ListKeys("bank-kv")->empty());
+  ASSERT_EQ(cloud_->ListDeletedKeys("bank-kv")->size(), 1u);
+
+  Status s = cloud_->CreateKey(Key("bank-kv", "cmk", "EC", 0)).status();
+  EXPECT_EQ(s.code(), StatusCode::kConflict);
+  EXPECT_EQ(AzureCode(s), "ObjectIsDeletedButRecoverable");
+
+  auto recovered = cloud_->RecoverKey("bank-kv", "cmk");
+  CMK_ASSERT_OK(recovered);
+  EXPECT_EQ(recovered->versions.size(), 1u);
+
+  // bank-kv has purge protection: purge waits for the retention.
+  CMK_ASSERT_OK(cloud_->DeleteKey("bank-kv", "cmk"));
+  EXPECT_EQ(cloud_->PurgeKey("bank-kv", "cmk").code(), StatusCode::kFailedPrecondition);
+  CMK_ASSERT_OK(cloud_->PutVault(Vault("open-kv", false)));
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("open-kv", "cmk", "EC", 0)));
+  CMK_ASSERT_OK(cloud_->DeleteKey("open-kv", "cmk"));
+  CMK_ASSERT_OK(cloud_->PurgeKey("open-kv", "cmk"));
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("open-kv", "cmk", "EC", 0)));
+}
+
+// One RSA-2048 key for all RSA checks.
+TEST_F(SandboxKeyTest, RsaWrapUnwrapAndKeyVaultRules) {
+  KeyState k = Key("bank-kv", "cmk", "RSA", 2048);
+  auto created = cloud_->CreateKey(k);
+  CMK_ASSERT_OK(created);
+  const std::string version = created->versions[0].version;
+  Bytes dek(32, 0x5a);
+
+  auto wrapped = cloud_->WrapKey("bank-kv", "cmk", "", "RSA-OAEP-256", dek);
+  CMK_ASSERT_OK(wrapped);
+  EXPECT_NE(*wrapped, dek);
+  auto unwrapped = cloud_->UnwrapKey("bank-kv", "cmk", version, "RSA-OAEP-256", *wrapped);
+  CMK_ASSERT_OK(unwrapped);
+  EXPECT_EQ(*unwrapped, dek);
+
+  // The published public key wraps locally what the vault unwraps.
+  auto pub = cloud_->GetPublicKey("bank-kv", "cmk", "");
+  CMK_ASSERT_OK(pub);
+  EXPECT_EQ(pub->kid, created->kid);
+  EXPECT_EQ(pub->kty, "RSA");
+  EXPECT_FALSE(pub->n.empty());
+  crypto::PublicJwk jwk{"RSA", pub->n, pub->e, "", "", ""};
+  auto local = crypto::WrapWithPublic(jwk, crypto::WrapAlg::kRsaOaep, dek);
+  CMK_ASSERT_OK(local);
+  auto back = cloud_->UnwrapKey("bank-kv", "cmk", version, "RSA-OAEP", *local);
+  CMK_ASSERT_OK(back);
+  EXPECT_EQ(*back, dek);
+
+  // Wrong algorithm family for the key type.
+  EXPECT_EQ(cloud_->WrapKey("bank-kv", "cmk", "", "A256KW", dek).status().code(),
+            StatusCode::kInvalidArgument);
+  // A tampered ciphertext is an error, never a wrong answer.
+  Bytes bad = *wrapped;
+  bad[10] ^= 0x01;
+  EXPECT_FALSE(cloud_->UnwrapKey("bank-kv", "cmk", version, "RSA-OAEP-256", bad).ok());
+
+  // key_ops without unwrapKey.
+  k.key_ops = {"wrapKey"};
+  CMK_ASSERT_OK(cloud_->UpdateKey(k));
+  Status s = cloud_->UnwrapKey("bank-kv", "cmk", version, "RSA-OAEP-256", *wrapped).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("Operation unwrapKey is not permitted on this key"),
+            std::string::npos);
+
+  // Not yet valid, expired, disabled.
+  k.key_ops = {"unwrapKey", "wrapKey"};
+  k.not_before = kT0 + 100;
+  CMK_ASSERT_OK(cloud_->UpdateKey(k));
+  EXPECT_EQ(cloud_->WrapKey("bank-kv", "cmk", "", "RSA-OAEP-256", dek).status().code(),
+            StatusCode::kPermissionDenied);
+  k.not_before.reset();
+  k.expires = kT0 + 10;
+  CMK_ASSERT_OK(cloud_->UpdateKey(k));
+  CMK_ASSERT_OK(cloud_->WrapKey("bank-kv", "cmk", "", "RSA-OAEP-256", dek));
+  CMK_ASSERT_OK(cloud_->AdvanceClock(10));
+  s = cloud_->UnwrapKey("bank-kv", "cmk", version, "RSA-OAEP-256", *wrapped).status();
+  EXPECT_EQ(s.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(s.message().find("Key is expired"), std::string::npos);
+  k.expires = kT0 + 86400;
+  k.enabled = false;
+  CMK_ASSERT_OK(cloud_->UpdateKey(k));
+  s = cloud_->UnwrapKey("bank-kv", "cmk", version, "RSA-OAEP-256", *wrapped).status();
+  EXPECT_EQ(s.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(s.message().find("Key is disabled"), std::string::npos);
+  EXPECT_EQ(cloud_->GetPublicKey("bank-kv", "cmk", version).status().code(),
+            StatusCode::kPermissionDenied);
+}
+
+TEST_F(SandboxKeyTest, EcKeysCannotWrap) {
+  KeyState k = Key("bank-kv", "sig", "EC", 0);
+  k.key_ops = {"sign", "verify", "wrapKey"};
+  CMK_ASSERT_OK(cloud_->CreateKey(k));
+  Status s = cloud_->WrapKey("bank-kv", "sig", "", "RSA-OAEP-256", Bytes(32, 1)).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  auto pub = cloud_->GetPublicKey("bank-kv", "sig", "");
+  CMK_ASSERT_OK(pub);
+  EXPECT_EQ(pub->crv, "P-256");
+  EXPECT_FALSE(pub->x.empty());
+}
+
+TEST_F(SandboxKeyTest, OctHsmWrapsInPremiumVault) {
+  CMK_ASSERT_OK(cloud_->PutVault(Vault("hsm-kv", true, "premium")));
+  auto k = cloud_->CreateKey(Key("hsm-kv", "kek", "oct-HSM", 256));
+  CMK_ASSERT_OK(k);
+  Bytes dek(32, 0x11);
+  auto wrapped = cloud_->WrapKey("hsm-kv", "kek", "", "A256KW", dek);
+  CMK_ASSERT_OK(wrapped);
+  auto unwrapped = cloud_->UnwrapKey("hsm-kv", "kek", "", "A256KW", *wrapped);
+  CMK_ASSERT_OK(unwrapped);
+  EXPECT_EQ(*unwrapped, dek);
+  EXPECT_EQ(cloud_->WrapKey("hsm-kv", "kek", "", "A128KW", dek).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(cloud_->WrapKey("hsm-kv", "kek", "", "RSA-OAEP-256", dek).status().code(),
+            StatusCode::kInvalidArgument);
+  auto pub = cloud_->GetPublicKey("hsm-kv", "kek", "");
+  CMK_ASSERT_OK(pub);
+  EXPECT_EQ(pub->kty, "oct-HSM");
+  EXPECT_TRUE(pub->n.empty());
+}
+
+TEST_F(SandboxKeyTest, KeyEventsRecorded) {
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", "cmk", "EC", 0)));
+  CMK_ASSERT_OK(cloud_->RotateKey("bank-kv", "cmk"));
+  CMK_ASSERT_OK(cloud_->DeleteKey("bank-kv", "cmk"));
+  auto events = cloud_->ListEvents();
+  CMK_ASSERT_OK(events);
+  std::vector<std::string> kinds;
+  for (const auto& e : *events)
+    if (e.object == "key/bank-kv/cmk") kinds.push_back(e.kind);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"key.create", "key.rotate", "key.delete"}));
+}
+
+}  // namespace
+}  // namespace cmk::testing
