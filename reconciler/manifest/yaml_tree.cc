@@ -1,0 +1,260 @@
+#include "manifest/yaml_tree.h"
+
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
+
+namespace cmk {
+namespace {
+
+// Builds YamlNodes from yaml-cpp events. Containers under construction sit on
+// a stack; a finished node is attached to the container below it.
+class TreeBuilder : public YAML::EventHandler {
+ public:
+  TreeBuilder(const std::string& text, const std::string& file, const YamlParseOptions& options,
+              DiagnosticList& diags)
+      : text_(text), file_(file), options_(options), diags_(diags) {}
+
+  YamlNode TakeRoot() { return std::move(root_); }
+  // Set after an error that makes the rest of the file meaningless.
+  bool fatal() const { return fatal_; }
+
+  void OnDocumentStart(const YAML::Mark&) override {
+    root_ = YamlNode();
+    stack_.clear();
+    skip_ = 0;
+    alias_reported_ = false;
+  }
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
+    if (skip_ > 0) return;
+    YamlNode n = Make(YamlNode::Type::kNull, mark);
+    Attach(std::move(n));
+  }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (skip_ > 0) return;
+    if (!alias_reported_) {
+      auto it = anchor_names_.find(anchor);
+      std::string name = it == anchor_names_.end() ? "" : it->second;
+      Error(mark, "YAML aliases (*" + name + ") are not supported: write the value out");
+      alias_reported_ = true;
+    }
+    Attach(Make(YamlNode::Type::kInvalid, mark));
+  }
+
+  void OnAnchor(const YAML::Mark& mark, const std::string& name) override {
+    anchor_names_[++anchor_count_] = name;
+    if (skip_ > 0) return;
+    Error(mark, "YAML anchors (&" + name + ") are not supported: write the value out");
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    if (skip_ > 0) return;
+    YamlNode n = Make(YamlNode::Type::kScalar, mark);
+    n.value = value;
+    n.plain = tag == "?";
+    if (!n.plain && !CheckClosed(mark)) {
+      fatal_ = true;
+      n.type = YamlNode::Type::kInvalid;
+    }
+    if (!CheckTag(mark, tag)) n.type = YamlNode::Type::kInvalid;
+    // An anchored node was reported in OnAnchor; readers must not add more.
+    if (anchor != YAML::NullAnchor) n.type = YamlNode::Type::kInvalid;
+    Attach(std::move(n));
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(YamlNode::Type::kSequence, mark, tag, anchor);
+  }
+  void OnSequenceEnd() override { Close(); }
+
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(YamlNode::Type::kMap, mark, tag, anchor);
+  }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  struct Frame {
+    YamlNode node;
+    std::optional<YamlNode> pending_key;
+    bool anchored = false;
+  };
+
+  YamlNode Make(YamlNode::Type type, const YAML::Mark& mark) {
+    YamlNode n;
+    n.type = type;
+    n.line = mark.line + 1;
+    n.col = mark.column + 1;
+    return n;
+  }
+
+  void Error(const YAML::Mark& mark, const std::string& message) {
+    diags_.Error({file_, mark.line + 1, mark.column + 1}, "", message);
+  }
+
+  bool CheckTag(const YAML::Mark& mark, const std::string& tag) {
+    if (tag.empty() || tag == "?" || tag == "!") return true;
+    static const std::string kCore = "tag:yaml.org,2002:";
+    std::string shown = tag.rfind(kCore, 0) == 0 ? "!!" + tag.substr(kCore.size()) : tag;
+    Error(mark, "YAML tags ('" + shown + "') are not supported");
+    return false;
+  }
+
+  // yaml-cpp 0.7 accepts a quoted scalar that runs to the end of the input;
+  // YAML does not. Find the closing quote ourselves.
+  bool CheckClosed(const YAML::Mark& mark) {
+    if (mark.pos < 0 || static_cast<size_t>(mark.pos) >= text_.size()) return true;
+    char quote = text_[mark.pos];
+    if (quote != '"' && quote != '\'') return true;  // block scalars
+    for (size_t i = mark.pos + 1; i < text_.size(); ++i) {
+      if (quote == '"' && text_[i] == '\\') {
+        ++i;
+      } else if (text_[i] == quote) {
+        if (quote == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') {
+          ++i;
+          continue;
+        }
+        return true;
+      }
+    }
+    Error(mark, std::string("invalid YAML: unclosed quoted string (no closing ") + quote + ")");
+    return false;
+  }
+
+  void Open(YamlNode::Type type, const YAML::Mark& mark, const std::string& tag,
+            YAML::anchor_t anchor) {
+    if (skip_ > 0) {
+      ++skip_;
+      return;
+    }
+    if (static_cast<int>(stack_.size()) >= options_.max_depth) {
+      Error(mark, "nesting deeper than " + std::to_string(options_.max_depth) + " levels");
+      skip_ = 1;
+      skip_mark_ = mark;
+      return;
+    }
+    CheckTag(mark, tag);
+    stack_.push_back({Make(type, mark), std::nullopt, anchor != YAML::NullAnchor});
+  }
+
+  void Close() {
+    if (skip_ > 0) {
+      if (--skip_ == 0) Attach(Make(YamlNode::Type::kInvalid, skip_mark_));
+      return;
+    }
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    if (f.anchored) {
+      f.node.type = YamlNode::Type::kInvalid;
+      f.node.items.clear();
+      f.node.entries.clear();
+    }
+    Attach(std::move(f.node));
+  }
+
+  void Attach(YamlNode n) {
+    if (stack_.empty()) {
+      root_ = std::move(n);
+      return;
+    }
+    Frame& top = stack_.back();
+    if (top.node.type == YamlNode::Type::kSequence) {
+      top.node.items.push_back(std::move(n));
+      return;
+    }
+    if (!top.pending_key) {
+      top.pending_key = std::move(n);
+      return;
+    }
+    YamlNode key = std::move(*top.pending_key);
+    top.pending_key.reset();
+    AddEntry(top.node, std::move(key), std::move(n));
+  }
+
+  void AddEntry(YamlNode& map, YamlNode key, YamlNode value) {
+    YAML::Mark mark;
+    mark.line = key.line - 1;
+    mark.column = key.col - 1;
+    if (key.is_invalid()) return;
+    if (key.type != YamlNode::Type::kScalar) {
+      Error(mark, "mapping keys must be plain strings, not " + key.Describe());
+      return;
+    }
+    if (key.plain && key.value == "<<") {
+      Error(mark, "YAML merge keys ('<<') are not supported: write the fields out");
+      return;
+    }
+    for (const auto& e : map.entries) {
+      if (e.key.value == key.value) {
+        Error(mark, "duplicate key '" + key.value + "' (first at line " +
+                        std::to_string(e.key.line) + ", column " + std::to_string(e.key.col) + ")");
+        return;
+      }
+    }
+    map.entries.push_back({std::move(key), std::move(value)});
+  }
+
+  const std::string& text_;
+  const std::string& file_;
+  bool fatal_ = false;
+  const YamlParseOptions& options_;
+  DiagnosticList& diags_;
+  YamlNode root_;
+  std::vector<Frame> stack_;
+  int skip_ = 0;
+  YAML::Mark skip_mark_;
+  bool alias_reported_ = false;
+  std::map<YAML::anchor_t, std::string> anchor_names_;
+  YAML::anchor_t anchor_count_ = 0;
+};
+
+}  // namespace
+
+std::string YamlNode::Describe() const {
+  switch (type) {
+    case Type::kNull: return "null";
+    case Type::kScalar: return "'" + value + "'";
+    case Type::kSequence: return "a list";
+    case Type::kMap: return "a mapping";
+    case Type::kInvalid: return "an invalid value";
+  }
+  return "?";
+}
+
+std::vector<YamlNode> ParseYaml(const std::string& text, const std::string& file,
+                                const YamlParseOptions& options, DiagnosticList& diags) {
+  std::vector<YamlNode> docs;
+  std::istringstream in(text);
+  TreeBuilder builder(text, file, options, diags);
+  try {
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(builder)) {
+      if (builder.fatal()) break;
+      if (docs.size() >= options.max_documents) {
+        diags.Error({file, 0, 0}, "",
+                    "more than " + std::to_string(options.max_documents) + " documents in one file");
+        break;
+      }
+      docs.push_back(builder.TakeRoot());
+    }
+  } catch (const YAML::Exception& e) {
+    SourceLoc loc{file, e.mark.is_null() ? 0 : e.mark.line + 1,
+                  e.mark.is_null() ? 0 : e.mark.column + 1};
+    diags.Error(loc, "", "invalid YAML: " + e.msg);
+  } catch (const std::exception& e) {
+    diags.Error({file, 0, 0}, "", std::string("invalid YAML: ") + e.what());
+  }
+  return docs;
+}
+
+}  // namespace cmk

@@ -1,0 +1,2 @@
+-- A placeholder hook script: the loader only checks that it exists.
+return true
