@@ -34,16 +34,6 @@ class ProgressPrinter : public ApplyObserver {
   }
 };
 
-const char* OutcomeName(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kApplied: return "applied";
-    case Outcome::kFailed: return "failed";
-    case Outcome::kSkipped: return "skipped (a change it depends on failed)";
-    case Outcome::kNotAttempted: return "not attempted";
-  }
-  return "?";
-}
-
 bool Confirm(const Plan& plan) {
   std::cout << "\nApply these changes to " << plan.target.ToString()
             << "? Only 'yes' is accepted: " << std::flush;

@@ -29,7 +29,7 @@ int RunPlan(const GlobalOptions& global, const PlanArgs& args) {
     return kExitError;
   }
   if (args.format == "json") {
-    std::cout << PlanToJson(*plan).dump(2) << "\n";
+    std::cout << PlanToJsonText(*plan);
   } else if (args.format == "markdown") {
     std::cout << RenderMarkdown(*plan);
   } else {
@@ -37,7 +37,7 @@ int RunPlan(const GlobalOptions& global, const PlanArgs& args) {
   }
   if (!args.out.empty()) {
     std::ofstream file(args.out, std::ios::binary | std::ios::trunc);
-    file << PlanToJson(*plan).dump(2) << "\n";
+    file << PlanToJsonText(*plan);
     if (!file) {
       std::cerr << "error: cannot write plan to " << args.out << "\n";
       return kExitError;

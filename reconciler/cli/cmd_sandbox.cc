@@ -39,7 +39,7 @@ int RunSeed(const GlobalOptions& global, const std::string& file) {
     std::cout << "  storage/" << a.account.name << " (" << a.account.resource_group << ")\n";
   }
   for (const auto& v : seed->vaults) {
-    if (Status s = c.SeedVault(v.vault); !s.ok()) return Fail(s);
+    if (auto put = c.PutVault(v.vault); !put.ok()) return Fail(put.status());
     std::cout << "  vault/" << v.vault.name << " (existing, not managed by cmkctl)\n";
     for (const auto& k : v.keys) {
       Status s = c.SeedKeyVersions(v.vault.name, k.name, k.kty, k.size, k.curve, k.versions);

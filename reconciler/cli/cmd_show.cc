@@ -22,6 +22,14 @@ std::string Short(const std::string& version) {
   return version.size() > 8 ? version.substr(0, 8) + "…" : version;
 }
 
+// Pads to `width` visible characters (UTF-8 aware: "…" is one character).
+std::string Pad(const std::string& s, size_t width) {
+  size_t visible = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++visible;
+  return visible >= width ? s + " " : s + std::string(width - visible, ' ');
+}
+
 std::string Time(const std::optional<int64_t>& t) { return t ? FormatRfc3339(*t) : "-"; }
 
 // "https://v.vault.azure.net/keys/k/0123…" -> {vault, key, version}.
@@ -152,7 +160,7 @@ int RunShow(const GlobalOptions& global, const ShowArgs& args) {
         for (const auto& u : c->second)
           users += (users.empty() ? "" : ", ") + std::string("storage/") + u.account +
                    (u.pinned ? " (pinned)" : " (auto)");
-      o << "    " << std::setw(11) << Short(v->version) << std::setw(22) << Time(v->created)
+      o << "    " << Pad(Short(v->version), 11) << std::setw(22) << Time(v->created)
         << std::setw(22) << Time(v->expires) << std::setw(9) << (v->enabled ? "yes" : "no")
         << (users.empty() ? "-" : users) << "\n";
     }

@@ -23,5 +23,6 @@ CommandSpec PlanCommand();
 CommandSpec ApplyCommand();
 CommandSpec ShowCommand();
 CommandSpec SandboxCommand();
+CommandSpec VerifyCommand();
 
 }  // namespace cmk

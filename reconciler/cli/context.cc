@@ -4,21 +4,18 @@
 #include <ostream>
 
 #include "manifest/loader.h"
-#include "sandbox/sandbox_cloud.h"
 #include "sandbox/sandbox_provider.h"
 
 namespace cmk {
 namespace {
 
-class SandboxTarget : public Target {
+class ProviderTarget : public Target {
  public:
-  SandboxTarget(std::unique_ptr<SandboxCloud> cloud, std::string shown_dir)
-      : cloud_(std::move(cloud)), provider_(*cloud_, std::move(shown_dir)) {}
-  Provider& provider() override { return provider_; }
+  explicit ProviderTarget(std::unique_ptr<Provider> provider) : provider_(std::move(provider)) {}
+  Provider& provider() override { return *provider_; }
 
  private:
-  std::unique_ptr<SandboxCloud> cloud_;
-  SandboxProvider provider_;
+  std::unique_ptr<Provider> provider_;
 };
 
 }  // namespace
@@ -36,9 +33,9 @@ Result<std::unique_ptr<Target>> OpenTarget(const GlobalOptions& options) {
         "use the sandbox (the default)");
   }
   std::string dir = ResolveSandboxDir(options);
-  auto cloud = SandboxCloud::Open(dir);
-  if (!cloud.ok()) return cloud.status().WithContext("opening sandbox " + dir);
-  return std::unique_ptr<Target>(new SandboxTarget(std::move(cloud).value(), dir));
+  auto provider = SandboxProvider::Open(dir);
+  if (!provider.ok()) return provider.status().WithContext("opening sandbox " + dir);
+  return std::unique_ptr<Target>(new ProviderTarget(std::move(provider).value()));
 }
 
 Result<DesiredState> LoadDesired(const GlobalOptions& options, std::ostream& err,

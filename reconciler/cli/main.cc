@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", global.verbosity, "more diagnostics on stderr (-vv for trace)");
 
   std::function<int()> run;
-  const CommandSpec commands[] = {ValidateCommand(), PlanCommand(), ApplyCommand(), ShowCommand(),
+  const CommandSpec commands[] = {ValidateCommand(), PlanCommand(), ApplyCommand(), ShowCommand(), VerifyCommand(),
                                   SandboxCommand()};
   for (const auto& spec : commands) {
     CLI::App* sub = app.add_subcommand(spec.name, spec.help);

@@ -11,19 +11,17 @@ Result<Plan> ComputePlan(const GlobalOptions& global, const PlanFlags& flags, Pr
                          std::ostream& err) {
   CMK_ASSIGN_OR_RETURN(DesiredState desired, LoadDesired(global, err));
   LiveQuery query = BuildQuery(desired);
-  CMK_ASSIGN_OR_RETURN(LiveState live, ReadLive(provider, query, /*include_prune_candidates=*/true));
+  CMK_ASSIGN_OR_RETURN(LiveState live, ReadLive(provider, query, flags.prune));
   DiffOptions options;
   options.prune = flags.prune;
   options.allow_destroy = flags.allow_destroy;
   options.vault_dns_suffix = provider.VaultDnsSuffix();
-  Plan plan = Diff(desired, live, options, provider.Target());
-  plan.fingerprints = Fingerprints(plan.query, live);
-  return plan;
+  return Diff(desired, live, options, provider.Target());
 }
 
 Status CheckPlanIsFresh(const Plan& plan, Provider& provider) {
-  CMK_ASSIGN_OR_RETURN(LiveState live, ReadLive(provider, plan.query, true));
-  return CheckFresh(plan, Fingerprints(plan.query, live));
+  CMK_ASSIGN_OR_RETURN(auto now, ReadFingerprints(provider, plan.query));
+  return CheckFresh(plan, now);
 }
 
 }  // namespace cmk
