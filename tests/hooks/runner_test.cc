@@ -1,0 +1,117 @@
+// RunHook's plumbing, CheckHookScript and MatchHooks.
+#include "hook_test_util.h"
+
+namespace cmk {
+namespace {
+
+using RunnerTest = HookTest;
+
+TEST_F(RunnerTest, PassingHook) {
+  HookResult r = Run("cmk.log.info('fine')");
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.hook, "hostile");
+  EXPECT_EQ(r.message, "hook 'hostile' passed");
+  EXPECT_EQ(r.logs, std::vector<std::string>{"info: fine"});
+}
+
+TEST_F(RunnerTest, ScriptErrorCarriesFileAndLine) {
+  HookResult r = Run("local x = 1\nlocal y = nil + x\n");
+  EXPECT_EQ(r.failure, HookFailure::kScriptError);
+  EXPECT_EQ(r.message, "hook 'hostile' error: hook.lua:2: attempt to perform arithmetic on a nil value");
+}
+
+TEST_F(RunnerTest, CheckHookScriptReportsFileLine) {
+  std::string good = WriteScript("good.lua", "local x = 1\nreturn x\n");
+  EXPECT_TRUE(CheckHookScript(good).ok());
+  std::string bad = WriteScript("bad.lua", "local x = 1\nlocal = 2\n");
+  Status s = CheckHookScript(bad);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), bad + ":2: <name> expected near '='");
+  Status missing = CheckHookScript(dir_ + "/nope.lua");
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.message(), dir_ + "/nope.lua: hook script not found");
+  Status directory = CheckHookScript(dir_);
+  EXPECT_TRUE(Contains(directory.message(), "not a regular file"));
+  // Checking never runs the script.
+  std::string loop = WriteScript("loop.lua", "while true do end");
+  EXPECT_TRUE(CheckHookScript(loop).ok());
+}
+
+TEST_F(RunnerTest, SyntaxErrorFailsTheRunAsLoad) {
+  HookResult r = Run("if then");
+  EXPECT_EQ(r.failure, HookFailure::kLoad);
+  EXPECT_EQ(r.message, "hook 'hostile': hook.lua:1: unexpected symbol near 'then'");
+}
+
+TEST_F(RunnerTest, RollbackScript) {
+  spec_ = Spec(WriteScript("main.lua", "cmk.fail('main ran')"));
+  spec_.rollback_script = WriteScript("rollback.lua", "cmk.log.info('rolling back ' .. cmk.change.address)");
+  HookRunInput input;
+  input.spec = &spec_;
+  input.change = DefaultChange();
+  input.rollback_script = true;
+  HookResult r = RunHook(input, host_);
+  EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.logs, std::vector<std::string>{"info: rolling back key/bank-cmk"});
+  spec_.rollback_script.clear();
+  HookResult none = RunHook(input, host_);
+  EXPECT_EQ(none.failure, HookFailure::kLoad);
+  EXPECT_EQ(none.message, "hook 'hostile' has no rollback script");
+}
+
+TEST_F(RunnerTest, TimeoutSecondsCapsTheWallClock) {
+  spec_ = Spec(WriteScript("wait.lua", "cmk.wait_until(function() return false end, 3600, 1)"));
+  spec_.timeout_seconds = 3;
+  HookRunInput input;
+  input.spec = &spec_;
+  HookResult r = RunHook(input, host_);
+  EXPECT_EQ(r.failure, HookFailure::kWallClock);
+  EXPECT_EQ(r.message, "hook 'hostile' stopped: wall-clock limit of 3 s exceeded");
+  EXPECT_LE(host_.slept, 3.0 + 1e-9);
+}
+
+TEST_F(RunnerTest, FreshStatePerRun) {
+  // Nothing survives between runs (globals are locked anyway; the string
+  // library table is writable by a script, but only in its own state).
+  EXPECT_TRUE(Run("string.upper = nil").ok);
+  EXPECT_TRUE(Run("assert(string.upper('a') == 'A')").ok);
+}
+
+HookSpec Hook(std::string name, std::string phase, std::vector<std::string> kinds,
+              std::vector<std::string> names, std::vector<std::string> actions) {
+  HookSpec h;
+  h.name = std::move(name);
+  h.phase = std::move(phase);
+  h.kinds = std::move(kinds);
+  h.names = std::move(names);
+  h.actions = std::move(actions);
+  return h;
+}
+
+std::vector<std::string> Names(const std::vector<const HookSpec*>& hooks) {
+  std::vector<std::string> out;
+  for (const HookSpec* h : hooks) out.push_back(h->name);
+  return out;
+}
+
+TEST(MatchHooksTest, Selectors) {
+  std::vector<HookSpec> hooks = {
+      Hook("z-all-post", "post", {}, {}, {}),
+      Hook("adoption", "post", {"StorageCmkBinding", "Key"}, {}, {"bind", "rotate"}),
+      Hook("window", "pre", {}, {}, {}),
+      Hook("canary", "pre", {"Key"}, {"bank-cmk"}, {"disable-version"}),
+      Hook("a-create-only", "post", {"Key"}, {}, {"create"}),
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(Names(MatchHooks(hooks, "post", "StorageCmkBinding", "bankdata01", "update")),
+            (V{"adoption", "z-all-post"}));  // update of a binding is a bind
+  EXPECT_EQ(Names(MatchHooks(hooks, "post", "StorageCmkBinding", "bankdata01", "delete")), (V{"z-all-post"}));
+  EXPECT_EQ(Names(MatchHooks(hooks, "post", "Key", "bank-cmk", "rotate")), (V{"adoption", "z-all-post"}));
+  EXPECT_EQ(Names(MatchHooks(hooks, "post", "Key", "bank-cmk", "create")), (V{"a-create-only", "z-all-post"}));
+  EXPECT_EQ(Names(MatchHooks(hooks, "pre", "Key", "bank-cmk", "disable-version")), (V{"canary", "window"}));
+  EXPECT_EQ(Names(MatchHooks(hooks, "pre", "Key", "other-key", "disable-version")), (V{"window"}));
+  EXPECT_TRUE(MatchHooks(hooks, "during", "Key", "bank-cmk", "create").empty());
+}
+
+}  // namespace
+}  // namespace cmk
