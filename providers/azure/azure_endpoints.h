@@ -1,0 +1,39 @@
+// Where Azure lives: ARM, the vault DNS suffix and the authority host.
+//
+// Defaults are Azure public cloud. Environment (CMKCTL_ARM_ENDPOINT,
+// CMKCTL_VAULT_DNS_SUFFIX, AZURE_AUTHORITY_HOST) and then flags override
+// them, so sovereign clouds and the sandbox server (ARM at
+// https://127.0.0.1:PORT, vaults at https://{vault}.vault.localhost:PORT)
+// run the same code. Plain values; thread-compatible.
+#pragma once
+
+#include <string>
+
+#include "azure/credentials.h"
+
+namespace cmk::azure {
+
+struct AzureEndpoints {
+  std::string arm = "https://management.azure.com";
+  // May carry a port ("vault.localhost:8443"): vault URIs are https://{vault}.{suffix}.
+  std::string vault_dns_suffix = "vault.azure.net";
+  std::string authority_host = "https://login.microsoftonline.com";
+  // "https" always, except tests against a plain-http mock (the pipeline
+  // still refuses bearer tokens over http unless allow_insecure_http_for_tests).
+  std::string vault_scheme = "https";
+  // ARM token scope; "" = "{arm}/.default".
+  std::string arm_scope_override;
+
+  std::string ArmScope() const;
+  std::string VaultUrl(const std::string& vault) const;  // no trailing slash
+  // The Key Vault resource before any challenge: https://{suffix without port}.
+  std::string DefaultKeyVaultResource() const;
+};
+
+// Defaults, then the environment. Trailing slashes are dropped.
+AzureEndpoints EndpointsFromEnv(const EnvGetter& env);
+// Flag values ("" = keep).
+void ApplyEndpointFlags(AzureEndpoints& endpoints, const std::string& arm,
+                        const std::string& vault_dns_suffix, const std::string& authority_host);
+
+}  // namespace cmk::azure

@@ -1,0 +1,298 @@
+// AzureProvider: construction and the ARM resources (vaults, identities,
+// role assignments, storage accounts). Keys are in azure_provider_keys.cc.
+#include "azure/azure_provider.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <ctime>
+#include <random>
+
+#include "azure/error_mapping.h"
+#include "azure/wire_mapping.h"
+#include "engine/names.h"
+
+namespace cmk::azure {
+
+AzureProviderOptions AzureOptionsFromEnv(const EnvGetter& env) {
+  AzureProviderOptions o;
+  o.endpoints = EndpointsFromEnv(env);
+  o.credential.authority_host = o.endpoints.authority_host;
+  o.credential.named = env("CMKCTL_AZURE_CREDENTIAL").value_or("");
+  o.ca_bundle = env("CMKCTL_CA_BUNDLE").value_or("");
+  o.tenant_id = env("AZURE_TENANT_ID").value_or("");
+  if (auto f = env("CMKCTL_RATE_FRACTION")) {
+    char* end = nullptr;
+    double v = std::strtod(f->c_str(), &end);
+    if (end != f->c_str() && v > 0 && v <= 1) o.rate.fraction = v;
+  }
+  return o;
+}
+
+AzureProvider::AzureProvider(AzureProviderOptions options, std::unique_ptr<HttpTransport> transport,
+                             AzureTestHooks hooks)
+    : options_(std::move(options)), hooks_(std::move(hooks)), transport_(std::move(transport)) {}
+
+Result<std::unique_ptr<AzureProvider>> AzureProvider::Create(AzureProviderOptions options,
+                                                             std::unique_ptr<HttpTransport> transport,
+                                                             const EnvGetter& env,
+                                                             AzureTestHooks hooks) {
+  if (!transport) {
+    CurlTransportOptions t;
+    t.ca_bundle = options.ca_bundle;
+    t.cancel = options.cancel;
+    t.user_agent = std::string("cmkctl/") + CMK_VERSION;
+    transport = MakeCurlTransport(t);
+  }
+  if (!hooks.sleeper) hooks.sleeper = RealSleeper();
+  if (!hooks.clock) hooks.clock = [] { return static_cast<int64_t>(std::time(nullptr)); };
+  if (!hooks.random01) {
+    auto gen = std::make_shared<std::mt19937_64>(std::random_device{}());
+    hooks.random01 = [gen] { return std::uniform_real_distribution<double>(0.0, 1.0)(*gen); };
+  }
+  if (!hooks.monotonic_seconds)
+    hooks.monotonic_seconds = [] {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    };
+  if (!hooks.command_runner) hooks.command_runner = RealCommandRunner();
+  if (options.credential.authority_host.empty())
+    options.credential.authority_host = options.endpoints.authority_host;
+  options.credential.allow_insecure_http_for_tests |= options.allow_insecure_http_for_tests;
+
+  std::unique_ptr<AzureProvider> p(
+      new AzureProvider(std::move(options), std::move(transport), std::move(hooks)));
+  CMK_ASSIGN_OR_RETURN(p->credential_, MakeCredential(p->options_.credential, env, *p->transport_,
+                                                      p->hooks_.clock, p->hooks_.command_runner));
+  p->retrier_ = std::make_unique<Retrier>(p->options_.retry, p->hooks_.sleeper, p->hooks_.random01,
+                                          p->hooks_.clock);
+  p->limiter_ = std::make_unique<RateLimiter>(p->options_.rate, p->hooks_.monotonic_seconds,
+                                              p->hooks_.sleeper);
+  p->pipeline_ = std::make_unique<Pipeline>(*p->transport_, *p->credential_, *p->retrier_,
+                                            *p->limiter_, p->options_.allow_insecure_http_for_tests);
+  p->arm_ = std::make_unique<ArmClient>(*p->pipeline_, p->options_.endpoints, p->options_.lro);
+  p->kv_ = std::make_unique<KeyVaultClient>(*p->pipeline_, p->options_.endpoints);
+  return p;
+}
+
+TargetInfo AzureProvider::Target() const { return {"azure", options_.endpoints.arm}; }
+int64_t AzureProvider::Now() const { return hooks_.clock(); }
+std::string AzureProvider::CredentialName() const { return credential_ ? credential_->Name() : ""; }
+
+// ---- Vaults.
+
+Result<std::optional<VaultState>> AzureProvider::GetVault(const std::string& subscription,
+                                                          const std::string& resource_group,
+                                                          const std::string& name) {
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> j,
+                       arm_->Get(VaultArmId(subscription, resource_group, name), kVaultsApiVersion,
+                                 "vault " + name));
+  if (!j) return std::optional<VaultState>();
+  return std::optional<VaultState>(VaultFromArm(*j));
+}
+
+Result<std::vector<VaultState>> AzureProvider::ListVaults(const std::string& subscription) {
+  CMK_ASSIGN_OR_RETURN(std::vector<Json> items,
+                       arm_->List("/subscriptions/" + subscription + "/providers/Microsoft.KeyVault/vaults",
+                                  kVaultsApiVersion, "vaults of subscription " + subscription));
+  std::vector<VaultState> out;
+  for (const auto& j : items) out.push_back(VaultFromArm(j));
+  std::sort(out.begin(), out.end(), [](const VaultState& a, const VaultState& b) {
+    return Lower(a.name) < Lower(b.name);
+  });
+  return out;
+}
+
+Result<VaultState> AzureProvider::PutVault(const VaultState& desired) {
+  std::string path = VaultArmId(desired.subscription, desired.resource_group, desired.name);
+  std::string object = "vault " + desired.name;
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> existing, arm_->Get(path, kVaultsApiVersion, object));
+  std::string tenant = options_.tenant_id;
+  Json policies = Json::array();
+  if (existing) {
+    const Json& p = (*existing)["properties"];
+    if (p.is_object() && p.contains("tenantId") && p["tenantId"].is_string())
+      tenant = p["tenantId"].get<std::string>();
+    if (p.is_object() && p.contains("accessPolicies") && p["accessPolicies"].is_array())
+      policies = p["accessPolicies"];
+  }
+  if (tenant.empty()) {
+    CMK_ASSIGN_OR_RETURN(tenant, arm_->TokenTenant());
+  }
+  Result<Json> put = arm_->Write("PUT", path, kVaultsApiVersion,
+                                 VaultPutBody(desired, tenant, policies), object);
+  if (!put.ok() && put.status().code() == StatusCode::kConflict && !existing) {
+    // Say plainly when a soft-deleted vault holds the name.
+    Result<std::optional<Json>> deleted = arm_->Get(
+        "/subscriptions/" + desired.subscription + "/providers/Microsoft.KeyVault/locations/" +
+            desired.location + "/deletedVaults/" + desired.name,
+        kVaultsApiVersion, "deleted vault " + desired.name);
+    if (deleted.ok() && deleted->has_value()) {
+      DeletedVaultInfo d = DeletedVaultFromArm(**deleted);
+      return Conflict("vault " + desired.name + " is soft-deleted (deleted " + d.deletion_date +
+                      ", scheduled purge " + d.scheduled_purge_date +
+                      (d.purge_protection ? ", purge protection on" : "") +
+                      "): recover it (createMode recover) or purge it before creating it again");
+    }
+  }
+  if (!put.ok()) return put.status();
+  return VaultFromArm(*put);
+}
+
+Status AzureProvider::DeleteVault(const VaultState& vault) {
+  return arm_->Delete(VaultArmId(vault.subscription, vault.resource_group, vault.name),
+                      kVaultsApiVersion, "vault " + vault.name);
+}
+
+// ---- Identities.
+
+Result<std::optional<IdentityState>> AzureProvider::GetIdentity(const std::string& subscription,
+                                                                const std::string& resource_group,
+                                                                const std::string& name) {
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> j,
+                       arm_->Get(IdentityArmId(subscription, resource_group, name),
+                                 kIdentityApiVersion, "identity " + name));
+  if (!j) return std::optional<IdentityState>();
+  return std::optional<IdentityState>(IdentityFromArm(*j));
+}
+
+Result<std::vector<IdentityState>> AzureProvider::ListIdentities(const std::string& subscription) {
+  CMK_ASSIGN_OR_RETURN(
+      std::vector<Json> items,
+      arm_->List("/subscriptions/" + subscription +
+                     "/providers/Microsoft.ManagedIdentity/userAssignedIdentities",
+                 kIdentityApiVersion, "identities of subscription " + subscription));
+  std::vector<IdentityState> out;
+  for (const auto& j : items) out.push_back(IdentityFromArm(j));
+  std::sort(out.begin(), out.end(), [](const IdentityState& a, const IdentityState& b) {
+    return Lower(a.id) < Lower(b.id);
+  });
+  return out;
+}
+
+Result<IdentityState> AzureProvider::PutIdentity(const IdentityState& desired) {
+  CMK_ASSIGN_OR_RETURN(Json j, arm_->Write("PUT",
+                                           IdentityArmId(desired.subscription,
+                                                         desired.resource_group, desired.name),
+                                           kIdentityApiVersion, IdentityPutBody(desired),
+                                           "identity " + desired.name));
+  return IdentityFromArm(j);
+}
+
+Status AzureProvider::DeleteIdentity(const IdentityState& identity) {
+  return arm_->Delete(IdentityArmId(identity.subscription, identity.resource_group, identity.name),
+                      kIdentityApiVersion, "identity " + identity.name);
+}
+
+// ---- Role assignments.
+
+Result<std::vector<RoleAssignmentState>> AzureProvider::ListRoleAssignments(
+    const std::string& scope) {
+  std::string s = scope;
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  // Without $filter ARM returns assignments at, above and below the scope.
+  CMK_ASSIGN_OR_RETURN(std::vector<Json> items,
+                       arm_->List(s + "/providers/Microsoft.Authorization/roleAssignments",
+                                  kRoleAssignmentsApiVersion, "role assignments at " + s));
+  std::vector<RoleAssignmentState> out;
+  for (const auto& j : items) {
+    RoleAssignmentState r = RoleAssignmentFromArm(j);
+    if (UnderScope(r.scope, s)) out.push_back(std::move(r));
+  }
+  std::sort(out.begin(), out.end(), [](const RoleAssignmentState& a, const RoleAssignmentState& b) {
+    return a.id < b.id;
+  });
+  return out;
+}
+
+Result<RoleAssignmentState> AzureProvider::PutRoleAssignment(const RoleAssignmentState& desired) {
+  std::string path = RoleAssignmentPath(desired.scope, desired.id);
+  std::string object = "role assignment " + desired.id + " (" + desired.name + ")";
+  std::string subscription = ParseArmId(desired.scope).subscription;
+  Json body = RoleAssignmentPutBody(desired, subscription);
+  for (int attempt = 1;; ++attempt) {
+    CMK_ASSIGN_OR_RETURN(HttpResponse r, arm_->Call("PUT", path, kRoleAssignmentsApiVersion, body));
+    if (r.status == 200 || r.status == 201) {
+      Json j = Json::parse(r.body, nullptr, false);
+      RoleAssignmentState out = j.is_object() ? RoleAssignmentFromArm(j) : desired;
+      if (out.name.empty()) out.name = desired.name;
+      return out;
+    }
+    AzureError e = ParseAzureError(r.body);
+    if (r.status == 409 && e.HasCode("RoleAssignmentExists")) {
+      spdlog::debug("{}: the same grant already exists under another name; treating as done", object);
+      RoleAssignmentState out = desired;
+      out.role_definition_id = Lower(TrailingSegment(desired.role_definition_id));
+      out.principal = PrincipalRef{};
+      return out;
+    }
+    if (r.status == 400 && e.HasCode("PrincipalNotFound") &&
+        attempt <= options_.principal_not_found_retries) {
+      // A new identity takes a while to replicate to the directory.
+      Millis d = BackoffDelay(options_.retry, attempt + 1, hooks_.random01());
+      spdlog::debug("{}: principal {} not found yet; retrying in {} ms", object,
+                    desired.principal_id, d.count());
+      hooks_.sleeper(d);
+      continue;
+    }
+    return StatusFromResponse(r, "create", object);
+  }
+}
+
+Status AzureProvider::DeleteRoleAssignment(const RoleAssignmentState& assignment) {
+  return arm_->Delete(RoleAssignmentPath(assignment.scope, assignment.id),
+                      kRoleAssignmentsApiVersion, "role assignment " + assignment.id);
+}
+
+// ---- Storage accounts.
+
+Result<std::optional<StorageAccountState>> AzureProvider::GetStorageAccount(
+    const std::string& subscription, const std::string& resource_group, const std::string& name) {
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> j,
+                       arm_->Get(StorageArmId(subscription, resource_group, name),
+                                 kStorageApiVersion, "storage account " + name));
+  if (!j) return std::optional<StorageAccountState>();
+  return std::optional<StorageAccountState>(StorageAccountFromArm(*j));
+}
+
+Result<std::vector<StorageAccountState>> AzureProvider::ListStorageAccounts(
+    const std::string& subscription) {
+  CMK_ASSIGN_OR_RETURN(std::vector<Json> items,
+                       arm_->List("/subscriptions/" + subscription +
+                                      "/providers/Microsoft.Storage/storageAccounts",
+                                  kStorageApiVersion, "storage accounts of subscription " + subscription));
+  std::vector<StorageAccountState> out;
+  for (const auto& j : items) out.push_back(StorageAccountFromArm(j));
+  std::sort(out.begin(), out.end(), [](const StorageAccountState& a, const StorageAccountState& b) {
+    return Lower(a.id) < Lower(b.id);
+  });
+  return out;
+}
+
+Result<StorageAccountState> AzureProvider::EnableSystemIdentity(const std::string& subscription,
+                                                                const std::string& resource_group,
+                                                                const std::string& name) {
+  CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> current,
+                       GetStorageAccount(subscription, resource_group, name));
+  if (!current) return NotFound("storage account " + name + " does not exist");
+  if (!current->system_principal_id.empty()) return *current;
+  CMK_ASSIGN_OR_RETURN(Json j, arm_->Write("PATCH", StorageArmId(subscription, resource_group, name),
+                                           kStorageApiVersion,
+                                           StorageEnableSystemIdentityBody(*current),
+                                           "storage account " + name));
+  return StorageAccountFromArm(j);
+}
+
+Result<StorageAccountState> AzureProvider::UpdateStorageEncryption(
+    const std::string& subscription, const std::string& resource_group, const std::string& name,
+    const EncryptionState& encryption) {
+  CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> current,
+                       GetStorageAccount(subscription, resource_group, name));
+  if (!current) return NotFound("storage account " + name + " does not exist");
+  CMK_ASSIGN_OR_RETURN(Json j, arm_->Write("PATCH", StorageArmId(subscription, resource_group, name),
+                                           kStorageApiVersion,
+                                           StorageEncryptionPatchBody(*current, encryption),
+                                           "storage account " + name));
+  return StorageAccountFromArm(j);
+}
+
+}  // namespace cmk::azure

@@ -1,0 +1,141 @@
+// AzureProvider: the Provider interface over ARM and the Key Vault data plane.
+//
+// Built from AzureProviderOptions (endpoints, credential choice, CA bundle,
+// retry and rate budgets), usually via AzureOptionsFromEnv + flags and
+// AzureProvider::Create. Owns its transport, credential, retrier and rate
+// limiter. Create/rotate are never sent twice blindly: a failed attempt is
+// followed by a re-read of the key's versions. Not thread-safe (the engine
+// calls one method at a time).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "azure/arm_client.h"
+#include "azure/azure_endpoints.h"
+#include "azure/credentials.h"
+#include "azure/keyvault_client.h"
+#include "azure/pipeline.h"
+#include "azure/rate_limiter.h"
+#include "azure/retry_policy.h"
+#include "engine/provider.h"
+
+namespace cmk::azure {
+
+struct AzureProviderOptions {
+  AzureEndpoints endpoints;
+  CredentialOptions credential;
+  std::string ca_bundle;   // --ca-bundle / CMKCTL_CA_BUNDLE
+  std::string tenant_id;   // for vault bodies; "" = existing vault's, then the token's tid
+  RetryOptions retry;
+  RateBudgets rate;        // rate.fraction: CMKCTL_RATE_FRACTION
+  LroOptions lro;
+  int principal_not_found_retries = 6;  // PrincipalNotFound after a new identity
+  std::shared_ptr<std::atomic<bool>> cancel;  // optional
+  // Tests only: plain-http endpoints may receive bearer tokens and secrets.
+  bool allow_insecure_http_for_tests = false;
+};
+
+// Defaults, then CMKCTL_ARM_ENDPOINT, CMKCTL_VAULT_DNS_SUFFIX,
+// AZURE_AUTHORITY_HOST, CMKCTL_CA_BUNDLE, AZURE_TENANT_ID,
+// CMKCTL_AZURE_CREDENTIAL (a credential name), CMKCTL_RATE_FRACTION.
+AzureProviderOptions AzureOptionsFromEnv(const EnvGetter& env);
+
+// Replaceable pieces (tests): every member left empty gets the real one.
+struct AzureTestHooks {
+  Sleeper sleeper;
+  std::function<double()> random01;
+  Clock clock;                                // unix seconds
+  std::function<double()> monotonic_seconds;  // rate limiter clock
+  CommandRunner command_runner;
+};
+
+class AzureProvider : public Provider {
+ public:
+  // `transport` null = the curl transport built from the options.
+  static Result<std::unique_ptr<AzureProvider>> Create(AzureProviderOptions options,
+                                                       std::unique_ptr<HttpTransport> transport = nullptr,
+                                                       const EnvGetter& env = ProcessEnv(),
+                                                       AzureTestHooks hooks = {});
+
+  TargetInfo Target() const override;
+  int64_t Now() const override;
+  std::string VaultDnsSuffix() const override { return options_.endpoints.vault_dns_suffix; }
+
+  Result<std::optional<VaultState>> GetVault(const std::string& subscription,
+                                             const std::string& resource_group,
+                                             const std::string& name) override;
+  Result<std::vector<VaultState>> ListVaults(const std::string& subscription) override;
+  Result<VaultState> PutVault(const VaultState& desired) override;
+  Status DeleteVault(const VaultState& vault) override;
+
+  Result<std::optional<KeyState>> GetKey(const std::string& vault, const std::string& name) override;
+  Result<std::vector<std::string>> ListKeys(const std::string& vault) override;
+  Result<KeyState> CreateKey(const KeyState& desired) override;
+  Result<KeyState> UpdateKey(const KeyState& desired) override;
+  Status UpdateKeyVersion(const std::string& vault, const std::string& name,
+                          const KeyVersionState& attributes) override;
+  Result<KeyState> RotateKey(const std::string& vault, const std::string& name) override;
+  Status PutRotationPolicy(const std::string& vault, const std::string& name,
+                           const RotationPolicyState& policy) override;
+  Status DeleteKey(const std::string& vault, const std::string& name) override;
+  Result<PublicKey> GetPublicKey(const std::string& vault, const std::string& name,
+                                 const std::string& version) override;
+  Result<Bytes> WrapKey(const std::string& vault, const std::string& name,
+                        const std::string& version, const std::string& alg,
+                        const Bytes& plaintext) override;
+  Result<Bytes> UnwrapKey(const std::string& vault, const std::string& name,
+                          const std::string& version, const std::string& alg,
+                          const Bytes& ciphertext) override;
+
+  Result<std::optional<IdentityState>> GetIdentity(const std::string& subscription,
+                                                   const std::string& resource_group,
+                                                   const std::string& name) override;
+  Result<std::vector<IdentityState>> ListIdentities(const std::string& subscription) override;
+  Result<IdentityState> PutIdentity(const IdentityState& desired) override;
+  Status DeleteIdentity(const IdentityState& identity) override;
+
+  Result<std::vector<RoleAssignmentState>> ListRoleAssignments(const std::string& scope) override;
+  Result<RoleAssignmentState> PutRoleAssignment(const RoleAssignmentState& desired) override;
+  Status DeleteRoleAssignment(const RoleAssignmentState& assignment) override;
+
+  Result<std::optional<StorageAccountState>> GetStorageAccount(
+      const std::string& subscription, const std::string& resource_group,
+      const std::string& name) override;
+  Result<std::vector<StorageAccountState>> ListStorageAccounts(
+      const std::string& subscription) override;
+  Result<StorageAccountState> EnableSystemIdentity(const std::string& subscription,
+                                                   const std::string& resource_group,
+                                                   const std::string& name) override;
+  Result<StorageAccountState> UpdateStorageEncryption(const std::string& subscription,
+                                                      const std::string& resource_group,
+                                                      const std::string& name,
+                                                      const EncryptionState& encryption) override;
+
+  // The credential that produced the last token ("" before any), for -v.
+  std::string CredentialName() const;
+  RateLimiter& rate_limiter() { return *limiter_; }
+
+ private:
+  AzureProvider(AzureProviderOptions options, std::unique_ptr<HttpTransport> transport,
+                AzureTestHooks hooks);
+  Result<std::vector<KeyVersionState>> ListVersions(const std::string& vault, const std::string& name);
+  // POST create/rotate with the re-read rule; returns the key afterwards.
+  Result<KeyState> NonIdempotentKeyPost(const std::string& vault, const std::string& name,
+                                        const std::string& path, const std::optional<Json>& body,
+                                        const std::string& operation);
+
+  AzureProviderOptions options_;
+  AzureTestHooks hooks_;
+  std::unique_ptr<HttpTransport> transport_;
+  std::unique_ptr<CachingCredential> credential_;
+  std::unique_ptr<Retrier> retrier_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<ArmClient> arm_;
+  std::unique_ptr<KeyVaultClient> kv_;
+};
+
+}  // namespace cmk::azure

@@ -1,0 +1,181 @@
+// AzureProvider: keys on the Key Vault data plane.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "azure/azure_provider.h"
+#include "azure/error_mapping.h"
+#include "azure/wire_mapping.h"
+#include "crypto/crypto.h"
+#include "engine/names.h"
+
+namespace cmk::azure {
+namespace {
+
+std::string KeyObject(const std::string& vault, const std::string& name) {
+  return "key " + vault + "/" + name;
+}
+
+}  // namespace
+
+Result<std::vector<KeyVersionState>> AzureProvider::ListVersions(const std::string& vault,
+                                                                 const std::string& name) {
+  Result<std::vector<Json>> items =
+      kv_->List(vault, "/keys/" + name + "/versions?maxresults=25", KeyObject(vault, name));
+  if (!items.ok() && items.status().code() == StatusCode::kNotFound)
+    return std::vector<KeyVersionState>();
+  if (!items.ok()) return items.status();
+  std::vector<KeyVersionState> out;
+  for (const auto& j : *items) out.push_back(KeyVersionFromItem(j));
+  std::sort(out.begin(), out.end(), [](const KeyVersionState& a, const KeyVersionState& b) {
+    return a.created != b.created ? a.created < b.created : a.version < b.version;
+  });
+  return out;
+}
+
+Result<std::optional<KeyState>> AzureProvider::GetKey(const std::string& vault,
+                                                      const std::string& name) {
+  std::string object = KeyObject(vault, name);
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> bundle, kv_->Get(vault, "/keys/" + name, object));
+  if (!bundle) return std::optional<KeyState>();
+  KeyState key = KeyFromBundle(*bundle, vault);
+  KeyVersionState newest = key.versions.back();
+  CMK_ASSIGN_OR_RETURN(key.versions, ListVersions(vault, name));
+  // The bundle is authoritative for the newest version (items lack key_ops).
+  key.versions.erase(std::remove_if(key.versions.begin(), key.versions.end(),
+                                    [&](const KeyVersionState& v) { return v.version == newest.version; }),
+                     key.versions.end());
+  key.versions.push_back(newest);
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> policy,
+                       kv_->Get(vault, "/keys/" + name + "/rotationpolicy", object));
+  if (policy) key.rotation_policy = RotationPolicyFromWire(*policy);
+  return std::optional<KeyState>(std::move(key));
+}
+
+Result<std::vector<std::string>> AzureProvider::ListKeys(const std::string& vault) {
+  CMK_ASSIGN_OR_RETURN(std::vector<Json> items,
+                       kv_->List(vault, "/keys?maxresults=25", "keys of vault " + vault));
+  std::vector<std::string> names;
+  for (const auto& j : items) {
+    if (j.contains("managed") && j["managed"].is_boolean() && j["managed"].get<bool>()) continue;
+    std::string kid = j.contains("kid") && j["kid"].is_string() ? j["kid"].get<std::string>() : "";
+    std::string n = ParseKid(kid).name;
+    if (!n.empty()) names.push_back(n);
+  }
+  std::sort(names.begin(), names.end(),
+            [](const std::string& a, const std::string& b) { return Lower(a) < Lower(b); });
+  return names;
+}
+
+Result<KeyState> AzureProvider::NonIdempotentKeyPost(const std::string& vault,
+                                                     const std::string& name,
+                                                     const std::string& path,
+                                                     const std::optional<Json>& body,
+                                                     const std::string& operation) {
+  std::string object = KeyObject(vault, name);
+  CMK_ASSIGN_OR_RETURN(std::vector<KeyVersionState> before, ListVersions(vault, name));
+  std::set<std::string> before_versions;
+  for (const auto& v : before) before_versions.insert(v.version);
+  SendOptions options;
+  options.idempotent = false;
+  options.reread = [&]() -> Result<bool> {
+    CMK_ASSIGN_OR_RETURN(std::vector<KeyVersionState> now, ListVersions(vault, name));
+    for (const auto& v : now)
+      if (!before_versions.count(v.version)) return true;  // a new version appeared: it happened
+    return false;
+  };
+  bool applied_elsewhere = false;
+  CMK_ASSIGN_OR_RETURN(HttpResponse r, kv_->Call(vault, "POST", path, body, RateClass::kVaultCreate,
+                                                 options, &applied_elsewhere));
+  if (!applied_elsewhere && (r.status < 200 || r.status > 299))
+    return StatusFromResponse(r, operation, object);
+  CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, GetKey(vault, name));
+  if (!key) return Internal(operation + " " + object + " succeeded but the key cannot be read back");
+  return *key;
+}
+
+Result<KeyState> AzureProvider::CreateKey(const KeyState& desired) {
+  return NonIdempotentKeyPost(desired.vault, desired.name, "/keys/" + desired.name + "/create",
+                              KeyCreateBody(desired), "create");
+}
+
+Result<KeyState> AzureProvider::RotateKey(const std::string& vault, const std::string& name) {
+  return NonIdempotentKeyPost(vault, name, "/keys/" + name + "/rotate", std::nullopt, "rotate");
+}
+
+Result<KeyState> AzureProvider::UpdateKey(const KeyState& desired) {
+  std::string object = KeyObject(desired.vault, desired.name);
+  CMK_RETURN_IF_ERROR(kv_->Send(desired.vault, "PATCH", "/keys/" + desired.name + "/",
+                                KeyUpdateBody(desired), "update", object)
+                          .status());
+  CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, GetKey(desired.vault, desired.name));
+  if (!key) return NotFound(object + " disappeared after the update");
+  return *key;
+}
+
+Status AzureProvider::UpdateKeyVersion(const std::string& vault, const std::string& name,
+                                       const KeyVersionState& attributes) {
+  return kv_->Send(vault, "PATCH", "/keys/" + name + "/" + attributes.version,
+                   KeyVersionUpdateBody(attributes), "update",
+                   KeyObject(vault, name) + " version " + attributes.version)
+      .status();
+}
+
+Status AzureProvider::PutRotationPolicy(const std::string& vault, const std::string& name,
+                                        const RotationPolicyState& policy) {
+  return kv_->Send(vault, "PUT", "/keys/" + name + "/rotationpolicy", RotationPolicyToWire(policy),
+                   "set rotation policy of", KeyObject(vault, name))
+      .status();
+}
+
+Status AzureProvider::DeleteKey(const std::string& vault, const std::string& name) {
+  return kv_->Send(vault, "DELETE", "/keys/" + name, std::nullopt, "delete", KeyObject(vault, name))
+      .status();
+}
+
+Result<PublicKey> AzureProvider::GetPublicKey(const std::string& vault, const std::string& name,
+                                              const std::string& version) {
+  std::string object = KeyObject(vault, name) + (version.empty() ? "" : " version " + version);
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> bundle,
+                       kv_->Get(vault, "/keys/" + name + "/" + version, object));
+  if (!bundle) return NotFound(object + " does not exist");
+  return PublicKeyFromJwk((*bundle)["key"]);
+}
+
+namespace {
+
+Result<Bytes> CryptoOp(KeyVaultClient& kv, const std::string& vault, const std::string& name,
+                       const std::string& version, const std::string& op, const std::string& alg,
+                       const Bytes& input) {
+  std::string object = "key " + vault + "/" + name + (version.empty() ? "" : " version " + version);
+  SendOptions options;
+  options.idempotent = true;  // pure computation: safe to repeat
+  CMK_ASSIGN_OR_RETURN(HttpResponse r,
+                       kv.Call(vault, "POST", "/keys/" + name + "/" + version + "/" + op,
+                               KeyOperationBody(alg, input), RateClass::kVaultOp, options));
+  if (r.status != 200) return StatusFromResponse(r, op, object);
+  Json j = Json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j.contains("value") || !j["value"].is_string())
+    return Internal(op + " " + object + ": response has no value");
+  // The published wrapKey example uses the standard alphabet: accept both.
+  Result<Bytes> out = crypto::Base64AnyDecode(j["value"].get<std::string>());
+  if (!out.ok()) return Internal(op + " " + object + ": value is not base64");
+  return *out;
+}
+
+}  // namespace
+
+Result<Bytes> AzureProvider::WrapKey(const std::string& vault, const std::string& name,
+                                     const std::string& version, const std::string& alg,
+                                     const Bytes& plaintext) {
+  return CryptoOp(*kv_, vault, name, version, "wrapkey", alg, plaintext);
+}
+
+Result<Bytes> AzureProvider::UnwrapKey(const std::string& vault, const std::string& name,
+                                       const std::string& version, const std::string& alg,
+                                       const Bytes& ciphertext) {
+  return CryptoOp(*kv_, vault, name, version, "unwrapkey", alg, ciphertext);
+}
+
+}  // namespace cmk::azure

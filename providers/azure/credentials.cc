@@ -1,0 +1,153 @@
+#include "azure/credentials.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "crypto/crypto.h"
+#include <nlohmann/json.hpp>
+
+namespace cmk::azure {
+
+EnvGetter ProcessEnv() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr || *v == '\0') return std::nullopt;
+    return std::string(v);
+  };
+}
+
+CommandRunner RealCommandRunner() {
+  return [](const std::vector<std::string>& argv) -> Result<std::string> {
+    if (argv.empty()) return InvalidArgument("empty command");
+    int out_pipe[2];
+    if (pipe(out_pipe) != 0) return Internal("pipe failed");
+    pid_t pid = fork();
+    if (pid < 0) {
+      close(out_pipe[0]);
+      close(out_pipe[1]);
+      return Internal("fork failed");
+    }
+    if (pid == 0) {
+      dup2(out_pipe[1], STDOUT_FILENO);
+      close(out_pipe[0]);
+      close(out_pipe[1]);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());  // absolute path resolved by the caller: no shell, no PATH
+      _exit(127);
+    }
+    close(out_pipe[1]);
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(out_pipe[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    close(out_pipe[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      return Unavailable(argv[0] + " exited with status " +
+                         std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+    return out;
+  };
+}
+
+std::string FindOnPath(const std::string& program, const std::string& path_env) {
+  std::stringstream ss(path_env);
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    if (dir.empty()) continue;
+    std::string candidate = dir + "/" + program;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+std::string ScopeToResource(const std::string& scope) {
+  const std::string suffix = "/.default";
+  if (scope.size() >= suffix.size() &&
+      scope.compare(scope.size() - suffix.size(), suffix.size(), suffix) == 0)
+    return scope.substr(0, scope.size() - suffix.size());
+  return scope;
+}
+
+std::string TenantFromJwt(const std::string& token) {
+  size_t a = token.find('.');
+  if (a == std::string::npos) return "";
+  size_t b = token.find('.', a + 1);
+  if (b == std::string::npos) return "";
+  Result<crypto::Bytes> payload = crypto::Base64AnyDecode(token.substr(a + 1, b - a - 1));
+  if (!payload.ok()) return "";
+  auto j = nlohmann::json::parse(payload->begin(), payload->end(), nullptr, false);
+  if (!j.is_object() || !j.contains("tid") || !j["tid"].is_string()) return "";
+  return j["tid"].get<std::string>();
+}
+
+CachingCredential::CachingCredential(std::unique_ptr<TokenCredential> inner, Clock clock,
+                                     int64_t refresh_margin)
+    : inner_(std::move(inner)), clock_(std::move(clock)), margin_(refresh_margin) {}
+
+Result<AccessToken> CachingCredential::GetToken(const std::string& scope) {
+  auto it = cache_.find(scope);
+  if (it != cache_.end() && it->second.expires_on - margin_ > clock_()) return it->second;
+  CMK_ASSIGN_OR_RETURN(AccessToken token, inner_->GetToken(scope));
+  spdlog::debug("credential: {} issued a token for {} (expires in {} s)", inner_->Name(), scope,
+                token.expires_on - clock_());
+  cache_[scope] = token;
+  return token;
+}
+
+ChainCredential::ChainCredential(std::vector<std::unique_ptr<TokenCredential>> chain)
+    : chain_(std::move(chain)) {}
+
+std::string ChainCredential::Name() const {
+  std::string names;
+  for (const auto& c : chain_) names += (names.empty() ? "" : ", ") + c->Name();
+  return "chain(" + names + ")";
+}
+
+Result<AccessToken> ChainCredential::GetToken(const std::string& scope) {
+  std::string skipped;
+  for (const auto& c : chain_) {
+    Result<AccessToken> token = c->GetToken(scope);
+    if (token.ok()) {
+      selected_ = c->Name();
+      return token;
+    }
+    if (token.status().code() != StatusCode::kFailedPrecondition)
+      return token.status().WithContext("credential " + c->Name());
+    spdlog::debug("credential: {} unavailable: {}", c->Name(), token.status().message());
+    skipped += "\n  " + c->Name() + ": " + token.status().message();
+  }
+  return PermissionDenied(
+      "no Azure credential is available (tried client secret, workload identity, managed "
+      "identity, Azure CLI):" + skipped);
+}
+
+Result<std::unique_ptr<CachingCredential>> MakeCredential(const CredentialOptions& options,
+                                                          const EnvGetter& env,
+                                                          HttpTransport& transport, Clock clock,
+                                                          CommandRunner runner) {
+  std::vector<std::unique_ptr<TokenCredential>> chain;
+  const std::string& n = options.named;
+  if (n.empty() || n == "client-secret")
+    chain.push_back(MakeClientSecretCredential(env, options, transport, clock));
+  if (n.empty() || n == "workload-identity")
+    chain.push_back(MakeWorkloadIdentityCredential(env, options, transport, clock));
+  if (n.empty() || n == "managed-identity")
+    chain.push_back(MakeManagedIdentityCredential(env, options, transport, clock));
+  if (n.empty() || n == "azure-cli")
+    chain.push_back(MakeAzureCliCredential(env, std::move(runner), clock));
+  if (chain.empty())
+    return InvalidArgument("unknown credential '" + n +
+                           "': expected client-secret, workload-identity, managed-identity or "
+                           "azure-cli");
+  return std::make_unique<CachingCredential>(
+      std::make_unique<ChainCredential>(std::move(chain)), clock);
+}
+
+}  // namespace cmk::azure

@@ -1,0 +1,122 @@
+// Azure credentials: where bearer tokens come from.
+//
+// The default chain, tried in this order unless one is named: client secret
+// (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), workload identity
+// federation (AZURE_FEDERATED_TOKEN_FILE + tenant + client id, sent as
+// client_assertion), managed identity (IDENTITY_ENDPOINT + IDENTITY_HEADER,
+// else IMDS with a short connect timeout), Azure CLI (`az account
+// get-access-token`, run without a shell, only when `az` is on PATH).
+// AZURE_AUTHORITY_HOST moves the token endpoint. A credential whose inputs
+// are absent is "unavailable" (kFailedPrecondition) and the chain moves on;
+// any other failure stops the chain and names the credential.
+//
+// Tokens are cached per scope and refreshed 300 s before expiry. Token
+// request bodies and responses are never logged, and error messages carry
+// only the identity platform's error code and description. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "azure/http_transport.h"
+#include "base/status.h"
+
+namespace cmk::azure {
+
+struct AccessToken {
+  std::string token;
+  int64_t expires_on = 0;  // unix seconds
+};
+
+class TokenCredential {
+ public:
+  virtual ~TokenCredential() = default;
+  virtual std::string Name() const = 0;
+  // `scope` like "https://vault.azure.net/.default".
+  virtual Result<AccessToken> GetToken(const std::string& scope) = 0;
+};
+
+using EnvGetter = std::function<std::optional<std::string>(const std::string&)>;
+EnvGetter ProcessEnv();
+// Runs argv without a shell and returns its stdout (tests substitute it).
+using CommandRunner = std::function<Result<std::string>(const std::vector<std::string>& argv)>;
+CommandRunner RealCommandRunner();
+using Clock = std::function<int64_t()>;  // unix seconds
+
+struct CredentialOptions {
+  // "" = the default chain; else one of: client-secret, workload-identity,
+  // managed-identity, azure-cli.
+  std::string named;
+  std::string authority_host;  // "" = AZURE_AUTHORITY_HOST, else login.microsoftonline.com
+  std::string imds_endpoint = "http://169.254.169.254";
+  std::chrono::milliseconds imds_connect_timeout{1000};
+  // Tests only: lets secrets go to a plain-HTTP token endpoint.
+  bool allow_insecure_http_for_tests = false;
+};
+
+// Wraps a credential with a per-scope cache refreshed `refresh_margin` s
+// before expiry. Invalidate drops one scope (after a 401).
+class CachingCredential : public TokenCredential {
+ public:
+  CachingCredential(std::unique_ptr<TokenCredential> inner, Clock clock, int64_t refresh_margin = 300);
+  std::string Name() const override { return inner_->Name(); }
+  Result<AccessToken> GetToken(const std::string& scope) override;
+  void Invalidate(const std::string& scope) { cache_.erase(scope); }
+
+ private:
+  std::unique_ptr<TokenCredential> inner_;
+  Clock clock_;
+  int64_t margin_;
+  std::map<std::string, AccessToken> cache_;
+};
+
+// Tries credentials in order (see the header comment).
+class ChainCredential : public TokenCredential {
+ public:
+  explicit ChainCredential(std::vector<std::unique_ptr<TokenCredential>> chain);
+  std::string Name() const override;
+  Result<AccessToken> GetToken(const std::string& scope) override;
+  // The name of the credential that last produced a token ("" before).
+  const std::string& selected() const { return selected_; }
+
+ private:
+  std::vector<std::unique_ptr<TokenCredential>> chain_;
+  std::string selected_;
+};
+
+// The chain (or the named credential) wrapped in a cache. `transport` must
+// outlive the credential.
+Result<std::unique_ptr<CachingCredential>> MakeCredential(const CredentialOptions& options,
+                                                          const EnvGetter& env,
+                                                          HttpTransport& transport, Clock clock,
+                                                          CommandRunner runner = RealCommandRunner());
+
+// Individual credentials (exposed for tests and for naming one explicitly).
+std::unique_ptr<TokenCredential> MakeClientSecretCredential(const EnvGetter& env,
+                                                            const CredentialOptions& options,
+                                                            HttpTransport& transport, Clock clock);
+std::unique_ptr<TokenCredential> MakeWorkloadIdentityCredential(const EnvGetter& env,
+                                                                const CredentialOptions& options,
+                                                                HttpTransport& transport,
+                                                                Clock clock);
+std::unique_ptr<TokenCredential> MakeManagedIdentityCredential(const EnvGetter& env,
+                                                               const CredentialOptions& options,
+                                                               HttpTransport& transport,
+                                                               Clock clock);
+std::unique_ptr<TokenCredential> MakeAzureCliCredential(const EnvGetter& env,
+                                                        CommandRunner runner, Clock clock);
+
+// Helpers shared with tests.
+// "https://vault.azure.net/.default" -> "https://vault.azure.net".
+std::string ScopeToResource(const std::string& scope);
+// The `tid` claim of a JWT access token ("" when absent or not a JWT).
+std::string TenantFromJwt(const std::string& token);
+// Where `program` is found on PATH ("" when not found).
+std::string FindOnPath(const std::string& program, const std::string& path_env);
+
+}  // namespace cmk::azure

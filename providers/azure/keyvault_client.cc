@@ -1,0 +1,122 @@
+#include "azure/keyvault_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include "azure/error_mapping.h"
+#include "engine/names.h"
+
+namespace cmk::azure {
+
+using nlohmann::json;
+
+KeyVaultClient::KeyVaultClient(Pipeline& pipeline, AzureEndpoints endpoints)
+    : pipeline_(pipeline), endpoints_(std::move(endpoints)) {}
+
+std::string KeyVaultClient::Url(const std::string& vault, const std::string& path) const {
+  if (path.find("://") != std::string::npos) return path;
+  std::string url = endpoints_.VaultUrl(vault) + path;
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "api-version=" + kKeyVaultApiVersion;
+}
+
+const AuthChallenge* KeyVaultClient::challenge(const std::string& vault) const {
+  auto it = challenges_.find(Lower(vault));
+  return it == challenges_.end() ? nullptr : &it->second;
+}
+
+Result<AuthChallenge> KeyVaultClient::ChallengeFrom(const HttpResponse& r, const std::string& url) {
+  std::optional<std::string> header = r.Header("WWW-Authenticate");
+  if (!header)
+    return PermissionDenied("Key Vault at " + url.substr(0, url.find('?')) +
+                            " answered 401 without a WWW-Authenticate challenge");
+  CMK_ASSIGN_OR_RETURN(AuthChallenge c, ParseWwwAuthenticate(*header));
+  CMK_RETURN_IF_ERROR(VerifyChallengeResource(c, url));
+  return c;
+}
+
+Result<HttpResponse> KeyVaultClient::Call(const std::string& vault, const std::string& method,
+                                          const std::string& path,
+                                          const std::optional<json>& body, RateClass cls,
+                                          SendOptions options, bool* applied_elsewhere) {
+  HttpRequest req;
+  req.method = method;
+  req.url = Url(vault, path);
+  if (!SameOrigin(req.url, endpoints_.VaultUrl(vault)))
+    return PermissionDenied("refusing to follow " + req.url.substr(0, req.url.find('?')) +
+                            ": not vault " + vault + "'s endpoint");
+  CMK_RETURN_IF_ERROR(pipeline_.CheckBearerUrl(req.url));
+  if (body) req.body = body->dump();
+  std::string key = Lower(vault);
+
+  if (!challenges_.count(key)) {
+    // Provoke the challenge: same request, no token, no body.
+    HttpRequest probe = req;
+    probe.body.clear();
+    probe.headers["Content-Length"] = "0";
+    SendOptions probe_options = options;
+    CMK_ASSIGN_OR_RETURN(HttpResponse r, pipeline_.Send(probe, "", cls, vault, probe_options,
+                                                        applied_elsewhere));
+    if (r.status != 401) {
+      // The vault did not ask for a token. A body-less request was the real one.
+      spdlog::debug("Key Vault {} answered {} without a challenge", vault, r.status);
+      if (req.body.empty() || (applied_elsewhere != nullptr && *applied_elsewhere)) return r;
+      return pipeline_.Send(req, "", cls, vault, options, applied_elsewhere);
+    }
+    CMK_ASSIGN_OR_RETURN(AuthChallenge c, ChallengeFrom(r, req.url));
+    spdlog::debug("Key Vault {}: challenge authority {}, scope {}", vault, c.authority, c.scope);
+    challenges_[key] = c;
+  }
+
+  std::string scope = challenges_[key].scope;
+  HttpRequest first = req;
+  // A 401 here is handled below (new challenge), not by the pipeline's token refresh.
+  CMK_ASSIGN_OR_RETURN(HttpResponse r, pipeline_.Send(first, scope, cls, vault, options,
+                                                      applied_elsewhere));
+  if (r.status == 401 && r.Header("WWW-Authenticate")) {
+    CMK_ASSIGN_OR_RETURN(AuthChallenge c, ChallengeFrom(r, req.url));
+    challenges_[key] = c;
+    pipeline_.credential().Invalidate(c.scope);
+    return pipeline_.Send(req, c.scope, cls, vault, options, applied_elsewhere);
+  }
+  return r;
+}
+
+Result<std::optional<json>> KeyVaultClient::Get(const std::string& vault, const std::string& path,
+                                                const std::string& object) {
+  CMK_ASSIGN_OR_RETURN(HttpResponse r, Call(vault, "GET", path, std::nullopt));
+  if (r.status == 404) return std::optional<json>();
+  if (r.status != 200) return StatusFromResponse(r, "read", object);
+  json j = json::parse(r.body, nullptr, false);
+  if (j.is_discarded()) return Internal("read " + object + ": response is not JSON");
+  return std::optional<json>(std::move(j));
+}
+
+Result<std::vector<json>> KeyVaultClient::List(const std::string& vault, const std::string& path,
+                                               const std::string& object) {
+  std::vector<json> out;
+  std::string next = path;
+  for (int page = 0; !next.empty(); ++page) {
+    if (page > 10000) return Internal("list " + object + ": too many pages");
+    CMK_ASSIGN_OR_RETURN(HttpResponse r, Call(vault, "GET", next, std::nullopt));
+    if (r.status != 200) return StatusFromResponse(r, "list", object);
+    json j = json::parse(r.body, nullptr, false);
+    if (!j.is_object()) return Internal("list " + object + ": response is not a JSON object");
+    if (j.contains("value") && j["value"].is_array())
+      for (auto& v : j["value"]) out.push_back(std::move(v));
+    next = j.contains("nextLink") && j["nextLink"].is_string() ? j["nextLink"].get<std::string>()
+                                                               : "";
+  }
+  return out;
+}
+
+Result<json> KeyVaultClient::Send(const std::string& vault, const std::string& method,
+                                  const std::string& path, const std::optional<json>& body,
+                                  const std::string& operation, const std::string& object) {
+  CMK_ASSIGN_OR_RETURN(HttpResponse r, Call(vault, method, path, body));
+  if (r.status < 200 || r.status > 299) return StatusFromResponse(r, operation, object);
+  if (r.body.empty()) return json::object();
+  json j = json::parse(r.body, nullptr, false);
+  if (j.is_discarded()) return Internal(operation + " " + object + ": response is not JSON");
+  return j;
+}
+
+}  // namespace cmk::azure

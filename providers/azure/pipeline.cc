@@ -1,0 +1,48 @@
+#include "azure/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+namespace cmk::azure {
+
+Pipeline::Pipeline(HttpTransport& transport, CachingCredential& credential, Retrier& retrier,
+                   RateLimiter& limiter, bool allow_insecure_http_for_tests)
+    : transport_(transport),
+      credential_(credential),
+      retrier_(retrier),
+      limiter_(limiter),
+      allow_insecure_(allow_insecure_http_for_tests) {}
+
+Status Pipeline::CheckBearerUrl(const std::string& url) const {
+  CMK_ASSIGN_OR_RETURN(UrlParts p, ParseUrl(url));
+  if (p.scheme == "https" || (allow_insecure_ && p.scheme == "http")) return Status::Ok();
+  return InvalidArgument("refusing to send a bearer token over " + p.scheme + " to " + p.host +
+                         ": Azure endpoints must be https");
+}
+
+Result<HttpResponse> Pipeline::Send(HttpRequest request, const std::string& scope, RateClass cls,
+                                    const std::string& rate_key, SendOptions options,
+                                    bool* applied_elsewhere) {
+  if (!scope.empty()) CMK_RETURN_IF_ERROR(CheckBearerUrl(request.url));
+  if (!request.headers.count("Accept")) request.headers["Accept"] = "application/json";
+  if (!request.body.empty() && !request.headers.count("Content-Type"))
+    request.headers["Content-Type"] = "application/json";
+  auto caller_hook = options.before_attempt;
+  options.before_attempt = [&, caller_hook](HttpRequest& r) -> Status {
+    limiter_.Acquire(cls, rate_key);
+    if (!scope.empty()) {
+      CMK_ASSIGN_OR_RETURN(AccessToken token, credential_.GetToken(scope));
+      r.headers["Authorization"] = "Bearer " + token.token;
+    }
+    return caller_hook ? caller_hook(r) : Status::Ok();
+  };
+  Result<HttpResponse> r = retrier_.Send(transport_, request, options, applied_elsewhere);
+  if (r.ok() && r->status == 401 && !scope.empty()) {
+    spdlog::debug("HTTP 401 from {}: refreshing the token for {} and retrying once",
+                  request.url.substr(0, request.url.find('?')), scope);
+    credential_.Invalidate(scope);
+    r = retrier_.Send(transport_, request, options, applied_elsewhere);
+  }
+  return r;
+}
+
+}  // namespace cmk::azure

@@ -1,0 +1,134 @@
+#include "azure/retry_policy.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <random>
+#include <thread>
+
+namespace cmk::azure {
+
+Sleeper RealSleeper() {
+  return [](Millis d) { std::this_thread::sleep_for(d); };
+}
+
+bool IsRetryableHttpStatus(int status) {
+  return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 ||
+         status == 504;
+}
+
+bool IsIdempotentMethod(const std::string& method) {
+  return method == "GET" || method == "PUT" || method == "PATCH" || method == "DELETE" ||
+         method == "HEAD" || method == "OPTIONS";
+}
+
+namespace {
+
+std::optional<int64_t> ParseNonNegativeNumber(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+  size_t i = 0;
+  while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
+  t = t.substr(i);
+  if (t.empty() || t.size() > 12) return std::nullopt;
+  // Accept "1.5" style fractions for the -ms headers by truncation.
+  size_t dot = t.find('.');
+  std::string whole = t.substr(0, dot);
+  if (whole.empty() || !std::all_of(whole.begin(), whole.end(), ::isdigit)) return std::nullopt;
+  return std::stoll(whole);
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseHttpDate(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm);
+  if (end == nullptr) return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+std::optional<Millis> ServerRetryAfter(const HttpResponse& response, int64_t now_unix) {
+  for (const char* name : {"retry-after-ms", "x-ms-retry-after-ms"}) {
+    if (auto v = response.Header(name)) {
+      if (auto ms = ParseNonNegativeNumber(*v)) return Millis(*ms);
+    }
+  }
+  if (auto v = response.Header("Retry-After")) {
+    if (auto s = ParseNonNegativeNumber(*v)) return Millis(*s * 1000);
+    if (auto when = ParseHttpDate(*v)) return Millis(std::max<int64_t>(0, *when - now_unix) * 1000);
+  }
+  return std::nullopt;
+}
+
+Millis BackoffDelay(const RetryOptions& options, int retry, double random01) {
+  double base = static_cast<double>(options.base_delay.count()) * std::pow(2.0, std::max(0, retry - 1));
+  double factor = 1.0 + options.jitter * (2.0 * random01 - 1.0);
+  double ms = std::min(base * factor, static_cast<double>(options.max_delay.count()));
+  return Millis(static_cast<int64_t>(std::max(0.0, ms)));
+}
+
+Retrier::Retrier(RetryOptions options, Sleeper sleeper, std::function<double()> random01,
+                 std::function<int64_t()> now_unix)
+    : options_(options),
+      sleeper_(std::move(sleeper)),
+      random01_(std::move(random01)),
+      now_unix_(std::move(now_unix)) {}
+
+Retrier::Retrier(RetryOptions options)
+    : Retrier(
+          options, RealSleeper(),
+          [] {
+            static thread_local std::mt19937_64 gen{std::random_device{}()};
+            return std::uniform_real_distribution<double>(0.0, 1.0)(gen);
+          },
+          [] { return static_cast<int64_t>(std::time(nullptr)); }) {}
+
+Result<HttpResponse> Retrier::Send(HttpTransport& transport, HttpRequest request,
+                                   const SendOptions& send_options, bool* applied_elsewhere) {
+  if (applied_elsewhere != nullptr) *applied_elsewhere = false;
+  bool idempotent = send_options.idempotent.value_or(IsIdempotentMethod(request.method));
+  Millis slept{0};
+  for (int attempt = 1;; ++attempt) {
+    if (send_options.before_attempt) CMK_RETURN_IF_ERROR(send_options.before_attempt(request));
+    Result<HttpResponse> result = transport.Send(request);
+    bool retryable = result.ok() ? IsRetryableHttpStatus(result->status)
+                                 : result.status().code() == StatusCode::kUnavailable;
+    if (!retryable || attempt >= options_.max_attempts) return result;
+
+    if (!idempotent) {
+      if (!send_options.reread) return result;  // never retried blindly
+      Result<bool> happened = send_options.reread();
+      if (!happened.ok()) {
+        spdlog::debug("retry: re-read after a failed {} failed too: {}", request.method,
+                      happened.status().ToString());
+        return result;
+      }
+      if (*happened) {
+        spdlog::debug("retry: re-read shows the {} took effect; not sending it again",
+                      request.method);
+        if (applied_elsewhere != nullptr) *applied_elsewhere = true;
+        return HttpResponse{};
+      }
+    }
+
+    std::optional<Millis> server = result.ok() ? ServerRetryAfter(*result, now_unix_())
+                                               : std::nullopt;
+    Millis delay = server ? std::min(*server, options_.max_delay)
+                          : BackoffDelay(options_, attempt, random01_());
+    if (slept + delay > options_.max_total_delay) {
+      spdlog::debug("retry: giving up, next wait {} ms exceeds the total budget", delay.count());
+      return result;
+    }
+    spdlog::debug("retry: {} {} attempt {} got {}; waiting {} ms", request.method,
+                  request.url.substr(0, request.url.find('?')), attempt,
+                  result.ok() ? std::to_string(result->status) : result.status().ToString(),
+                  delay.count());
+    sleeper_(delay);
+    slept += delay;
+  }
+}
+
+}  // namespace cmk::azure
