@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <ostream>
 
+#include "azure/azure_provider.h"
 #include "manifest/loader.h"
 #include "sandbox/sandbox_provider.h"
 
@@ -28,9 +29,14 @@ std::string ResolveSandboxDir(const GlobalOptions& options) {
 
 Result<std::unique_ptr<Target>> OpenTarget(const GlobalOptions& options) {
   if (options.target == "azure") {
-    return FailedPrecondition(
-        "--target azure needs the Azure REST provider, which this build does not have yet; "
-        "use the sandbox (the default)");
+    azure::AzureProviderOptions o = azure::AzureOptionsFromEnv(azure::ProcessEnv());
+    azure::ApplyEndpointFlags(o.endpoints, options.arm_endpoint, options.vault_dns_suffix,
+                              options.authority_host);
+    if (!options.ca_bundle.empty()) o.ca_bundle = options.ca_bundle;
+    if (!options.credential.empty()) o.credential.named = options.credential;
+    auto provider = azure::AzureProvider::Create(std::move(o));
+    if (!provider.ok()) return provider.status().WithContext("connecting to Azure");
+    return std::unique_ptr<Target>(new ProviderTarget(std::move(provider).value()));
   }
   std::string dir = ResolveSandboxDir(options);
   auto provider = SandboxProvider::Open(dir);

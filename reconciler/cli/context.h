@@ -19,6 +19,12 @@ struct GlobalOptions {
   std::string target = "sandbox";  // sandbox | azure
   std::string sandbox_dir;         // --sandbox, else $CMKCTL_SANDBOX, else .cmkctl/
   int verbosity = 0;               // -v, -vv
+  // --target azure: endpoint overrides (sovereign clouds, the sandbox server).
+  std::string arm_endpoint;        // --arm-endpoint (else CMKCTL_ARM_ENDPOINT)
+  std::string vault_dns_suffix;    // --vault-dns-suffix (else CMKCTL_VAULT_DNS_SUFFIX)
+  std::string authority_host;      // --authority-host (else AZURE_AUTHORITY_HOST)
+  std::string ca_bundle;           // --ca-bundle (else CMKCTL_CA_BUNDLE)
+  std::string credential;          // --credential: client-secret | workload-identity | managed-identity | azure-cli
 };
 
 // An opened target: the provider plus whatever owns its resources.

@@ -18,6 +18,15 @@ int main(int argc, char** argv) {
   app.add_option("--sandbox", global.sandbox_dir,
                  "sandbox directory (default $CMKCTL_SANDBOX or .cmkctl/)");
   app.add_flag("-v,--verbose", global.verbosity, "more diagnostics on stderr (-vv for trace)");
+  app.add_option("--arm-endpoint", global.arm_endpoint, "azure: ARM endpoint (CMKCTL_ARM_ENDPOINT)");
+  app.add_option("--vault-dns-suffix", global.vault_dns_suffix,
+                 "azure: vault DNS suffix, e.g. vault.azure.net (CMKCTL_VAULT_DNS_SUFFIX)");
+  app.add_option("--authority-host", global.authority_host,
+                 "azure: token authority (AZURE_AUTHORITY_HOST)");
+  app.add_option("--ca-bundle", global.ca_bundle, "azure: CA bundle for TLS (CMKCTL_CA_BUNDLE)");
+  app.add_option("--credential", global.credential,
+                 "azure: use only this credential (client-secret, workload-identity, "
+                 "managed-identity, azure-cli)");
 
   std::function<int()> run;
   const CommandSpec commands[] = {ValidateCommand(), PlanCommand(), ApplyCommand(), ShowCommand(), VerifyCommand(),

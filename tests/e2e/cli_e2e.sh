@@ -49,7 +49,21 @@ for dir in "$examples"/*/; do
   check "$name: show succeeds" test "$code" -eq 0
   check "$name: show lists versions" contains "$out" "VERSION"
   check "$name: sandbox db is 0600" test "$(stat -c %a "$sb/sandbox.db")" = 600
+  run "$sb" verify -f "$dir"
+  check "$name: every canary passes after apply (exit $code): $out" test "$code" -eq 0
+  check "$name: verify prints its summary" grep -qE '^[0-9]+ passed, 0 failed' <<<"$out"
 done
+
+# verify fails, precisely, when the key's current version is disabled.
+cp -r "$examples/bank" "$work/bank-disabled"
+sed -i 's/  rotationPolicy: yearly/  rotationPolicy: yearly\n  enabled: false/' "$work/bank-disabled/vault.yaml"
+run "$work/bank" apply -f "$work/bank-disabled" --auto-approve
+check "disabling the key applies (exit $code: $err)" test "$code" -eq 0
+run "$work/bank" verify -f "$work/bank-disabled"
+check "verify fails with its own exit code when a version is disabled (exit $code)" test "$code" -eq 3
+check "and names the consumer and the cause: $out" contains "$out" "storage/bankledger01 uses version"
+check "with Key Vault's reason" contains "$out" "disabled"
+run "$work/bank" apply -f "$examples/bank" --auto-approve
 
 # Bindings report the version in use.
 run "$work/bank" show -f "$examples/bank" --format json

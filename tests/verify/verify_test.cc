@@ -1,0 +1,188 @@
+// The canary protocol against the real sandbox: passes on a healthy binding,
+// and fails precisely when the version is disabled, when the consumer's
+// identity lacks the role, and when the vault corrupts an unwrap.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "engine/forwarding_provider.h"
+#include "sandbox/sandbox_provider.h"
+#include "verify/canary.h"
+
+namespace cmk {
+namespace {
+
+constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
+constexpr char kRoleEncryptionUser[] = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
+
+// A vault whose unwrap flips a bit of every answer.
+class CorruptingProvider : public ForwardingProvider {
+ public:
+  using ForwardingProvider::ForwardingProvider;
+  Result<Bytes> UnwrapKey(const std::string& v, const std::string& n, const std::string& ver,
+                          const std::string& alg, const Bytes& c) override {
+    auto r = target_.UnwrapKey(v, n, ver, alg, c);
+    if (!r.ok()) return r;
+    Bytes bad = *r;
+    bad[0] ^= 0x01;
+    return bad;
+  }
+};
+
+class CanaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cmk-verify-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto p = SandboxProvider::Open(dir_.string());
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    provider_ = std::move(p).value();
+    SandboxCloud& cloud = provider_->cloud();
+
+    vault_.name = "canary-kv";
+    vault_.subscription = kSub;
+    vault_.resource_group = "rg";
+    vault_.location = "westeurope";
+    vault_.purge_protection = true;
+    auto v = provider_->PutVault(vault_);
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    vault_ = *v;
+
+    KeyState key;
+    key.vault = vault_.name;
+    key.name = "cmk";
+    key.kty = "RSA";
+    key.key_size = 2048;
+    key.key_ops = {"unwrapKey", "wrapKey"};
+    auto k = provider_->CreateKey(key);
+    ASSERT_TRUE(k.ok()) << k.status().ToString();
+    key_ = *k;
+
+    StorageAccountState account;
+    account.name = "consumer01";
+    account.subscription = kSub;
+    account.resource_group = "rg-data";
+    account.location = "westeurope";
+    SeedOptions seed;
+    seed.system_identity = true;
+    ASSERT_TRUE(cloud.SeedStorageAccount(account, seed).ok());
+    auto a = provider_->GetStorageAccount(kSub, "rg-data", "consumer01");
+    ASSERT_TRUE(a.ok() && a->has_value());
+
+    role_.id = "0b0b0b0b-1111-4222-8333-444444444444";
+    role_.scope = KeyArmId(kSub, "rg", vault_.name, "cmk");
+    role_.role_definition_id = kRoleEncryptionUser;
+    role_.principal_id = (*a)->system_principal_id;
+    auto r = provider_->PutRoleAssignment(role_);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+
+    EncryptionState enc;
+    enc.key_source = "Microsoft.Keyvault";
+    enc.key_vault_uri = VaultUri(vault_.name);
+    enc.key_name = "cmk";
+    auto bound = provider_->UpdateStorageEncryption(kSub, "rg-data", "consumer01", enc);
+    ASSERT_TRUE(bound.ok()) << bound.status().ToString();
+    account_ = *bound;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Version() const { return key_.versions.back().version; }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SandboxProvider> provider_;
+  VaultState vault_;
+  KeyState key_;
+  RoleAssignmentState role_;
+  StorageAccountState account_;
+};
+
+TEST_F(CanaryTest, KeyCanaryPassesAndRecordsEveryStepWithoutTheDek) {
+  CanaryResult r = RunKeyCanary(*provider_, key_, Version());
+  EXPECT_EQ(r.outcome, CanaryOutcome::kPassed) << r.message;
+  EXPECT_EQ(r.algorithm, "RSA-OAEP-256");
+  EXPECT_EQ(r.thumbprint.size(), 43u);  // base64url of SHA-256
+  EXPECT_NE(r.kid.find(Version()), std::string::npos);
+  std::vector<std::string> names;
+  for (const auto& s : r.steps) {
+    EXPECT_TRUE(s.ok) << s.name << ": " << s.detail;
+    names.push_back(s.name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"get-public-key", "local-wrap", "vault-unwrap-of-local-wrap",
+                                             "compare-local", "vault-wrap", "vault-unwrap",
+                                             "compare-vault"}));
+  Json j = ToJson(r);
+  EXPECT_EQ(j["outcome"], "pass");
+  EXPECT_FALSE(j.contains("dek"));
+}
+
+TEST_F(CanaryTest, OaepSha1AlsoWorks) {
+  CanaryOptions options;
+  options.rsa_algorithm = "RSA-OAEP";
+  CanaryResult r = RunKeyCanary(*provider_, key_, Version(), options);
+  EXPECT_EQ(r.outcome, CanaryOutcome::kPassed) << r.message;
+}
+
+TEST_F(CanaryTest, ConsumerCanaryPassesAsTheConsumer) {
+  CanaryResult r = RunConsumerCanary(*provider_, account_, vault_, key_, {});
+  EXPECT_EQ(r.outcome, CanaryOutcome::kPassed) << r.message;
+  EXPECT_EQ(r.consumer, "storage/consumer01");
+  EXPECT_EQ(r.version, Version());
+  ASSERT_FALSE(r.steps.empty());
+  EXPECT_EQ(r.steps.front().name, "check-permission");
+}
+
+TEST_F(CanaryTest, DisabledVersionFailsWithKeyVaultsReason) {
+  KeyVersionState attrs = key_.versions.back();
+  attrs.enabled = false;
+  ASSERT_TRUE(provider_->UpdateKeyVersion(vault_.name, "cmk", attrs).ok());
+  CanaryResult r = RunConsumerCanary(*provider_, account_, vault_, key_, {});
+  EXPECT_EQ(r.outcome, CanaryOutcome::kFailed);
+  EXPECT_NE(r.message.find("storage/consumer01 uses version " + Version()), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("disabled"), std::string::npos) << r.message;
+}
+
+TEST_F(CanaryTest, MissingRoleFailsTheConsumerNotTheKey) {
+  ASSERT_TRUE(provider_->DeleteRoleAssignment(role_).ok());
+  CanaryResult consumer = RunConsumerCanary(*provider_, account_, vault_, key_, {});
+  EXPECT_EQ(consumer.outcome, CanaryOutcome::kFailed);
+  EXPECT_NE(consumer.message.find("holds no role granting get/wrapKey/unwrapKey on key/cmk"),
+            std::string::npos)
+      << consumer.message;
+  EXPECT_NE(consumer.message.find(account_.system_principal_id), std::string::npos);
+  // The key itself is fine.
+  EXPECT_EQ(RunKeyCanary(*provider_, key_, Version()).outcome, CanaryOutcome::kPassed);
+}
+
+TEST_F(CanaryTest, CorruptedUnwrapIsCaught) {
+  CorruptingProvider corrupt(*provider_);
+  CanaryResult r = RunKeyCanary(corrupt, key_, Version());
+  EXPECT_EQ(r.outcome, CanaryOutcome::kFailed);
+  EXPECT_NE(r.message.find("returned different bytes"), std::string::npos) << r.message;
+}
+
+TEST_F(CanaryTest, EcKeysAreSkippedWithAReason) {
+  KeyState ec;
+  ec.vault = vault_.name;
+  ec.name = "signing";
+  ec.kty = "EC";
+  ec.curve = "P-256";
+  ec.key_ops = {"sign", "verify"};
+  auto k = provider_->CreateKey(ec);
+  ASSERT_TRUE(k.ok()) << k.status().ToString();
+  CanaryResult r = RunKeyCanary(*provider_, *k, k->versions.back().version);
+  EXPECT_EQ(r.outcome, CanaryOutcome::kSkipped);
+  EXPECT_NE(r.message.find("cannot wrap"), std::string::npos);
+}
+
+TEST_F(CanaryTest, UnboundConsumerFails) {
+  StorageAccountState unbound = account_;
+  unbound.encryption = EncryptionState{};
+  CanaryResult r = RunConsumerCanary(*provider_, unbound, vault_, key_, {});
+  EXPECT_EQ(r.outcome, CanaryOutcome::kFailed);
+  EXPECT_NE(r.message.find("not bound"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cmk
