@@ -96,7 +96,8 @@ Status SandboxCloud::DeleteIdentity(const std::string& subscription,
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kIdentities, key));
     if (!doc) return IdentityNotFound(resource_group, name);
     CMK_RETURN_IF_ERROR(store_->Delete(StoreTable::kIdentities, key));
-    return Record("identity.delete", "identity/" + name, "deleted");
+    CMK_RETURN_IF_ERROR(Record("identity.delete", "identity/" + name, "deleted"));
+    return EvaluateAccessInTxn();
   });
 }
 
@@ -186,6 +187,7 @@ Result<RoleAssignmentState> SandboxCloud::PutRoleAssignment(const RoleAssignment
     CMK_RETURN_IF_ERROR(Record("role-assignment.create", "role-assignment/" + r.id,
                                "role " + r.role_definition_id + " for principal " +
                                    r.principal_id + " at " + r.scope));
+    CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());  // a restored role ends an outage
     return r;
   });
 }
@@ -199,9 +201,10 @@ Status SandboxCloud::DeleteRoleAssignment(const std::string& id) {
                         "The role assignment '" + id + "' is not found.");
     CMK_RETURN_IF_ERROR(store_->Delete(StoreTable::kRoleAssignments, Lower(id)));
     RoleAssignmentState r = RoleAssignmentFromJson(*doc);
-    return Record("role-assignment.delete", "role-assignment/" + r.id,
-                  "removed role " + r.role_definition_id + " for principal " + r.principal_id +
-                      " at " + r.scope);
+    CMK_RETURN_IF_ERROR(Record("role-assignment.delete", "role-assignment/" + r.id,
+                               "removed role " + r.role_definition_id + " for principal " +
+                                   r.principal_id + " at " + r.scope));
+    return EvaluateAccessInTxn();
   });
 }
 

@@ -88,6 +88,18 @@ Status ExpiryRemoved(const std::string& key) {
                       "'; set a later date instead.");
 }
 
+// Members of a stored version document beyond ToJson(KeyVersionState): its
+// type, and which expiry the clock already notified / reported (time_ops.cc).
+constexpr const char* kVersionExtras[] = {"kty",         "keySize",         "curve",
+                                          "materialKty", "expiredReported", "notifiedFor"};
+
+Json VersionDocWith(const KeyVersionState& v, const Json& old) {
+  Json doc = ToJson(v);
+  for (const char* extra : kVersionExtras)
+    if (old.contains(extra)) doc[extra] = old[extra];
+  return doc;
+}
+
 Status KeyNotFound(const std::string& vault, const std::string& name) {
   return AzureError(StatusCode::kNotFound, "KeyNotFound",
                     "A key with (name/id) " + name + " was not found in this key vault (" +
@@ -283,14 +295,13 @@ Result<KeyState> SandboxCloud::UpdateKey(const KeyState& desired) {
     v.expires = desired.expires;
     v.tags = desired.tags;
     v.updated = Now();
-    Json updated = ToJson(v);
-    for (const char* extra : {"kty", "keySize", "curve", "materialKty"}) updated[extra] = doc[extra];
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kKeyVersions,
                                     sandbox::VersionRowKey(key.vault, key.name, v.version),
-                                    updated));
+                                    VersionDocWith(v, doc)));
     CMK_RETURN_IF_ERROR(Record("key.update", "key/" + key.vault + "/" + key.name,
                                "updated version " + v.version +
                                    (v.enabled ? " (enabled)" : " (disabled)")));
+    CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     return LoadKey(key.vault, key.name);
   });
 }
@@ -308,28 +319,31 @@ Status SandboxCloud::UpdateKeyVersion(const std::string& vault, const std::strin
     v.not_before = attributes.not_before;
     v.expires = attributes.expires;
     v.updated = Now();
-    Json updated = ToJson(v);
-    for (const char* extra : {"kty", "keySize", "curve", "materialKty"}) updated[extra] = doc[extra];
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kKeyVersions,
                                     sandbox::VersionRowKey(key.vault, key.name, v.version),
-                                    updated));
-    return Record("key.update-version", "key/" + key.vault + "/" + key.name,
-                  "updated version " + v.version + (v.enabled ? " (enabled)" : " (disabled)"));
+                                    VersionDocWith(v, doc)));
+    CMK_RETURN_IF_ERROR(Record("key.update-version", "key/" + key.vault + "/" + key.name,
+                               "updated version " + v.version +
+                                   (v.enabled ? " (enabled)" : " (disabled)")));
+    return EvaluateAccessInTxn();
   });
+}
+
+Result<KeyVersionState> SandboxCloud::RotateInTxn(const KeyState& key) {
+  KeyVersionState attrs;
+  attrs.key_ops = key.key_ops;
+  attrs.tags = key.tags;
+  if (key.rotation_policy && key.rotation_policy->expiry_time) {
+    CMK_ASSIGN_OR_RETURN(IsoDuration d, ParseIsoDuration(*key.rotation_policy->expiry_time));
+    attrs.expires = AddDuration(Now(), d);
+  }
+  return NewVersion(key.vault, key.name, key.kty, key.key_size, key.curve, attrs);
 }
 
 Result<KeyState> SandboxCloud::RotateKey(const std::string& vault, const std::string& name) {
   return InTransaction([&]() -> Result<KeyState> {
     CMK_ASSIGN_OR_RETURN(KeyState key, LoadKey(vault, name));
-    KeyVersionState attrs;
-    attrs.key_ops = key.key_ops;
-    attrs.tags = key.tags;
-    if (key.rotation_policy && key.rotation_policy->expiry_time) {
-      CMK_ASSIGN_OR_RETURN(IsoDuration d, ParseIsoDuration(*key.rotation_policy->expiry_time));
-      attrs.expires = AddDuration(Now(), d);
-    }
-    CMK_ASSIGN_OR_RETURN(KeyVersionState v, NewVersion(key.vault, key.name, key.kty, key.key_size,
-                                                       key.curve, attrs));
+    CMK_ASSIGN_OR_RETURN(KeyVersionState v, RotateInTxn(key));
     CMK_RETURN_IF_ERROR(Record("key.rotate", "key/" + key.vault + "/" + key.name,
                                "rotated: new version " + v.version +
                                    (v.expires ? ", expires " + FormatRfc3339(*v.expires) : "")));
@@ -377,9 +391,10 @@ Status SandboxCloud::DeleteKey(const std::string& vault, const std::string& name
     VaultState v = VaultFromJson(sandbox::DocObject(vault_doc, "vault"));
     sandbox::MarkDeleted(doc, Now(), v.soft_delete_retention_days);
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kKeys, sandbox::KeyRowKey(vault, name), doc));
-    return Record("key.delete", "key/" + v.name + "/" + sandbox::DocString(doc, "name"),
-                  "soft-deleted (all versions); scheduled purge " +
-                      FormatRfc3339(sandbox::ScheduledPurgeDate(doc)));
+    CMK_RETURN_IF_ERROR(Record("key.delete", "key/" + v.name + "/" + sandbox::DocString(doc, "name"),
+                               "soft-deleted (all versions); scheduled purge " +
+                                   FormatRfc3339(sandbox::ScheduledPurgeDate(doc))));
+    return EvaluateAccessInTxn();
   });
 }
 
@@ -416,6 +431,7 @@ Result<KeyState> SandboxCloud::RecoverKey(const std::string& vault, const std::s
     CMK_RETURN_IF_ERROR(Record("key.recover", "key/" + sandbox::DocString(*doc, "vault") + "/" +
                                                   sandbox::DocString(*doc, "name"),
                                "recovered from soft delete"));
+    CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     return LoadKey(vault, name);
   });
 }
@@ -436,7 +452,9 @@ Status SandboxCloud::PurgeKey(const std::string& vault, const std::string& name)
                         "for vault '" + v.name + "'; key " + name + " can be purged after " +
                             FormatRfc3339(purge_date) + ".");
     CMK_RETURN_IF_ERROR(PurgeKeyRows(vault, name));
-    return Record("key.purge", "key/" + v.name + "/" + sandbox::DocString(*doc, "name"), "purged");
+    CMK_RETURN_IF_ERROR(
+        Record("key.purge", "key/" + v.name + "/" + sandbox::DocString(*doc, "name"), "purged"));
+    return EvaluateAccessInTxn();
   });
 }
 

@@ -1,6 +1,8 @@
-// SandboxCloud: opening, the clock and the activity log. The operations live
-// in vault_ops.cc, key_ops.cc, key_crypto_ops.cc, identity_ops.cc and
-// storage_ops.cc.
+// SandboxCloud: opening, reading the clock, generated ids and the activity
+// log. The operations live in vault_ops.cc, key_ops.cc, key_crypto_ops.cc,
+// identity_ops.cc and storage_ops.cc; moving the clock (and what happens as
+// time passes) in time_ops.cc; storage accessibility and adoption in
+// storage_access_ops.cc.
 #include "sandbox/sandbox_cloud.h"
 
 #include <cerrno>
@@ -14,7 +16,7 @@ namespace cmk {
 namespace {
 
 constexpr const char* kMetaTenant = "tenant_id";
-constexpr const char* kMetaClock = "clock";
+using sandbox::kMetaClock;
 
 std::optional<int64_t> ParseInt64(const std::string& s) {
   if (s.empty()) return std::nullopt;
@@ -79,33 +81,25 @@ Result<bool> SandboxCloud::ClockIsSimulated() const {
   return clock.has_value();
 }
 
-Status SandboxCloud::SetClock(int64_t unix_seconds) {
-  if (unix_seconds < 0) return InvalidArgument("sandbox clock cannot be set before 1970");
-  return InTransaction([&]() -> Status {
-    CMK_RETURN_IF_ERROR(store_->SetMeta(kMetaClock, std::to_string(unix_seconds)));
-    return Record("clock.set", "clock", "simulated clock set to " + FormatRfc3339(unix_seconds));
-  });
-}
-
-Status SandboxCloud::AdvanceClock(int64_t seconds) {
-  if (seconds < 0) return InvalidArgument("sandbox clock cannot move backwards");
-  return InTransaction([&]() -> Status {
-    int64_t t = Now() + seconds;
-    CMK_RETURN_IF_ERROR(store_->SetMeta(kMetaClock, std::to_string(t)));
-    return Record("clock.advance", "clock",
-                  "simulated clock advanced by " + std::to_string(seconds) + "s to " +
-                      FormatRfc3339(t));
-  });
-}
-
-Status SandboxCloud::UseRealClock() {
-  return InTransaction([&]() -> Status {
-    CMK_RETURN_IF_ERROR(store_->DeleteMeta(kMetaClock));
-    return Record("clock.real", "clock", "back to real time");
-  });
-}
-
 Result<std::vector<SandboxEvent>> SandboxCloud::ListEvents() { return store_->ListEvents(); }
+
+Result<std::vector<SandboxEvent>> SandboxCloud::ListEvents(const EventFilter& filter) {
+  CMK_ASSIGN_OR_RETURN(std::vector<SandboxEvent> all, store_->ListEvents());
+  auto kind_matches = [&](const std::string& kind) {
+    if (filter.kinds.empty()) return true;
+    for (const auto& k : filter.kinds) {
+      if (kind == k) return true;
+      if (kind.size() > k.size() && kind.compare(0, k.size(), k) == 0 && kind[k.size()] == '.')
+        return true;
+    }
+    return false;
+  };
+  std::vector<SandboxEvent> out;
+  for (auto& e : all)
+    if (e.time >= filter.since && e.seq > filter.after_seq && kind_matches(e.kind))
+      out.push_back(std::move(e));
+  return out;
+}
 
 Status SandboxCloud::Record(const std::string& kind, const std::string& object,
                             const std::string& message) {

@@ -9,7 +9,18 @@
 //
 // Time: every time-dependent decision reads Now(), which is the simulated
 // clock if one was set (SetClock/AdvanceClock, kept in the store so every
-// process sharing the directory sees it), else real time.
+// process sharing the directory sees it), else real time. Moving the
+// simulated clock simulates the interval (time_ops.cc): rotation policies
+// rotate and notify, versions expire, storage accounts on automatic version
+// update adopt new versions after their adoption delay, soft-deleted objects
+// are purged at their scheduled purge date; each at its own timestamp, in
+// chronological order (ties broken by object name), jumping from event to
+// event. After every such event and every mutation that can break or restore
+// a storage account's access to its key (disable, delete, role removal, ...),
+// the accounts' accessibility is re-evaluated (storage_access_ops.cc): an
+// account that cannot use its key version becomes inaccessible, with the
+// cause recorded, until the cause disappears. Time never runs backwards while
+// simulated.
 //
 // Errors: Status codes are the coarse cmk ones; messages start with Azure's
 // error code, "<AzureCode>: <text>" (e.g. "RoleAssignmentExists: ...",
@@ -51,6 +62,34 @@ struct SeedOptions {
   bool system_identity = false;
 };
 
+// A period during which a storage account could not use the key version it
+// is bound to (its data was inaccessible).
+struct AccessIncident {
+  std::string account;      // storage account name
+  std::string account_id;   // ARM id
+  std::string cause;        // e.g. "key version 3f2a... of key 'cmk' in vault 'bank-kv' is disabled"
+  int64_t since = 0;        // unix seconds
+  std::optional<int64_t> until;  // when it recovered; nullopt while ongoing
+};
+
+// Which activity-log lines ListEvents returns; the default keeps all.
+struct EventFilter {
+  int64_t since = 0;      // time >= since (unix seconds)
+  int64_t after_seq = 0;  // seq > after_seq (for reading only what is new)
+  // Exact kinds ("storage.adopt") or families ("storage" keeps storage.*);
+  // empty keeps every kind.
+  std::vector<std::string> kinds;
+};
+
+// A time-driven event the current state will produce when the clock reaches
+// `time` (a time already past fires at the next clock move).
+struct PendingEvent {
+  int64_t time = 0;
+  std::string kind;    // key.rotate | key.notify | key.expired | storage.adopt | vault.purge | key.purge
+  std::string object;  // "key/bank-kv/cmk", "storage/bankdata01", "vault/old-kv"
+  std::string detail;  // human line, e.g. "version 3f2a... expires"
+};
+
 struct DeletedVault {
   VaultState vault;
   int64_t deletion_date = 0;         // unix seconds
@@ -84,13 +123,35 @@ class SandboxCloud {
   // Clock.
   int64_t Now() const;
   Result<bool> ClockIsSimulated() const;
+  // Moves the simulated clock to `unix_seconds`, simulating the interval.
+  // Refused (FailedPrecondition) when it would move a simulated clock
+  // backwards; the first SetClock (no simulated clock yet) may start it at
+  // any time, and simulates only when that is later than real time.
   Status SetClock(int64_t unix_seconds);
   // Starts the simulated clock from real time when none was set.
   Status AdvanceClock(int64_t seconds);
+  // Calendar-correct advance by an ISO-8601 duration ("P1Y", "PT24H").
+  Status AdvanceClockBy(const std::string& iso_duration);
+  // Real time from now on; time-driven events are simulated only when the
+  // simulated clock moves.
   Status UseRealClock();
+  // What the current state will do as time passes (the next rotation per
+  // key, notifications, expiries, adoptions, purges), soonest first.
+  Result<std::vector<PendingEvent>> ListPendingEvents();
 
   // Activity log, oldest first.
   Result<std::vector<SandboxEvent>> ListEvents();
+  Result<std::vector<SandboxEvent>> ListEvents(const EventFilter& filter);
+
+  // Storage accessibility. Both re-evaluate at Now() first.
+  // Every incident, ongoing or recovered, sorted by (since, account id).
+  Result<std::vector<AccessIncident>> ListIncidents();
+  // Why the account's data is inaccessible now; nullopt when it is
+  // accessible (or does not use a customer-managed key). NotFound for an
+  // unknown account.
+  Result<std::optional<std::string>> StorageInaccessibleCause(const std::string& subscription,
+                                                              const std::string& resource_group,
+                                                              const std::string& name);
 
   // Vaults. Names are global and case-insensitive.
   Result<std::optional<VaultState>> GetVault(const std::string& subscription,
@@ -213,6 +274,40 @@ class SandboxCloud {
                          const std::string& version, const std::string& alg, const Bytes& input);
   std::string KeyId(const std::string& vault, const std::string& name,
                     const std::string& version) const;
+
+  // A new version of `key` like its newest one (kty, size, ops, tags), with
+  // exp = now + the policy's expiryTime when it has one.
+  Result<KeyVersionState> RotateInTxn(const KeyState& key);
+
+  // Time (time_ops.cc). One time-driven event, with what applying it needs.
+  struct DueEvent {
+    int64_t time = 0;
+    std::string object;  // as in the activity log; ties at one time sort by it
+    int rank = 0;        // then by rank (see time_ops.cc)
+    std::string kind;
+    std::string vault, key, version;  // key events and purges
+    std::string account_row;          // storage.adopt: the account's store key
+    int64_t exp = 0;                  // key.notify / key.expired: the expiry it is about
+    std::string detail;
+  };
+  Result<std::vector<DueEvent>> CollectDueEventsInTxn();
+  Status ApplyDueEventInTxn(const DueEvent& event);
+  // Applies every event due up to `target` in order, then sets the clock to
+  // `target`. `applied` counts the events.
+  Status SimulateUntilInTxn(int64_t target, int* applied);
+  Status MoveClockInTxn(int64_t target, const std::string& what);
+
+  // Storage access (storage_access_ops.cc).
+  // Re-evaluates every account at Now(), recording incidents and events.
+  Status EvaluateAccessInTxn();
+  // Why `account` cannot use its key version now (nullopt: it can).
+  Result<std::optional<std::string>> AccessCauseInTxn(const StorageAccountState& account);
+  // Why `account` cannot reach its key at all (vault, key, firewall,
+  // identity), whatever version it uses; nullopt when it can.
+  Result<std::optional<std::string>> ReachCauseInTxn(const StorageAccountState& account);
+  // An account on automatic version update that should adopt a newer version.
+  Status CollectAdoptionsInTxn(std::vector<DueEvent>& out);
+  Status AdoptInTxn(const DueEvent& event);
 
   std::unique_ptr<SandboxStore> store_;
   SandboxOptions options_;

@@ -75,6 +75,11 @@ std::string VersionRowPrefix(const std::string& vault, const std::string& key) {
   return KeyRowKey(vault, key) + "/";
 }
 
+std::string AccountRowKey(const std::string& subscription, const std::string& resource_group,
+                          const std::string& name) {
+  return Lower(StorageArmId(subscription, resource_group, name));
+}
+
 bool DocBool(const Json& doc, const char* key) {
   if (!doc.is_object()) return false;
   auto it = doc.find(key);

@@ -40,6 +40,23 @@ std::string VersionRowKey(const std::string& vault, const std::string& key,
                           const std::string& version);
 std::string VersionRowPrefix(const std::string& vault, const std::string& key);
 
+// Meta key of the simulated clock (unix seconds as text; absent = real time).
+inline constexpr const char* kMetaClock = "clock";
+
+// Storage accounts are keyed by their lower-cased ARM id.
+std::string AccountRowKey(const std::string& subscription, const std::string& resource_group,
+                          const std::string& name);
+// Sandbox-only members of a stored storage-account document (beyond
+// ToJson(StorageAccountState)); every rewrite of the document keeps them.
+inline constexpr const char* kAccountSavedPrincipal = "savedSystemPrincipalId";
+inline constexpr const char* kAccountAdoptionDelay = "adoptionDelayHours";
+inline constexpr const char* kAccountBindingTime = "bindingTime";    // unix seconds
+inline constexpr const char* kAccountInaccessible = "inaccessible";  // {cause, since}
+inline constexpr const char* kAccountIncidents = "incidents";        // [{cause, since, until?}]
+inline constexpr const char* kAccountExtras[] = {kAccountSavedPrincipal, kAccountAdoptionDelay,
+                                                 kAccountBindingTime, kAccountInaccessible,
+                                                 kAccountIncidents};
+
 // Non-throwing reads of our own stored documents (defaults when absent or mistyped).
 bool DocBool(const Json& doc, const char* key);
 int64_t DocInt(const Json& doc, const char* key);

@@ -14,12 +14,9 @@ using sandbox::AzureError;
 using sandbox::EqualsIgnoreCase;
 using sandbox::Lower;
 
-constexpr const char* kSavedPrincipal = "savedSystemPrincipalId";
-constexpr const char* kAdoptionDelay = "adoptionDelayHours";
-
-std::string AccountRowKey(const std::string& sub, const std::string& rg, const std::string& name) {
-  return Lower(StorageArmId(sub, rg, name));
-}
+using sandbox::AccountRowKey;
+constexpr const char* kSavedPrincipal = sandbox::kAccountSavedPrincipal;
+constexpr const char* kAdoptionDelay = sandbox::kAccountAdoptionDelay;
 
 Status AccountNotFound(const std::string& rg, const std::string& name) {
   return AzureError(StatusCode::kNotFound, "ResourceNotFound",
@@ -27,10 +24,11 @@ Status AccountNotFound(const std::string& rg, const std::string& name) {
                         "' under resource group '" + rg + "' was not found.");
 }
 
-// Keeps the sandbox-only members (saved principal, adoption delay) of `old`.
+// Keeps the sandbox-only members (saved principal, adoption delay, binding
+// time, incidents) of `old`.
 Json AccountDoc(const StorageAccountState& a, const Json& old) {
   Json doc = ToJson(a);
-  for (const char* extra : {kSavedPrincipal, kAdoptionDelay})
+  for (const char* extra : sandbox::kAccountExtras)
     if (old.is_object() && old.contains(extra)) doc[extra] = old[extra];
   return doc;
 }
@@ -89,10 +87,12 @@ Status SandboxCloud::SeedStorageAccount(const StorageAccountState& account, Seed
     doc[kAdoptionDelay] = options.adoption_delay_hours;
     if (!a.system_principal_id.empty()) doc[kSavedPrincipal] = a.system_principal_id;
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kStorageAccounts, key, AccountDoc(a, doc)));
-    return Record("storage.seed", "storage/" + a.name,
-                  std::string(old ? "re-seeded" : "seeded") + " (system identity " +
-                      (a.system_principal_id.empty() ? "off" : "on") + ", adoption delay " +
-                      std::to_string(options.adoption_delay_hours) + "h)");
+    CMK_RETURN_IF_ERROR(Record("storage.seed", "storage/" + a.name,
+                               std::string(old ? "re-seeded" : "seeded") + " (system identity " +
+                                   (a.system_principal_id.empty() ? "off" : "on") +
+                                   ", adoption delay " +
+                                   std::to_string(options.adoption_delay_hours) + "h)"));
+    return EvaluateAccessInTxn();  // turning the system identity off cuts its key access
   });
 }
 
@@ -112,6 +112,7 @@ Status SandboxCloud::SeedPrincipal(const std::string& object_id) {
 Result<std::optional<StorageAccountState>> SandboxCloud::GetStorageAccount(
     const std::string& subscription, const std::string& resource_group, const std::string& name) {
   return InTransaction([&]() -> Result<std::optional<StorageAccountState>> {
+    CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
                          store_->Get(StoreTable::kStorageAccounts,
                                      AccountRowKey(subscription, resource_group, name)));
@@ -123,6 +124,7 @@ Result<std::optional<StorageAccountState>> SandboxCloud::GetStorageAccount(
 Result<std::vector<StorageAccountState>> SandboxCloud::ListStorageAccounts(
     const std::string& subscription) {
   return InTransaction([&]() -> Result<std::vector<StorageAccountState>> {
+    CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kStorageAccounts));
     std::vector<StorageAccountState> out;
     for (const auto& row : rows) {
@@ -193,6 +195,7 @@ Result<StorageAccountState> SandboxCloud::UpdateStorageEncryption(
       CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kStorageAccounts, key, AccountDoc(a, *doc)));
       CMK_RETURN_IF_ERROR(Record("storage.encryption", "storage/" + a.name,
                                  "encryption set to Microsoft-managed keys"));
+      CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
       return a;
     }
     if (!EqualsIgnoreCase(encryption.key_source, "Microsoft.Keyvault"))
@@ -296,12 +299,14 @@ Result<StorageAccountState> SandboxCloud::UpdateStorageEncryption(
     if (kid != a.encryption.current_versioned_key_id)
       e.last_key_rotation_timestamp = FormatRfc3339(now);
     a.encryption = e;
+    (*doc)[sandbox::kAccountBindingTime] = now;
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kStorageAccounts, key, AccountDoc(a, *doc)));
     CMK_RETURN_IF_ERROR(Record("storage.encryption", "storage/" + a.name,
                                "customer-managed key " + kid +
                                    (e.key_version.empty() ? " (automatic version update)"
                                                           : " (pinned)") +
                                    " via " + (uami_id.empty() ? "system identity" : uami_id)));
+    CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());  // a rebinding can end an outage
     return a;
   });
 }

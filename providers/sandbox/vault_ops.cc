@@ -189,6 +189,7 @@ Result<VaultState> SandboxCloud::PutVault(const VaultState& desired) {
     for (const auto& c : changed) what += (what.empty() ? "" : ", ") + c;
     CMK_RETURN_IF_ERROR(
         Record("vault.update", "vault/" + v.name, "updated" + (what.empty() ? "" : ": " + what)));
+    CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());  // network rules can lock Storage out
     return v;
   });
 }
@@ -205,9 +206,10 @@ Status SandboxCloud::DeleteVault(const std::string& subscription,
                             "' under resource group '" + resource_group + "' was not found.");
     sandbox::MarkDeleted(*doc, Now(), v.soft_delete_retention_days);
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kVaults, sandbox::VaultRowKey(name), *doc));
-    return Record("vault.delete", "vault/" + v.name,
-                  "soft-deleted; scheduled purge " +
-                      FormatRfc3339(sandbox::ScheduledPurgeDate(*doc)));
+    CMK_RETURN_IF_ERROR(Record("vault.delete", "vault/" + v.name,
+                               "soft-deleted; scheduled purge " +
+                                   FormatRfc3339(sandbox::ScheduledPurgeDate(*doc))));
+    return EvaluateAccessInTxn();
   });
 }
 
@@ -244,6 +246,7 @@ Result<VaultState> SandboxCloud::RecoverVault(const std::string& name) {
     (*doc)["vault"] = ToJson(v);
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kVaults, sandbox::VaultRowKey(name), *doc));
     CMK_RETURN_IF_ERROR(Record("vault.recover", "vault/" + v.name, "recovered from soft delete"));
+    CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     return v;
   });
 }
@@ -262,7 +265,8 @@ Status SandboxCloud::PurgeVault(const std::string& name) {
                             "' has purge protection enabled and cannot be purged before its "
                             "scheduled purge date " + FormatRfc3339(purge_date) + ".");
     CMK_RETURN_IF_ERROR(PurgeVaultRows(name));
-    return Record("vault.purge", "vault/" + v.name, "purged");
+    CMK_RETURN_IF_ERROR(Record("vault.purge", "vault/" + v.name, "purged"));
+    return EvaluateAccessInTxn();
   });
 }
 
