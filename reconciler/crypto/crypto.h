@@ -156,3 +156,20 @@ Result<Bytes> AesKeyWrap(const Bytes& kek, WrapAlg alg, const Bytes& plaintext);
 Result<SecureBytes> AesKeyUnwrap(const Bytes& kek, WrapAlg alg, const Bytes& ciphertext);
 
 }  // namespace cmk::crypto
+
+namespace cmk::crypto {
+
+// TLS material for the sandbox HTTPS server: a throw-away self-signed CA
+// (its private key is discarded once the server certificate is signed, so it
+// can sign nothing else) and an EC P-256 server certificate with the given
+// subjectAltNames (DNS names may be wildcards such as "*.vault.localhost").
+// Valid from an hour ago for 365 days. PEM text; the key is PKCS#8.
+struct TlsMaterial {
+  std::string ca_cert_pem;
+  std::string server_cert_pem;
+  SecureBytes server_key_pem;
+};
+Result<TlsMaterial> GenerateServerTls(const std::vector<std::string>& dns_names,
+                                      const std::vector<std::string>& ips);
+
+}  // namespace cmk::crypto

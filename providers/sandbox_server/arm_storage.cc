@@ -1,0 +1,85 @@
+// ARM Microsoft.Storage/storageAccounts: GET, lists, PATCH of identity and
+// properties.encryption, and PUT (creates by seeding the account, then
+// applies identity/encryption like PATCH). Other account settings are not
+// modelled and come back with fixed values. Removing a system-assigned
+// identity and changing tags are not supported (ignored).
+#include "sandbox_server/server_core.h"
+#include "sandbox_server/wire_util.h"
+
+namespace cmk::server {
+
+HttpResponse ServerCore::ArmStorage(Ctx& c, const std::string& sub, const std::string& rg,
+                                    const std::string& name) {
+  std::lock_guard<std::mutex> lock(cloud_mu_);
+  const std::string& m = c.req.method;
+  if (name.empty()) {
+    if (m != "GET") return ArmError(405, "MethodNotAllowed", "The collection supports only GET.");
+    auto all = cloud_->ListStorageAccounts(sub);
+    if (!all.ok()) return ArmError(all.status());
+    std::vector<StorageAccountState> list;
+    for (auto& a : *all)
+      if (rg.empty() || IEquals(a.resource_group, rg)) list.push_back(std::move(a));
+    auto page = Paginate(c, list.size(), "$top", 1000, 1000);
+    if (!page.ok()) return ArmError(page.status());
+    Json items = Json::array();
+    for (size_t i = page->begin; i < page->end; ++i) items.push_back(StorageJson(list[i]));
+    Json body{{"value", items}};
+    if (!page->next_link.is_null()) body["nextLink"] = page->next_link;
+    return JsonResponse(200, body);
+  }
+
+  auto existing = cloud_->GetStorageAccount(sub, rg, name);
+  if (!existing.ok()) return ArmError(existing.status());
+  auto not_found = [&] {
+    return ArmError(404, "ResourceNotFound",
+                    "The Resource 'Microsoft.Storage/storageAccounts/" + name +
+                        "' under resource group '" + rg + "' was not found.");
+  };
+  if (m == "GET") return *existing ? JsonResponse(200, StorageJson(**existing)) : not_found();
+  if (m != "PUT" && m != "PATCH")
+    return ArmError(405, "MethodNotAllowed",
+                    "The requested resource does not support http method '" + m + "'.");
+  auto body = ParseBody(c.req.body);
+  if (!body.ok()) return ArmError(body.status());
+  if (m == "PATCH" && !*existing) return not_found();
+  bool want_system =
+      Lower(JString(JObject(*body, "identity"), "type")).find("systemassigned") != std::string::npos;
+
+  if (!*existing) {
+    StorageAccountState a;
+    a.name = name;
+    a.subscription = sub;
+    a.resource_group = rg;
+    a.location = JString(*body, "location");
+    a.tags = JTags(*body, "tags");
+    if (a.location.empty())
+      return ArmError(400, "LocationRequired", "The location property is required.");
+    SeedOptions seed;
+    seed.system_identity = want_system;
+    Status st = cloud_->SeedStorageAccount(a, seed);
+    if (!st.ok()) return ArmError(st);
+  } else if (want_system && (*existing)->system_principal_id.empty()) {
+    auto enabled = cloud_->EnableSystemIdentity(sub, rg, name);
+    if (!enabled.ok()) return ArmError(enabled.status());
+  }
+
+  const Json& props = JObject(*body, "properties");
+  if (props.contains("encryption")) {
+    const Json& enc = JObject(props, "encryption");
+    const Json& kvp = JObject(enc, "keyvaultproperties");
+    EncryptionState e;
+    e.key_source = JString(enc, "keySource", "Microsoft.Storage");
+    e.key_name = JString(kvp, "keyname");
+    e.key_version = JString(kvp, "keyversion");
+    e.key_vault_uri = JString(kvp, "keyvaulturi");
+    e.user_assigned_identity = JString(JObject(enc, "identity"), "userAssignedIdentity");
+    auto updated = cloud_->UpdateStorageEncryption(sub, rg, name, e);
+    if (!updated.ok()) return ArmError(updated.status());
+  }
+  auto now = cloud_->GetStorageAccount(sub, rg, name);
+  if (!now.ok()) return ArmError(now.status());
+  if (!*now) return not_found();
+  return JsonResponse(200, StorageJson(**now));
+}
+
+}  // namespace cmk::server

@@ -1,0 +1,383 @@
+// The Key Vault keys data plane (api-version 2025-07-01 and older) over the
+// SandboxCloud. Import, backup/restore, encrypt/decrypt, sign/verify,
+// release and attestation are answered 501 NotImplemented: the cloud has no
+// operation for them.
+#include <algorithm>
+
+#include "crypto/crypto.h"
+#include "sandbox_server/server_core.h"
+#include "sandbox_server/wire_util.h"
+
+namespace cmk::server {
+namespace {
+
+HttpResponse NotImplemented(const std::string& what) {
+  return KvError(501, "NotImplemented", what + " is not supported by the cmkctl sandbox.");
+}
+
+HttpResponse KeyNotFound(const std::string& name) {
+  return KvError(404, "KeyNotFound", "A key with (name/id) " + name +
+                                         " was not found in this key vault. If you recently "
+                                         "deleted this key you may be able to recover it.");
+}
+
+HttpResponse MethodNotAllowed(const std::string& method) {
+  return KvError(405, "MethodNotAllowed",
+                 "The requested resource does not support http method '" + method + "'.");
+}
+
+const KeyVersionState* FindVersion(const KeyState& k, const std::string& version) {
+  if (version.empty()) return k.versions.empty() ? nullptr : &k.versions.back();
+  for (const auto& v : k.versions)
+    if (IEquals(v.version, version)) return &v;
+  return nullptr;
+}
+
+// `attributes` members of a create/update request; absent members keep `base`.
+Status ReadAttributes(const Json& body, bool& enabled, std::optional<int64_t>& nbf,
+                      std::optional<int64_t>& exp) {
+  const Json& a = JObject(body, "attributes");
+  if (auto e = JBool(a, "enabled")) enabled = *e;
+  if (a.contains("nbf")) nbf = a["nbf"].is_null() ? std::nullopt : JInt(a, "nbf");
+  if (a.contains("exp")) exp = a["exp"].is_null() ? std::nullopt : JInt(a, "exp");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<VaultState> ServerCore::KvVault(const Ctx& c) {
+  CMK_ASSIGN_OR_RETURN(std::optional<VaultState> v, cloud_->GetVaultByName(c.vault));
+  if (!v) return NotFound("VaultNotFound: Vault '" + c.vault + "' does not exist.");
+  return *v;
+}
+
+HttpResponse ServerCore::HandleKeyVault(Ctx& c) {
+  std::lock_guard<std::mutex> lock(cloud_mu_);
+  const auto& l = c.lseg;
+  const auto& s = c.seg;
+  const std::string& m = c.req.method;
+  if (l.empty()) return KvError(404, "NotFound", "No operation at '/'.");
+  if (l[0] == "keys") {
+    if (l.size() == 1) return m == "GET" ? KvListKeys(c) : MethodNotAllowed(m);
+    if (l.size() == 2 && l[1] == "restore") return NotImplemented("RestoreKey");
+    if (l.size() == 2) {
+      if (m == "GET") return KvGetKey(c, s[1], "");
+      if (m == "PATCH") return KvUpdateKey(c, s[1], "");
+      if (m == "DELETE") return KvDeleteKey(c, s[1]);
+      if (m == "PUT") return NotImplemented("ImportKey");
+      return MethodNotAllowed(m);
+    }
+    if (l.size() == 3) {
+      const std::string& op = l[2];
+      if (m == "POST" && op == "create") return KvCreateKey(c, s[1]);
+      if (m == "POST" && op == "rotate") return KvRotate(c, s[1]);
+      if (m == "POST" && op == "backup") return NotImplemented("BackupKey");
+      if (m == "POST" && (op == "wrapkey" || op == "unwrapkey"))
+        return KvWrap(c, s[1], "", op == "wrapkey");
+      if (m == "POST") return NotImplemented("Operation '" + s[2] + "'");
+      if (m == "GET" && op == "versions") return KvListVersions(c, s[1]);
+      if (m == "GET" && op == "rotationpolicy") return KvGetPolicy(c, s[1]);
+      if (m == "PUT" && op == "rotationpolicy") return KvPutPolicy(c, s[1]);
+      if (m == "GET") return KvGetKey(c, s[1], s[2]);
+      if (m == "PATCH") return KvUpdateKey(c, s[1], s[2]);
+      return MethodNotAllowed(m);
+    }
+    if (l.size() == 4) {
+      if (m == "POST" && (l[3] == "wrapkey" || l[3] == "unwrapkey"))
+        return KvWrap(c, s[1], s[2], l[3] == "wrapkey");
+      return NotImplemented("Operation '" + s[3] + "'");
+    }
+  }
+  if (l[0] == "deletedkeys") {
+    if (l.size() == 1) return m == "GET" ? KvListDeleted(c) : MethodNotAllowed(m);
+    if (l.size() == 2 && m == "GET") return KvGetDeleted(c, s[1]);
+    if (l.size() == 2 && m == "DELETE") return KvPurge(c, s[1]);
+    if (l.size() == 3 && l[2] == "recover" && m == "POST") return KvRecover(c, s[1]);
+    return MethodNotAllowed(m);
+  }
+  if (l[0] == "secrets" || l[0] == "certificates" || l[0] == "deletedsecrets" ||
+      l[0] == "deletedcertificates")
+    return NotImplemented("The " + s[0] + " API");
+  return KvError(404, "NotFound", "No operation at '" + c.req.path + "'.");
+}
+
+HttpResponse ServerCore::KvCreateKey(Ctx& c, const std::string& name) {
+  auto body = ParseBody(c.req.body);
+  if (!body.ok()) return KvError(body.status());
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  KeyState k;
+  k.vault = vault->name;
+  k.name = name;
+  k.kty = JString(*body, "kty");
+  if (k.kty.empty()) return KvError(400, "BadParameter", "The parameter 'kty' is required.");
+  bool ec = k.kty == "EC" || k.kty == "EC-HSM";
+  bool oct = k.kty == "oct" || k.kty == "oct-HSM";
+  k.key_size = static_cast<int>(JInt(*body, "key_size").value_or(ec ? 0 : oct ? 256 : 2048));
+  k.curve = JString(*body, "crv", ec ? "P-256" : "");
+  if (auto pe = JInt(*body, "public_exponent"); pe && *pe != 65537)
+    return KvError(400, "BadParameter", "Only the public exponent 65537 is supported.");
+  k.key_ops = JStrings(*body, "key_ops");
+  std::optional<int64_t> nbf, exp;
+  bool enabled = true;
+  (void)ReadAttributes(*body, enabled, nbf, exp);
+  k.enabled = enabled;
+  k.not_before = nbf;
+  k.expires = exp;
+  k.tags = JTags(*body, "tags");
+  auto created = cloud_->CreateKey(k);
+  if (!created.ok()) return KvError(created.status());
+  return JsonResponse(200, KeyBundle(*created, created->versions.back(), *vault));
+}
+
+HttpResponse ServerCore::KvGetKey(Ctx& c, const std::string& name, const std::string& version) {
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  auto key = cloud_->GetKey(vault->name, name);
+  if (!key.ok()) return KvError(key.status());
+  if (!*key) return KeyNotFound(name);
+  const KeyVersionState* v = FindVersion(**key, version);
+  if (!v) return KeyNotFound(name + "/" + version);
+  return JsonResponse(200, KeyBundle(**key, *v, *vault));
+}
+
+HttpResponse ServerCore::KvUpdateKey(Ctx& c, const std::string& name, const std::string& version) {
+  auto body = ParseBody(c.req.body);
+  if (!body.ok()) return KvError(body.status());
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  auto key = cloud_->GetKey(vault->name, name);
+  if (!key.ok()) return KvError(key.status());
+  if (!*key) return KeyNotFound(name);
+  const KeyVersionState* v = FindVersion(**key, version);
+  if (!v) return KeyNotFound(name + "/" + version);
+  const std::string target = v->version;
+  // Remember the public half while the version is still enabled.
+  (void)CachedPublicKey(vault->name, (*key)->name, target);
+  bool enabled = v->enabled;
+  std::optional<int64_t> nbf = v->not_before, exp = v->expires;
+  (void)ReadAttributes(*body, enabled, nbf, exp);
+  if (target == (*key)->versions.back().version) {
+    KeyState desired = **key;
+    desired.enabled = enabled;
+    desired.not_before = nbf;
+    desired.expires = exp;
+    desired.key_ops = JStrings(*body, "key_ops");
+    if (body->contains("tags")) desired.tags = JTags(*body, "tags");
+    auto updated = cloud_->UpdateKey(desired);
+    if (!updated.ok()) return KvError(updated.status());
+    return JsonResponse(200, KeyBundle(*updated, updated->versions.back(), *vault));
+  }
+  KeyVersionState attrs = *v;
+  attrs.enabled = enabled;
+  attrs.not_before = nbf;
+  attrs.expires = exp;
+  Status st = cloud_->UpdateKeyVersion(vault->name, (*key)->name, attrs);
+  if (!st.ok()) return KvError(st);
+  return KvGetKey(c, name, target);
+}
+
+HttpResponse ServerCore::KvListKeys(Ctx& c) {
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  auto names = cloud_->ListKeys(vault->name);
+  if (!names.ok()) return KvError(names.status());
+  std::sort(names->begin(), names->end(),
+            [](const std::string& a, const std::string& b) { return Lower(a) < Lower(b); });
+  auto page = Paginate(c, names->size(), "maxresults", 25, 25);
+  if (!page.ok()) return KvError(page.status());
+  Json items = Json::array();
+  for (size_t i = page->begin; i < page->end; ++i) {
+    auto key = cloud_->GetKey(vault->name, (*names)[i]);
+    if (!key.ok()) return KvError(key.status());
+    if (*key && !(*key)->versions.empty())
+      items.push_back(KeyItem(**key, (*key)->versions.back(), *vault, false));
+  }
+  return JsonResponse(200, Json{{"value", items}, {"nextLink", page->next_link}});
+}
+
+HttpResponse ServerCore::KvListVersions(Ctx& c, const std::string& name) {
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  auto key = cloud_->GetKey(vault->name, name);
+  if (!key.ok()) return KvError(key.status());
+  if (!*key) return KeyNotFound(name);
+  auto page = Paginate(c, (*key)->versions.size(), "maxresults", 25, 25);
+  if (!page.ok()) return KvError(page.status());
+  Json items = Json::array();
+  for (size_t i = page->begin; i < page->end; ++i)
+    items.push_back(KeyItem(**key, (*key)->versions[i], *vault, true));
+  return JsonResponse(200, Json{{"value", items}, {"nextLink", page->next_link}});
+}
+
+HttpResponse ServerCore::KvRotate(Ctx& c, const std::string& name) {
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  auto key = cloud_->RotateKey(vault->name, name);
+  if (!key.ok()) return KvError(key.status());
+  return JsonResponse(200, KeyBundle(*key, key->versions.back(), *vault));
+}
+
+HttpResponse ServerCore::KvGetPolicy(Ctx& c, const std::string& name) {
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  auto key = cloud_->GetKey(vault->name, name);
+  if (!key.ok()) return KvError(key.status());
+  if (!*key) return KeyNotFound(name);
+  auto policy = cloud_->GetRotationPolicy(vault->name, (*key)->name);
+  if (!policy.ok()) return KvError(policy.status());
+  return JsonResponse(200, PolicyJson(*vault, (*key)->name, *policy));
+}
+
+HttpResponse ServerCore::KvPutPolicy(Ctx& c, const std::string& name) {
+  auto body = ParseBody(c.req.body);
+  if (!body.ok()) return KvError(body.status());
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  RotationPolicyState p;
+  if (body->contains("lifetimeActions")) {
+    const Json& actions = (*body)["lifetimeActions"];
+    if (!actions.is_array())
+      return KvError(400, "BadParameter", "lifetimeActions must be an array.");
+    for (const auto& a : actions) {
+      std::string type = Lower(JString(JObject(a, "action"), "type"));
+      const Json& trigger = JObject(a, "trigger");
+      std::string after = JString(trigger, "timeAfterCreate");
+      std::string before = JString(trigger, "timeBeforeExpiry");
+      if ((after.empty()) == (before.empty()))
+        return KvError(400, "BadParameter",
+                       "Each lifetime action needs exactly one of timeAfterCreate and "
+                       "timeBeforeExpiry.");
+      if (type == "rotate") {
+        if (p.rotate_after_create || p.rotate_before_expiry)
+          return KvError(400, "BadParameter", "At most one Rotate action is allowed.");
+        if (!after.empty()) p.rotate_after_create = after;
+        else p.rotate_before_expiry = before;
+      } else if (type == "notify") {
+        if (!after.empty())
+          return KvError(400, "BadParameter", "timeAfterCreate applies only to Rotate actions.");
+        if (p.notify_before_expiry)
+          return KvError(400, "BadParameter", "At most one Notify action is allowed.");
+        p.notify_before_expiry = before;
+      } else {
+        return KvError(400, "BadParameter", "Action type must be Rotate or Notify.");
+      }
+    }
+  }
+  std::string expiry = JString(JObject(*body, "attributes"), "expiryTime");
+  if (!expiry.empty()) p.expiry_time = expiry;
+  Status st = cloud_->PutRotationPolicy(vault->name, name, p);
+  if (!st.ok()) return KvError(st);
+  return KvGetPolicy(c, name);
+}
+
+HttpResponse ServerCore::KvWrap(Ctx& c, const std::string& name, const std::string& version,
+                                bool wrap) {
+  auto body = ParseBody(c.req.body);
+  if (!body.ok()) return KvError(body.status());
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  std::string alg = JString(*body, "alg");
+  std::string value = JString(*body, "value");
+  if (alg.empty() || !body->contains("value") || !(*body)["value"].is_string())
+    return KvError(400, "BadParameter", "The parameters 'alg' and 'value' are required.");
+  auto input = crypto::Base64AnyDecode(value);
+  if (!input.ok()) return KvError(400, "BadParameter", "The 'value' is not valid base64url.");
+  auto key = cloud_->GetKey(vault->name, name);
+  if (!key.ok()) return KvError(key.status());
+  if (!*key) return KeyNotFound(name);
+  const KeyVersionState* v = FindVersion(**key, version);
+  if (!v) return KeyNotFound(name + "/" + version);
+  auto out = wrap ? cloud_->WrapKey(vault->name, (*key)->name, v->version, alg, *input)
+                  : cloud_->UnwrapKey(vault->name, (*key)->name, v->version, alg, *input);
+  if (!out.ok()) return KvError(out.status());
+  return JsonResponse(200, Json{{"kid", vault->vault_uri + "/keys/" + (*key)->name + "/" + v->version},
+                                {"value", crypto::Base64UrlEncode(*out)}});
+}
+
+HttpResponse ServerCore::KvDeleteKey(Ctx& c, const std::string& name) {
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  auto key = cloud_->GetKey(vault->name, name);
+  if (!key.ok()) return KvError(key.status());
+  if (!*key) return KeyNotFound(name);
+  Json bundle = KeyBundle(**key, (*key)->versions.back(), *vault);
+  Status st = cloud_->DeleteKey(vault->name, (*key)->name);
+  if (!st.ok()) return KvError(st);
+  deleted_bundles_[Lower(vault->name + "/" + (*key)->name)] = bundle;
+  auto deleted = cloud_->ListDeletedKeys(vault->name);
+  if (deleted.ok())
+    for (const auto& d : *deleted)
+      if (IEquals(d.name, (*key)->name)) bundle.update(DeletedExtras(*vault, d));
+  return JsonResponse(200, bundle);
+}
+
+HttpResponse ServerCore::KvListDeleted(Ctx& c) {
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  auto deleted = cloud_->ListDeletedKeys(vault->name);
+  if (!deleted.ok()) return KvError(deleted.status());
+  std::sort(deleted->begin(), deleted->end(), [](const DeletedKey& a, const DeletedKey& b) {
+    return Lower(a.name) < Lower(b.name);
+  });
+  auto page = Paginate(c, deleted->size(), "maxresults", 25, 25);
+  if (!page.ok()) return KvError(page.status());
+  Json items = Json::array();
+  for (size_t i = page->begin; i < page->end; ++i) {
+    const DeletedKey& d = (*deleted)[i];
+    Json item{{"kid", vault->vault_uri + "/keys/" + d.name}};
+    auto it = deleted_bundles_.find(Lower(vault->name + "/" + d.name));
+    Json attrs{{"enabled", true}};
+    if (it != deleted_bundles_.end()) {
+      attrs = it->second["attributes"];
+      if (it->second.contains("tags")) item["tags"] = it->second["tags"];
+    }
+    attrs["recoverableDays"] = vault->soft_delete_retention_days;
+    item["attributes"] = attrs;
+    item.update(DeletedExtras(*vault, d));
+    items.push_back(item);
+  }
+  return JsonResponse(200, Json{{"value", items}, {"nextLink", page->next_link}});
+}
+
+HttpResponse ServerCore::KvGetDeleted(Ctx& c, const std::string& name) {
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  auto deleted = cloud_->ListDeletedKeys(vault->name);
+  if (!deleted.ok()) return KvError(deleted.status());
+  for (const auto& d : *deleted) {
+    if (!IEquals(d.name, name)) continue;
+    auto it = deleted_bundles_.find(Lower(vault->name + "/" + d.name));
+    // Deleted by another process: only what the cloud still tells.
+    Json bundle = it != deleted_bundles_.end()
+                      ? it->second
+                      : Json{{"key", {{"kid", vault->vault_uri + "/keys/" + d.name}}},
+                             {"attributes", {{"enabled", true},
+                                             {"recoverableDays", vault->soft_delete_retention_days}}}};
+    bundle.update(DeletedExtras(*vault, d));
+    return JsonResponse(200, bundle);
+  }
+  return KvError(404, "KeyNotFound", "Deleted Key not found: " + name);
+}
+
+HttpResponse ServerCore::KvRecover(Ctx& c, const std::string& name) {
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  auto key = cloud_->RecoverKey(vault->name, name);
+  if (!key.ok()) return KvError(key.status());
+  deleted_bundles_.erase(Lower(vault->name + "/" + key->name));
+  return JsonResponse(200, KeyBundle(*key, key->versions.back(), *vault));
+}
+
+HttpResponse ServerCore::KvPurge(Ctx& c, const std::string& name) {
+  auto vault = KvVault(c);
+  if (!vault.ok()) return KvError(vault.status());
+  Status st = cloud_->PurgeKey(vault->name, name);
+  if (!st.ok()) return KvError(st);
+  deleted_bundles_.erase(Lower(vault->name + "/" + name));
+  HttpResponse r;
+  r.status = 204;
+  return r;
+}
+
+}  // namespace cmk::server

@@ -1,0 +1,241 @@
+#include "sandbox_server/server_core.h"
+
+#include <chrono>
+#include <ctime>
+#include <thread>
+
+#include "sandbox_server/wire_util.h"
+
+namespace cmk::server {
+namespace {
+
+constexpr const char* kVaultHostSuffix = ".vault.localhost";
+
+int64_t RealNow() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::string HostWithoutPort(const std::string& host_header) {
+  std::string h = Lower(host_header);
+  size_t colon = h.rfind(':');
+  if (colon != std::string::npos && h.find(']') == std::string::npos) h.resize(colon);
+  return h;
+}
+
+// Key Vault operations that count against the CREATE budget.
+bool IsKeyCreate(const std::vector<std::string>& lseg, const std::string& method) {
+  if (lseg.size() == 3 && lseg[0] == "keys" && method == "POST")
+    return lseg[2] == "create" || lseg[2] == "rotate";
+  return lseg.size() == 2 && lseg[0] == "keys" && method == "PUT";
+}
+
+ArmOp ArmOpOf(const std::string& method) {
+  if (method == "GET" || method == "HEAD") return ArmOp::kRead;
+  if (method == "DELETE") return ArmOp::kDelete;
+  return ArmOp::kWrite;
+}
+
+const char* ArmOpName(ArmOp op) {
+  return op == ArmOp::kRead ? "reads" : op == ArmOp::kDelete ? "deletes" : "writes";
+}
+
+}  // namespace
+
+ServerCore::ServerCore(std::unique_ptr<SandboxCloud> cloud, const ServeOptions& options, int port,
+                       std::string client_secret, std::string identity_header)
+    : cloud_(std::move(cloud)),
+      options_(options),
+      port_(port),
+      tenant_id_(cloud_->tenant_id()),
+      tokens_(tenant_id_, options.client_id, std::move(client_secret), std::move(identity_header),
+              options.token_lifetime_seconds,
+              {"https://127.0.0.1:" + std::to_string(port), "https://localhost:" + std::to_string(port)}),
+      gate_(options.faults, options.throttle) {}
+
+HttpResponse ServerCore::Unauthorized(bool kv, const std::string& base_url,
+                                      const std::string& message) {
+  std::string authority = "https://127.0.0.1:" + std::to_string(port_) + "/" + tenant_id_;
+  if (kv) {
+    HttpResponse r = KvError(401, "Unauthorized", message);
+    r.headers["WWW-Authenticate"] =
+        "Bearer authorization=\"" + authority + "\", resource=\"https://vault.localhost\"";
+    return r;
+  }
+  HttpResponse r = ArmError(401, "AuthenticationFailed", message);
+  r.headers["WWW-Authenticate"] = "Bearer authorization_uri=\"" + authority +
+                                  "\", error=\"invalid_token\", error_description=\"" + message +
+                                  "\"";
+  return r;
+}
+
+HttpResponse ServerCore::Handle(const HttpRequest& req) {
+  const std::string host_header = req.Header("Host");
+  const std::string host = HostWithoutPort(host_header);
+  const std::string base_url =
+      "https://" + (host_header.empty() ? "127.0.0.1:" + std::to_string(port_) : host_header);
+  const std::string suffix = kVaultHostSuffix;
+  bool kv = host.size() > suffix.size() &&
+            host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+            host.find('.') == host.size() - suffix.size();
+  if (!kv) {
+    if (auto r = HandleIdentityPlatform(req, base_url)) return *r;
+  }
+
+  Ctx c{req, base_url, req.Query("api-version"), SplitPath(req.path), {}, {}, ""};
+  for (const auto& s : c.seg) c.lseg.push_back(Lower(s));
+  if (kv) c.vault = host.substr(0, host.size() - suffix.size());
+
+  if (gate_.latency_ms() > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(gate_.latency_ms()));
+  switch (gate_.DrawFault()) {
+    case FaultOutcome::kDrop: {
+      HttpResponse r;
+      r.drop_connection = true;
+      return r;
+    }
+    case FaultOutcome::kThrottle: {
+      HttpResponse r = kv ? KvError(429, "Throttled",
+                                    "Request was not processed because too many requests were "
+                                    "received (injected fault).")
+                          : ArmError(429, "TooManyRequests",
+                                     "The request is being throttled (injected fault).");
+      r.headers["Retry-After"] = std::to_string(gate_.fault_retry_after());
+      return r;
+    }
+    case FaultOutcome::kError:
+      return kv ? KvError(503, "ServiceUnavailable",
+                          "The service is temporarily unavailable (injected fault).")
+                : ArmError(503, "ServiceUnavailable",
+                           "The service is temporarily unavailable (injected fault).");
+    case FaultOutcome::kServe:
+      break;
+  }
+
+  const std::string authorization = req.Header("Authorization");
+  auto grant = tokens_.Validate(authorization, RealNow());
+  if (!grant || grant->audience != (kv ? Audience::kKeyVault : Audience::kArm)) {
+    std::string why = authorization.empty()
+                          ? (kv ? "AKV10000: Request is missing a Bearer or PoP token."
+                                : "Authentication failed. The 'Authorization' header is missing.")
+                      : !grant ? (kv ? "AKV10022: Invalid audience or expired token."
+                                     : "The access token is invalid or has expired.")
+                               : (kv ? "AKV10022: Invalid audience."
+                                     : "The access token has an invalid audience.");
+    return Unauthorized(kv, base_url, why);
+  }
+  c.grant = *grant;
+
+  if (c.api_version.empty()) {
+    const char* text =
+        "The api-version query parameter (?api-version=) is required for all requests.";
+    return kv ? KvError(400, "MissingApiVersionParameter", text)
+              : ArmError(400, "MissingApiVersionParameter", text);
+  }
+
+  HttpResponse out;
+  if (kv) {
+    ThrottleDecision d = gate_.TakeVault(c.vault, IsKeyCreate(c.lseg, req.method));
+    if (!d.allowed) {
+      out = KvError(429, "Throttled",
+                    "Request was not processed because too many requests were received. "
+                    "Reason: VaultRequestTypeLimitReached");
+      out.headers["Retry-After"] = std::to_string(d.retry_after_seconds);
+    } else {
+      out = HandleKeyVault(c);
+    }
+  } else {
+    ArmOp op = ArmOpOf(req.method);
+    ThrottleDecision d = gate_.TakeArm(c.grant.principal_id, op);
+    if (!d.allowed) {
+      out = ArmError(429, "TooManyRequests",
+                     "Number of requests for the principal exceeded the limit. Please try again "
+                     "after " + std::to_string(d.retry_after_seconds) + " seconds.");
+      out.headers["Retry-After"] = std::to_string(d.retry_after_seconds);
+    } else {
+      out = HandleArm(c);
+    }
+    if (d.remaining >= 0)
+      out.headers[std::string("x-ms-ratelimit-remaining-subscription-") + ArmOpName(op)] =
+          std::to_string(d.remaining);
+  }
+  {
+    std::lock_guard<std::mutex> lock(cloud_mu_);
+    std::string id = DeterministicGuid(tenant_id_ + "|request|" + std::to_string(++counter_));
+    out.headers["x-ms-request-id"] = id;
+    if (!kv) out.headers["x-ms-correlation-request-id"] = id;
+  }
+  return out;
+}
+
+Result<ServerCore::Page> ServerCore::Paginate(const Ctx& c, size_t total, const char* size_param,
+                                              size_t default_size, size_t max_size) {
+  size_t size = default_size;
+  if (c.req.HasQuery(size_param)) {
+    const std::string v = c.req.Query(size_param);
+    char* end = nullptr;
+    long n = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || n < 1 || static_cast<size_t>(n) > max_size)
+      return InvalidArgument(std::string("BadParameter: ") + size_param + " must be between 1 and " +
+                             std::to_string(max_size) + ".");
+    size = static_cast<size_t>(n);
+  }
+  Page p;
+  if (c.req.HasQuery("$skiptoken")) {
+    auto offset = DecodeSkipToken(c.req.Query("$skiptoken"));
+    if (!offset) return InvalidArgument("BadParameter: the $skiptoken is not valid.");
+    p.begin = std::min(*offset, total);
+  }
+  p.end = std::min(total, p.begin + size);
+  if (p.end < total) {
+    std::string link = c.base_url + c.req.path + "?api-version=" + UrlEncode(c.api_version);
+    if (c.req.HasQuery("$filter")) link += "&$filter=" + UrlEncode(c.req.Query("$filter"));
+    if (c.req.HasQuery(size_param)) link += std::string("&") + size_param + "=" + std::to_string(size);
+    link += "&$skiptoken=" + EncodeSkipToken(p.end);
+    p.next_link = link;
+  }
+  return p;
+}
+
+HttpResponse ServerCore::HandleArm(Ctx& c) {
+  const auto& l = c.lseg;
+  const auto& s = c.seg;
+  // Role assignments live under any scope: find the last provider segment.
+  for (size_t i = l.size(); i-- > 0;) {
+    if (i + 2 < l.size() && l[i] == "providers" && l[i + 1] == "microsoft.authorization" &&
+        l[i + 2] == "roleassignments") {
+      if (l.size() > i + 4) break;
+      std::string scope;
+      for (size_t k = 0; k < i; ++k) scope += "/" + s[k];
+      return ArmRoleAssignments(c, scope.empty() ? "/" : scope, l.size() == i + 4 ? s[i + 3] : "");
+    }
+  }
+  if (l.size() >= 5 && l[0] == "subscriptions" && l[2] == "providers") {
+    const std::string& sub = s[1];
+    if (l[3] == "microsoft.keyvault") {
+      if (l.size() == 5 && l[4] == "vaults") return ArmVaults(c, sub, "", "");
+      if (l.size() == 5 && l[4] == "deletedvaults") return ArmDeletedVaults(c, sub, "", "", false);
+      if (l.size() >= 8 && l[4] == "locations") {
+        if (l[6] == "deletedvaults" && l.size() == 8) return ArmDeletedVaults(c, sub, s[5], s[7], false);
+        if (l[6] == "deletedvaults" && l.size() == 9 && l[8] == "purge")
+          return ArmDeletedVaults(c, sub, s[5], s[7], true);
+        if ((l[6] == "operationstatuses" || l[6] == "operationresults") && l.size() == 8)
+          return ArmOperation(c, sub, s[5], l[6] == "operationstatuses", s[7]);
+      }
+    }
+    if (l.size() == 5 && l[3] == "microsoft.managedidentity" && l[4] == "userassignedidentities")
+      return ArmIdentities(c, sub, "", "");
+    if (l.size() == 5 && l[3] == "microsoft.storage" && l[4] == "storageaccounts")
+      return ArmStorage(c, sub, "", "");
+  }
+  if ((l.size() == 7 || l.size() == 8) && l[0] == "subscriptions" && l[2] == "resourcegroups" &&
+      l[4] == "providers") {
+    const std::string name = l.size() == 8 ? s[7] : "";
+    if (l[5] == "microsoft.keyvault" && l[6] == "vaults") return ArmVaults(c, s[1], s[3], name);
+    if (l[5] == "microsoft.managedidentity" && l[6] == "userassignedidentities")
+      return ArmIdentities(c, s[1], s[3], name);
+    if (l[5] == "microsoft.storage" && l[6] == "storageaccounts")
+      return ArmStorage(c, s[1], s[3], name);
+  }
+  return ArmError(404, "InvalidResourceType",
+                  "The resource type could not be found for path '" + c.req.path + "'.");
+}
+
+}  // namespace cmk::server

@@ -1,0 +1,130 @@
+// ServerCore: Azure's wire format over a SandboxCloud, without any HTTP
+// library. Takes an HttpRequest, returns an HttpResponse.
+//
+// Routing by Host: {vault}.vault.localhost:{port} is that vault's Key Vault
+// data plane; any other host is ARM plus the identity platform (token
+// endpoint, OIDC metadata, managed-identity endpoint). Path segments match
+// case-insensitively; ARM and Key Vault requests need `api-version` and a
+// bearer token of the right audience, then pass fault injection and
+// throttling. The cloud decides every rule; handlers only translate.
+//
+// Thread-safe: the cloud (not thread-safe) is called under one mutex;
+// tokens, faults and throttling have their own locks. Injected latency is
+// slept outside the cloud lock.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sandbox/sandbox_cloud.h"
+#include "sandbox_server/http_types.h"
+#include "sandbox_server/rate_gate.h"
+#include "sandbox_server/server_options.h"
+#include "sandbox_server/token_service.h"
+
+namespace cmk::server {
+
+class ServerCore {
+ public:
+  // `cloud` must have been opened with dns_suffix "vault.localhost:{port}".
+  ServerCore(std::unique_ptr<SandboxCloud> cloud, const ServeOptions& options, int port,
+             std::string client_secret, std::string identity_header);
+
+  HttpResponse Handle(const HttpRequest& req);
+
+  const std::string& tenant_id() const { return tenant_id_; }
+  int port() const { return port_; }
+
+ private:
+  struct Ctx {
+    const HttpRequest& req;
+    std::string base_url;  // https://{Host header}
+    std::string api_version;
+    std::vector<std::string> seg;   // path segments as sent
+    std::vector<std::string> lseg;  // lower case
+    TokenGrant grant;
+    std::string vault;  // Key Vault host's vault name (lower case)
+  };
+  struct Page {
+    size_t begin = 0, end = 0;
+    Json next_link;  // null or the absolute URL
+  };
+
+  // identity_endpoints.cc
+  std::optional<HttpResponse> HandleIdentityPlatform(const HttpRequest& req,
+                                                     const std::string& base_url);
+  // server_core.cc
+  HttpResponse Unauthorized(bool kv, const std::string& base_url, const std::string& message);
+  Result<Page> Paginate(const Ctx& c, size_t total, const char* size_param, size_t default_size,
+                        size_t max_size);
+  HttpResponse HandleArm(Ctx& c);
+  // kv_handlers.cc / kv_render.cc
+  HttpResponse HandleKeyVault(Ctx& c);
+  HttpResponse KvCreateKey(Ctx& c, const std::string& name);
+  HttpResponse KvGetKey(Ctx& c, const std::string& name, const std::string& version);
+  HttpResponse KvUpdateKey(Ctx& c, const std::string& name, const std::string& version);
+  HttpResponse KvListKeys(Ctx& c);
+  HttpResponse KvListVersions(Ctx& c, const std::string& name);
+  HttpResponse KvRotate(Ctx& c, const std::string& name);
+  HttpResponse KvGetPolicy(Ctx& c, const std::string& name);
+  HttpResponse KvPutPolicy(Ctx& c, const std::string& name);
+  HttpResponse KvWrap(Ctx& c, const std::string& name, const std::string& version, bool wrap);
+  HttpResponse KvDeleteKey(Ctx& c, const std::string& name);
+  HttpResponse KvListDeleted(Ctx& c);
+  HttpResponse KvGetDeleted(Ctx& c, const std::string& name);
+  HttpResponse KvRecover(Ctx& c, const std::string& name);
+  HttpResponse KvPurge(Ctx& c, const std::string& name);
+  Result<VaultState> KvVault(const Ctx& c);
+  std::optional<PublicKey> CachedPublicKey(const std::string& vault, const std::string& name,
+                                           const std::string& version);
+  Json KeyAttributes(const KeyVersionState& v, const VaultState& vault) const;
+  Json KeyBundle(const KeyState& key, const KeyVersionState& v, const VaultState& vault);
+  Json KeyItem(const KeyState& key, const KeyVersionState& v, const VaultState& vault,
+               bool versioned) const;
+  Json DeletedExtras(const VaultState& vault, const DeletedKey& d) const;
+  Json PolicyJson(const VaultState& vault, const std::string& name,
+                  const std::optional<RotationPolicyState>& p) const;
+  // arm_*.cc
+  HttpResponse ArmVaults(Ctx& c, const std::string& sub, const std::string& rg,
+                         const std::string& name);
+  HttpResponse ArmDeletedVaults(Ctx& c, const std::string& sub, const std::string& location,
+                                const std::string& name, bool purge);
+  HttpResponse ArmOperation(Ctx& c, const std::string& sub, const std::string& location,
+                            bool status_form, const std::string& id);
+  HttpResponse ArmIdentities(Ctx& c, const std::string& sub, const std::string& rg,
+                             const std::string& name);
+  HttpResponse ArmRoleAssignments(Ctx& c, const std::string& scope, const std::string& name);
+  HttpResponse ArmStorage(Ctx& c, const std::string& sub, const std::string& rg,
+                          const std::string& name);
+  Json VaultJson(const VaultState& v) const;
+  Json StorageJson(const StorageAccountState& a);
+  std::string NewOperationId(const std::string& resource_id);
+
+  std::unique_ptr<SandboxCloud> cloud_;
+  std::mutex cloud_mu_;  // guards cloud_ and the caches below
+  ServeOptions options_;
+  int port_;
+  std::string tenant_id_;
+  TokenService tokens_;
+  RateGate gate_;
+  // Public halves of key versions (immutable per version), so that a
+  // disabled version's bundle still shows n/e as Azure does.
+  std::map<std::string, PublicKey> public_keys_;
+  // Last bundle of each deleted key (the cloud keeps no readable copy).
+  std::map<std::string, Json> deleted_bundles_;
+  // Async vault-create operations: id -> {resource id, polls left}.
+  struct Operation {
+    std::string resource_id;
+    int polls_left = 0;
+    int64_t start = 0;
+  };
+  std::map<std::string, Operation> operations_;
+  uint64_t counter_ = 0;
+};
+
+}  // namespace cmk::server

@@ -1,0 +1,184 @@
+#include "sandbox_server/token_service.h"
+
+#include <algorithm>
+
+#include "crypto/crypto.h"
+#include "sandbox_server/wire_util.h"
+
+namespace cmk::server {
+namespace {
+
+int HexVal(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string FormDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && HexVal(s[i + 1]) >= 0 &&
+               HexVal(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexVal(s[i + 1]) * 16 + HexVal(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::string B64(const std::string& s) {
+  return crypto::Base64UrlEncode(crypto::Bytes(s.begin(), s.end()));
+}
+
+std::string TokenKey(const std::string& token) { return crypto::HexEncode(crypto::Sha256(token)); }
+
+std::string StripSlash(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
+
+TokenError Err(int http, const std::string& error, int64_t code, const std::string& text) {
+  return TokenError{http, error, "AADSTS" + std::to_string(code) + ": " + text, code};
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ParseForm(const std::string& body) {
+  std::map<std::string, std::string> out;
+  for (size_t i = 0; i < body.size();) {
+    size_t amp = body.find('&', i);
+    if (amp == std::string::npos) amp = body.size();
+    std::string pair = body.substr(i, amp - i);
+    size_t eq = pair.find('=');
+    if (!pair.empty())
+      out[FormDecode(pair.substr(0, eq))] =
+          eq == std::string::npos ? "" : FormDecode(pair.substr(eq + 1));
+    i = amp + 1;
+  }
+  return out;
+}
+
+TokenService::TokenService(std::string tenant_id, std::string client_id,
+                           std::string client_secret, std::string identity_header,
+                           int lifetime_seconds, std::vector<std::string> own_arm_resources)
+    : tenant_id_(std::move(tenant_id)),
+      client_id_(std::move(client_id)),
+      client_secret_(std::move(client_secret)),
+      identity_header_(std::move(identity_header)),
+      lifetime_(lifetime_seconds > 0 ? lifetime_seconds : 3600) {
+  for (auto& r : own_arm_resources) own_arm_resources_.push_back(StripSlash(Lower(r)));
+}
+
+std::optional<Audience> TokenService::AudienceOf(const std::string& scope_or_resource) const {
+  std::string r = Lower(scope_or_resource);
+  const std::string suffix = "/.default";
+  if (r.size() > suffix.size() && r.compare(r.size() - suffix.size(), suffix.size(), suffix) == 0)
+    r.resize(r.size() - suffix.size());
+  r = StripSlash(r);
+  if (r == "https://vault.localhost" || r == "https://vault.azure.net") return Audience::kKeyVault;
+  if (r == "https://management.azure.com" || r == "https://management.core.windows.net")
+    return Audience::kArm;
+  for (const auto& own : own_arm_resources_)
+    if (r == own) return Audience::kArm;
+  return std::nullopt;
+}
+
+IssuedToken TokenService::Issue(Audience audience, const std::string& resource,
+                                const std::string& client_id, const std::string& principal_id,
+                                int64_t now) {
+  Json header{{"alg", "none"}, {"typ", "JWT"}};
+  Json claims{{"aud", resource},     {"iss", "https://sts.sandbox.localhost/" + tenant_id_ + "/"},
+              {"tid", tenant_id_},   {"oid", principal_id},
+              {"appid", client_id},  {"iat", now},
+              {"nbf", now},          {"exp", now + lifetime_}};
+  auto random = crypto::RandomBytes(32);
+  std::string tail = random.ok() ? crypto::Base64UrlEncode(random->bytes())
+                                 : B64(std::to_string(now) + principal_id);
+  IssuedToken t;
+  t.access_token = B64(header.dump()) + "." + B64(claims.dump()) + "." + tail;
+  t.resource = resource;
+  t.expires_in = lifetime_;
+  t.expires_on = now + lifetime_;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = grants_.begin(); it != grants_.end();)
+    it = it->second.expires_on <= now ? grants_.erase(it) : std::next(it);
+  grants_[TokenKey(t.access_token)] = TokenGrant{audience, client_id, principal_id, t.expires_on};
+  return t;
+}
+
+std::variant<IssuedToken, TokenError> TokenService::ClientCredentials(const std::string& form_body,
+                                                                     int64_t now) {
+  auto form = ParseForm(form_body);
+  if (form["grant_type"] != "client_credentials")
+    return Err(400, "unsupported_grant_type", 70003,
+               "The app requested an unsupported grant type '" + form["grant_type"] + "'.");
+  const std::string client_id = form["client_id"];
+  if (client_id.empty())
+    return Err(400, "invalid_request", 900144,
+               "The request body must contain the following parameter: 'client_id'.");
+  if (!client_id_.empty() && !IEquals(client_id, client_id_))
+    return Err(400, "unauthorized_client", 700016,
+               "Application with identifier '" + client_id + "' was not found in the directory.");
+  if (form.count("client_secret")) {
+    const std::string& s = form["client_secret"];
+    if (!crypto::ConstantTimeEqual(crypto::Bytes(s.begin(), s.end()),
+                                   crypto::Bytes(client_secret_.begin(), client_secret_.end())))
+      return Err(401, "invalid_client", 7000215, "Invalid client secret provided.");
+  } else if (form.count("client_assertion")) {
+    // Not verified (there is no registered certificate or federation); it
+    // must at least look like a JWT of the bearer assertion type.
+    const std::string& a = form["client_assertion"];
+    if (form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" ||
+        std::count(a.begin(), a.end(), '.') != 2)
+      return Err(401, "invalid_client", 50027, "Invalid JWT token in client_assertion.");
+  } else {
+    return Err(401, "invalid_client", 7000218,
+               "The request body must contain the following parameter: 'client_assertion' or "
+               "'client_secret'.");
+  }
+  const std::string scope = form["scope"];
+  auto audience = AudienceOf(scope);
+  if (!audience)
+    return Err(400, "invalid_scope", 70011,
+               "The provided value for the input parameter 'scope' is not valid: '" + scope + "'.");
+  std::string resource = scope;
+  if (resource.size() > 9 && Lower(resource).ends_with("/.default"))
+    resource.resize(resource.size() - 9);
+  return Issue(*audience, StripSlash(resource), client_id,
+               DeterministicGuid("service-principal|" + tenant_id_ + "|" + Lower(client_id)), now);
+}
+
+std::variant<IssuedToken, TokenError> TokenService::ManagedIdentity(
+    const std::string& resource, const std::string& client_id, const std::string& principal_id,
+    const std::string& header, int64_t now) {
+  if (header.empty() ||
+      !crypto::ConstantTimeEqual(crypto::Bytes(header.begin(), header.end()),
+                                 crypto::Bytes(identity_header_.begin(), identity_header_.end())))
+    return TokenError{401, "invalid_request", "The X-IDENTITY-HEADER header is missing or wrong.",
+                      0};
+  auto audience = AudienceOf(resource);
+  if (!audience)
+    return TokenError{400, "invalid_resource", "The resource '" + resource + "' is not known.", 0};
+  return Issue(*audience, StripSlash(resource), client_id, principal_id, now);
+}
+
+std::optional<TokenGrant> TokenService::Validate(const std::string& authorization_header,
+                                                 int64_t now) {
+  const std::string prefix = "bearer ";
+  if (authorization_header.size() <= prefix.size() ||
+      Lower(authorization_header.substr(0, prefix.size())) != prefix)
+    return std::nullopt;
+  std::string token = authorization_header.substr(prefix.size());
+  while (!token.empty() && token.front() == ' ') token.erase(token.begin());
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = grants_.find(TokenKey(token));
+  if (it == grants_.end() || it->second.expires_on <= now) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace cmk::server

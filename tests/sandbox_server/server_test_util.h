@@ -1,0 +1,72 @@
+// Fixtures for the sandbox server tests: a fresh sandbox directory, a server
+// on an ephemeral port, and an HTTPS client (cpp-httplib, trusting the
+// generated CA) that can address ARM or a vault host.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "model/state.h"
+#include "sandbox_server/sandbox_server.h"
+
+namespace cmk::testing {
+
+inline constexpr const char* kSub = "00000000-0000-0000-0000-000000000001";
+inline constexpr const char* kRg = "rg-cmk";
+
+struct Reply {
+  bool connected = false;  // false: no HTTP answer (dropped connection)
+  int status = 0;
+  std::string body;
+  Json json;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string Header(const std::string& lower_name) const;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  // Starts the server (called by tests, after adjusting options_).
+  void Start();
+
+  // host: "" = ARM/identity (127.0.0.1), else a vault name.
+  Reply Send(const std::string& method, const std::string& host, const std::string& target,
+             const std::string& body = "", const std::string& token = "",
+             const std::string& content_type = "application/json",
+             const std::map<std::string, std::string>& headers = {});
+  std::string Token(const std::string& scope);
+  std::string ArmToken();
+  std::string KvToken();
+  Reply Arm(const std::string& method, const std::string& target, const Json& body = nullptr);
+  Reply Kv(const std::string& vault, const std::string& method, const std::string& target,
+           const Json& body = nullptr);
+  std::string ClientSecret() const;
+
+  // Helpers that create objects through the wire.
+  void CreateVault(const std::string& name, bool purge_protection = true,
+                   const std::string& rg = kRg);
+  Json CreateIdentity(const std::string& name);
+  Json CreateKey(const std::string& vault, const std::string& name, const Json& body = nullptr);
+
+  std::string root_;
+  std::string dir_;
+  ServeOptions options_;
+  std::unique_ptr<SandboxServer> server_;
+  std::string arm_token_, kv_token_;
+};
+
+// Recursively checks that `actual` has the member names and JSON types of
+// `example`. Missing members are allowed only when their path is in
+// `may_miss`; members `example` lacks are allowed only when their name is in
+// `may_add`. Paths look like "properties.accessPolicies[].objectId".
+std::vector<std::string> CompareShape(const Json& example, const Json& actual,
+                                      const std::set<std::string>& may_miss,
+                                      const std::set<std::string>& may_add);
+
+}  // namespace cmk::testing
