@@ -30,4 +30,20 @@ for dir in "$root"/manifests/examples/*/; do
   say "$name: inventory"
   "$cmkctl" show -f "$dir"
 done
-say "done: every example converged on the sandbox at $CMKCTL_SANDBOX"
+say "bank over the wire: the REST provider (--target azure) against 'cmkctl sandbox serve'"
+wire=$root/build/demo-wire
+rm -rf "$wire"
+"$cmkctl" --sandbox "$wire" sandbox seed "$root/manifests/examples/bank/sandbox-seed.yaml" >/dev/null
+"$cmkctl" --sandbox "$wire" sandbox serve >"$root/build/demo-serve.log" 2>&1 &
+server=$!
+trap 'kill -TERM $server 2>/dev/null' EXIT
+for _ in $(seq 100); do grep -q "tenant:" "$root/build/demo-serve.log" 2>/dev/null && break; sleep 0.1; done
+cat "$root/build/demo-serve.log"
+port=$(sed -n 's#.*listening on https://127.0.0.1:\([0-9]*\).*#\1#p' "$root/build/demo-serve.log")
+export AZURE_TENANT_ID=$(awk '/tenant:/ {print $2}' "$root/build/demo-serve.log")
+export AZURE_CLIENT_ID=cmkctl-demo AZURE_CLIENT_SECRET=$(cat "$wire/server-client-secret")
+export CMKCTL_ARM_ENDPOINT=https://127.0.0.1:$port CMKCTL_VAULT_DNS_SUFFIX=vault.localhost:$port
+export AZURE_AUTHORITY_HOST=https://127.0.0.1:$port CMKCTL_CA_BUNDLE=$wire/server-ca.pem
+"$cmkctl" --target azure apply -f "$root/manifests/examples/bank" --auto-approve
+"$cmkctl" --target azure plan -f "$root/manifests/examples/bank" --detailed-exitcode
+say "done: every example converged on the sandbox at $CMKCTL_SANDBOX, and over the wire"

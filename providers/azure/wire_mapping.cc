@@ -155,17 +155,7 @@ RoleAssignmentState RoleAssignmentFromArm(const Json& j) {
   r.principal_type = Str(p, "principalType");
   if (r.principal_type.empty()) r.principal_type = "User";
   r.description = Str(p, "description");
-  // Owned assignments carry "managed-by=cmkctl role-assignment/NAME ..." (diff_access.cc).
-  std::string prefix = kOwnershipDescriptionPrefix;
-  if (r.description.compare(0, prefix.size(), prefix) == 0) {
-    std::string rest = r.description.substr(prefix.size());
-    size_t start = rest.find_first_not_of(' ');
-    if (start != std::string::npos) {
-      std::string token = rest.substr(start, rest.find(' ', start) - start);
-      const std::string addr = "role-assignment/";
-      r.name = token.compare(0, addr.size(), addr) == 0 ? token.substr(addr.size()) : token;
-    }
-  }
+  r.name = ManagedNameFromDescription(r.description);
   return r;
 }
 

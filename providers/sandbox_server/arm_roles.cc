@@ -110,6 +110,7 @@ HttpResponse ServerCore::ArmRoleAssignments(Ctx& c, const std::string& scope,
   r.principal_id = JString(p, "principalId");
   r.principal_type = JString(p, "principalType", "User");
   r.description = JString(p, "description");
+  r.name = ManagedNameFromDescription(r.description);
   if (r.role_definition_id.empty() || r.principal_id.empty())
     return ArmError(400, "InvalidRoleAssignmentRequest",
                     "The properties 'roleDefinitionId' and 'principalId' are required.");

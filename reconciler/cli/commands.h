@@ -24,5 +24,6 @@ CommandSpec ApplyCommand();
 CommandSpec ShowCommand();
 CommandSpec SandboxCommand();
 CommandSpec VerifyCommand();
+CommandSpec RehearseCommand();
 
 }  // namespace cmk

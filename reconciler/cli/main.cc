@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
 
   std::function<int()> run;
   const CommandSpec commands[] = {ValidateCommand(), PlanCommand(), ApplyCommand(), ShowCommand(), VerifyCommand(),
-                                  SandboxCommand()};
+                                  SandboxCommand(), RehearseCommand()};
   for (const auto& spec : commands) {
     CLI::App* sub = app.add_subcommand(spec.name, spec.help);
     auto runner = spec.setup(*sub, global);

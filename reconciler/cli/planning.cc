@@ -16,6 +16,7 @@ Result<Plan> ComputePlan(const GlobalOptions& global, const PlanFlags& flags, Pr
   options.prune = flags.prune;
   options.allow_destroy = flags.allow_destroy;
   options.vault_dns_suffix = provider.VaultDnsSuffix();
+  options.now = provider.Now();
   return Diff(desired, live, options, provider.Target());
 }
 

@@ -1,7 +1,7 @@
 #include "engine/apply.h"
 
-#include <map>
-#include <set>
+#include "engine/apply_run.h"
+#include "engine/apply_versions.h"
 
 namespace cmk {
 namespace {
@@ -107,11 +107,16 @@ const char* OutcomeName(Outcome outcome) {
     case Outcome::kFailed: return "failed";
     case Outcome::kSkipped: return "skipped";
     case Outcome::kNotAttempted: return "not attempted";
+    case Outcome::kRolledBack: return "rolled back";
+    case Outcome::kRollbackFailed: return "rollback failed";
+    case Outcome::kSkippedByHook: return "skipped";
   }
   return "?";
 }
 
 Status ApplyChange(const Change& c, Provider& provider) {
+  if (c.action == Action::kRotate || c.action == Action::kDisableVersion)
+    return ApplyVersionChange(c, provider);
   switch (c.kind) {
     case Kind::kVault: return ApplyVault(c, provider);
     case Kind::kKey: return ApplyKey(c, provider);
@@ -126,58 +131,8 @@ Status ApplyChange(const Change& c, Provider& provider) {
 
 ApplyResult Apply(const Plan& plan, Provider& provider, ApplyObserver* observer,
                   const ApplyOptions& options) {
-  ApplyResult result;
-  if (plan.HasErrors()) {
-    result.status = FailedPrecondition("the plan has " + std::to_string(plan.errors.size()) +
-                                       " error(s); fix them and plan again: apply refuses it");
-    return result;
-  }
-  std::map<std::string, std::string> failed_root;  // address -> the failed change that blocks it
-  bool stopped = false;
-  int failed = 0, skipped = 0, not_attempted = 0;
-  for (const Change& c : plan.changes) {
-    if (c.action == Action::kNoOp) continue;
-    std::string blocker;
-    for (const auto& d : c.depends_on) {
-      auto it = failed_root.find(d);
-      if (it != failed_root.end()) {
-        blocker = it->second;
-        break;
-      }
-    }
-    Outcome outcome;
-    if (!blocker.empty()) {
-      outcome = Outcome::kSkipped;
-      failed_root[c.address] = blocker;
-      result.messages.push_back(c.address + ": skipped: depends on " + blocker + ", which failed");
-      ++skipped;
-    } else if (stopped) {
-      outcome = Outcome::kNotAttempted;
-      ++not_attempted;
-    } else {
-      if (observer) observer->OnChangeStart(c);
-      Status s = ApplyChange(c, provider);
-      if (observer) observer->OnChangeDone(c, s);
-      if (s.ok()) {
-        outcome = Outcome::kApplied;
-      } else {
-        outcome = Outcome::kFailed;
-        failed_root[c.address] = c.address;
-        result.messages.push_back(c.address + ": failed: " + s.ToString());
-        ++failed;
-        if (!options.keep_going) stopped = true;
-      }
-    }
-    result.outcomes.emplace_back(c.address, outcome);
-  }
-  if (failed > 0) {
-    std::string msg = "apply failed: " + std::to_string(failed) + " change(s) failed, " +
-                      std::to_string(skipped) + " skipped, " + std::to_string(not_attempted) +
-                      " not attempted";
-    for (const auto& m : result.messages) msg += "; " + m;
-    result.status = Unavailable(msg);
-  }
-  return result;
+  ApplyRun run(plan, provider, observer, options);
+  return run.Run();
 }
 
 }  // namespace cmk

@@ -118,6 +118,7 @@ Plan Diff(const DesiredState& desired, const LiveState& live, const DiffOptions&
   DiffKeys(ctx);
   DiffRoleAssignments(ctx);
   DiffBindings(ctx);
+  DiffKeyVersions(ctx);
   DiffPrune(ctx);
   OrderChanges(ctx);
   SelectHooks(ctx);

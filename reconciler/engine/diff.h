@@ -8,6 +8,7 @@
 // inputs give the same plan. Thread-safe (no shared state).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "engine/plan.h"
@@ -20,6 +21,9 @@ struct DiffOptions {
   bool prune = false;          // plan deletes of owned objects absent from manifests
   bool allow_destroy = false;  // also allow deleting vaults/keys and replacing identities
   std::string vault_dns_suffix = "vault.azure.net";
+  // The provider's clock (unix seconds): adoption windows, expiry warnings and
+  // upcoming dates are judged against it. 0 = unknown (no time-based rules).
+  int64_t now = 0;
 };
 
 Plan Diff(const DesiredState& desired, const LiveState& live, const DiffOptions& options,

@@ -61,6 +61,8 @@ void DiffIdentities(DiffContext& ctx);
 void DiffStorageIdentities(DiffContext& ctx);
 void DiffRoleAssignments(DiffContext& ctx);
 void DiffBindings(DiffContext& ctx);
+// Rotation, retirement and the per-key version tables (diff_versions.cc).
+void DiffKeyVersions(DiffContext& ctx);
 void DiffPrune(DiffContext& ctx);
 // Topological order, hooks, sorted depends_on.
 void OrderChanges(DiffContext& ctx);

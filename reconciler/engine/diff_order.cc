@@ -159,6 +159,26 @@ void OrderChanges(DiffContext& ctx) {
   changes = std::move(sorted);
 }
 
+namespace {
+
+// The selector words of a change: its action, plus `bind` for a binding
+// create/update, `repin` for a binding that only changes its key version and
+// `disable-version` for a key update that turns the current version off.
+std::vector<std::string> ActionWords(const Change& c) {
+  std::vector<std::string> words = {ActionName(c.action)};
+  bool binding = c.kind == Kind::kStorageCmkBinding && c.address.rfind("binding/", 0) == 0;
+  if (binding && (c.action == Action::kCreate || c.action == Action::kUpdate)) {
+    words.push_back("bind");
+    if (c.reason.rfind("repin:", 0) == 0) words.push_back("repin");
+  }
+  if (c.kind == Kind::kKey && c.action == Action::kUpdate)
+    for (const auto& f : c.fields)
+      if (f.path == "enabled" && f.after == Json(false)) words.push_back("disable-version");
+  return words;
+}
+
+}  // namespace
+
 void SelectHooks(DiffContext& ctx) {
   auto matches = [](const std::vector<std::string>& selector, const std::vector<std::string>& words) {
     if (selector.empty()) return true;
@@ -166,20 +186,25 @@ void SelectHooks(DiffContext& ctx) {
       if (std::find(selector.begin(), selector.end(), w) != selector.end()) return true;
     return false;
   };
+  std::map<std::string, const HookSpec*> used;  // name -> spec
   for (Change& c : ctx.plan.changes) {
     if (c.action == Action::kNoOp) continue;
-    std::vector<std::string> actions = {ActionName(c.action)};
-    bool binding = c.kind == Kind::kStorageCmkBinding && c.address.rfind("binding/", 0) == 0;
-    if (binding && (c.action == Action::kCreate || c.action == Action::kUpdate))
-      actions.push_back("bind");
+    std::vector<std::string> actions = ActionWords(c);
     for (const auto& [hook_address, h] : ctx.desired.hooks) {
       const HookSpec& spec = h.value;
       if (matches(spec.kinds, {KindName(c.kind)}) && matches(spec.names, {ctx.names[c.address]}) &&
-          matches(spec.actions, actions))
-        c.hooks.push_back(spec.name.empty() ? AddressName(hook_address) : spec.name);
+          matches(spec.actions, actions)) {
+        std::string name = spec.name.empty() ? AddressName(hook_address) : spec.name;
+        c.hooks.push_back(name);
+        used.emplace(name, &spec);
+      }
     }
     std::sort(c.hooks.begin(), c.hooks.end());
     c.hooks.erase(std::unique(c.hooks.begin(), c.hooks.end()), c.hooks.end());
+  }
+  for (const auto& [name, spec] : used) {
+    ctx.plan.hooks.push_back(*spec);
+    ctx.plan.hooks.back().name = name;
   }
 }
 

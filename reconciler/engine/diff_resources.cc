@@ -2,6 +2,8 @@
 // rotation policies) and user-assigned identities.
 #include <algorithm>
 
+#include "base/duration.h"
+
 #include "engine/diff_context.h"
 #include "engine/names.h"
 
@@ -183,6 +185,11 @@ void DiffKey(DiffContext& ctx, const std::string& address, const Sourced<KeyStat
   auto it = ctx.live.keys.find(want.vault + "/" + want.name);
   const KeyState* have = it == ctx.live.keys.end() ? nullptr : &it->second;
   if (!have) {
+    // A new key's first version already satisfies the requested generation.
+    if (want.rotation_generation && *want.rotation_generation > 0) {
+      want.tags[kGenerationTagKey] = std::to_string(*want.rotation_generation);
+      c.after = ToJson(want);
+    }
     c.action = Action::kCreate;
     c.risk = Risk::kLow;
     c.reason = "not found in vault " + want.vault;
@@ -192,6 +199,25 @@ void DiffKey(DiffContext& ctx, const std::string& address, const Sourced<KeyStat
   } else {
     for (const auto& [vault_address, v] : ctx.desired.vaults)
       if (EqualsIgnoreCase(v.value.name, want.vault)) c.depends_on = {vault_address};
+    // Versions created by the rotation policy carry its expiryTime; a manifest
+    // without an explicit expiry accepts it (an expiry cannot be removed).
+    const auto& policy = s.value.rotation_policy;
+    if (!want.expires && have->expires && policy && policy->expiry_time) want.expires = have->expires;
+    // A fixed manifest expiry describes the version it was written for: never
+    // pull a newer, policy-rotated version's expiry back to it.
+    if (want.expires && have->expires && *have->expires > *want.expires && policy &&
+        have->versions.size() > 1) {
+      ctx.Warning(address,
+                  address + ": spec.expiry " + FormatRfc3339(*want.expires) +
+                      " is earlier than the expiry the rotation policy gave the newest version (" +
+                      FormatRfc3339(*have->expires) + "); keeping the policy's",
+                  s.loc.ToString());
+      want.expires = have->expires;
+    }
+    // The generation tag belongs to the version a rotation created: keep it.
+    auto gen = have->tags.find(kGenerationTagKey);
+    if (gen != have->tags.end()) want.tags[kGenerationTagKey] = gen->second;
+    c.after = ToJson(want);
     c.before = ToJson(*have);
     c.fields = JsonFieldDiff(KeyComparable(*have), KeyComparable(want));
     std::string shape = Moves(c.fields, {"kty", "keySize", "curve"});

@@ -3,7 +3,9 @@
 namespace cmk {
 namespace {
 
-constexpr const char* kActionNames[] = {"no-op", "create", "update", "replace", "delete"};
+constexpr const char* kActionNames[] = {"no-op",   "create", "update",
+                                        "replace", "delete", "rotate",
+                                        "disable-version"};
 constexpr const char* kRiskNames[] = {"none", "low", "medium", "high"};
 
 }  // namespace
@@ -11,7 +13,7 @@ constexpr const char* kRiskNames[] = {"none", "low", "medium", "high"};
 const char* ActionName(Action action) { return kActionNames[static_cast<int>(action)]; }
 
 std::optional<Action> ActionFromName(const std::string& name) {
-  for (int i = 0; i < 5; ++i)
+  for (int i = 0; i < 7; ++i)
     if (name == kActionNames[i]) return static_cast<Action>(i);
   return std::nullopt;
 }
@@ -39,9 +41,17 @@ PlanSummary Plan::Summary() const {
       case Action::kUpdate: ++s.update; break;
       case Action::kReplace: ++s.replace; break;
       case Action::kDelete: ++s.del; break;
+      case Action::kRotate:
+      case Action::kDisableVersion: ++s.update; break;
     }
   }
   return s;
+}
+
+const HookSpec* Plan::FindHook(const std::string& name) const {
+  for (const auto& h : hooks)
+    if (h.name == name) return &h;
+  return nullptr;
 }
 
 }  // namespace cmk

@@ -4,7 +4,9 @@
 // query it was computed from and a fingerprint of every live object read) and
 // an ordered list of changes, each with its reason, risk, owner and the
 // complete desired object. Apply needs nothing else: it never re-reads
-// manifests. Nothing run-dependent (time, host, random ids) belongs here, so
+// manifests. The plan also carries the specs of the hooks its changes list
+// (scripts are read at apply time, from the absolute paths recorded here).
+// Nothing run-dependent (time, host, random ids) belongs here, so
 // the same inputs give byte-identical renderings. Plain values; no I/O.
 #pragma once
 
@@ -14,12 +16,15 @@
 #include <vector>
 
 #include "engine/live_query.h"
+#include "engine/plan_versions.h"
 #include "engine/provider.h"
 #include "model/state.h"
+#include "model/world.h"
 
 namespace cmk {
 
-enum class Action { kNoOp, kCreate, kUpdate, kReplace, kDelete };
+// kRotate and kDisableVersion act on key versions (apply_versions.h).
+enum class Action { kNoOp, kCreate, kUpdate, kReplace, kDelete, kRotate, kDisableVersion };
 enum class Risk { kNone, kLow, kMedium, kHigh };
 
 const char* ActionName(Action action);  // "no-op", "create", "update", "replace", "delete"
@@ -68,12 +73,18 @@ struct Plan {
   LiveQuery query;
   std::map<std::string, std::string> fingerprints;  // address -> hex, or "absent"
   std::vector<Change> changes;  // apply order; no-ops kept
+  // Every hook named by a change's `hooks`, sorted by name: apply runs these
+  // and never re-reads manifests.
+  std::vector<HookSpec> hooks;
   std::vector<PlanMessage> errors;
   std::vector<PlanMessage> warnings;
+  // Per desired key with live versions: versions, consumers, upcoming dates.
+  std::vector<KeyVersions> keys;
 
   bool HasChanges() const;
   bool HasErrors() const { return !errors.empty(); }
   PlanSummary Summary() const;
+  const HookSpec* FindHook(const std::string& name) const;  // nullptr when absent
 };
 
 inline constexpr int kPlanFormatVersion = 1;

@@ -16,6 +16,37 @@ Json MessagesToJson(const std::vector<PlanMessage>& messages) {
   return out;
 }
 
+Json HookSpecToJson(const HookSpec& h) {
+  return Json{{"name", h.name},
+              {"phase", h.phase},
+              {"kinds", h.kinds},
+              {"names", h.names},
+              {"actions", h.actions},
+              {"script", h.script},
+              {"rollback_script", h.rollback_script},
+              {"timeout_seconds", h.timeout_seconds},
+              {"on_failure", h.on_failure},
+              {"env", h.env}};
+}
+
+// Throws nlohmann exceptions on missing members or wrong types; the caller catches.
+HookSpec HookSpecFromJson(const Json& j) {
+  HookSpec h;
+  h.name = j.at("name").get<std::string>();
+  h.phase = j.at("phase").get<std::string>();
+  h.kinds = j.at("kinds").get<std::vector<std::string>>();
+  h.names = j.at("names").get<std::vector<std::string>>();
+  h.actions = j.at("actions").get<std::vector<std::string>>();
+  h.script = j.at("script").get<std::string>();
+  h.rollback_script = j.at("rollback_script").get<std::string>();
+  h.timeout_seconds = j.at("timeout_seconds").get<int>();
+  h.on_failure = j.at("on_failure").get<std::string>();
+  h.env = j.at("env").get<std::vector<std::string>>();
+  return h;
+}
+
+}  // namespace
+
 Json ChangeToJson(const Change& c) {
   Json fields = Json::array();
   for (const auto& f : c.fields)
@@ -27,6 +58,8 @@ Json ChangeToJson(const Change& c) {
               {"after", c.after},            {"fields", fields},
               {"depends_on", c.depends_on},  {"hooks", c.hooks}};
 }
+
+namespace {
 
 // Throws nlohmann exceptions on missing members or wrong types; the caller catches.
 std::vector<PlanMessage> MessagesFromJson(const Json& j) {
@@ -84,8 +117,19 @@ Result<Plan> ParsePlan(const Json& j) {
     CMK_ASSIGN_OR_RETURN(Change change, ChangeFromJson(c));
     p.changes.push_back(std::move(change));
   }
+  // Added within format_version 1: plans saved before it carry no hooks.
+  if (j.contains("hooks"))
+    for (const auto& h : j.at("hooks")) p.hooks.push_back(HookSpecFromJson(h));
+  for (const auto& c : p.changes)
+    for (const auto& name : c.hooks)
+      if (p.FindHook(name) == nullptr)
+        return InvalidArgument("plan change " + c.address + " names hook '" + name +
+                               "', but the plan does not carry its spec (saved by an older "
+                               "cmkctl?); run plan again");
   p.errors = MessagesFromJson(j.at("errors"));
   p.warnings = MessagesFromJson(j.at("warnings"));
+  if (j.contains("keys"))
+    for (const auto& k : j.at("keys")) p.keys.push_back(KeyVersionsFromJson(k));
   return p;
 }
 
@@ -94,13 +138,16 @@ Result<Plan> ParsePlan(const Json& j) {
 Json PlanToJson(const Plan& plan) {
   Json changes = Json::array();
   for (const auto& c : plan.changes) changes.push_back(ChangeToJson(c));
+  Json hooks = Json::array();
+  for (const auto& h : plan.hooks) hooks.push_back(HookSpecToJson(h));
   PlanSummary s = plan.Summary();
-  return Json{{"format_version", plan.format_version},
+  Json out{{"format_version", plan.format_version},
               {"tool_version", plan.tool_version},
               {"target", {{"kind", plan.target.kind}, {"location", plan.target.location}}},
               {"query", ToJson(plan.query)},
               {"fingerprints", plan.fingerprints},
               {"changes", changes},
+              {"hooks", hooks},
               {"errors", MessagesToJson(plan.errors)},
               {"warnings", MessagesToJson(plan.warnings)},
               {"summary",
@@ -109,6 +156,13 @@ Json PlanToJson(const Plan& plan) {
                 {"replace", s.replace},
                 {"delete", s.del},
                 {"no_op", s.no_op}}}};
+  // Added within format_version 1; absent when no key has live versions.
+  if (!plan.keys.empty()) {
+    Json keys = Json::array();
+    for (const auto& k : plan.keys) keys.push_back(ToJson(k));
+    out["keys"] = keys;
+  }
+  return out;
 }
 
 std::string PlanToJsonText(const Plan& plan) { return PlanToJson(plan).dump(2) + "\n"; }

@@ -19,6 +19,9 @@ std::string RenderMarkdown(const Plan& plan);
 Json PlanToJson(const Plan& plan);
 // The canonical saved form: PlanToJson(plan).dump(2) plus a newline.
 std::string PlanToJsonText(const Plan& plan);
+// One change as it appears in the plan JSON's `changes` (also what a hook
+// sees as cmk.change).
+Json ChangeToJson(const Change& change);
 // Parses a saved plan; kInvalidArgument for malformed JSON, a missing member
 // or an unknown format_version. PlanToJson(*PlanFromJson(t)) dumps as `t`.
 [[nodiscard]] Result<Plan> PlanFromJson(const std::string& text);

@@ -14,6 +14,8 @@ const char* Badge(Action a) {
     case Action::kReplace: return "-/+";
     case Action::kDelete: return "-";
     case Action::kNoOp: return "";
+    case Action::kRotate: return "~";
+    case Action::kDisableVersion: return "-";
   }
   return "?";
 }
@@ -80,6 +82,7 @@ std::string RenderMarkdown(const Plan& plan) {
       out += "\n</details>\n";
     }
   }
+  out += RenderKeyVersionsMarkdown(plan.keys);
   Messages(out, "Errors", plan.errors);
   Messages(out, "Warnings", plan.warnings);
   return out;

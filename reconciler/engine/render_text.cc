@@ -15,6 +15,8 @@ const char* Symbol(Action a) {
     case Action::kReplace: return "-/+";
     case Action::kDelete: return "-";
     case Action::kNoOp: return " ";
+    case Action::kRotate: return "~";
+    case Action::kDisableVersion: return "-";
   }
   return "?";
 }
@@ -25,6 +27,19 @@ std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
   return out;
+}
+
+// "path = value" for every non-empty leaf of a created object, so a reviewer
+// sees what will exist, not just that something will.
+void Leaves(const Json& j, const std::string& path, std::string& out) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it)
+      Leaves(it.value(), path.empty() ? it.key() : path + "." + it.key(), out);
+    return;
+  }
+  if (j.is_null() || (j.is_array() && j.empty()) || (j.is_string() && j.get<std::string>().empty()))
+    return;
+  out += "      " + path + " = " + ShortenVersions(j.dump()) + "\n";
 }
 
 void Messages(std::string& out, const char* title, const std::vector<PlanMessage>& messages) {
@@ -61,10 +76,12 @@ std::string RenderText(const Plan& plan) {
     out += "\n";
     out += "    risk:   " + std::string(RiskName(c.risk)) + "\n";
     if (!c.hooks.empty()) out += "    hooks:  " + Join(c.hooks) + "\n";
-    if (!c.depends_on.empty()) out += "    after:  " + Join(c.depends_on) + "\n";
+    if (!c.depends_on.empty()) out += "    needs:  " + Join(c.depends_on) + "\n";
+    if (c.action == Action::kCreate) Leaves(c.after, "", out);
     for (const auto& f : c.fields)
       out += "      " + f.path + ": " + Value(f.before) + " \xE2\x86\x92 " + Value(f.after) + "\n";
   }
+  out += RenderKeyVersionsText(plan.keys);
   Messages(out, "Errors", plan.errors);
   Messages(out, "Warnings", plan.warnings);
   out += "\n" + SummaryLine(plan) + "\n";

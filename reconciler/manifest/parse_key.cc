@@ -98,14 +98,62 @@ void ParsePolicySpec(const SpecInput& in, PolicySpec& out) {
   }
 }
 
+// spec.rotation: {policy, generation, retire: {adoptionWindow, maxEnabledVersions, action}}.
+static void ParseRotationSpec(const YamlNode& node, SourceLoc loc, const DocContext& ctx, KeySpec& out) {
+  struct {
+    const DocContext& ctx;
+  } in{ctx};
+  SpecReader r(node, "spec.rotation", loc, ctx, {"policy", "generation", "retire"});
+  if (auto v = r.String("policy")) {
+    if (out.rotation_policy.set())
+      ctx.Error(r.KeyLoc("policy"),
+                "spec.rotation.policy and spec.rotationPolicy name the same thing: keep one");
+    out.rotation_policy = {*v, r.ValueLoc("policy")};
+  }
+  if (auto g = r.Int("generation")) {
+    if (*g < 0)
+      in.ctx.Error(r.ValueLoc("generation"), "spec.rotation.generation must be 0 or more");
+    else
+      out.state.rotation_generation = *g;
+  }
+  if (const YamlNode* node = r.Map("retire")) {
+    SpecReader rr(*node, "spec.rotation.retire", r.KeyLoc("retire"), in.ctx,
+                  {"adoptionWindow", "maxEnabledVersions", "action"});
+    RetireSpec retire;
+    if (auto w = rr.String("adoptionWindow")) {
+      auto d = ParseIsoDuration(*w);
+      if (!d.ok())
+        in.ctx.Error(rr.ValueLoc("adoptionWindow"),
+                     rr.Path("adoptionWindow") + ": " + d.status().message());
+      else
+        retire.adoption_window = d->text;
+    }
+    if (auto m = rr.Int("maxEnabledVersions")) {
+      if (*m < 1)
+        in.ctx.Error(rr.ValueLoc("maxEnabledVersions"),
+                     "spec.rotation.retire.maxEnabledVersions must be 1 or more");
+      else
+        retire.max_enabled_versions = static_cast<int>(*m);
+    }
+    if (auto a = rr.String("action")) {
+      if (CheckOneOf(*a, {"disable", "expire"}, rr.Path("action"), rr.ValueLoc("action"), in.ctx))
+        retire.action = *a;
+    }
+    rr.Finish();
+    out.state.retire = retire;
+  }
+  r.Finish();
+}
+
 void ParseKeySpec(const SpecInput& in, KeySpec& out) {
   SpecReader r(in.node, "spec", in.loc, in.ctx,
                {"vault", "type", "size", "curve", "operations", "enabled", "expiry", "notBefore",
-                "rotationPolicy", "tags"});
+                "rotationPolicy", "rotation", "tags"});
   KeyState& k = out.state;
   k.name = in.name;
   if (auto v = r.String("vault", true)) out.vault = {*v, r.ValueLoc("vault")};
   if (auto v = r.String("rotationPolicy")) out.rotation_policy = {*v, r.ValueLoc("rotationPolicy")};
+  if (const YamlNode* rot = r.Map("rotation")) ParseRotationSpec(*rot, r.KeyLoc("rotation"), in.ctx, out);
   out.type_loc = r.ValueLoc("type");
   auto type = r.String("type", true);
   if (type && CheckOneOf(*type, {"RSA", "RSA-HSM", "EC", "EC-HSM", "oct-HSM"}, r.Path("type"),

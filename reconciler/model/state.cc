@@ -119,6 +119,16 @@ std::string VaultUri(const std::string& vault, const std::string& dns_suffix) {
   return "https://" + vault + "." + dns_suffix;
 }
 
+std::string ManagedNameFromDescription(const std::string& description) {
+  const std::string prefix = kOwnershipDescriptionPrefix;
+  if (description.compare(0, prefix.size(), prefix) != 0) return "";
+  const std::string key = " name=";
+  auto at = description.find(key, prefix.size());
+  if (at == std::string::npos) return "";
+  at += key.size();
+  return description.substr(at, description.find(' ', at) - at);
+}
+
 std::string DeterministicGuid(const std::string& seed) {
   uint64_t a = Fnv1a(seed, 14695981039346656037ULL);
   uint64_t b = Fnv1a(seed, a ^ 0x9e3779b97f4a7c15ULL);
@@ -227,6 +237,22 @@ KeyVersionState KeyVersionFromJson(const Json& j) {
   return v;
 }
 
+Json ToJson(const RetireSpec& v) {
+  Json j{{"adoptionWindow", v.adoption_window}, {"action", v.action}};
+  if (v.max_enabled_versions) j["maxEnabledVersions"] = *v.max_enabled_versions;
+  return j;
+}
+
+RetireSpec RetireFromJson(const Json& j) {
+  RetireSpec v;
+  Get(j, "adoptionWindow", v.adoption_window);
+  Get(j, "action", v.action);
+  std::optional<int64_t> max;
+  GetOpt(j, "maxEnabledVersions", max);
+  if (max) v.max_enabled_versions = static_cast<int>(*max);
+  return v;
+}
+
 Json ToJson(const KeyState& v) {
   Json j{{"vault", v.vault},   {"name", v.name},        {"kty", v.kty},
          {"keyOps", v.key_ops}, {"enabled", v.enabled}, {"tags", v.tags}};
@@ -235,6 +261,8 @@ Json ToJson(const KeyState& v) {
   if (v.not_before) j["notBefore"] = *v.not_before;
   if (v.expires) j["expires"] = *v.expires;
   if (v.rotation_policy) j["rotationPolicy"] = ToJson(*v.rotation_policy);
+  if (v.rotation_generation) j["rotationGeneration"] = *v.rotation_generation;
+  if (v.retire) j["retire"] = ToJson(*v.retire);
   if (!v.versions.empty()) {
     Json versions = Json::array();
     for (const auto& ver : v.versions) versions.push_back(ToJson(ver));
@@ -258,6 +286,9 @@ KeyState KeyFromJson(const Json& j) {
   Get(j, "tags", v.tags);
   if (j.is_object() && j.contains("rotationPolicy") && j["rotationPolicy"].is_object())
     v.rotation_policy = RotationPolicyFromJson(j["rotationPolicy"]);
+  GetOpt(j, "rotationGeneration", v.rotation_generation);
+  if (j.is_object() && j.contains("retire") && j["retire"].is_object())
+    v.retire = RetireFromJson(j["retire"]);
   if (j.is_object() && j.contains("versions") && j["versions"].is_array())
     for (const auto& e : j["versions"]) v.versions.push_back(KeyVersionFromJson(e));
   Get(j, "kid", v.kid);

@@ -108,6 +108,17 @@ struct KeyVersionState {
   Tags tags;
 };
 
+// How old versions of a key are retired (manifest `spec.rotation.retire`).
+struct RetireSpec {
+  std::string adoption_window = "P1D";  // ISO-8601: wait this long after the newer version
+  std::optional<int> max_enabled_versions;  // keep at most N enabled versions
+  std::string action = "disable";           // disable | expire
+  bool operator==(const RetireSpec&) const = default;
+};
+
+// The tag a manual rotation records on the version it creates.
+inline constexpr const char* kGenerationTagKey = "cmkctl-generation";
+
 struct KeyState {
   std::string vault;  // vault name
   std::string name;
@@ -121,6 +132,9 @@ struct KeyState {
   std::optional<int64_t> expires;
   Tags tags;
   std::optional<RotationPolicyState> rotation_policy;
+  // desired only: manual rotation (`spec.rotation.generation`) and retirement.
+  std::optional<int64_t> rotation_generation;
+  std::optional<RetireSpec> retire;
   // live only
   std::vector<KeyVersionState> versions;  // oldest first
   std::string kid;                        // versioned id of the newest version
@@ -207,6 +221,9 @@ std::string StorageArmId(const std::string& subscription, const std::string& rg,
                          const std::string& name);
 // Vault URI for a DNS suffix ("vault.azure.net" for Azure public cloud).
 std::string VaultUri(const std::string& vault, const std::string& dns_suffix = "vault.azure.net");
+// The manifest name recorded in an owned role assignment's description
+// ("managed-by=cmkctl name=NAME"); "" when the description is not cmkctl's.
+std::string ManagedNameFromDescription(const std::string& description);
 // Deterministic GUID (8-4-4-4-12, lower-case) derived from `seed`.
 std::string DeterministicGuid(const std::string& seed);
 
@@ -216,6 +233,7 @@ Json ToJson(const NetworkAcls& v);
 Json ToJson(const VaultState& v);
 Json ToJson(const RotationPolicyState& v);
 Json ToJson(const KeyVersionState& v);
+Json ToJson(const RetireSpec& v);
 Json ToJson(const KeyState& v);
 Json ToJson(const IdentityState& v);
 Json ToJson(const PrincipalRef& v);
@@ -230,6 +248,7 @@ NetworkAcls NetworkAclsFromJson(const Json& j);
 VaultState VaultFromJson(const Json& j);
 RotationPolicyState RotationPolicyFromJson(const Json& j);
 KeyVersionState KeyVersionFromJson(const Json& j);
+RetireSpec RetireFromJson(const Json& j);
 KeyState KeyFromJson(const Json& j);
 IdentityState IdentityFromJson(const Json& j);
 PrincipalRef PrincipalRefFromJson(const Json& j);

@@ -635,3 +635,48 @@ TEST(GraphTest, FindsCyclesAndAcceptsDags) {
 
 }  // namespace
 }  // namespace cmk
+
+namespace cmk {
+namespace {
+
+TEST_F(ManifestTest, RotationBlockResolvesPolicyGenerationAndRetire) {
+  LoadResult r = LoadText(Vault("kv-one") + "---\n" + Policy("yearly", "  rotateAfterCreate: P1Y\n") +
+                          "---\n" +
+                          Key("k", "  vault: kv-one\n  type: RSA\n  rotation:\n    policy: yearly\n"
+                                   "    generation: 3\n    retire:\n      adoptionWindow: PT24H\n"
+                                   "      maxEnabledVersions: 2\n      action: expire\n"));
+  ASSERT_TRUE(r.ok()) << Messages(r);
+  const KeyState& k = r.desired.keys.at("key/k").value;
+  ASSERT_TRUE(k.rotation_policy.has_value());
+  EXPECT_EQ(*k.rotation_policy->rotate_after_create, "P1Y");
+  EXPECT_EQ(k.rotation_generation, 3);
+  ASSERT_TRUE(k.retire.has_value());
+  EXPECT_EQ(k.retire->adoption_window, "PT24H");
+  EXPECT_EQ(k.retire->max_enabled_versions, 2);
+  EXPECT_EQ(k.retire->action, "expire");
+  EXPECT_EQ(RetireFromJson(ToJson(*k.retire)), *k.retire);
+}
+
+TEST_F(ManifestTest, RotationBlockDefaultsAndErrors) {
+  LoadResult ok = LoadText(Vault("kv-one") + "---\n" + Policy("yearly", "  rotateAfterCreate: P1Y\n") +
+                           "---\n" +
+                           Key("k", "  vault: kv-one\n  type: RSA\n  rotationPolicy: yearly\n"
+                                    "  rotation:\n    retire: {}\n"));
+  ASSERT_TRUE(ok.ok()) << Messages(ok);
+  EXPECT_EQ(ok.desired.keys.at("key/k").value.retire->adoption_window, "P1D");
+  EXPECT_EQ(ok.desired.keys.at("key/k").value.retire->action, "disable");
+  LoadResult bad = LoadText(
+      Vault("kv-one") + "---\n" + Policy("yearly", "  rotateAfterCreate: P1Y\n") + "---\n" +
+      Key("k", "  vault: kv-one\n  type: RSA\n  rotationPolicy: yearly\n  rotation:\n"
+               "    policy: yearly\n    generation: -1\n    retire:\n      action: delete\n"
+               "      maxEnabledVersions: 0\n      adoptionWindow: 24h\n      grace: P1D\n"));
+  EXPECT_FALSE(bad.ok());
+  EXPECT_TRUE(HasError(bad, "name the same thing")) << Messages(bad);
+  EXPECT_TRUE(HasError(bad, "generation must be 0 or more")) << Messages(bad);
+  EXPECT_TRUE(HasError(bad, "maxEnabledVersions must be 1 or more")) << Messages(bad);
+  EXPECT_TRUE(HasError(bad, "spec.rotation.retire.adoptionWindow")) << Messages(bad);
+  EXPECT_TRUE(HasError(bad, "grace")) << Messages(bad);
+}
+
+}  // namespace
+}  // namespace cmk

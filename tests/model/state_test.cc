@@ -53,6 +53,13 @@ TEST(DeterministicGuid, StableAndWellFormed) {
   EXPECT_EQ(a[14], '5');
 }
 
+TEST(Ownership, ManagedNameFromDescription) {
+  EXPECT_EQ(ManagedNameFromDescription("managed-by=cmkctl name=ledger-access"), "ledger-access");
+  EXPECT_EQ(ManagedNameFromDescription("managed-by=cmkctl name=a extra"), "a");
+  EXPECT_EQ(ManagedNameFromDescription("created by hand name=x"), "");
+  EXPECT_EQ(ManagedNameFromDescription("managed-by=cmkctl"), "");
+}
+
 TEST(Address, KindPrefixes) {
   EXPECT_EQ(MakeAddress(Kind::kStorageCmkBinding, "b"), "binding/b");
   EXPECT_EQ(KindFromName("RoleAssignment"), Kind::kRoleAssignment);

@@ -1,0 +1,284 @@
+// `cmkctl rehearse`: runs the scheduled pipeline (plan + auto-approved apply)
+// on a COPY of the sandbox while its simulated clock moves step by step, and
+// checks at every step that no consumer lost access to its key (a version
+// disabled, expired or deleted while in use shows up as an access incident).
+// Prints a timeline of rotations, adoptions, retirements and incidents and a
+// verdict; exit 1 on any violation. The original sandbox is never touched.
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "base/duration.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/planning.h"
+#include "engine/apply.h"
+#include "sandbox/sandbox_provider.h"
+
+namespace cmk {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RehearseArgs {
+  std::string until = "P1Y";
+  std::string step = "P1D";
+  std::string format = "text";
+  // "disable key/NAME/versions/PREFIX@DURATION": a manual action to try.
+  std::vector<std::string> inject;
+};
+
+struct Entry {
+  int64_t time = 0;
+  std::string kind;
+  std::string object;
+  std::string message;
+};
+
+struct Injection {
+  int64_t at = 0;
+  std::string key;     // key name
+  std::string prefix;  // version prefix
+  bool done = false;
+};
+
+Result<Injection> ParseInjection(const std::string& text, int64_t start) {
+  // disable key/NAME/versions/PREFIX@DURATION
+  const std::string verb = "disable key/";
+  size_t at = text.rfind('@');
+  size_t versions = text.find("/versions/");
+  if (text.rfind(verb, 0) != 0 || at == std::string::npos || versions == std::string::npos ||
+      versions > at)
+    return InvalidArgument("--inject '" + text +
+                           "': expected \"disable key/NAME/versions/PREFIX@DURATION\"");
+  Injection i;
+  i.key = text.substr(verb.size(), versions - verb.size());
+  i.prefix = text.substr(versions + 10, at - versions - 10);
+  CMK_ASSIGN_OR_RETURN(IsoDuration d, ParseIsoDuration(text.substr(at + 1)));
+  i.at = AddDuration(start, d);
+  return i;
+}
+
+Result<std::string> CopySandbox(const std::string& from) {
+  if (!fs::exists(fs::path(from) / "sandbox.db"))
+    return NotFound("no sandbox in " + from + " (run `cmkctl sandbox init` or --sandbox DIR)");
+  std::string tmpl = (fs::temp_directory_path() / "cmkctl-rehearse-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) return Internal("cannot create a temporary directory");
+  std::error_code ec;
+  fs::copy(from, tmpl, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
+  if (ec) return Internal("cannot copy the sandbox: " + ec.message());
+  return tmpl;
+}
+
+bool Interesting(const std::string& kind) {
+  static const std::set<std::string> kKeep = {
+      "key.rotate", "key.new-version", "key.notify", "key.expired", "key.update-version",
+      "storage.adopt", "storage.inaccessible", "storage.accessible", "storage.update-encryption"};
+  return kKeep.count(kind) || kind.rfind("storage.", 0) == 0;
+}
+
+class Rehearsal {
+ public:
+  Rehearsal(const GlobalOptions& global, const RehearseArgs& args) : global_(global), args_(args) {}
+
+  int Run() {
+    auto dir = CopySandbox(ResolveSandboxDir(global_));
+    if (!dir.ok()) return Fail(dir.status());
+    dir_ = *dir;
+    int code = RunIn();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    return code;
+  }
+
+ private:
+  int Fail(const Status& s) {
+    std::cerr << "error: " << s.message() << "\n";
+    return kExitError;
+  }
+
+  int RunIn() {
+    auto opened = SandboxProvider::Open(dir_);
+    if (!opened.ok()) return Fail(opened.status());
+    SandboxProvider& provider = **opened;
+    SandboxCloud& cloud = provider.cloud();
+    auto simulated = cloud.ClockIsSimulated();
+    if (!simulated.ok()) return Fail(simulated.status());
+    if (!*simulated) {
+      if (Status s = cloud.SetClock(cloud.Now()); !s.ok()) return Fail(s);
+    }
+    start_ = cloud.Now();
+    auto until = ParseIsoDuration(args_.until);
+    if (!until.ok()) return Fail(until.status().WithContext("--until"));
+    if (auto step = ParseIsoDuration(args_.step); !step.ok())
+      return Fail(step.status().WithContext("--step"));
+    int64_t end = AddDuration(start_, *until);
+    std::vector<Injection> injections;
+    for (const auto& text : args_.inject) {
+      auto i = ParseInjection(text, start_);
+      if (!i.ok()) return Fail(i.status());
+      injections.push_back(*i);
+    }
+    auto events = cloud.ListEvents();
+    if (!events.ok()) return Fail(events.status());
+    for (const auto& e : *events) last_seq_ = std::max(last_seq_, e.seq);
+    auto incidents = cloud.ListIncidents();
+    if (!incidents.ok()) return Fail(incidents.status());
+    for (const auto& i : *incidents) seen_incidents_.insert(i.account + "@" + std::to_string(i.since));
+    GlobalOptions copy = global_;
+    copy.target = "sandbox";
+    copy.sandbox_dir = dir_;
+    Pipeline(copy, provider);  // the pipeline's first run, at the start
+    while (cloud.Now() < end) {
+      if (Status s = cloud.AdvanceClockBy(args_.step); !s.ok()) return Fail(s);
+      ++steps_;
+      for (auto& i : injections)
+        if (!i.done && i.at <= cloud.Now()) Inject(i, provider);
+      Drain(cloud);
+      Pipeline(copy, provider);
+      Drain(cloud);
+      Check(cloud);
+    }
+    Print(cloud.Now());
+    return violations_.empty() ? kExitOk : kExitError;
+  }
+
+  void Inject(Injection& i, SandboxProvider& provider) {
+    i.done = true;
+    auto desired = LoadDesired(global_, errors_);
+    std::string vault;
+    if (desired.ok())
+      for (const auto& [address, k] : desired->keys)
+        if (k.value.name == i.key) vault = k.value.vault;
+    auto key = provider.GetKey(vault, i.key);
+    if (vault.empty() || !key.ok() || !*key) {
+      Note(provider.Now(), "inject", "key/" + i.key, "key not found: injection skipped");
+      return;
+    }
+    for (const auto& v : (*key)->versions) {
+      if (v.version.rfind(i.prefix, 0) != 0) continue;
+      KeyVersionState attrs = v;
+      attrs.enabled = false;
+      Status s = provider.UpdateKeyVersion(vault, i.key, attrs);
+      Note(provider.Now(), "inject", "key/" + i.key + "/versions/" + v.version,
+           s.ok() ? "manual disable of version " + v.version : "manual disable failed: " + s.message());
+      return;
+    }
+    Note(provider.Now(), "inject", "key/" + i.key, "no version starts with " + i.prefix);
+  }
+
+  void Pipeline(const GlobalOptions& copy, SandboxProvider& provider) {
+    std::ostringstream diag;
+    auto plan = ComputePlan(copy, PlanFlags{}, provider, diag);
+    if (!plan.ok()) {
+      Note(provider.Now(), "plan", "", "plan failed: " + plan.status().message());
+      return;
+    }
+    for (const auto& e : plan->errors) {
+      std::string line = e.address + ": " + e.message;
+      if (reported_plan_errors_.insert(line).second) Note(provider.Now(), "plan.error", e.address, e.message);
+    }
+    for (const auto& k : plan->keys)
+      for (const auto& b : k.blocked)
+        if (reported_blocked_.insert(k.address + b).second) Note(provider.Now(), "plan.blocked", k.address, b);
+    if (plan->HasErrors() || !plan->HasChanges()) return;
+    ApplyResult result = Apply(*plan, provider, nullptr);
+    for (const auto& r : result.report)
+      Note(provider.Now(), std::string("apply.") + ActionName(r.action), r.address,
+           std::string(OutcomeName(r.outcome)) + (r.reason.empty() ? "" : ": " + r.reason));
+  }
+
+  void Drain(SandboxCloud& cloud) {
+    EventFilter f;
+    f.after_seq = last_seq_;
+    auto events = cloud.ListEvents(f);
+    if (!events.ok()) return;
+    for (const auto& e : *events) {
+      last_seq_ = std::max(last_seq_, e.seq);
+      if (Interesting(e.kind)) Note(e.time, e.kind, e.object, e.message);
+    }
+  }
+
+  void Check(SandboxCloud& cloud) {
+    auto incidents = cloud.ListIncidents();
+    if (!incidents.ok()) return;
+    for (const auto& i : *incidents) {
+      if (!seen_incidents_.insert(i.account + "@" + std::to_string(i.since)).second) continue;
+      Entry v{i.since, "violation", "storage/" + i.account,
+              "consumer inaccessible since " + FormatRfc3339(i.since) + ": " + i.cause};
+      violations_.push_back(v);
+      timeline_.push_back(v);
+    }
+  }
+
+  void Note(int64_t t, const std::string& kind, const std::string& object, const std::string& msg) {
+    timeline_.push_back(Entry{t, kind, object, msg});
+  }
+
+  void Print(int64_t now) {
+    std::stable_sort(timeline_.begin(), timeline_.end(),
+                     [](const Entry& a, const Entry& b) { return a.time < b.time; });
+    if (args_.format == "json") {
+      Json tl = Json::array(), vs = Json::array();
+      for (const auto& e : timeline_)
+        tl.push_back(Json{{"time", FormatRfc3339(e.time)}, {"kind", e.kind}, {"object", e.object},
+                          {"message", e.message}});
+      for (const auto& e : violations_)
+        vs.push_back(Json{{"time", FormatRfc3339(e.time)}, {"object", e.object}, {"message", e.message}});
+      Json out{{"start", FormatRfc3339(start_)}, {"end", FormatRfc3339(now)}, {"steps", steps_},
+               {"until", args_.until}, {"step", args_.step}, {"timeline", tl},
+               {"violations", vs}, {"verdict", violations_.empty() ? "pass" : "fail"}};
+      std::cout << out.dump(2) << "\n";
+      return;
+    }
+    std::cout << "Rehearsal on a copy of " << ResolveSandboxDir(global_) << ": "
+              << FormatRfc3339(start_) << " -> " << FormatRfc3339(now) << " (" << steps_
+              << " steps of " << args_.step << ")\n\n";
+    for (const auto& e : timeline_)
+      std::cout << FormatRfc3339(e.time) << "  " << e.kind << "  " << e.object
+                << (e.object.empty() ? "" : "  ") << e.message << "\n";
+    if (violations_.empty()) {
+      std::cout << "\nVerdict: PASS, 0 violations: no consumer lost access to its key.\n";
+      return;
+    }
+    std::cout << "\nVerdict: FAIL, " << violations_.size() << " violation(s):\n";
+    for (const auto& v : violations_)
+      std::cout << "  " << FormatRfc3339(v.time) << "  " << v.object << ": " << v.message << "\n";
+  }
+
+  const GlobalOptions& global_;
+  const RehearseArgs& args_;
+  std::string dir_;
+  int64_t start_ = 0;
+  int64_t last_seq_ = 0;
+  int steps_ = 0;
+  std::ostringstream errors_;
+  std::vector<Entry> timeline_;
+  std::vector<Entry> violations_;
+  std::set<std::string> seen_incidents_;
+  std::set<std::string> reported_plan_errors_;
+  std::set<std::string> reported_blocked_;
+};
+
+}  // namespace
+
+CommandSpec RehearseCommand() {
+  return {"rehearse",
+          "Rehearse the scheduled pipeline on a copy of the sandbox as simulated time passes",
+          [](CLI::App& sub, GlobalOptions& global) -> std::function<int()> {
+            auto args = std::make_shared<RehearseArgs>();
+            sub.add_option("-f,--file", global.files, "manifest file or directory (repeatable)")
+                ->required();
+            sub.add_option("--until", args->until, "how far to rehearse (ISO-8601, e.g. P2Y)");
+            sub.add_option("--step", args->step, "pipeline interval (ISO-8601, e.g. P1D, P7D)");
+            sub.add_option("--format", args->format, "text (default) or json")
+                ->check(CLI::IsMember({"text", "json"}));
+            sub.add_option("--inject", args->inject,
+                           "a manual action to try: \"disable key/NAME/versions/PREFIX@P1D\"");
+            return [&global, args] { return Rehearsal(global, *args).Run(); };
+          }};
+}
+
+}  // namespace cmk

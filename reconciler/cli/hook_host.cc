@@ -1,0 +1,275 @@
+#include "cli/hook_host.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "engine/names.h"
+#include "engine/render.h"
+#include "sandbox/sandbox_provider.h"
+#include "verify/canary.h"
+
+namespace cmk {
+namespace {
+
+std::string Str(const Json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// The entry of `refs` at `address`, else the one whose Azure name is `name`.
+template <typename Ref>
+const Ref* FindRef(const std::map<std::string, Ref>& refs, const std::string& address,
+                   const std::string& name) {
+  auto it = refs.find(address);
+  if (it != refs.end()) return &it->second;
+  for (const auto& [a, ref] : refs)
+    if (EqualsIgnoreCase(ref.name, name)) return &ref;
+  return nullptr;
+}
+
+Status NotInPlan(const std::string& address) {
+  return InvalidArgument(address + " is not among the objects this plan is about");
+}
+
+const Change* FindChange(const Plan& plan, const std::string& address) {
+  for (const auto& c : plan.changes)
+    if (c.address == address) return &c;
+  return nullptr;
+}
+
+// For bindings, the hook view adds the key's name, vault and version
+// ("auto" or 32-hex) beside `encryption`, as docs/hooks.md promises.
+void AddBindingShortcuts(Json& object) {
+  if (!object.is_object() || !object.contains("encryption")) return;
+  EncryptionState e = EncryptionFromJson(object["encryption"]);
+  if (!EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault")) return;
+  std::string host = e.key_vault_uri;
+  if (host.rfind("https://", 0) == 0) host = host.substr(8);
+  object["vault"] = host.substr(0, host.find('.'));
+  object["key"] = e.key_name;
+  object["keyVersion"] = e.key_version.empty() ? "auto" : e.key_version;
+}
+
+Json HookChangeJson(const Change& change) {
+  Json j = ChangeToJson(change);
+  if (change.kind == Kind::kStorageCmkBinding) {
+    AddBindingShortcuts(j["before"]);
+    AddBindingShortcuts(j["after"]);
+  }
+  return j;
+}
+
+Json PlanSummaryJson(const Plan& plan) {
+  PlanSummary s = plan.Summary();
+  return Json{{"create", s.create},
+              {"update", s.update},
+              {"replace", s.replace},
+              {"delete", s.del},
+              {"no_op", s.no_op}};
+}
+
+}  // namespace
+
+ProviderHookHost::ProviderHookHost(Provider& provider, const Plan& plan)
+    : provider_(provider), plan_(plan) {}
+
+Result<Json> ProviderHookHost::Live(const std::string& address) {
+  size_t slash = address.find('/');
+  if (slash == std::string::npos || slash + 1 >= address.size())
+    return InvalidArgument("'" + address + "' is not an address like key/NAME or storage/ACCOUNT");
+  std::string prefix = address.substr(0, slash);
+  std::string name = address.substr(slash + 1);
+  const LiveQuery& q = plan_.query;
+  if (prefix == "vault") {
+    const ArmRef* ref = FindRef(q.vaults, address, name);
+    if (!ref) return NotInPlan(address);
+    CMK_ASSIGN_OR_RETURN(auto v, provider_.GetVault(ref->subscription, ref->resource_group, ref->name));
+    return v ? ToJson(*v) : Json();
+  }
+  if (prefix == "key") {
+    const std::string policy_suffix = "/rotation-policy";
+    bool policy = name.size() > policy_suffix.size() &&
+                  name.compare(name.size() - policy_suffix.size(), policy_suffix.size(),
+                               policy_suffix) == 0;
+    if (policy) name.resize(name.size() - policy_suffix.size());
+    const KeyRef* ref = FindRef(q.keys, "key/" + name, name);
+    if (!ref) return NotInPlan(address);
+    CMK_ASSIGN_OR_RETURN(auto k, provider_.GetKey(ref->vault, ref->name));
+    if (!k) return Json();
+    if (!policy) return ToJson(*k);
+    return k->rotation_policy ? ToJson(*k->rotation_policy) : Json();
+  }
+  if (prefix == "identity") {
+    const ArmRef* ref = FindRef(q.identities, address, name);
+    if (!ref) return NotInPlan(address);
+    CMK_ASSIGN_OR_RETURN(auto i,
+                         provider_.GetIdentity(ref->subscription, ref->resource_group, ref->name));
+    return i ? ToJson(*i) : Json();
+  }
+  if (prefix == "storage" || prefix == "binding") {
+    ArmRef where;
+    if (prefix == "storage") {
+      const ArmRef* ref = FindRef(q.storage_accounts, address, name);
+      if (!ref) return NotInPlan(address);
+      where = *ref;
+    } else {
+      const Change* c = FindChange(plan_, address);
+      if (!c) return NotInPlan(address);
+      const Json& j = c->after.is_object() ? c->after : c->before;
+      where = ArmRef{Str(j, "subscription"), Str(j, "resourceGroup"), Str(j, "storageAccount")};
+    }
+    CMK_ASSIGN_OR_RETURN(auto s, provider_.GetStorageAccount(where.subscription,
+                                                             where.resource_group, where.name));
+    return s ? ToJson(*s) : Json();
+  }
+  if (prefix == "role-assignment") {
+    const Change* c = FindChange(plan_, address);
+    if (!c) return NotInPlan(address);
+    const Json& j = c->after.is_object() ? c->after : c->before;
+    std::string scope = Str(j, "scope"), id = Str(j, "id");
+    CMK_ASSIGN_OR_RETURN(auto list, provider_.ListRoleAssignments(scope));
+    for (const auto& ra : list)
+      if (EqualsIgnoreCase(ra.id, id)) return ToJson(ra);
+    return Json();
+  }
+  return InvalidArgument("'" + address +
+                         "': cmk.live reads vault/, key/, key/NAME/rotation-policy, identity/, "
+                         "storage/, binding/ and role-assignment/ addresses");
+}
+
+Result<Json> ProviderHookHost::Consumers(const std::string& key) {
+  const KeyRef* ref = FindRef(plan_.query.keys, "key/" + key, key);
+  if (!ref) return NotInPlan("key/" + key);
+  std::string vault_uri = VaultUri(ref->vault, provider_.VaultDnsSuffix());
+  Json out = Json::array();
+  for (const auto& [address, acct] : plan_.query.storage_accounts) {
+    CMK_ASSIGN_OR_RETURN(auto s, provider_.GetStorageAccount(acct.subscription, acct.resource_group,
+                                                             acct.name));
+    if (!s) continue;
+    const EncryptionState& e = s->encryption;
+    if (!EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault") ||
+        !EqualsIgnoreCase(e.key_name, ref->name) || !SameUri(e.key_vault_uri, vault_uri))
+      continue;
+    std::string version = e.current_versioned_key_id.empty()
+                              ? ""
+                              : TrailingSegment(e.current_versioned_key_id);
+    out.push_back(Json{{"account", s->name},
+                       {"version", version.empty() ? Json() : Json(version)},
+                       {"pinned", !e.key_version.empty()},
+                       {"keyVersion", e.key_version.empty() ? "auto" : e.key_version}});
+  }
+  return out;  // the query's map is ordered by address, so by account
+}
+
+Result<Json> ProviderHookHost::Verify(const std::string& key, const std::string& version) {
+  const KeyRef* ref = FindRef(plan_.query.keys, "key/" + key, key);
+  if (!ref) return NotInPlan("key/" + key);
+  CMK_ASSIGN_OR_RETURN(auto k, provider_.GetKey(ref->vault, ref->name));
+  if (!k) return NotFound("key/" + key + " does not exist");
+  std::string v = version;
+  if (v.empty()) {
+    for (auto it = k->versions.rbegin(); it != k->versions.rend(); ++it)
+      if (it->enabled) {
+        v = it->version;
+        break;
+      }
+    if (v.empty())
+      return Json{{"outcome", "FAIL"},
+                  {"message", "key/" + key + " has no enabled version"},
+                  {"key", "key/" + key}};
+  }
+  return ToJson(RunKeyCanary(provider_, *k, v));
+}
+
+int64_t ProviderHookHost::Now() { return provider_.Now(); }
+
+void ProviderHookHost::Sleep(double seconds) {
+  if (!(seconds > 0)) return;
+  if (auto* sandbox = dynamic_cast<SandboxProvider*>(&provider_)) {
+    Result<bool> simulated = sandbox->cloud().ClockIsSimulated();
+    if (simulated.ok() && *simulated) {
+      unslept_ += seconds;
+      auto whole = static_cast<int64_t>(std::floor(unslept_));
+      if (whole > 0 && sandbox->cloud().AdvanceClock(whole).ok()) unslept_ -= double(whole);
+      return;
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
+
+HookVerdict LuaChangeHooks::RunPre(const Plan& plan, const Change& change,
+                                   std::vector<HookReport>* out) {
+  return RunPhase(plan, change, "pre", out);
+}
+
+HookVerdict LuaChangeHooks::RunPost(const Plan& plan, const Change& change,
+                                    std::vector<HookReport>* out) {
+  return RunPhase(plan, change, "post", out);
+}
+
+HookVerdict LuaChangeHooks::RunPhase(const Plan& plan, const Change& change,
+                                     const std::string& phase, std::vector<HookReport>* out) {
+  // Apply follows the plan: the hooks it listed for this change, in name order.
+  std::vector<const HookSpec*> specs;
+  for (const auto& name : change.hooks) {
+    const HookSpec* spec = plan.FindHook(name);
+    if (spec != nullptr && spec->phase == phase) specs.push_back(spec);
+  }
+  std::sort(specs.begin(), specs.end(),
+            [](const HookSpec* a, const HookSpec* b) { return a->name < b->name; });
+  HookVerdict verdict = HookVerdict::kPass;
+  for (const HookSpec* spec : specs) {
+    out->push_back(RunOne(plan, change, *spec, phase, false));
+    if (out->back().ok) continue;
+    if (spec->on_failure == "warn") {
+      verdict = HookVerdict::kWarn;
+      continue;
+    }
+    if (phase == "pre") return HookVerdict::kSkip;
+    return spec->on_failure == "rollback" ? HookVerdict::kRollback : HookVerdict::kHalt;
+  }
+  return verdict;
+}
+
+void LuaChangeHooks::RunRollbackScript(const Plan& plan, const Change& change,
+                                       const std::string& failed_hook,
+                                       std::vector<HookReport>* out) {
+  const HookSpec* spec = plan.FindHook(failed_hook);
+  if (spec == nullptr || spec->rollback_script.empty()) return;
+  out->push_back(RunOne(plan, change, *spec, "rollback", true));
+}
+
+HookReport LuaChangeHooks::RunOne(const Plan& plan, const Change& change, const HookSpec& spec,
+                                  const std::string& phase, bool rollback_script) {
+  HookRunInput input;
+  input.spec = &spec;
+  input.change = HookChangeJson(change);
+  input.plan_summary = PlanSummaryJson(plan);
+  input.rollback_script = rollback_script;
+  HookResult result = RunHook(input, host_, limits_);
+  HookReport report;
+  report.hook = spec.name;
+  report.phase = phase;
+  report.ok = result.ok;
+  report.on_failure = spec.on_failure;
+  report.message = std::move(result.message);
+  report.logs = std::move(result.logs);
+  return report;
+}
+
+std::vector<std::string> CheckHookScripts(const std::vector<HookSpec>& hooks) {
+  std::vector<std::string> problems;
+  for (const auto& h : hooks) {
+    for (const std::string* path : {&h.script, &h.rollback_script}) {
+      if (path->empty()) continue;
+      Status s = CheckHookScript(*path);
+      if (!s.ok()) problems.push_back(s.message() + " (hook '" + h.name + "')");
+    }
+  }
+  return problems;
+}
+
+}  // namespace cmk

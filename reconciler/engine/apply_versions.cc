@@ -1,0 +1,145 @@
+#include "engine/apply_versions.h"
+
+#include <set>
+#include <string>
+
+#include "engine/names.h"
+
+namespace cmk {
+namespace {
+
+std::string Str(const Json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+int64_t Generation(const Tags& tags) {
+  auto it = tags.find(kGenerationTagKey);
+  if (it == tags.end()) return 0;
+  int64_t g = 0;
+  for (char ch : it->second) {
+    if (ch < '0' || ch > '9') return 0;
+    g = g * 10 + (ch - '0');
+  }
+  return g;
+}
+
+std::string Short(const std::string& v) { return ShortenVersions(v); }
+
+// The newest version's attributes as UpdateKey takes them.
+KeyState NewestAttributes(const KeyState& k) {
+  KeyState out;
+  out.vault = k.vault;
+  out.name = k.name;
+  const KeyVersionState& v = k.versions.back();
+  out.enabled = v.enabled;
+  out.not_before = v.not_before;
+  out.expires = v.expires;
+  out.key_ops = v.key_ops;
+  out.tags = v.tags;
+  return out;
+}
+
+Status TagNewest(Provider& p, const KeyState& k, int64_t generation) {
+  KeyState attrs = NewestAttributes(k);
+  attrs.tags.erase(kRotatePendingTagKey);
+  attrs.tags[kGenerationTagKey] = std::to_string(generation);
+  return p.UpdateKey(attrs).status();
+}
+
+Status Rotate(const Change& c, Provider& p) {
+  const std::string vault = Str(c.after, "vault"), name = Str(c.after, "key");
+  int64_t generation = c.after.value("generation", int64_t{0});
+  CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, p.GetKey(vault, name));
+  if (!key || key->versions.empty()) return NotFound("key/" + name + " not found in vault " + vault);
+  for (const auto& v : key->versions)
+    if (Generation(v.tags) >= generation) return Status::Ok();  // done by an earlier run
+  // An interrupted earlier run left its marker on the version that was newest
+  // when it rotated: a newer version means RotateKey succeeded; tag it.
+  const std::string marker = std::to_string(generation) + ":";
+  for (const auto& v : key->versions) {
+    auto it = v.tags.find(kRotatePendingTagKey);
+    if (it == v.tags.end() || it->second.rfind(marker, 0) != 0) continue;
+    std::string marked = it->second.substr(marker.size());
+    if (!EqualsIgnoreCase(marked, key->versions.back().version)) return TagNewest(p, *key, generation);
+  }
+  KeyState mark = NewestAttributes(*key);
+  mark.tags[kRotatePendingTagKey] = marker + key->versions.back().version;
+  CMK_RETURN_IF_ERROR(p.UpdateKey(mark).status());
+  CMK_ASSIGN_OR_RETURN(KeyState rotated, p.RotateKey(vault, name));
+  if (rotated.versions.empty()) return Internal("RotateKey returned no versions");
+  return TagNewest(p, rotated, generation);
+}
+
+// Wraps and unwraps a fixed, non-secret probe with `version`.
+Status Canary(Provider& p, const KeyState& key, const std::string& version) {
+  std::string alg;
+  if (key.kty.rfind("RSA", 0) == 0) alg = "RSA-OAEP-256";
+  else if (key.kty == "oct-HSM") alg = "A256KW";
+  else return Status::Ok();  // EC keys do not wrap
+  Bytes probe(32);
+  for (size_t i = 0; i < probe.size(); ++i) probe[i] = static_cast<uint8_t>(i * 7 + 1);
+  auto wrapped = p.WrapKey(key.vault, key.name, version, alg, probe);
+  if (!wrapped.ok())
+    return FailedPrecondition("blocked: canary wrap with version " + Short(version) +
+                              " failed: " + wrapped.status().message());
+  auto unwrapped = p.UnwrapKey(key.vault, key.name, version, alg, *wrapped);
+  if (!unwrapped.ok())
+    return FailedPrecondition("blocked: canary unwrap with version " + Short(version) +
+                              " failed: " + unwrapped.status().message());
+  if (*unwrapped != probe)
+    return FailedPrecondition("blocked: canary with version " + Short(version) +
+                              " returned different bytes");
+  return Status::Ok();
+}
+
+Status DisableVersion(const Change& c, Provider& p) {
+  const std::string vault = Str(c.after, "vault"), name = Str(c.after, "key");
+  const std::string version = Str(c.after, "version");
+  CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, p.GetKey(vault, name));
+  if (!key) return NotFound("key/" + name + " not found in vault " + vault);
+  const KeyVersionState* target = nullptr;
+  for (const auto& v : key->versions)
+    if (EqualsIgnoreCase(v.version, version)) target = &v;
+  if (!target) return NotFound("version " + Short(version) + " of key/" + name + " not found");
+  if (!key->versions.empty() && EqualsIgnoreCase(key->versions.back().version, version))
+    return FailedPrecondition("blocked: version " + Short(version) + " is now the newest version");
+  bool expire = Str(c.after, "retire") == "expire";
+  int64_t now = p.Now();
+  if (!target->enabled || (target->expires && *target->expires <= now)) return Status::Ok();
+  // Fresh evidence: which versions do the consumers use right now?
+  std::set<std::string> used;
+  const Json consumers = c.after.value("consumers", Json::array());
+  for (const auto& r : consumers) {
+    CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> acct,
+                         p.GetStorageAccount(Str(r, "subscription"), Str(r, "resourceGroup"),
+                                             Str(r, "storageAccount")));
+    if (!acct || !EqualsIgnoreCase(acct->encryption.key_name, name)) continue;
+    const EncryptionState& e = acct->encryption;
+    std::string v = !e.current_versioned_key_id.empty() ? TrailingSegment(e.current_versioned_key_id)
+                    : !e.key_version.empty()            ? e.key_version
+                                                        : key->versions.back().version;
+    if (EqualsIgnoreCase(v, version))
+      return FailedPrecondition("blocked: version " + Short(version) + " is now used by storage/" +
+                                acct->name);
+    used.insert(Lower(v));
+  }
+  for (const auto& v : used) CMK_RETURN_IF_ERROR(Canary(p, *key, v));
+  KeyVersionState attrs = *target;
+  if (expire)
+    attrs.expires = now;
+  else
+    attrs.enabled = false;
+  return p.UpdateKeyVersion(vault, name, attrs);
+}
+
+}  // namespace
+
+Status ApplyVersionChange(const Change& change, Provider& provider) {
+  if (change.action == Action::kRotate) return Rotate(change, provider);
+  if (change.action == Action::kDisableVersion) return DisableVersion(change, provider);
+  return Internal(change.address + ": not a version change");
+}
+
+}  // namespace cmk

@@ -1,0 +1,115 @@
+#include "engine/plan_versions.h"
+
+#include "base/duration.h"
+#include "engine/names.h"
+
+namespace cmk {
+namespace {
+
+std::vector<std::string> Strings(const Json& j, const char* key) {
+  std::vector<std::string> out;
+  if (!j.is_object() || !j.contains(key) || !j.at(key).is_array()) return out;
+  for (const auto& e : j.at(key))
+    if (e.is_string()) out.push_back(e.get<std::string>());
+  return out;
+}
+
+std::string Date(int64_t t) { return FormatRfc3339(t); }
+
+std::string Short(const std::string& version) { return ShortenVersions(version); }
+
+}  // namespace
+
+Json ToJson(const KeyVersions& k) {
+  Json versions = Json::array();
+  for (const auto& v : k.versions) {
+    Json row{{"version", v.version},
+             {"created", Date(v.created)},
+             {"enabled", v.enabled},
+             {"consumers", v.consumers}};
+    row["expires"] = v.expires ? Json(Date(*v.expires)) : Json();
+    if (v.generation > 0) row["generation"] = v.generation;
+    versions.push_back(row);
+  }
+  return Json{{"address", k.address},
+              {"versions", versions},
+              {"upcoming", k.upcoming},
+              {"notes", k.notes},
+              {"blocked", k.blocked}};
+}
+
+KeyVersions KeyVersionsFromJson(const Json& j) {
+  KeyVersions k;
+  if (!j.is_object()) return k;
+  if (j.contains("address") && j["address"].is_string()) k.address = j["address"];
+  if (j.contains("versions") && j["versions"].is_array()) {
+    for (const auto& r : j["versions"]) {
+      VersionRow v;
+      if (r.contains("version") && r["version"].is_string()) v.version = r["version"];
+      if (r.contains("created") && r["created"].is_string()) {
+        auto t = ParseRfc3339(r["created"].get<std::string>());
+        if (t.ok()) v.created = *t;
+      }
+      if (r.contains("expires") && r["expires"].is_string()) {
+        auto t = ParseRfc3339(r["expires"].get<std::string>());
+        if (t.ok()) v.expires = *t;
+      }
+      if (r.contains("enabled") && r["enabled"].is_boolean()) v.enabled = r["enabled"];
+      if (r.contains("generation") && r["generation"].is_number_integer())
+        v.generation = r["generation"];
+      v.consumers = Strings(r, "consumers");
+      k.versions.push_back(v);
+    }
+  }
+  k.upcoming = Strings(j, "upcoming");
+  k.notes = Strings(j, "notes");
+  k.blocked = Strings(j, "blocked");
+  return k;
+}
+
+std::string RenderKeyVersionsText(const std::vector<KeyVersions>& keys) {
+  std::string out;
+  for (const auto& k : keys) {
+    out += "\nVersions of " + k.address + " (oldest first):\n";
+    for (const auto& v : k.versions) {
+      out += "    " + Short(v.version) + "  created " + Date(v.created) + "  expires " +
+             (v.expires ? Date(*v.expires) : std::string("never")) + "  " +
+             (v.enabled ? "enabled " : "disabled");
+      if (v.generation > 0) out += "  generation " + std::to_string(v.generation);
+      if (!v.consumers.empty()) {
+        out += "  used by ";
+        for (size_t i = 0; i < v.consumers.size(); ++i) out += (i ? ", " : "") + v.consumers[i];
+      }
+      out += "\n";
+    }
+    for (const auto& u : k.upcoming) out += "    upcoming: " + u + "\n";
+    for (const auto& n : k.notes) out += "    note: " + Short(n) + "\n";
+    for (const auto& b : k.blocked) out += "    " + Short(b) + "\n";
+  }
+  return out;
+}
+
+std::string RenderKeyVersionsMarkdown(const std::vector<KeyVersions>& keys) {
+  std::string out;
+  for (const auto& k : keys) {
+    out += "\n#### Versions of `" + k.address + "`\n\n";
+    out += "| Version | Created | Expires | Enabled | Generation | Used by |\n";
+    out += "|---|---|---|---|---|---|\n";
+    for (const auto& v : k.versions) {
+      std::string users;
+      for (size_t i = 0; i < v.consumers.size(); ++i) users += (i ? ", " : "") + v.consumers[i];
+      out += "| `" + Short(v.version) + "` | " + Date(v.created) + " | " +
+             (v.expires ? Date(*v.expires) : std::string("never")) + " | " +
+             (v.enabled ? "yes" : "no") + " | " +
+             (v.generation > 0 ? std::to_string(v.generation) : std::string()) + " | " + users +
+             " |\n";
+    }
+    if (!k.upcoming.empty() || !k.notes.empty() || !k.blocked.empty()) out += "\n";
+    for (const auto& u : k.upcoming) out += "- upcoming: " + u + "\n";
+    for (const auto& n : k.notes) out += "- note: " + Short(n) + "\n";
+    for (const auto& b : k.blocked) out += "- **" + Short(b) + "**\n";
+  }
+  return out;
+}
+
+}  // namespace cmk

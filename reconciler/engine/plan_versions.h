@@ -1,0 +1,47 @@
+// Version-aware part of a plan: per key, the table of its versions with the
+// consumers on each, upcoming dates, inventory notes and blocked retirements.
+//
+// Plain values computed by Diff (diff_versions.cc) from live versions and the
+// storage accounts' read-back evidence; rendered by the views and carried in
+// the plan's JSON (`keys`). Informational: apply never reads it. No I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/state.h"
+
+namespace cmk {
+
+struct VersionRow {
+  std::string version;  // 32 hex
+  int64_t created = 0;
+  std::optional<int64_t> expires;
+  bool enabled = true;
+  int64_t generation = 0;  // the cmkctl-generation tag, 0 when absent
+  // "storage/bankdata01 (auto)", "storage/exports01 (pinned)", sorted.
+  std::vector<std::string> consumers;
+};
+
+struct KeyVersions {
+  std::string address;               // key/NAME
+  std::vector<VersionRow> versions;  // oldest first
+  // "next rotation 2027-01-01T00:00:00Z (rotateAfterCreate P1Y)", ...
+  std::vector<std::string> upcoming;
+  // Inventory: pinned bindings, lagging consumers, stale versions, no policy.
+  std::vector<std::string> notes;
+  // "blocked: version 3f2a… still used by storage/x (pinned)".
+  std::vector<std::string> blocked;
+};
+
+Json ToJson(const KeyVersions& k);
+KeyVersions KeyVersionsFromJson(const Json& j);
+
+// Text rendering of every key's table (used by text and Markdown views).
+// Versions are shortened to 8 characters. "" when `keys` is empty.
+std::string RenderKeyVersionsText(const std::vector<KeyVersions>& keys);
+std::string RenderKeyVersionsMarkdown(const std::vector<KeyVersions>& keys);
+
+}  // namespace cmk

@@ -1,0 +1,2 @@
+-- Hostile: never ends.
+while true do end

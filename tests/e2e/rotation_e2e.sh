@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# End-to-end rotation lifecycle on the sandbox's simulated clock: the bank's
+# yearly rotation with a 24-hour window over 3 years, the pharma pinned
+# version (retirement blocked; a manual disable rehearsed as an outage),
+# rehearse on every example, and a broken policy (expiry before rotation).
+# Usage: rotation_e2e.sh CMKCTL SOURCE_DIR
+set -uo pipefail
+cmkctl=$1
+src=$2
+examples=$src/manifests/examples
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+check() { local name=$1; shift; if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name" >&2; fi; }
+run() { local sb=$1; shift; out=$("$cmkctl" --sandbox "$sb" "$@" 2>"$work/stderr" </dev/null); code=$?; err=$(cat "$work/stderr"); }
+contains() { grep -qF -- "$2" <<<"$1"; }
+count() { grep -cF -- "$2" <<<"$1"; }
+setup() {  # setup NAME: seed + apply the example into $work/NAME
+  sb=$work/$1
+  run "$sb" sandbox seed "$examples/$1/sandbox-seed.yaml"
+  run "$sb" apply -f "$examples/$1" --auto-approve
+  check "$1: apply (got $code: $err)" test "$code" -eq 0
+}
+
+# Bank: 3 yearly rotations, each old version disabled only after adoption.
+setup bank
+before=$(ls -la "$sb")
+run "$sb" rehearse -f "$examples/bank" --until P3Y --step P1D
+check "bank: 0 violations (got $code)" test "$code" -eq 0
+check "bank: 3 rotations" test "$(count "$out" "  key.rotate  ")" -eq 3
+check "bank: 2 retirements applied" test "$(count "$out" "apply.disable-version")" -eq 2
+check "bank: retirement blocked until adoption" contains "$out" "still used by storage/bankledger01 (auto)"
+first_adopt=$(grep -m1 "storage.adopt" <<<"$out" | cut -c1-20)
+first_disable=$(grep -m1 "apply.disable-version" <<<"$out" | cut -c1-20)
+check "bank: disable not before adoption" test ! "$first_disable" \< "$first_adopt"
+check "bank: original sandbox untouched" test "$(ls -la "$sb")" = "$before"
+run "$sb" sandbox clock show
+check "bank: original clock unchanged" test "$code" -eq 0
+
+# Pharma: the pinned version's retirement is blocked; a manual disable is an outage.
+setup pharma
+run "$sb" plan -f "$examples/pharma"
+check "pharma: retirement blocked (pinned)" contains "$out" "blocked: retire version 6f1c2b3a"
+check "pharma: pinned consumer named" contains "$out" "storage/pharmaexports01 (pinned)"
+run "$sb" rehearse -f "$examples/pharma" --until P30D --step P1D \
+  --inject "disable key/research-exports-kek/versions/6f1c2b3a@P1D"
+check "pharma: rehearse reports the outage (exit 1, got $code)" test "$code" -eq 1
+check "pharma: outage names the consumer" contains "$out" "storage/pharmaexports01: consumer inaccessible since"
+run "$sb" rehearse -f "$examples/pharma" --until P30D --step P1D --format json
+check "pharma: json verdict pass" contains "$out" '"verdict": "pass"'
+
+# Every example: two years, weekly pipeline, no violation.
+for dir in "$examples"/*/; do
+  name=$(basename "$dir")
+  [ -d "$work/$name" ] || setup "$name"
+  run "$work/$name" rehearse -f "$dir" --until P2Y --step P7D
+  check "$name: rehearse P2Y 0 violations (got $code: $(tail -3 <<<"$out"))" test "$code" -eq 0
+done
+
+# A broken manifest: versions expire (P28D... P60D) before the policy rotates (P90D).
+mkdir -p "$work/broken"
+cp "$examples/bank/"{defaults,storage,vault}.yaml "$work/broken/"
+sed -i 's/rotateAfterCreate: P1Y/rotateAfterCreate: P18M/' "$work/broken/vault.yaml"
+sed -i 's/expiryTime: P2Y/expiryTime: P1Y/' "$work/broken/vault.yaml"
+sed -i 's/notifyBeforeExpiry: P30D/notifyBeforeExpiry: P10D/' "$work/broken/vault.yaml"
+sbb=$work/broken-sb
+run "$sbb" sandbox seed "$examples/bank/sandbox-seed.yaml"
+run "$sbb" apply -f "$work/broken" --auto-approve
+check "broken: apply (got $code: $err)" test "$code" -eq 0
+run "$sbb" rehearse -f "$work/broken" --until P3Y --step P7D
+check "broken: rehearse fails (got $code)" test "$code" -eq 1
+check "broken: violation names the expiry" contains "$out" "expired"
+check "broken: violation has a date" grep -qE "^  20[0-9-]+T[0-9:]+Z  storage/" <<<"$out"
+
+echo "rotation_e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,317 @@
+// Version-aware diff and apply: rotation by generation, retirement planned or
+// blocked, repin, warnings, the idempotent rotate after a crash.
+#include <gtest/gtest.h>
+
+#include "engine/apply.h"
+#include "engine/apply_versions.h"
+#include "engine/diff.h"
+#include "engine/forwarding_provider.h"
+#include "engine/render.h"
+#include "fake_provider.h"
+#include "scenario.h"
+#include "test_util.h"
+
+namespace cmk {
+namespace {
+
+using namespace test;
+
+const TargetInfo kTarget{"sandbox", ".cmkctl/"};
+constexpr int64_t kT0 = 1798761600;  // 2027-01-01T00:00:00Z
+constexpr int64_t kDay = 86400;
+const std::string kOld = "0123456789abcdef0123456789abcdef";
+const std::string kNew = "fedcba9876543210fedcba9876543210";
+
+KeyVersionState Version(const std::string& id, int64_t created, Tags tags = {}) {
+  KeyVersionState v;
+  v.version = id;
+  v.created = created;
+  v.key_ops = {"unwrapKey", "wrapKey"};
+  v.tags = tags;
+  return v;
+}
+
+// The desired bank key (retire after PT24H) and a live key with two versions.
+struct World {
+  DesiredState desired;
+  LiveState live;
+  World() {
+    desired.subscriptions = {kSub};
+    KeyState k = Key("bank-kv", "bank-cmk");
+    k.retire = RetireSpec{"PT24H", std::nullopt, "disable"};
+    RotationPolicyState p;
+    p.rotate_after_create = "P1Y";
+    p.expiry_time = "P2Y";
+    k.rotation_policy = p;
+    desired.keys["key/bank-cmk"] = At(k, 10);
+    KeyState have = Key("bank-kv", "bank-cmk");
+    have.tags["managed-by"] = "cmkctl";
+    have.rotation_policy = p;
+    have.versions = {Version(kOld, kT0 - 365 * kDay), Version(kNew, kT0)};
+    live.keys["bank-kv/bank-cmk"] = have;
+  }
+  KeyState& live_key() { return live.keys["bank-kv/bank-cmk"]; }
+  KeyState& want() { return desired.keys["key/bank-cmk"].value; }
+  void Consumer(const std::string& name, const std::string& pinned, const std::string& uses) {
+    StorageAccountState s = Account(name);
+    s.encryption.key_source = "Microsoft.Keyvault";
+    s.encryption.key_vault_uri = VaultUri("bank-kv");
+    s.encryption.key_name = "bank-cmk";
+    s.encryption.key_version = pinned;
+    if (!uses.empty())
+      s.encryption.current_versioned_key_id = VaultUri("bank-kv") + "/keys/bank-cmk/" + uses;
+    live.storage_accounts["storage/" + name] = s;
+  }
+  Plan PlanAt(int64_t now) {
+    DiffOptions o;
+    o.now = now;
+    return Diff(desired, live, o, kTarget);
+  }
+};
+
+std::string VersionAddress(const std::string& v) { return "key/bank-cmk/versions/" + v; }
+
+TEST(RotationDiff, GenerationBumpPlansOneRotate) {
+  World w;
+  w.want().rotation_generation = 1;
+  Plan p = w.PlanAt(kT0 + 10 * kDay);
+  const Change* c = FindChange(p, "key/bank-cmk/rotate");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->action, Action::kRotate);
+  EXPECT_EQ(c->after["generation"], 1);
+  EXPECT_NE(c->reason.find("generation 1 requested"), std::string::npos);
+  // A version carrying the generation (even an older one) means done.
+  w.live_key().versions[0].tags[kGenerationTagKey] = "1";
+  EXPECT_EQ(FindChange(w.PlanAt(kT0 + 10 * kDay), "key/bank-cmk/rotate"), nullptr);
+  // A higher generation on a version also satisfies a lower request.
+  w.live_key().versions[0].tags[kGenerationTagKey] = "3";
+  w.want().rotation_generation = 2;
+  EXPECT_EQ(FindChange(w.PlanAt(kT0 + 10 * kDay), "key/bank-cmk/rotate"), nullptr);
+  w.want().rotation_generation = 4;
+  EXPECT_NE(FindChange(w.PlanAt(kT0 + 10 * kDay), "key/bank-cmk/rotate"), nullptr);
+}
+
+TEST(RotationDiff, GenerationTagOnNewestIsNotAKeyUpdate) {
+  World w;
+  w.want().rotation_generation = 1;
+  w.live_key().tags[kGenerationTagKey] = "1";
+  w.live_key().versions[1].tags[kGenerationTagKey] = "1";
+  Plan p = w.PlanAt(kT0 + 10 * kDay);
+  const Change* key = FindChange(p, "key/bank-cmk");
+  ASSERT_NE(key, nullptr);
+  EXPECT_EQ(key->action, Action::kNoOp) << key->reason;
+  EXPECT_EQ(FindChange(p, "key/bank-cmk/rotate"), nullptr);
+}
+
+TEST(RotationDiff, RetirementPlannedAfterWindowWhenUnused) {
+  World w;
+  w.Consumer("bankdata01", "", kNew);
+  Plan p = w.PlanAt(kT0 + 2 * kDay);
+  const Change* c = FindChange(p, VersionAddress(kOld));
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->action, Action::kDisableVersion);
+  EXPECT_EQ(c->after["version"], kOld);
+  EXPECT_EQ(c->after["canaryVersions"], Json::array({kNew}));
+}
+
+TEST(RotationDiff, RetirementBlockedInsideAdoptionWindow) {
+  World w;
+  Plan p = w.PlanAt(kT0 + 3600);
+  EXPECT_EQ(FindChange(p, VersionAddress(kOld)), nullptr);
+  ASSERT_EQ(p.keys.size(), 1u);
+  ASSERT_EQ(p.keys[0].blocked.size(), 1u);
+  EXPECT_NE(p.keys[0].blocked[0].find("adoption window PT24H has not passed (newest version "
+                                      "created 2027-01-01T00:00:00Z)"),
+            std::string::npos);
+  EXPECT_TRUE(HasMessage(p.warnings, "blocked: retire version 01234567"));
+}
+
+TEST(RotationDiff, RetirementBlockedWhilePinnedConsumerUsesIt) {
+  World w;
+  w.Consumer("bankdata01", kOld, kOld);
+  Plan p = w.PlanAt(kT0 + 30 * kDay);
+  EXPECT_EQ(FindChange(p, VersionAddress(kOld)), nullptr);
+  EXPECT_TRUE(HasMessage(p.warnings, "still used by storage/bankdata01 (pinned)"));
+  ASSERT_EQ(p.keys.size(), 1u);
+  EXPECT_EQ(p.keys[0].versions[0].consumers, std::vector<std::string>{"storage/bankdata01 (pinned)"});
+  bool lag = false;
+  for (const auto& n : p.keys[0].notes) lag |= n.find("lags behind") != std::string::npos;
+  EXPECT_TRUE(lag);
+}
+
+TEST(RotationDiff, AutoConsumerNotYetAdoptedBlocks) {
+  World w;
+  w.Consumer("bankdata01", "", kOld);  // evidence: still on the old version
+  Plan p = w.PlanAt(kT0 + 2 * kDay);
+  EXPECT_EQ(FindChange(p, VersionAddress(kOld)), nullptr);
+  EXPECT_TRUE(HasMessage(p.warnings, "still used by storage/bankdata01 (auto)"));
+}
+
+TEST(RotationDiff, MaxEnabledVersionsKeepsTheNewest) {
+  World w;
+  w.want().retire->max_enabled_versions = 2;
+  const std::string mid = "aaaaaaaabbbbbbbbccccccccdddddddd";
+  w.live_key().versions.insert(w.live_key().versions.begin() + 1, Version(mid, kT0 - 100 * kDay));
+  Plan p = w.PlanAt(kT0 + 2 * kDay);
+  EXPECT_EQ(FindChange(p, VersionAddress(mid)), nullptr);
+  EXPECT_NE(FindChange(p, VersionAddress(kOld)), nullptr);
+}
+
+TEST(RotationDiff, DisablingKeyInUseIsAnError) {
+  World w;
+  w.Consumer("bankdata01", "", kNew);
+  w.want().enabled = false;
+  Plan p = w.PlanAt(kT0 + 2 * kDay);
+  EXPECT_TRUE(HasMessage(p.errors, "while storage/bankdata01 (auto) still uses it"));
+}
+
+TEST(RotationDiff, WarningsAndUpcoming) {
+  World w;
+  w.live_key().versions[0].expires = kT0 + 12 * kDay;
+  w.Consumer("exports01", kOld, kOld);
+  w.want().rotation_policy->rotate_after_create = "P2Y";
+  Plan p = w.PlanAt(kT0);
+  EXPECT_TRUE(HasMessage(p.warnings, "expires in 12 days while storage/exports01 (pinned)"));
+  EXPECT_TRUE(HasMessage(p.warnings, "policy rotates after expiry"));
+  ASSERT_EQ(p.keys.size(), 1u);
+  EXPECT_EQ(p.keys[0].upcoming[0], "next rotation 2029-01-01T00:00:00Z (rotateAfterCreate P2Y)");
+  std::string text = RenderText(p);
+  EXPECT_NE(text.find("Versions of key/bank-cmk"), std::string::npos);
+  EXPECT_NE(text.find("used by storage/exports01 (pinned)"), std::string::npos);
+}
+
+TEST(RotationDiff, RepinIsClassified) {
+  World w;
+  w.Consumer("bankdata01", kOld, kOld);
+  BindingState b = Binding("bankdata", "bankdata01", "bank-cmk", "");
+  b.key_version = kNew;
+  w.desired.bindings["binding/bankdata"] = At(b, 40);
+  Plan p = w.PlanAt(kT0 + 2 * kDay);
+  const Change* c = FindChange(p, "binding/bankdata");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->reason.rfind("repin: keyVersion 01234567", 0), 0u) << c->reason;
+}
+
+TEST(RotationDiff, DeterministicAndRoundTrips) {
+  World w;
+  w.want().rotation_generation = 2;
+  w.Consumer("bankdata01", kOld, kOld);
+  Plan a = w.PlanAt(kT0 + 2 * kDay), b = w.PlanAt(kT0 + 2 * kDay);
+  EXPECT_EQ(PlanToJsonText(a), PlanToJsonText(b));
+  auto back = PlanFromJson(PlanToJsonText(a));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(PlanToJsonText(*back), PlanToJsonText(a));
+}
+
+// Fails the first UpdateKey after RotateKey: a crash between "version created"
+// and "tagged".
+class CrashAfterRotate : public ForwardingProvider {
+ public:
+  using ForwardingProvider::ForwardingProvider;
+  bool crash = true;
+  bool rotated = false;
+  Result<KeyState> RotateKey(const std::string& v, const std::string& n) override {
+    rotated = true;
+    return ForwardingProvider::RotateKey(v, n);
+  }
+  Result<KeyState> UpdateKey(const KeyState& k) override {
+    if (crash && rotated) return Unavailable("killed");
+    return ForwardingProvider::UpdateKey(k);
+  }
+};
+
+Change RotateChange(int64_t generation) {
+  Change c;
+  c.address = "key/bank-cmk/rotate";
+  c.kind = Kind::kKey;
+  c.action = Action::kRotate;
+  c.after = Json{{"vault", "bank-kv"}, {"key", "bank-cmk"}, {"generation", generation}};
+  return c;
+}
+
+TEST(RotationApply, CrashAfterRotateThenRetryCreatesExactlyOneVersion) {
+  FakeProvider fake;
+  fake.SeedKey(Key("bank-kv", "bank-cmk"));
+  CrashAfterRotate p(fake);
+  EXPECT_FALSE(ApplyVersionChange(RotateChange(1), p).ok());
+  ASSERT_EQ(fake.FindKey("bank-kv", "bank-cmk")->versions.size(), 2u);
+  p.crash = false;
+  ASSERT_TRUE(ApplyVersionChange(RotateChange(1), p).ok());
+  const KeyState* k = fake.FindKey("bank-kv", "bank-cmk");
+  ASSERT_EQ(k->versions.size(), 2u);
+  EXPECT_EQ(k->versions.back().tags.at(kGenerationTagKey), "1");
+  EXPECT_EQ(k->versions.back().tags.count(kRotatePendingTagKey), 0u);
+  // A second pipeline with the same generation does nothing.
+  ASSERT_TRUE(ApplyVersionChange(RotateChange(1), p).ok());
+  EXPECT_EQ(fake.FindKey("bank-kv", "bank-cmk")->versions.size(), 2u);
+  // The next generation rotates once more.
+  ASSERT_TRUE(ApplyVersionChange(RotateChange(2), p).ok());
+  EXPECT_EQ(fake.FindKey("bank-kv", "bank-cmk")->versions.size(), 3u);
+}
+
+TEST(RotationApply, CrashBeforeRotateThenRetryRotatesOnce) {
+  FakeProvider fake;
+  fake.SeedKey(Key("bank-kv", "bank-cmk"));
+  fake.FailOn("RotateKey", Unavailable("killed"), 1);
+  EXPECT_FALSE(ApplyVersionChange(RotateChange(1), fake).ok());
+  EXPECT_EQ(fake.FindKey("bank-kv", "bank-cmk")->versions.size(), 1u);
+  ASSERT_TRUE(ApplyVersionChange(RotateChange(1), fake).ok());
+  EXPECT_EQ(fake.FindKey("bank-kv", "bank-cmk")->versions.size(), 2u);
+}
+
+// Wrap = identity, optionally failing: a canary the test controls.
+class CanaryProvider : public ForwardingProvider {
+ public:
+  using ForwardingProvider::ForwardingProvider;
+  bool fail = false;
+  Result<Bytes> WrapKey(const std::string&, const std::string&, const std::string&,
+                        const std::string&, const Bytes& b) override {
+    return b;
+  }
+  Result<Bytes> UnwrapKey(const std::string&, const std::string&, const std::string&,
+                          const std::string&, const Bytes& b) override {
+    if (fail) return PermissionDenied("Forbidden");
+    return b;
+  }
+};
+
+TEST(RotationApply, DisableVersionRunsCanaryAndRechecksConsumers) {
+  FakeProvider fake;
+  KeyState k = Key("bank-kv", "bank-cmk");
+  k.versions = {Version(kOld, kT0 - kDay), Version(kNew, kT0)};
+  fake.SeedKey(k);
+  StorageAccountState s = Account("bankdata01");
+  s.encryption.key_source = "Microsoft.Keyvault";
+  s.encryption.key_name = "bank-cmk";
+  s.encryption.current_versioned_key_id = VaultUri("bank-kv") + "/keys/bank-cmk/" + kNew;
+  fake.SeedStorageAccount(s);
+  Change c;
+  c.address = VersionAddress(kOld);
+  c.kind = Kind::kKey;
+  c.action = Action::kDisableVersion;
+  c.after = Json{{"vault", "bank-kv"}, {"key", "bank-cmk"}, {"version", kOld}, {"retire", "disable"},
+                 {"consumers", Json::array({Json{{"storageAccount", "bankdata01"},
+                                                 {"subscription", kSub},
+                                                 {"resourceGroup", kRg}}})}};
+  CanaryProvider p(fake);
+  p.fail = true;
+  Status st = ApplyVersionChange(c, p);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("blocked: canary unwrap"), std::string::npos) << st.message();
+  EXPECT_TRUE(fake.FindKey("bank-kv", "bank-cmk")->versions[0].enabled);
+  p.fail = false;
+  ASSERT_TRUE(ApplyVersionChange(c, p).ok());
+  EXPECT_FALSE(fake.FindKey("bank-kv", "bank-cmk")->versions[0].enabled);
+  // Fresh evidence: a consumer that moved back onto the version blocks it.
+  ASSERT_TRUE(fake.UpdateKeyVersion("bank-kv", "bank-cmk", [&] {
+                    KeyVersionState v = Version(kOld, kT0 - kDay);
+                    return v;
+                  }()).ok());
+  s.encryption.current_versioned_key_id = VaultUri("bank-kv") + "/keys/bank-cmk/" + kOld;
+  fake.SeedStorageAccount(s);
+  st = ApplyVersionChange(c, p);
+  EXPECT_NE(st.message().find("now used by storage/bankdata01"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace cmk
