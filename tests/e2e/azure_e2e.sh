@@ -47,8 +47,12 @@ for dir in "$examples"/*/; do
   name=$(basename "$dir")
   wire=$work/wire-$name
   local_sb=$work/local-$name
-  "$cmkctl" --sandbox "$wire" sandbox seed "$dir/sandbox-seed.yaml" >/dev/null
-  "$cmkctl" --sandbox "$local_sb" sandbox seed "$dir/sandbox-seed.yaml" >/dev/null
+  # Both clouds start at the same simulated instant, so that back-dated
+  # brownfield versions (pharma) carry the same dates in both plans.
+  for sb in "$wire" "$local_sb"; do
+    "$cmkctl" --sandbox "$sb" sandbox clock set 2026-11-23T00:00:00Z >/dev/null
+    "$cmkctl" --sandbox "$sb" sandbox seed "$dir/sandbox-seed.yaml" >/dev/null
+  done
   start_server "$wire"
   check "$name: server started (port '$port')" test -n "$port"
   "$cmkctl" --target azure plan -f "$dir" >"$work/wire-plan.txt" 2>"$work/err"
