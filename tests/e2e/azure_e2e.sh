@@ -14,14 +14,7 @@ cleanup() {
   [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-check() {
-  local name=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name" >&2; fi
-}
-
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 start_server() {  # start_server SANDBOX_DIR [serve flags...]; sets server, port
   local sb=$1
   shift

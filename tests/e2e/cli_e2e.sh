@@ -8,27 +8,7 @@ src=$2
 examples=$src/manifests/examples
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name" >&2
-  fi
-}
-run() {  # run SANDBOX ARGS... ; sets out, err, code
-  local sb=$1
-  shift
-  out=$("$cmkctl" --sandbox "$sb" "$@" 2>"$work/stderr" </dev/null)
-  code=$?
-  err=$(cat "$work/stderr")
-}
-contains() { grep -qF -- "$2" <<<"$1"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 for dir in "$examples"/*/; do
   name=$(basename "$dir")

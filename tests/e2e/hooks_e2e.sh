@@ -16,28 +16,7 @@ A=a1b2c3d4e5f60718293a4b5c6d7e8f90
 B=0f1e2d3c4b5a69788796a5b4c3d2e1f0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name" >&2
-  fi
-}
-run() {  # run SANDBOX ARGS... ; sets out, err, code
-  local sb=$1
-  shift
-  out=$("$cmkctl" --sandbox "$sb" "$@" 2>"$work/stderr" </dev/null)
-  code=$?
-  err=$(cat "$work/stderr")
-}
-contains() { grep -qF -- "$2" <<<"$1"; }
-matches() { grep -qE -- "$2" <<<"$1"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # The report: the lines after "Apply complete/incomplete".
 report_of() { sed -n '/^Apply \(in\)\{0,1\}complete/,$p' <<<"$1" | tail -n +2; }
 # Outcome lines only (notes are indented further).

@@ -10,11 +10,7 @@ src=$2
 examples=$src/manifests/examples
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-check() { local name=$1; shift; if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name" >&2; fi; }
-run() { local sb=$1; shift; out=$("$cmkctl" --sandbox "$sb" "$@" 2>"$work/stderr" </dev/null); code=$?; err=$(cat "$work/stderr"); }
-contains() { grep -qF -- "$2" <<<"$1"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 count() { grep -cF -- "$2" <<<"$1"; }
 setup() {  # setup NAME: seed + apply the example into $work/NAME
   sb=$work/$1
