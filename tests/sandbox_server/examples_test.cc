@@ -69,7 +69,15 @@ class ExamplesTest : public ServerTest {
     ServerTest::SetUp();
     Start();
   }
-  std::string Kid(const Json& bundle) { return bundle["key"]["kid"]; }
+  // Safe on a failed reply: operator[] on a const Json with a missing member
+  // is undefined behaviour (the likely cause of the crashes seen under load).
+  std::string Kid(const Json& bundle) {
+    const Json kid = bundle.is_object() && bundle.contains("key") && bundle["key"].is_object()
+                         ? bundle["key"].value("kid", Json())
+                         : Json();
+    EXPECT_TRUE(kid.is_string()) << "no key.kid in " << bundle.dump();
+    return kid.is_string() ? kid.get<std::string>() : "";
+  }
   std::string Version(const Json& bundle) {
     std::string kid = Kid(bundle);
     return kid.substr(kid.rfind('/') + 1);
