@@ -51,8 +51,10 @@ ArmIdParts ParseArmId(const std::string& id) {
   return p;
 }
 
-VaultState VaultFromArm(const Json& j) {
-  VaultState v;
+// The ARM tracked-resource envelope (id, name, subscription and resource
+// group from the id, location, tags) shared by vaults and identities.
+template <typename T>
+void FillTrackedResource(const Json& j, T& v) {
   v.id = Str(j, "id");
   ArmIdParts id = ParseArmId(v.id);
   v.name = Str(j, "name").empty() ? id.name : Str(j, "name");
@@ -60,6 +62,11 @@ VaultState VaultFromArm(const Json& j) {
   v.resource_group = id.resource_group;
   v.location = Str(j, "location");
   v.tags = TagsFrom(j);
+}
+
+VaultState VaultFromArm(const Json& j) {
+  VaultState v;
+  FillTrackedResource(j, v);
   v.etag = Str(j, "etag");
   const Json& p = Obj(j, "properties");
   v.sku = Lower(Str(Obj(p, "sku"), "name"));
@@ -126,13 +133,7 @@ DeletedVaultInfo DeletedVaultFromArm(const Json& j) {
 
 IdentityState IdentityFromArm(const Json& j) {
   IdentityState v;
-  v.id = Str(j, "id");
-  ArmIdParts id = ParseArmId(v.id);
-  v.name = Str(j, "name").empty() ? id.name : Str(j, "name");
-  v.subscription = id.subscription;
-  v.resource_group = id.resource_group;
-  v.location = Str(j, "location");
-  v.tags = TagsFrom(j);
+  FillTrackedResource(j, v);
   const Json& p = Obj(j, "properties");
   v.principal_id = Str(p, "principalId");
   v.client_id = Str(p, "clientId");
