@@ -38,13 +38,6 @@ HookResult Failed(HookResult r, HookFailure failure, std::string message) {
   return r;
 }
 
-bool Selects(const std::vector<std::string>& selector, const std::vector<std::string>& words) {
-  if (selector.empty()) return true;
-  for (const auto& w : words)
-    if (std::find(selector.begin(), selector.end(), w) != selector.end()) return true;
-  return false;
-}
-
 }  // namespace
 
 const char* HookFailureName(HookFailure failure) {
@@ -151,23 +144,6 @@ Status CheckHookScript(const std::string& path) {
   std::string message = status.message();
   if (message.rfind(base + ":", 0) == 0) return InvalidArgument(path + message.substr(base.size()));
   return InvalidArgument(path + ": " + message);
-}
-
-std::vector<const HookSpec*> MatchHooks(const std::vector<HookSpec>& hooks, const std::string& phase,
-                                        const std::string& kind, const std::string& name,
-                                        const std::string& action) {
-  std::vector<std::string> actions = {action};
-  if (kind == "StorageCmkBinding" && (action == "create" || action == "update"))
-    actions.push_back("bind");
-  std::vector<const HookSpec*> matched;
-  for (const HookSpec& h : hooks) {
-    if (h.phase != phase) continue;
-    if (Selects(h.kinds, {kind}) && Selects(h.names, {name}) && Selects(h.actions, actions))
-      matched.push_back(&h);
-  }
-  std::stable_sort(matched.begin(), matched.end(),
-                   [](const HookSpec* a, const HookSpec* b) { return a->name < b->name; });
-  return matched;
 }
 
 }  // namespace cmk

@@ -4,7 +4,8 @@
 // API over the given HookHost, runs it under the limits and returns a
 // HookResult; it never throws, never prints, and never lets a script crash or
 // hang cmkctl (see lua_sandbox.h for the limits and the one known gap).
-// MatchHooks is the selector logic shared with the plan. What a failure
+// Which hooks run for which change is decided by the plan (SelectHooks in
+// the engine), never here. What a failure
 // *means* (rollback, halt, warn) is decided by the caller from
 // HookSpec::on_failure; see docs/hooks.md.
 //
@@ -63,12 +64,5 @@ HookResult RunHook(const HookRunInput& input, HookHost& host, const HookLimits& 
 
 // Loads the script without running it: errors as "file:line: message".
 Status CheckHookScript(const std::string& path);
-
-// The hooks of `phase` whose selector matches (empty selector lists match
-// everything). A StorageCmkBinding create/update also matches the action
-// "bind". Sorted by hook name.
-std::vector<const HookSpec*> MatchHooks(const std::vector<HookSpec>& hooks, const std::string& phase,
-                                        const std::string& kind, const std::string& name,
-                                        const std::string& action);
 
 }  // namespace cmk

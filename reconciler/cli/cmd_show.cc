@@ -1,6 +1,9 @@
 // `cmkctl show`: the live inventory of what the manifests manage: vaults,
 // each key's versions with the consumers on each, identities, role
-// assignments and each binding's key version in use (read-only evidence).
+// assignments and each binding's key version in use (read-only evidence),
+// then the inventory findings (keys without a rotation policy, pinned
+// bindings, consumers lagging behind the newest version, stale enabled
+// versions) and upcoming dates, computed by the same pure Diff as the plan.
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -8,7 +11,9 @@
 #include "base/duration.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "engine/diff.h"
 #include "engine/live_reader.h"
+#include "engine/names.h"
 #include "manifest/roles.h"
 
 namespace cmk {
@@ -73,6 +78,13 @@ int RunShow(const GlobalOptions& global, const ShowArgs& args) {
     std::cerr << "error: " << live.status().message() << "\n";
     return kExitError;
   }
+  DiffOptions diff_options;
+  diff_options.vault_dns_suffix = provider.VaultDnsSuffix();
+  diff_options.now = provider.Now();
+  const Plan inventory = Diff(*desired, *live, diff_options, provider.Target());
+  std::map<std::string, const KeyVersions*> key_findings;  // key address -> table
+  for (const auto& k : inventory.keys) key_findings[k.address] = &k;
+
   // consumers[vault/key][version]
   std::map<std::string, std::map<std::string, std::vector<Consumer>>> consumers;
   for (const auto& [address, account] : live->storage_accounts) {
@@ -97,6 +109,18 @@ int RunShow(const GlobalOptions& global, const ShowArgs& args) {
           users.push_back({{"storageAccount", c.account}, {"pinned", c.pinned}});
         version["consumers"] = users;
       }
+      Json findings = Json::array(), upcoming = Json::array();
+      for (const auto& [address, d] : desired->keys) {
+        if (!EqualsIgnoreCase(d.value.vault, k.vault) || !EqualsIgnoreCase(d.value.name, k.name) ||
+            !key_findings.count(address))
+          continue;
+        j["address"] = address;
+        for (const auto& f : key_findings[address]->findings)
+          findings.push_back({{"kind", f.kind}, {"subject", f.subject}, {"message", f.message}});
+        upcoming = key_findings[address]->upcoming;
+      }
+      j["findings"] = findings;
+      j["upcoming"] = upcoming;
       keys.push_back(j);
     }
     for (const auto& [a, i] : live->identities) identities.push_back(ToJson(i));
@@ -203,6 +227,23 @@ int RunShow(const GlobalOptions& global, const ShowArgs& args) {
     if (!e.last_key_rotation_timestamp.empty()) o << " since " << e.last_key_rotation_timestamp;
     o << "\n";
   }
+  o << "\nFindings\n";
+  size_t findings = 0;
+  for (const auto& k : inventory.keys)
+    for (const auto& f : k.findings) {
+      o << "  " << Pad(k.address, 24) << Pad("[" + f.kind + "]", 12) << ShortenVersions(f.message)
+        << "\n";
+      ++findings;
+    }
+  if (findings == 0) o << "  (none)\n";
+  o << "\nUpcoming\n";
+  size_t upcoming = 0;
+  for (const auto& k : inventory.keys)
+    for (const auto& u : k.upcoming) {
+      o << "  " << Pad(k.address, 24) << ShortenVersions(u) << "\n";
+      ++upcoming;
+    }
+  if (upcoming == 0) o << "  (none)\n";
   std::cout << o.str();
   return kExitOk;
 }

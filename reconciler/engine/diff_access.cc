@@ -243,9 +243,9 @@ void DiffBinding(DiffContext& ctx, const std::string& address, const Sourced<Bin
   if (SameEncryption(acct->encryption, want)) {
     c.reason = "up to date";
   } else {
-    c.action = Action::kUpdate;
-    c.risk = Risk::kHigh;
     c.reason = BindReason(acct->encryption, want);
+    c.action = c.reason.rfind("repin:", 0) == 0 ? Action::kRepin : Action::kUpdate;
+    c.risk = Risk::kHigh;
     c.fields = JsonFieldDiff(Json{{"encryption", Comparable(acct->encryption, want)}},
                              Json{{"encryption", ToJson(want)}});
   }

@@ -162,15 +162,15 @@ void OrderChanges(DiffContext& ctx) {
 namespace {
 
 // The selector words of a change: its action, plus `bind` for a binding
-// create/update, `repin` for a binding that only changes its key version and
+// create/update/repin (a repin also matches `update`, as it is one) and
 // `disable-version` for a key update that turns the current version off.
 std::vector<std::string> ActionWords(const Change& c) {
   std::vector<std::string> words = {ActionName(c.action)};
   bool binding = c.kind == Kind::kStorageCmkBinding && c.address.rfind("binding/", 0) == 0;
-  if (binding && (c.action == Action::kCreate || c.action == Action::kUpdate)) {
+  if (binding && c.action == Action::kRepin) words.push_back("update");
+  if (binding && (c.action == Action::kCreate || c.action == Action::kUpdate ||
+                  c.action == Action::kRepin))
     words.push_back("bind");
-    if (c.reason.rfind("repin:", 0) == 0) words.push_back("repin");
-  }
   if (c.kind == Kind::kKey && c.action == Action::kUpdate)
     for (const auto& f : c.fields)
       if (f.path == "enabled" && f.after == Json(false)) words.push_back("disable-version");

@@ -96,6 +96,10 @@ struct KeyRules {
   KeyVersions table;
   std::map<std::string, std::vector<std::string>> users;  // version -> consumer labels
   std::vector<Consumer> consumers;
+  // Repins of this key's bindings in this plan: storage/NAME -> binding
+  // address. Retirements wait for them (ordered after, blocked while the
+  // account still reports the old version).
+  std::map<std::string, std::string> repins;
   bool rotating = false;
 
   int64_t now() const { return ctx.options.now; }
@@ -108,8 +112,32 @@ struct KeyRules {
     ctx.Warning(VersionAddress(version), VersionAddress(version) + ": " + line, source());
   }
 
+  void FindRepins() {
+    for (const auto& [binding, b] : ctx.desired.bindings) {
+      if (!EqualsIgnoreCase(b.value.vault, live.vault) || !EqualsIgnoreCase(b.value.key, live.name))
+        continue;
+      for (const Change& c : ctx.plan.changes)
+        if (c.address == binding && c.action == Action::kRepin)
+          repins["storage/" + b.value.storage_account] = binding;
+    }
+  }
+
+  // " (binding/x repins it in this plan)" for a consumer being moved.
+  std::string RepinNote(const std::string& version) const {
+    std::string moving;
+    for (const auto& c : consumers) {
+      auto it = repins.find(c.address);
+      if (c.version == Lower(version) && it != repins.end())
+        moving += (moving.empty() ? "" : ", ") + it->second;
+    }
+    if (moving.empty()) return "";
+    return "; " + moving + " repins it in this plan: retire on a later run, once the account "
+           "reports the new version";
+  }
+
   void BuildTable() {
     table.address = address;
+    FindRepins();
     consumers = Consumers(ctx, live);
     for (const auto& c : consumers) users[c.version].push_back(c.Label());
     for (auto& [v, labels] : DesiredPins(ctx, live))
@@ -176,7 +204,7 @@ struct KeyRules {
     for (size_t i = keep; i < older.size(); ++i) {
       const KeyVersionState& v = *older[i];
       if (InUse(v.version)) {
-        Blocked(v.version, "still used by " + UsersOf(v.version));
+        Blocked(v.version, "still used by " + UsersOf(v.version) + RepinNote(v.version));
         continue;
       }
       if (!window_end || *window_end > now()) {
@@ -204,7 +232,10 @@ struct KeyRules {
       c.after = Json{{"vault", live.vault},       {"key", live.name},
                      {"version", v.version},      {"retire", retire.action},
                      {"consumers", accounts},     {"canaryVersions", canary}};
+      // Pinned consumers are corrected before any version is retired.
       c.depends_on = {address};
+      for (const auto& [account, binding] : repins) c.depends_on.push_back(binding);
+      std::sort(c.depends_on.begin(), c.depends_on.end());
       ctx.Add(std::move(c), AddressName(address));
     }
   }
@@ -280,14 +311,20 @@ struct KeyRules {
   }
 
   void Inventory() {
-    if (!desired.value.rotation_policy) table.notes.push_back("no rotation policy");
+    if (!desired.value.rotation_policy)
+      table.findings.push_back({"no-policy", address,
+                                address + " has no rotation policy: nothing rotates it"});
     const std::string newest = live.versions.empty() ? "" : Lower(live.versions.back().version);
-    for (const auto& c : consumers) {
-      if (c.pinned) table.notes.push_back(c.address + " is pinned to version " + Short(c.version));
+    for (const auto& c : consumers)
+      if (c.pinned)
+        table.findings.push_back({"pinned", c.address,
+                                  c.address + " is pinned to version " + Short(c.version) +
+                                      ": it never picks up a rotation"});
+    for (const auto& c : consumers)
       if (!newest.empty() && c.version != newest)
-        table.notes.push_back(c.address + " lags behind the newest version (uses " +
-                              Short(c.version) + ", newest " + Short(newest) + ")");
-    }
+        table.findings.push_back({"lagging", c.address,
+                                  c.address + " lags behind the newest version (uses " +
+                                      Short(c.version) + ", newest " + Short(newest) + ")"});
     const std::optional<RotationPolicyState>& p = desired.value.rotation_policy;
     auto rotate = p ? Seconds(p->rotate_after_create) : std::nullopt;
     if (!rotate || now() == 0) return;
@@ -297,9 +334,11 @@ struct KeyRules {
     for (size_t i = 0; i + 1 < live.versions.size(); ++i) {
       const KeyVersionState& v = live.versions[i];
       if (v.enabled && v.created + *rotate + window < now())
-        table.notes.push_back("stale: version " + Short(v.version) + " (created " +
-                              FormatRfc3339(v.created) +
-                              ") is still enabled past rotation interval + adoption window");
+        table.findings.push_back(
+            {"stale", v.version,
+             "stale: version " + Short(v.version) + " (created " + FormatRfc3339(v.created) +
+                 ") is still enabled past rotation interval + adoption window" +
+                 (InUse(v.version) ? " (used by " + UsersOf(v.version) + ")" : "")});
     }
   }
 };
@@ -310,7 +349,7 @@ void DiffKeyVersions(DiffContext& ctx) {
   for (const auto& [address, s] : ctx.desired.keys) {
     auto it = ctx.live.keys.find(s.value.vault + "/" + s.value.name);
     if (it == ctx.live.keys.end() || it->second.versions.empty()) continue;
-    KeyRules rules{ctx, address, s, it->second, {}, {}, {}};
+    KeyRules rules{ctx, address, s, it->second, {}, {}, {}, {}};
     rules.BuildTable();
     rules.Rotation();
     rules.Retirement();

@@ -1,11 +1,13 @@
 #include "engine/plan.h"
 
+#include <iterator>
+
 namespace cmk {
 namespace {
 
 constexpr const char* kActionNames[] = {"no-op",   "create", "update",
                                         "replace", "delete", "rotate",
-                                        "disable-version"};
+                                        "disable-version", "repin"};
 constexpr const char* kRiskNames[] = {"none", "low", "medium", "high"};
 
 }  // namespace
@@ -13,7 +15,7 @@ constexpr const char* kRiskNames[] = {"none", "low", "medium", "high"};
 const char* ActionName(Action action) { return kActionNames[static_cast<int>(action)]; }
 
 std::optional<Action> ActionFromName(const std::string& name) {
-  for (int i = 0; i < 7; ++i)
+  for (int i = 0; i < static_cast<int>(std::size(kActionNames)); ++i)
     if (name == kActionNames[i]) return static_cast<Action>(i);
   return std::nullopt;
 }
@@ -41,8 +43,9 @@ PlanSummary Plan::Summary() const {
       case Action::kUpdate: ++s.update; break;
       case Action::kReplace: ++s.replace; break;
       case Action::kDelete: ++s.del; break;
-      case Action::kRotate:
-      case Action::kDisableVersion: ++s.update; break;
+      case Action::kRotate: ++s.rotate; break;
+      case Action::kDisableVersion: ++s.disable_version; break;
+      case Action::kRepin: ++s.repin; break;
     }
   }
   return s;

@@ -23,11 +23,14 @@
 
 namespace cmk {
 
-// kRotate and kDisableVersion act on key versions (apply_versions.h).
-enum class Action { kNoOp, kCreate, kUpdate, kReplace, kDelete, kRotate, kDisableVersion };
+// kRotate and kDisableVersion act on key versions (apply_versions.h); kRepin
+// is a binding update that only moves the key version it is pinned to (or
+// unpins it), so retirements can be ordered after it.
+enum class Action { kNoOp, kCreate, kUpdate, kReplace, kDelete, kRotate, kDisableVersion, kRepin };
 enum class Risk { kNone, kLow, kMedium, kHigh };
 
-const char* ActionName(Action action);  // "no-op", "create", "update", "replace", "delete"
+// "no-op", "create", "update", "replace", "delete", "rotate", "disable-version", "repin".
+const char* ActionName(Action action);
 std::optional<Action> ActionFromName(const std::string& name);
 const char* RiskName(Risk risk);  // "none", "low", "medium", "high"
 std::optional<Risk> RiskFromName(const std::string& name);
@@ -64,6 +67,7 @@ struct PlanMessage {
 
 struct PlanSummary {
   int create = 0, update = 0, replace = 0, del = 0, no_op = 0;
+  int rotate = 0, repin = 0, disable_version = 0;  // version lifecycle steps
 };
 
 struct Plan {

@@ -155,7 +155,10 @@ Json PlanToJson(const Plan& plan) {
                 {"update", s.update},
                 {"replace", s.replace},
                 {"delete", s.del},
-                {"no_op", s.no_op}}}};
+                {"no_op", s.no_op},
+                {"rotate", s.rotate},
+                {"repin", s.repin},
+                {"disable_version", s.disable_version}}}};
   // Added within format_version 1; absent when no key has live versions.
   if (!plan.keys.empty()) {
     Json keys = Json::array();

@@ -31,10 +31,13 @@ Json ToJson(const KeyVersions& k) {
     if (v.generation > 0) row["generation"] = v.generation;
     versions.push_back(row);
   }
+  Json findings = Json::array();
+  for (const auto& f : k.findings)
+    findings.push_back(Json{{"kind", f.kind}, {"subject", f.subject}, {"message", f.message}});
   return Json{{"address", k.address},
               {"versions", versions},
               {"upcoming", k.upcoming},
-              {"notes", k.notes},
+              {"findings", findings},
               {"blocked", k.blocked}};
 }
 
@@ -62,7 +65,14 @@ KeyVersions KeyVersionsFromJson(const Json& j) {
     }
   }
   k.upcoming = Strings(j, "upcoming");
-  k.notes = Strings(j, "notes");
+  if (j.contains("findings") && j["findings"].is_array())
+    for (const auto& f : j["findings"]) {
+      Finding finding;
+      if (f.contains("kind") && f["kind"].is_string()) finding.kind = f["kind"];
+      if (f.contains("subject") && f["subject"].is_string()) finding.subject = f["subject"];
+      if (f.contains("message") && f["message"].is_string()) finding.message = f["message"];
+      k.findings.push_back(finding);
+    }
   k.blocked = Strings(j, "blocked");
   return k;
 }
@@ -83,7 +93,7 @@ std::string RenderKeyVersionsText(const std::vector<KeyVersions>& keys) {
       out += "\n";
     }
     for (const auto& u : k.upcoming) out += "    upcoming: " + u + "\n";
-    for (const auto& n : k.notes) out += "    note: " + Short(n) + "\n";
+    for (const auto& f : k.findings) out += "    inventory: " + Short(f.message) + "\n";
     for (const auto& b : k.blocked) out += "    " + Short(b) + "\n";
   }
   return out;
@@ -104,9 +114,9 @@ std::string RenderKeyVersionsMarkdown(const std::vector<KeyVersions>& keys) {
              (v.generation > 0 ? std::to_string(v.generation) : std::string()) + " | " + users +
              " |\n";
     }
-    if (!k.upcoming.empty() || !k.notes.empty() || !k.blocked.empty()) out += "\n";
+    if (!k.upcoming.empty() || !k.findings.empty() || !k.blocked.empty()) out += "\n";
     for (const auto& u : k.upcoming) out += "- upcoming: " + u + "\n";
-    for (const auto& n : k.notes) out += "- note: " + Short(n) + "\n";
+    for (const auto& f : k.findings) out += "- inventory: " + Short(f.message) + "\n";
     for (const auto& b : k.blocked) out += "- **" + Short(b) + "**\n";
   }
   return out;

@@ -25,13 +25,24 @@ struct VersionRow {
   std::vector<std::string> consumers;
 };
 
+// One inventory finding about a key and its consumers, for `show`, the plan
+// and drift jobs: kind is "no-policy", "pinned", "lagging" or "stale";
+// subject is the consumer ("storage/NAME") or the version (32 hex) it is
+// about (the key's address for "no-policy").
+struct Finding {
+  std::string kind;
+  std::string subject;
+  std::string message;
+};
+
 struct KeyVersions {
   std::string address;               // key/NAME
   std::vector<VersionRow> versions;  // oldest first
   // "next rotation 2027-01-01T00:00:00Z (rotateAfterCreate P1Y)", ...
   std::vector<std::string> upcoming;
-  // Inventory: pinned bindings, lagging consumers, stale versions, no policy.
-  std::vector<std::string> notes;
+  // Inventory: no policy, pinned bindings, lagging consumers, stale versions
+  // (in that order; each group by subject).
+  std::vector<Finding> findings;
   // "blocked: version 3f2a… still used by storage/x (pinned)".
   std::vector<std::string> blocked;
 };

@@ -16,6 +16,7 @@ const char* Badge(Action a) {
     case Action::kNoOp: return "";
     case Action::kRotate: return "~";
     case Action::kDisableVersion: return "-";
+    case Action::kRepin: return "~";
   }
   return "?";
 }

@@ -17,6 +17,7 @@ const char* Symbol(Action a) {
     case Action::kNoOp: return " ";
     case Action::kRotate: return "~";
     case Action::kDisableVersion: return "-";
+    case Action::kRepin: return "~";
   }
   return "?";
 }
@@ -59,9 +60,14 @@ std::string SummaryLine(const Plan& plan) {
   if (!plan.HasChanges())
     return "No changes. Live state matches the manifests (" + std::to_string(s.no_op) +
            " unchanged).";
+  std::string versions;
+  if (s.rotate + s.repin + s.disable_version > 0)
+    versions = std::to_string(s.rotate) + " to rotate, " + std::to_string(s.repin) + " to repin, " +
+               std::to_string(s.disable_version) +
+               (s.disable_version == 1 ? " version" : " versions") + " to retire; ";
   return "Plan: " + std::to_string(s.create) + " to create, " + std::to_string(s.update) +
          " to update, " + std::to_string(s.replace) + " to replace, " + std::to_string(s.del) +
-         " to delete; " + std::to_string(s.no_op) + " unchanged.";
+         " to delete; " + versions + std::to_string(s.no_op) + " unchanged.";
 }
 
 std::string RenderText(const Plan& plan) {

@@ -52,7 +52,7 @@ RevertResult RevertBinding(const Change& c, Provider& p) {
   if (c.address.rfind("storage/", 0) == 0)
     return NoInverse("the system-assigned identity of " + Str(c.after, "name") +
                      " stays on (turning it off would orphan its role assignments)");
-  if (c.action != Action::kUpdate && c.action != Action::kCreate)
+  if (c.action != Action::kUpdate && c.action != Action::kCreate && c.action != Action::kRepin)
     return NoInverse(c.address + " was not bound by this change");
   if (!c.before.is_object() || !c.before.contains("encryption"))
     return NoInverse("the plan does not record " + c.address + "'s previous encryption");

@@ -173,7 +173,7 @@ TEST_F(ApplyHooksTest, PostHookRollbackRevertsABindingToItsPreviousVersion) {
   Plan p = WithCheckHook(PlanNow(d));
   const Change* repin = FindChange(p, "binding/archive");
   ASSERT_NE(repin, nullptr);
-  ASSERT_EQ(repin->action, Action::kUpdate);
+  ASSERT_EQ(repin->action, Action::kRepin);
   hooks_.post["binding/archive"] = {HookVerdict::kRollback, "rollback"};
   fake_.ClearCalls();
   Recorder rec;

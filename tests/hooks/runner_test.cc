@@ -1,4 +1,4 @@
-// RunHook's plumbing, CheckHookScript and MatchHooks.
+// RunHook's plumbing and CheckHookScript.
 #include "hook_test_util.h"
 
 namespace cmk {
@@ -75,42 +75,6 @@ TEST_F(RunnerTest, FreshStatePerRun) {
   // library table is writable by a script, but only in its own state).
   EXPECT_TRUE(Run("string.upper = nil").ok);
   EXPECT_TRUE(Run("assert(string.upper('a') == 'A')").ok);
-}
-
-HookSpec Hook(std::string name, std::string phase, std::vector<std::string> kinds,
-              std::vector<std::string> names, std::vector<std::string> actions) {
-  HookSpec h;
-  h.name = std::move(name);
-  h.phase = std::move(phase);
-  h.kinds = std::move(kinds);
-  h.names = std::move(names);
-  h.actions = std::move(actions);
-  return h;
-}
-
-std::vector<std::string> Names(const std::vector<const HookSpec*>& hooks) {
-  std::vector<std::string> out;
-  for (const HookSpec* h : hooks) out.push_back(h->name);
-  return out;
-}
-
-TEST(MatchHooksTest, Selectors) {
-  std::vector<HookSpec> hooks = {
-      Hook("z-all-post", "post", {}, {}, {}),
-      Hook("adoption", "post", {"StorageCmkBinding", "Key"}, {}, {"bind", "rotate"}),
-      Hook("window", "pre", {}, {}, {}),
-      Hook("canary", "pre", {"Key"}, {"bank-cmk"}, {"disable-version"}),
-      Hook("a-create-only", "post", {"Key"}, {}, {"create"}),
-  };
-  using V = std::vector<std::string>;
-  EXPECT_EQ(Names(MatchHooks(hooks, "post", "StorageCmkBinding", "bankdata01", "update")),
-            (V{"adoption", "z-all-post"}));  // update of a binding is a bind
-  EXPECT_EQ(Names(MatchHooks(hooks, "post", "StorageCmkBinding", "bankdata01", "delete")), (V{"z-all-post"}));
-  EXPECT_EQ(Names(MatchHooks(hooks, "post", "Key", "bank-cmk", "rotate")), (V{"adoption", "z-all-post"}));
-  EXPECT_EQ(Names(MatchHooks(hooks, "post", "Key", "bank-cmk", "create")), (V{"a-create-only", "z-all-post"}));
-  EXPECT_EQ(Names(MatchHooks(hooks, "pre", "Key", "bank-cmk", "disable-version")), (V{"canary", "window"}));
-  EXPECT_EQ(Names(MatchHooks(hooks, "pre", "Key", "other-key", "disable-version")), (V{"window"}));
-  EXPECT_TRUE(MatchHooks(hooks, "during", "Key", "bank-cmk", "create").empty());
 }
 
 }  // namespace
