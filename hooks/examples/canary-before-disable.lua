@@ -4,7 +4,8 @@
 
 local change = cmk.change
 local object = change.after or change.before or {}
-local key = object.name
+-- A Key update carries the key as `name`; a disable-version change as `key`.
+local key = change.action == "disable-version" and object.key or object.name
 if type(key) ~= "string" or key == "" then
   cmk.fail("cannot tell which key " .. tostring(change.address) .. " is about")
 end

@@ -160,14 +160,7 @@ int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
   ProgressPrinter printer;
   ApplyOptions options;
   options.keep_going = args.keep_going;
-  // Hooks run with the plan's specs only; the runtime's own wall-clock cap is
-  // the largest timeout a manifest may declare (PT10M).
-  ProviderHookHost host(provider, *plan);
-  HookLimits limits;
-  limits.wall_seconds = 600;
-  LuaChangeHooks hooks(host, limits);
-  if (!plan->hooks.empty()) options.hooks = &hooks;
-  ApplyResult result = Apply(*plan, provider, &printer, options);
+  ApplyResult result = ApplyWithHooks(*plan, provider, &printer, options);  // the plan's hooks only
   int applied = 0;
   bool all_applied = true;
   for (const auto& r : result.report) {

@@ -2,17 +2,21 @@
 // on a COPY of the sandbox while its simulated clock moves step by step, and
 // checks at every step that no consumer lost access to its key (a version
 // disabled, expired or deleted while in use shows up as an access incident).
-// Prints a timeline of rotations, adoptions, retirements and incidents and a
+// Each pipeline run applies with the plan's hooks, as `apply` does (a hook
+// that waits advances the copy's simulated clock). Prints a timeline of
+// rotations, adoptions, retirements, hook results and incidents and a
 // verdict; exit 1 on any violation. The original sandbox is never touched.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "base/duration.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/hook_host.h"
 #include "cli/planning.h"
 #include "engine/apply.h"
 #include "sandbox/sandbox_provider.h"
@@ -35,6 +39,8 @@ struct Entry {
   std::string kind;
   std::string object;
   std::string message;
+  int repeats = 0;  // the same pipeline outcome again at later steps
+  int64_t last = 0;
 };
 
 struct Injection {
@@ -184,10 +190,14 @@ class Rehearsal {
       for (const auto& b : k.blocked)
         if (reported_blocked_.insert(k.address + b).second) Note(provider.Now(), "plan.blocked", k.address, b);
     if (plan->HasErrors() || !plan->HasChanges()) return;
-    ApplyResult result = Apply(*plan, provider, nullptr);
-    for (const auto& r : result.report)
+    ApplyResult result = ApplyWithHooks(*plan, provider, nullptr);
+    for (const auto& r : result.report) {
+      for (const auto& h : r.hooks)
+        Note(provider.Now(), "hook." + h.phase, r.address,
+             h.message + (!h.ok && h.on_failure == "warn" ? " (warning only)" : ""));
       Note(provider.Now(), std::string("apply.") + ActionName(r.action), r.address,
            std::string(OutcomeName(r.outcome)) + (r.reason.empty() ? "" : ": " + r.reason));
+    }
   }
 
   void Drain(SandboxCloud& cloud) {
@@ -213,18 +223,42 @@ class Rehearsal {
     }
   }
 
+  // A pipeline outcome that repeats step after step (a hook refusing the same
+  // change every day) is one line with a count, not a line per step.
   void Note(int64_t t, const std::string& kind, const std::string& object, const std::string& msg) {
-    timeline_.push_back(Entry{t, kind, object, msg});
+    bool pipeline = kind.rfind("hook.", 0) == 0 || kind.rfind("apply.", 0) == 0;
+    if (pipeline) {
+      auto [it, fresh] = pipeline_lines_.emplace(kind + "\n" + object + "\n" + msg, timeline_.size());
+      if (!fresh) {
+        ++timeline_[it->second].repeats;
+        timeline_[it->second].last = t;
+        return;
+      }
+    }
+    timeline_.push_back(Entry{t, kind, object, msg, 0, 0});
+  }
+
+  static std::string Repeats(const Entry& e) {
+    if (e.repeats == 0) return "";
+    return " (again at " + std::to_string(e.repeats) + " later step" + (e.repeats == 1 ? "" : "s") +
+           ", last " + FormatRfc3339(e.last) + ")";
   }
 
   void Print(int64_t now) {
+    pipeline_lines_.clear();  // indices into timeline_, invalid once sorted
     std::stable_sort(timeline_.begin(), timeline_.end(),
                      [](const Entry& a, const Entry& b) { return a.time < b.time; });
     if (args_.format == "json") {
       Json tl = Json::array(), vs = Json::array();
-      for (const auto& e : timeline_)
-        tl.push_back(Json{{"time", FormatRfc3339(e.time)}, {"kind", e.kind}, {"object", e.object},
-                          {"message", e.message}});
+      for (const auto& e : timeline_) {
+        Json j{{"time", FormatRfc3339(e.time)}, {"kind", e.kind}, {"object", e.object},
+               {"message", e.message}};
+        if (e.repeats > 0) {
+          j["repeats"] = e.repeats;
+          j["last"] = FormatRfc3339(e.last);
+        }
+        tl.push_back(j);
+      }
       for (const auto& e : violations_)
         vs.push_back(Json{{"time", FormatRfc3339(e.time)}, {"object", e.object}, {"message", e.message}});
       Json out{{"start", FormatRfc3339(start_)}, {"end", FormatRfc3339(now)}, {"steps", steps_},
@@ -238,7 +272,7 @@ class Rehearsal {
               << " steps of " << args_.step << ")\n\n";
     for (const auto& e : timeline_)
       std::cout << FormatRfc3339(e.time) << "  " << e.kind << "  " << e.object
-                << (e.object.empty() ? "" : "  ") << e.message << "\n";
+                << (e.object.empty() ? "" : "  ") << e.message << Repeats(e) << "\n";
     if (violations_.empty()) {
       std::cout << "\nVerdict: PASS, 0 violations: no consumer lost access to its key.\n";
       return;
@@ -260,6 +294,7 @@ class Rehearsal {
   std::set<std::string> seen_incidents_;
   std::set<std::string> reported_plan_errors_;
   std::set<std::string> reported_blocked_;
+  std::map<std::string, size_t> pipeline_lines_;  // kind/object/message -> timeline_ index
 };
 
 }  // namespace

@@ -272,4 +272,22 @@ std::vector<std::string> CheckHookScripts(const std::vector<HookSpec>& hooks) {
   return problems;
 }
 
+ApplyResult ApplyWithHooks(const Plan& plan, Provider& provider, ApplyObserver* observer,
+                           ApplyOptions options) {
+  ProviderHookHost host(provider, plan);
+  HookLimits limits;
+  limits.wall_seconds = 600;
+  LuaChangeHooks hooks(host, limits);
+  if (!plan.hooks.empty()) options.hooks = &hooks;
+  // Before a retirement: the full envelope canary (local wrap with the
+  // published key, unwrap in the vault) on every version still in use.
+  options.canary = [](Provider& p, const KeyState& key, const std::string& version) -> Status {
+    CanaryResult r = RunKeyCanary(p, key, version);
+    if (r.outcome != CanaryOutcome::kFailed) return Status::Ok();
+    return FailedPrecondition("blocked: canary on version " + ShortenVersions(version) +
+                              " failed: " + r.message);
+  };
+  return Apply(plan, provider, observer, options);
+}
+
 }  // namespace cmk

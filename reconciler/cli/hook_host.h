@@ -67,6 +67,13 @@ class LuaChangeHooks : public ChangeHooks {
   HookLimits limits_;
 };
 
+// Apply with the plan's hooks wired in (when the plan names any), as every
+// command that applies does (`apply`, and each pipeline run of `rehearse`).
+// The runtime's wall-clock cap is the largest timeout a manifest may declare
+// (PT10M); each hook's own timeout applies within it.
+ApplyResult ApplyWithHooks(const Plan& plan, Provider& provider, ApplyObserver* observer,
+                           ApplyOptions options = {});
+
 // The hooks of a plan, checked offline: every script and rollback script
 // loads (syntax errors as "file:line: message"). One message per problem.
 std::vector<std::string> CheckHookScripts(const std::vector<HookSpec>& hooks);

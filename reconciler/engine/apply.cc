@@ -114,9 +114,9 @@ const char* OutcomeName(Outcome outcome) {
   return "?";
 }
 
-Status ApplyChange(const Change& c, Provider& provider) {
+Status ApplyChange(const Change& c, Provider& provider, const VersionCanary& canary) {
   if (c.action == Action::kRotate || c.action == Action::kDisableVersion)
-    return ApplyVersionChange(c, provider);
+    return ApplyVersionChange(c, provider, canary);
   switch (c.kind) {
     case Kind::kVault: return ApplyVault(c, provider);
     case Kind::kKey: return ApplyKey(c, provider);

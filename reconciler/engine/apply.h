@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/apply_versions.h"
 #include "engine/plan.h"
 #include "engine/provider.h"
 #include "engine/rollback.h"
@@ -103,6 +104,9 @@ class ApplyObserver {
 struct ApplyOptions {
   bool keep_going = false;       // continue with changes independent of a failure
   ChangeHooks* hooks = nullptr;  // null: no hooks run
+  // Run on the consumers' versions before a version is retired; null: a
+  // fixed-probe wrap/unwrap through the provider (apply_versions.h).
+  VersionCanary canary;
 };
 
 struct ApplyResult {
@@ -117,6 +121,7 @@ ApplyResult Apply(const Plan& plan, Provider& provider, ApplyObserver* observer,
                   const ApplyOptions& options = {});
 
 // One change through the provider (exposed for tests and `apply --only`).
-[[nodiscard]] Status ApplyChange(const Change& change, Provider& provider);
+[[nodiscard]] Status ApplyChange(const Change& change, Provider& provider,
+                                 const VersionCanary& canary = nullptr);
 
 }  // namespace cmk

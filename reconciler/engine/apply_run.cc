@@ -70,7 +70,7 @@ void ApplyRun::Attempt(const Change& c, ChangeReport& report) {
     Block(c, "was skipped by a pre-hook");
     return;
   }
-  Status s = ApplyChange(c, provider_);
+  Status s = ApplyChange(c, provider_, options_.canary);
   if (observer_) observer_->OnChangeDone(c, s);
   if (!s.ok()) {
     report.outcome = Outcome::kFailed;

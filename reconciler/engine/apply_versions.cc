@@ -73,7 +73,7 @@ Status Rotate(const Change& c, Provider& p) {
 }
 
 // Wraps and unwraps a fixed, non-secret probe with `version`.
-Status Canary(Provider& p, const KeyState& key, const std::string& version) {
+Status ProbeCanary(Provider& p, const KeyState& key, const std::string& version) {
   std::string alg;
   if (key.kty.rfind("RSA", 0) == 0) alg = "RSA-OAEP-256";
   else if (key.kty == "oct-HSM") alg = "A256KW";
@@ -94,7 +94,7 @@ Status Canary(Provider& p, const KeyState& key, const std::string& version) {
   return Status::Ok();
 }
 
-Status DisableVersion(const Change& c, Provider& p) {
+Status DisableVersion(const Change& c, Provider& p, const VersionCanary& canary) {
   const std::string vault = Str(c.after, "vault"), name = Str(c.after, "key");
   const std::string version = Str(c.after, "version");
   CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, p.GetKey(vault, name));
@@ -125,7 +125,7 @@ Status DisableVersion(const Change& c, Provider& p) {
                                 acct->name);
     used.insert(Lower(v));
   }
-  for (const auto& v : used) CMK_RETURN_IF_ERROR(Canary(p, *key, v));
+  for (const auto& v : used) CMK_RETURN_IF_ERROR(canary ? canary(p, *key, v) : ProbeCanary(p, *key, v));
   KeyVersionState attrs = *target;
   if (expire)
     attrs.expires = now;
@@ -136,9 +136,9 @@ Status DisableVersion(const Change& c, Provider& p) {
 
 }  // namespace
 
-Status ApplyVersionChange(const Change& change, Provider& provider) {
+Status ApplyVersionChange(const Change& change, Provider& provider, const VersionCanary& canary) {
   if (change.action == Action::kRotate) return Rotate(change, provider);
-  if (change.action == Action::kDisableVersion) return DisableVersion(change, provider);
+  if (change.action == Action::kDisableVersion) return DisableVersion(change, provider, canary);
   return Internal(change.address + ": not a version change");
 }
 

@@ -7,9 +7,14 @@
 // RotateKey and tagging is completed (tagged) rather than repeated. A
 // retirement re-reads every consumer's evidence, refuses when one now uses
 // the version, and runs a wrap/unwrap canary through the provider on the
-// versions the consumers use: a failure blocks the retirement. Never decides
+// versions the consumers use (the caller's canary, e.g. the full envelope
+// canary of the verify library, or else a fixed-probe wrap/unwrap through
+// the provider): a failure blocks the retirement. Never decides
 // what to retire (the plan did). Not thread-safe (one provider call at a time).
 #pragma once
+
+#include <functional>
+#include <string>
 
 #include "base/status.h"
 #include "engine/plan.h"
@@ -20,6 +25,14 @@ namespace cmk {
 // Marker put on the newest version just before RotateKey: "GEN:VERSION".
 inline constexpr const char* kRotatePendingTagKey = "cmkctl-rotate-pending";
 
-[[nodiscard]] Status ApplyVersionChange(const Change& change, Provider& provider);
+// Proves that `version` of `key` works before another version is retired:
+// ok, or a status whose message says why the retirement is blocked.
+using VersionCanary =
+    std::function<Status(Provider& provider, const KeyState& key, const std::string& version)>;
+
+// `canary` null: a fixed, non-secret probe wrapped and unwrapped through the
+// provider.
+[[nodiscard]] Status ApplyVersionChange(const Change& change, Provider& provider,
+                                        const VersionCanary& canary = nullptr);
 
 }  // namespace cmk

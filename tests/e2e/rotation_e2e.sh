@@ -27,6 +27,9 @@ check "bank: 0 violations (got $code)" test "$code" -eq 0
 check "bank: 3 rotations" test "$(count "$out" "  key.rotate  ")" -eq 3
 check "bank: 2 retirements applied" test "$(count "$out" "apply.disable-version")" -eq 2
 check "bank: retirement blocked until adoption" contains "$out" "still used by storage/bankledger01 (auto)"
+check "bank: the canary hook ran before each retirement" \
+  test "$(count "$out" "hook 'canary-before-disable' passed")" -eq 2
+check "bank: no hook failed" test "$(count "$out" "failed")" -eq 0
 first_adopt=$(grep -m1 "storage.adopt" <<<"$out" | cut -c1-20)
 first_disable=$(grep -m1 "apply.disable-version" <<<"$out" | cut -c1-20)
 check "bank: disable not before adoption" test ! "$first_disable" \< "$first_adopt"

@@ -134,9 +134,14 @@ TEST(RotationDiff, RetirementBlockedWhilePinnedConsumerUsesIt) {
   EXPECT_TRUE(HasMessage(p.warnings, "still used by storage/bankdata01 (pinned)"));
   ASSERT_EQ(p.keys.size(), 1u);
   EXPECT_EQ(p.keys[0].versions[0].consumers, std::vector<std::string>{"storage/bankdata01 (pinned)"});
-  bool lag = false;
-  for (const auto& n : p.keys[0].notes) lag |= n.find("lags behind") != std::string::npos;
+  bool lag = false, pinned = false;
+  for (const auto& f : p.keys[0].findings) {
+    lag |= f.kind == "lagging" && f.subject == "storage/bankdata01" &&
+           f.message.find("lags behind") != std::string::npos;
+    pinned |= f.kind == "pinned" && f.subject == "storage/bankdata01";
+  }
   EXPECT_TRUE(lag);
+  EXPECT_TRUE(pinned);
 }
 
 TEST(RotationDiff, AutoConsumerNotYetAdoptedBlocks) {
@@ -190,6 +195,50 @@ TEST(RotationDiff, RepinIsClassified) {
   const Change* c = FindChange(p, "binding/bankdata");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->reason.rfind("repin: keyVersion 01234567", 0), 0u) << c->reason;
+  EXPECT_EQ(c->action, Action::kRepin);
+  EXPECT_STREQ(ActionName(c->action), "repin");
+  EXPECT_EQ(p.Summary().repin, 1);
+  EXPECT_EQ(p.Summary().update, 0);
+}
+
+// The marketplace case: a stale unused version, a pinned workload on an old
+// one. The repin comes first, the unused version is retired after it, and the
+// pinned workload's version waits for the account to report the new one.
+TEST(RotationDiff, PinnedWorkloadIsRepinnedBeforeAnyRetirement) {
+  const std::string kStale = "00000000000000000000000000000001";
+  World w;
+  w.live_key().versions.insert(w.live_key().versions.begin(),
+                               Version(kStale, kT0 - 2 * 365 * kDay));
+  w.Consumer("orders01", kOld, kOld);
+  w.Consumer("catalog01", "", kNew);
+  w.desired.bindings["binding/orders"] = At(Binding("orders", "orders01", "bank-cmk", ""), 40);
+  Plan p = w.PlanAt(kT0 + 2 * kDay);
+  const Change* repin = FindChange(p, "binding/orders");
+  ASSERT_NE(repin, nullptr);
+  EXPECT_EQ(repin->action, Action::kRepin);
+  const Change* retire = FindChange(p, VersionAddress(kStale));
+  ASSERT_NE(retire, nullptr);
+  EXPECT_EQ(retire->action, Action::kDisableVersion);
+  EXPECT_NE(std::find(retire->depends_on.begin(), retire->depends_on.end(), "binding/orders"),
+            retire->depends_on.end());
+  EXPECT_LT(repin - p.changes.data(), retire - p.changes.data()) << RenderText(p);
+  EXPECT_EQ(FindChange(p, VersionAddress(kOld)), nullptr);
+  EXPECT_TRUE(HasMessage(p.warnings, "still used by storage/orders01 (pinned); binding/orders "
+                                     "repins it in this plan"));
+  std::map<std::string, std::vector<std::string>> findings;  // kind -> subjects
+  for (const auto& f : p.keys[0].findings) findings[f.kind].push_back(f.subject);
+  EXPECT_EQ(findings["pinned"], std::vector<std::string>{"storage/orders01"});
+  EXPECT_EQ(findings["lagging"], std::vector<std::string>{"storage/orders01"});
+  EXPECT_EQ(findings["stale"], (std::vector<std::string>{kStale, kOld}));
+  EXPECT_EQ(findings.count("no-policy"), 0u);
+  EXPECT_NE(SummaryLine(p).find("0 to rotate, 1 to repin, 1 version to retire"), std::string::npos)
+      << SummaryLine(p);
+
+  // Once the account reports the newest version, the old one is retired too.
+  w.Consumer("orders01", "", kNew);
+  Plan next = w.PlanAt(kT0 + 3 * kDay);
+  EXPECT_EQ(FindChange(next, "binding/orders")->action, Action::kNoOp);
+  ASSERT_NE(FindChange(next, VersionAddress(kOld)), nullptr);
 }
 
 TEST(RotationDiff, DeterministicAndRoundTrips) {
@@ -311,6 +360,41 @@ TEST(RotationApply, DisableVersionRunsCanaryAndRechecksConsumers) {
   fake.SeedStorageAccount(s);
   st = ApplyVersionChange(c, p);
   EXPECT_NE(st.message().find("now used by storage/bankdata01"), std::string::npos) << st.message();
+}
+
+// The caller's canary replaces the built-in probe and sees the version the
+// consumer really uses; its failure blocks the retirement.
+TEST(RotationApply, CallersCanaryDecidesTheRetirement) {
+  FakeProvider fake;
+  KeyState k = Key("bank-kv", "bank-cmk");
+  k.versions = {Version(kOld, kT0 - kDay), Version(kNew, kT0)};
+  fake.SeedKey(k);
+  StorageAccountState s = Account("bankdata01");
+  s.encryption.key_source = "Microsoft.Keyvault";
+  s.encryption.key_name = "bank-cmk";
+  s.encryption.current_versioned_key_id = VaultUri("bank-kv") + "/keys/bank-cmk/" + kNew;
+  fake.SeedStorageAccount(s);
+  Change c;
+  c.address = VersionAddress(kOld);
+  c.kind = Kind::kKey;
+  c.action = Action::kDisableVersion;
+  c.after = Json{{"vault", "bank-kv"}, {"key", "bank-cmk"}, {"version", kOld}, {"retire", "disable"},
+                 {"consumers", Json::array({Json{{"storageAccount", "bankdata01"},
+                                                 {"subscription", kSub},
+                                                 {"resourceGroup", kRg}}})}};
+  std::vector<std::string> probed;
+  bool pass = false;
+  VersionCanary canary = [&](Provider&, const KeyState& key, const std::string& version) {
+    probed.push_back(key.name + "/" + version);
+    return pass ? Status::Ok() : FailedPrecondition("blocked: canary says no");
+  };
+  Status st = ApplyChange(c, fake, canary);
+  EXPECT_EQ(st.message(), "blocked: canary says no");
+  EXPECT_EQ(probed, std::vector<std::string>{"bank-cmk/" + kNew});
+  EXPECT_TRUE(fake.FindKey("bank-kv", "bank-cmk")->versions[0].enabled);
+  pass = true;
+  ASSERT_TRUE(ApplyChange(c, fake, canary).ok());
+  EXPECT_FALSE(fake.FindKey("bank-kv", "bank-cmk")->versions[0].enabled);
 }
 
 }  // namespace
