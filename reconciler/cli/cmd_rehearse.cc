@@ -90,6 +90,10 @@ class Rehearsal {
   Rehearsal(const GlobalOptions& global, const RehearseArgs& args) : global_(global), args_(args) {}
 
   int Run() {
+    if (global_.target != "sandbox")
+      return Fail(InvalidArgument(
+          "rehearse runs on a copy of a sandbox; --target " + global_.target +
+          " is not supported (rehearsing a snapshot of a live Azure inventory is not implemented)"));
     auto dir = CopySandbox(ResolveSandboxDir(global_));
     if (!dir.ok()) return Fail(dir.status());
     dir_ = *dir;
