@@ -324,24 +324,35 @@ class CanaryProvider : public ForwardingProvider {
   }
 };
 
-TEST(RotationApply, DisableVersionRunsCanaryAndRechecksConsumers) {
+// A key with an old and a new version, bankdata01 on the new one, and the
+// planned retirement of the old one.
+struct Retirement {
   FakeProvider fake;
-  KeyState k = Key("bank-kv", "bank-cmk");
-  k.versions = {Version(kOld, kT0 - kDay), Version(kNew, kT0)};
-  fake.SeedKey(k);
   StorageAccountState s = Account("bankdata01");
-  s.encryption.key_source = "Microsoft.Keyvault";
-  s.encryption.key_name = "bank-cmk";
-  s.encryption.current_versioned_key_id = VaultUri("bank-kv") + "/keys/bank-cmk/" + kNew;
-  fake.SeedStorageAccount(s);
   Change c;
-  c.address = VersionAddress(kOld);
-  c.kind = Kind::kKey;
-  c.action = Action::kDisableVersion;
-  c.after = Json{{"vault", "bank-kv"}, {"key", "bank-cmk"}, {"version", kOld}, {"retire", "disable"},
-                 {"consumers", Json::array({Json{{"storageAccount", "bankdata01"},
-                                                 {"subscription", kSub},
-                                                 {"resourceGroup", kRg}}})}};
+  Retirement() {
+    KeyState k = Key("bank-kv", "bank-cmk");
+    k.versions = {Version(kOld, kT0 - kDay), Version(kNew, kT0)};
+    fake.SeedKey(k);
+    s.encryption.key_source = "Microsoft.Keyvault";
+    s.encryption.key_name = "bank-cmk";
+    s.encryption.current_versioned_key_id = VaultUri("bank-kv") + "/keys/bank-cmk/" + kNew;
+    fake.SeedStorageAccount(s);
+    c.address = VersionAddress(kOld);
+    c.kind = Kind::kKey;
+    c.action = Action::kDisableVersion;
+    c.after = Json{{"vault", "bank-kv"}, {"key", "bank-cmk"}, {"version", kOld}, {"retire", "disable"},
+                   {"consumers", Json::array({Json{{"storageAccount", "bankdata01"},
+                                                   {"subscription", kSub},
+                                                   {"resourceGroup", kRg}}})}};
+  }
+};
+
+TEST(RotationApply, DisableVersionRunsCanaryAndRechecksConsumers) {
+  Retirement r;
+  FakeProvider& fake = r.fake;
+  StorageAccountState& s = r.s;
+  const Change& c = r.c;
   CanaryProvider p(fake);
   p.fail = true;
   Status st = ApplyVersionChange(c, p);
@@ -365,23 +376,9 @@ TEST(RotationApply, DisableVersionRunsCanaryAndRechecksConsumers) {
 // The caller's canary replaces the built-in probe and sees the version the
 // consumer really uses; its failure blocks the retirement.
 TEST(RotationApply, CallersCanaryDecidesTheRetirement) {
-  FakeProvider fake;
-  KeyState k = Key("bank-kv", "bank-cmk");
-  k.versions = {Version(kOld, kT0 - kDay), Version(kNew, kT0)};
-  fake.SeedKey(k);
-  StorageAccountState s = Account("bankdata01");
-  s.encryption.key_source = "Microsoft.Keyvault";
-  s.encryption.key_name = "bank-cmk";
-  s.encryption.current_versioned_key_id = VaultUri("bank-kv") + "/keys/bank-cmk/" + kNew;
-  fake.SeedStorageAccount(s);
-  Change c;
-  c.address = VersionAddress(kOld);
-  c.kind = Kind::kKey;
-  c.action = Action::kDisableVersion;
-  c.after = Json{{"vault", "bank-kv"}, {"key", "bank-cmk"}, {"version", kOld}, {"retire", "disable"},
-                 {"consumers", Json::array({Json{{"storageAccount", "bankdata01"},
-                                                 {"subscription", kSub},
-                                                 {"resourceGroup", kRg}}})}};
+  Retirement r;
+  FakeProvider& fake = r.fake;
+  const Change& c = r.c;
   std::vector<std::string> probed;
   bool pass = false;
   VersionCanary canary = [&](Provider&, const KeyState& key, const std::string& version) {
