@@ -184,8 +184,13 @@ Status SandboxCloud::PurgeKeyRows(const std::string& vault, const std::string& n
 Result<KeyVersionState> SandboxCloud::NewVersion(const std::string& vault,
                                                  const std::string& name, const std::string& kty,
                                                  int size, const std::string& curve,
-                                                 KeyVersionState attrs) {
-  CMK_ASSIGN_OR_RETURN(crypto::PrivateKey material, crypto::GenerateKey(kty, size, curve));
+                                                 KeyVersionState attrs,
+                                                 const crypto::PrivateKey* imported) {
+  crypto::PrivateKey generated;
+  if (!imported) {
+    CMK_ASSIGN_OR_RETURN(generated, crypto::GenerateKey(kty, size, curve));
+  }
+  const crypto::PrivateKey& material = imported ? *imported : generated;
   if (attrs.version.empty()) {
     CMK_ASSIGN_OR_RETURN(attrs.version, NewVersionId("version|" + vault + "/" + name));
   }
@@ -234,6 +239,11 @@ Result<std::vector<std::string>> SandboxCloud::ListKeys(const std::string& vault
 }
 
 Result<KeyState> SandboxCloud::CreateKey(const KeyState& desired) {
+  return AddKeyVersion(desired, nullptr);
+}
+
+Result<KeyState> SandboxCloud::AddKeyVersion(const KeyState& desired,
+                                             const crypto::PrivateKey* material) {
   CMK_RETURN_IF_ERROR(ValidateKeyName(desired.name));
   std::string kty = desired.kty, curve = desired.curve;
   int size = desired.key_size;
@@ -268,10 +278,13 @@ Result<KeyState> SandboxCloud::CreateKey(const KeyState& desired) {
     attrs.expires = desired.expires;
     attrs.key_ops = ops;
     attrs.tags = desired.tags;
-    CMK_ASSIGN_OR_RETURN(KeyVersionState v, NewVersion(vault.name, name, kty, size, curve, attrs));
-    CMK_RETURN_IF_ERROR(Record(exists ? "key.new-version" : "key.create",
+    CMK_ASSIGN_OR_RETURN(KeyVersionState v,
+                         NewVersion(vault.name, name, kty, size, curve, attrs, material));
+    const char* what = material ? (exists ? "imported new version " : "imported ")
+                                : (exists ? "new version " : "created ");
+    CMK_RETURN_IF_ERROR(Record(material ? "key.import" : exists ? "key.new-version" : "key.create",
                                "key/" + vault.name + "/" + name,
-                               std::string(exists ? "new version " : "created ") + kty +
+                               std::string(what) + kty +
                                    (curve.empty() ? " " + std::to_string(size) : " " + curve) +
                                    ", version " + v.version));
     return LoadKey(vault.name, name);

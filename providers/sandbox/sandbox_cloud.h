@@ -172,6 +172,15 @@ class SandboxCloud {
   Result<std::optional<KeyState>> GetKey(const std::string& vault, const std::string& name);
   Result<std::vector<std::string>> ListKeys(const std::string& vault);
   Result<KeyState> CreateKey(const KeyState& desired);
+  // ImportKey: a new version of desired.name (the key is created when
+  // missing) whose material is the private JSON Web Key `jwk`: RSA with n, e,
+  // d, p, q, dp, dq, qi (consistent, 2048/3072/4096 bits), or oct-HSM with k
+  // (128/192/256 bits). `hsm` (or an -HSM kty) makes RSA-HSM / oct-HSM, which
+  // need a premium vault; plain oct is refused. kty, key_size and curve of
+  // `desired` are ignored (the JWK decides); key_ops, enabled, nbf, exp and
+  // tags are taken as by CreateKey. Errors are BadParameter naming the
+  // missing or invalid member, never its value. EC keys are not importable.
+  Result<KeyState> ImportKey(const KeyState& desired, const Json& jwk, bool hsm);
   // Newest version: enabled, nbf, exp, tags, and key_ops when non-empty.
   Result<KeyState> UpdateKey(const KeyState& desired);
   // One version: enabled, nbf, exp.
@@ -262,11 +271,15 @@ class SandboxCloud {
   Status PurgeKeyRows(const std::string& vault, const std::string& name);
   Status ForgetExpiredVault(const std::string& name);
   Status ForgetExpiredKey(const std::string& vault, const std::string& name);
-  // A new version with fresh key material; `attrs.version` and `attrs.created`
-  // are kept when set (seeding brownfield keys), else generated / now.
+  // A new version with fresh key material (or `material` when given: an
+  // imported key); `attrs.version` and `attrs.created` are kept when set
+  // (seeding brownfield keys), else generated / now.
   Result<KeyVersionState> NewVersion(const std::string& vault, const std::string& name,
                                      const std::string& kty, int size, const std::string& curve,
-                                     KeyVersionState attrs);
+                                     KeyVersionState attrs,
+                                     const crypto::PrivateKey* material = nullptr);
+  // CreateKey's work, with imported material when `material` is set.
+  Result<KeyState> AddKeyVersion(const KeyState& desired, const crypto::PrivateKey* material);
   Result<bool> PrincipalExists(const std::string& object_id);
   Status CheckKeyAccess(const VaultState& vault, const std::string& key_name,
                         const std::string& principal_id);

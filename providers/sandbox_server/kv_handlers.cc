@@ -1,7 +1,11 @@
 // The Key Vault keys data plane (api-version 2025-07-01 and older) over the
-// SandboxCloud. Import, backup/restore, encrypt/decrypt, sign/verify,
-// release and attestation are answered 501 NotImplemented: the cloud has no
-// operation for them.
+// SandboxCloud: create, import (RSA, RSA-HSM and oct-HSM private JWKs; EC
+// import is 501), get, update, list, versions, rotate, rotation policy,
+// wrap/unwrap, delete, deleted keys, recover and purge. Backup/restore,
+// encrypt/decrypt, sign/verify, release and attestation are answered 501
+// NotImplemented: the cloud has no operation for them. Import bodies carry
+// private key material: it is never logged or echoed (answers hold the
+// public JWK only), and the parsed copy is wiped after use.
 #include <algorithm>
 
 #include "crypto/crypto.h"
@@ -43,6 +47,17 @@ Status ReadAttributes(const Json& body, bool& enabled, std::optional<int64_t>& n
   return Status::Ok();
 }
 
+// Overwrites every string of a request document that held private material.
+void WipeStrings(Json& j) {
+  if (j.is_string()) {
+    std::string& s = j.get_ref<std::string&>();
+    volatile char* p = s.data();
+    for (size_t i = 0; i < s.size(); ++i) p[i] = 0;
+  } else if (j.is_structured()) {
+    for (auto& child : j) WipeStrings(child);
+  }
+}
+
 }  // namespace
 
 Result<VaultState> ServerCore::KvVault(const Ctx& c) {
@@ -64,7 +79,7 @@ HttpResponse ServerCore::HandleKeyVault(Ctx& c) {
       if (m == "GET") return KvGetKey(c, s[1], "");
       if (m == "PATCH") return KvUpdateKey(c, s[1], "");
       if (m == "DELETE") return KvDeleteKey(c, s[1]);
-      if (m == "PUT") return NotImplemented("ImportKey");
+      if (m == "PUT") return KvImportKey(c, s[1]);
       return MethodNotAllowed(m);
     }
     if (l.size() == 3) {
@@ -128,6 +143,38 @@ HttpResponse ServerCore::KvCreateKey(Ctx& c, const std::string& name) {
   auto created = cloud_->CreateKey(k);
   if (!created.ok()) return KvError(created.status());
   return JsonResponse(200, KeyBundle(*created, created->versions.back(), *vault));
+}
+
+HttpResponse ServerCore::KvImportKey(Ctx& c, const std::string& name) {
+  auto body = ParseBody(c.req.body);
+  if (!body.ok()) return KvError(body.status());
+  auto imported = [&]() -> HttpResponse {
+    auto vault = KvVault(c);
+    if (!vault.ok()) return KvError(vault.status());
+    auto key = body->find("key");
+    if (key == body->end() || !key->is_object())
+      return KvError(400, "BadParameter", "The parameter 'key' is required.");
+    const std::string kty = JString(*key, "kty");
+    if (kty == "EC" || kty == "EC-HSM") return NotImplemented("ImportKey for EC keys");
+    KeyState k;
+    k.vault = vault->name;
+    k.name = name;
+    k.key_ops = JStrings(*key, "key_ops");
+    std::optional<int64_t> nbf, exp;
+    bool enabled = true;
+    (void)ReadAttributes(*body, enabled, nbf, exp);
+    k.enabled = enabled;
+    k.not_before = nbf;
+    k.expires = exp;
+    k.tags = JTags(*body, "tags");
+    // KeyImportParameters spells it "Hsm"; accept the lower-case form too.
+    bool hsm = JBool(*body, "Hsm").value_or(JBool(*body, "hsm").value_or(false));
+    auto created = cloud_->ImportKey(k, *key, hsm);
+    if (!created.ok()) return KvError(created.status());
+    return JsonResponse(200, KeyBundle(*created, created->versions.back(), *vault));
+  }();
+  WipeStrings(*body);
+  return imported;
 }
 
 HttpResponse ServerCore::KvGetKey(Ctx& c, const std::string& name, const std::string& version) {

@@ -66,6 +66,7 @@ class ServerCore {
   // kv_handlers.cc / kv_render.cc
   HttpResponse HandleKeyVault(Ctx& c);
   HttpResponse KvCreateKey(Ctx& c, const std::string& name);
+  HttpResponse KvImportKey(Ctx& c, const std::string& name);
   HttpResponse KvGetKey(Ctx& c, const std::string& name, const std::string& version);
   HttpResponse KvUpdateKey(Ctx& c, const std::string& name, const std::string& version);
   HttpResponse KvListKeys(Ctx& c);

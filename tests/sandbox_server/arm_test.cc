@@ -23,7 +23,7 @@ TEST_F(ArmTest, VaultLifecycle) {
               {"softDeleteRetentionInDays", 7}}}};
   Reply created = Arm("PUT", kP + "/Microsoft.KeyVault/vaults/kvlife" + kKvApi, body);
   ASSERT_EQ(created.status, 201) << created.body;
-  const Json& p = created.json["properties"];
+  Json& p = created.json["properties"];
   EXPECT_EQ(created.json["type"], "Microsoft.KeyVault/vaults");
   EXPECT_EQ(created.json["id"], kP + "/Microsoft.KeyVault/vaults/kvlife");
   EXPECT_EQ(p["vaultUri"], "https://kvlife.vault.localhost:" + std::to_string(server_->port()));
@@ -87,7 +87,7 @@ TEST_F(ArmTest, VaultListsPageWithNextLink) {
   while (!target.empty()) {
     Reply r = Arm("GET", target);
     ASSERT_EQ(r.status, 200) << r.body;
-    for (const auto& v : r.json["value"]) names.push_back(v["name"]);
+    for (auto& v : r.json["value"]) names.push_back(v["name"]);
     target.clear();
     if (r.json.contains("nextLink")) {
       std::string next = r.json["nextLink"];
@@ -219,7 +219,7 @@ TEST_F(ArmTest, StorageCustomerManagedKey) {
   ASSERT_EQ(role.status, 201) << role.body;
   Reply ok = Arm("PATCH", account, patch);
   ASSERT_EQ(ok.status, 200) << ok.body;
-  const Json& kvp = ok.json["properties"]["encryption"]["keyvaultproperties"];
+  Json& kvp = ok.json["properties"]["encryption"]["keyvaultproperties"];
   EXPECT_EQ(kvp["keyname"], "wrap");
   EXPECT_EQ(kvp["keyversion"], "");
   EXPECT_EQ(kvp["currentVersionedKeyIdentifier"], key["key"]["kid"]);

@@ -65,8 +65,11 @@ TEST_F(KeyVaultTest, ErrorsUseKeyVaultEnvelope) {
   EXPECT_EQ(nokty.status, 400);
   EXPECT_EQ(nokty.json["error"]["code"], "BadParameter");
   Reply import = Kv("kv1", "PUT", std::string("/keys/imp") + kV, Json{{"key", {{"kty", "RSA"}}}});
-  EXPECT_EQ(import.status, 501);
-  EXPECT_EQ(import.json["error"]["code"], "NotImplemented");
+  EXPECT_EQ(import.status, 400);
+  EXPECT_EQ(import.json["error"]["code"], "BadParameter");
+  Reply backup = Kv("kv1", "POST", std::string("/keys/k/backup") + kV);
+  EXPECT_EQ(backup.status, 501);
+  EXPECT_EQ(backup.json["error"]["code"], "NotImplemented");
   EXPECT_EQ(Kv("nosuchvault", "GET", std::string("/keys") + kV).status, 404);
 }
 
@@ -80,7 +83,7 @@ TEST_F(KeyVaultTest, VersionsPageWithOpaqueSkipToken) {
     Reply r = Kv("kv1", "GET", target);
     ASSERT_EQ(r.status, 200) << r.body;
     ++pages;
-    for (const auto& item : r.json["value"]) {
+    for (auto& item : r.json["value"]) {
       seen.insert(item["kid"].get<std::string>());
       EXPECT_TRUE(item["attributes"]["enabled"].is_boolean());
     }

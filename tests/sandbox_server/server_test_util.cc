@@ -140,6 +140,18 @@ Json ServerTest::CreateKey(const std::string& vault, const std::string& name, co
   return r.json;
 }
 
+const Json& Member(const Json& j, std::initializer_list<const char*> path) {
+  static const Json kNull;
+  const Json* cur = &j;
+  for (const char* name : path) {
+    if (!cur->is_object()) return kNull;
+    auto it = cur->find(name);
+    if (it == cur->end()) return kNull;
+    cur = &*it;
+  }
+  return *cur;
+}
+
 namespace {
 
 const char* TypeName(const Json& j) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <set>
@@ -60,6 +61,12 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<SandboxServer> server_;
   std::string arm_token_, kv_token_;
 };
+
+// The member at `path` below `j`, or null when a step is missing or not an
+// object. Use it on const documents: nlohmann's const operator[] with a
+// missing member is undefined behaviour (it reads past the object's map and
+// crashed the examples replay at random).
+const Json& Member(const Json& j, std::initializer_list<const char*> path);
 
 // Recursively checks that `actual` has the member names and JSON types of
 // `example`. Missing members are allowed only when their path is in
