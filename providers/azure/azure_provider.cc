@@ -41,6 +41,7 @@ Result<std::unique_ptr<AzureProvider>> AzureProvider::Create(AzureProviderOption
     CurlTransportOptions t;
     t.ca_bundle = options.ca_bundle;
     t.cancel = options.cancel;
+    t.max_host_connections = options.max_host_connections;
     t.user_agent = std::string("cmkctl/") + CMK_VERSION;
     transport = MakeCurlTransport(t);
   }
@@ -58,6 +59,7 @@ Result<std::unique_ptr<AzureProvider>> AzureProvider::Create(AzureProviderOption
   if (options.credential.authority_host.empty())
     options.credential.authority_host = options.endpoints.authority_host;
   options.credential.allow_insecure_http_for_tests |= options.allow_insecure_http_for_tests;
+  if (!options.credential.sleeper) options.credential.sleeper = hooks.sleeper;
 
   std::unique_ptr<AzureProvider> p(
       new AzureProvider(std::move(options), std::move(transport), std::move(hooks)));
@@ -219,11 +221,8 @@ Result<RoleAssignmentState> AzureProvider::PutRoleAssignment(const RoleAssignmen
     }
     AzureError e = ParseAzureError(r.body);
     if (r.status == 409 && e.HasCode("RoleAssignmentExists")) {
-      spdlog::debug("{}: the same grant already exists under another name; treating as done", object);
-      RoleAssignmentState out = desired;
-      out.role_definition_id = Lower(TrailingSegment(desired.role_definition_id));
-      out.principal = PrincipalRef{};
-      return out;
+      spdlog::debug("{}: the same grant already exists under another name; looking it up", object);
+      return FindExistingRoleAssignment(desired);
     }
     if (r.status == 400 && e.HasCode("PrincipalNotFound") &&
         attempt <= options_.principal_not_found_retries) {
@@ -236,6 +235,43 @@ Result<RoleAssignmentState> AzureProvider::PutRoleAssignment(const RoleAssignmen
     }
     return StatusFromResponse(r, "create", object);
   }
+}
+
+Result<RoleAssignmentState> AzureProvider::FindExistingRoleAssignment(
+    const RoleAssignmentState& desired) {
+  std::string scope = desired.scope;
+  while (!scope.empty() && scope.back() == '/') scope.pop_back();
+  std::string role = Lower(TrailingSegment(desired.role_definition_id));
+  // The principal filter returns the principal's assignments at, above and
+  // below the scope: keep the one exactly at the scope with the same role.
+  std::string filter = "principalId eq '" + desired.principal_id + "'";
+  CMK_ASSIGN_OR_RETURN(
+      std::vector<Json> items,
+      arm_->List(scope + "/providers/Microsoft.Authorization/roleAssignments?$filter=" +
+                     UrlEncode(filter),
+                 kRoleAssignmentsApiVersion, "role assignments of principal " +
+                                                 desired.principal_id + " at " + scope));
+  std::vector<RoleAssignmentState> matches;
+  for (const auto& j : items) {
+    RoleAssignmentState r = RoleAssignmentFromArm(j);
+    if (r.scope.empty()) r.scope = scope;
+    std::string s = r.scope;
+    while (!s.empty() && s.back() == '/') s.pop_back();
+    if (EqualsIgnoreCase(s, scope) && EqualsIgnoreCase(r.principal_id, desired.principal_id) &&
+        r.role_definition_id == role)
+      matches.push_back(std::move(r));
+  }
+  if (matches.empty())
+    return Conflict("role assignment " + desired.id + " (" + desired.name +
+                    "): Azure says role " + role + " is already assigned to principal " +
+                    desired.principal_id + " at " + scope +
+                    " (RoleAssignmentExists), but no such assignment is visible there");
+  std::sort(matches.begin(), matches.end(),
+            [](const RoleAssignmentState& a, const RoleAssignmentState& b) { return a.id < b.id; });
+  RoleAssignmentState out = std::move(matches.front());
+  if (out.name.empty()) out.name = desired.name;
+  spdlog::debug("role assignment {}: the grant exists as {}", desired.id, out.id);
+  return out;
 }
 
 Status AzureProvider::DeleteRoleAssignment(const RoleAssignmentState& assignment) {

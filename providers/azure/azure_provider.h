@@ -4,8 +4,11 @@
 // retry and rate budgets), usually via AzureOptionsFromEnv + flags and
 // AzureProvider::Create. Owns its transport, credential, retrier and rate
 // limiter. Create/rotate are never sent twice blindly: a failed attempt is
-// followed by a re-read of the key's versions. Not thread-safe (the engine
-// calls one method at a time).
+// followed by a re-read of the key's versions. A 409 RoleAssignmentExists is
+// resolved to the assignment that already grants the role. Reads of a key
+// (bundle, versions, rotation policy), and of several keys through GetKeys,
+// run as one concurrent batch. Not thread-safe (the engine calls one method
+// at a time); the concurrency stays inside the transport.
 #pragma once
 
 #include <atomic>
@@ -33,6 +36,7 @@ struct AzureProviderOptions {
   RateBudgets rate;        // rate.fraction: CMKCTL_RATE_FRACTION
   LroOptions lro;
   int principal_not_found_retries = 6;  // PrincipalNotFound after a new identity
+  int max_host_connections = 8;         // batched reads: connections per host
   std::shared_ptr<std::atomic<bool>> cancel;  // optional
   // Tests only: plain-http endpoints may receive bearer tokens and secrets.
   bool allow_insecure_http_for_tests = false;
@@ -114,6 +118,11 @@ class AzureProvider : public Provider {
                                                       const std::string& name,
                                                       const EncryptionState& encryption) override;
 
+  // Their GETs (bundle, versions, rotation policy, then older versions'
+  // bundles) run as batches, concurrently over the curl transport.
+  Result<std::vector<std::optional<KeyState>>> GetKeys(
+      const std::string& vault, const std::vector<std::string>& names) override;
+
   // The credential that produced the last token ("" before any), for -v.
   std::string CredentialName() const;
   RateLimiter& rate_limiter() { return *limiter_; }
@@ -122,6 +131,12 @@ class AzureProvider : public Provider {
   AzureProvider(AzureProviderOptions options, std::unique_ptr<HttpTransport> transport,
                 AzureTestHooks hooks);
   Result<std::vector<KeyVersionState>> ListVersions(const std::string& vault, const std::string& name);
+  // Replaces the list's view of every non-newest version by its bundle
+  // (which adds key_ops), in one batch over all `keys`.
+  Status FillOlderVersions(const std::string& vault, std::vector<std::optional<KeyState>>& keys);
+  // After a 409 RoleAssignmentExists: the assignment granting the same role
+  // to the same principal at the same scope under another GUID.
+  Result<RoleAssignmentState> FindExistingRoleAssignment(const RoleAssignmentState& desired);
   // POST create/rotate with the re-read rule; returns the key afterwards.
   Result<KeyState> NonIdempotentKeyPost(const std::string& vault, const std::string& name,
                                         const std::string& path, const std::optional<Json>& body,

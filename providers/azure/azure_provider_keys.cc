@@ -17,12 +17,12 @@ std::string KeyObject(const std::string& vault, const std::string& name) {
   return "key " + vault + "/" + name;
 }
 
-}  // namespace
+std::string VersionsPath(const std::string& name) {
+  return "/keys/" + name + "/versions?maxresults=25";
+}
 
-Result<std::vector<KeyVersionState>> AzureProvider::ListVersions(const std::string& vault,
-                                                                 const std::string& name) {
-  Result<std::vector<Json>> items =
-      kv_->List(vault, "/keys/" + name + "/versions?maxresults=25", KeyObject(vault, name));
+// Versions oldest first; a key that does not exist has none.
+Result<std::vector<KeyVersionState>> VersionsFrom(Result<std::vector<Json>> items) {
   if (!items.ok() && items.status().code() == StatusCode::kNotFound)
     return std::vector<KeyVersionState>();
   if (!items.ok()) return items.status();
@@ -34,23 +34,79 @@ Result<std::vector<KeyVersionState>> AzureProvider::ListVersions(const std::stri
   return out;
 }
 
+}  // namespace
+
+Result<std::vector<KeyVersionState>> AzureProvider::ListVersions(const std::string& vault,
+                                                                 const std::string& name) {
+  return VersionsFrom(kv_->List(vault, VersionsPath(name), KeyObject(vault, name)));
+}
+
 Result<std::optional<KeyState>> AzureProvider::GetKey(const std::string& vault,
                                                       const std::string& name) {
-  std::string object = KeyObject(vault, name);
-  CMK_ASSIGN_OR_RETURN(std::optional<Json> bundle, kv_->Get(vault, "/keys/" + name, object));
-  if (!bundle) return std::optional<KeyState>();
-  KeyState key = KeyFromBundle(*bundle, vault);
-  KeyVersionState newest = key.versions.back();
-  CMK_ASSIGN_OR_RETURN(key.versions, ListVersions(vault, name));
-  // The bundle is authoritative for the newest version (items lack key_ops).
-  key.versions.erase(std::remove_if(key.versions.begin(), key.versions.end(),
-                                    [&](const KeyVersionState& v) { return v.version == newest.version; }),
-                     key.versions.end());
-  key.versions.push_back(newest);
-  CMK_ASSIGN_OR_RETURN(std::optional<Json> policy,
-                       kv_->Get(vault, "/keys/" + name + "/rotationpolicy", object));
-  if (policy) key.rotation_policy = RotationPolicyFromWire(*policy);
-  return std::optional<KeyState>(std::move(key));
+  CMK_ASSIGN_OR_RETURN(std::vector<std::optional<KeyState>> keys, GetKeys(vault, {name}));
+  return std::move(keys.front());
+}
+
+Result<std::vector<std::optional<KeyState>>> AzureProvider::GetKeys(
+    const std::string& vault, const std::vector<std::string>& names) {
+  // Bundle, first page of versions and rotation policy of every key are
+  // independent GETs: one batch. Further version pages follow one by one.
+  std::vector<std::string> paths;
+  for (const auto& name : names) {
+    paths.push_back("/keys/" + name);
+    paths.push_back(VersionsPath(name));
+    paths.push_back("/keys/" + name + "/rotationpolicy");
+  }
+  std::vector<Result<HttpResponse>> got = kv_->GetAll(vault, paths);
+  std::vector<std::optional<KeyState>> out;
+  for (size_t k = 0; k < names.size(); ++k) {
+    std::string object = KeyObject(vault, names[k]);
+    CMK_ASSIGN_OR_RETURN(std::optional<Json> bundle,
+                         KeyVaultClient::GetResult(std::move(got[3 * k]), object));
+    if (!bundle) {
+      out.emplace_back();
+      continue;
+    }
+    KeyState key = KeyFromBundle(*bundle, vault);
+    KeyVersionState newest = key.versions.back();
+    CMK_ASSIGN_OR_RETURN(key.versions,
+                         VersionsFrom(kv_->ListFrom(vault, std::move(got[3 * k + 1]), object)));
+    // The bundle is authoritative for the newest version (items lack key_ops).
+    key.versions.erase(std::remove_if(key.versions.begin(), key.versions.end(),
+                                      [&](const KeyVersionState& v) { return v.version == newest.version; }),
+                       key.versions.end());
+    key.versions.push_back(newest);
+    CMK_ASSIGN_OR_RETURN(std::optional<Json> policy,
+                         KeyVaultClient::GetResult(std::move(got[3 * k + 2]), object));
+    if (policy) key.rotation_policy = RotationPolicyFromWire(*policy);
+    out.push_back(std::move(key));
+  }
+  CMK_RETURN_IF_ERROR(FillOlderVersions(vault, out));
+  return out;
+}
+
+Status AzureProvider::FillOlderVersions(const std::string& vault,
+                                        std::vector<std::optional<KeyState>>& keys) {
+  // A version item carries attributes and tags but not the version's key
+  // operations: read every older version's bundle, all in one batch.
+  std::vector<std::string> paths;
+  std::vector<KeyVersionState*> targets;
+  for (auto& key : keys) {
+    if (!key) continue;
+    for (size_t i = 0; i + 1 < key->versions.size(); ++i) {
+      paths.push_back("/keys/" + key->name + "/" + key->versions[i].version);
+      targets.push_back(&key->versions[i]);
+    }
+  }
+  if (paths.empty()) return Status::Ok();
+  std::vector<Result<HttpResponse>> got = kv_->GetAll(vault, paths);
+  for (size_t i = 0; i < paths.size(); ++i) {
+    CMK_ASSIGN_OR_RETURN(std::optional<Json> bundle,
+                         KeyVaultClient::GetResult(std::move(got[i]), "key version " + paths[i]));
+    // Gone since the list (purged in between): keep what the list said.
+    if (bundle) *targets[i] = KeyVersionFromBundle(*bundle);
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<std::string>> AzureProvider::ListKeys(const std::string& vault) {

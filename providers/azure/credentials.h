@@ -4,7 +4,8 @@
 // (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), workload identity
 // federation (AZURE_FEDERATED_TOKEN_FILE + tenant + client id, sent as
 // client_assertion), managed identity (IDENTITY_ENDPOINT + IDENTITY_HEADER,
-// else IMDS with a short connect timeout), Azure CLI (`az account
+// else IMDS with a short connect timeout and the SDKs' retries, see
+// imds_retry.h), Azure CLI (`az account
 // get-access-token`, run without a shell, only when `az` is on PATH).
 // AZURE_AUTHORITY_HOST moves the token endpoint. A credential whose inputs
 // are absent is "unavailable" (kFailedPrecondition) and the chain moves on;
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "azure/http_transport.h"
+#include "azure/imds_retry.h"
 #include "base/status.h"
 
 namespace cmk::azure {
@@ -55,6 +57,8 @@ struct CredentialOptions {
   std::string authority_host;  // "" = AZURE_AUTHORITY_HOST, else login.microsoftonline.com
   std::string imds_endpoint = "http://169.254.169.254";
   std::chrono::milliseconds imds_connect_timeout{1000};
+  ImdsRetryOptions imds_retry;
+  Sleeper sleeper;  // waits between IMDS retries; empty = really sleep
   // Tests only: lets secrets go to a plain-HTTP token endpoint.
   bool allow_insecure_http_for_tests = false;
 };

@@ -12,77 +12,6 @@
 
 namespace cmk::azure {
 
-bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b) const {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
-std::optional<std::string> HttpResponse::Header(const std::string& name) const {
-  auto it = headers.find(name);
-  if (it == headers.end()) return std::nullopt;
-  return it->second;
-}
-
-Result<UrlParts> ParseUrl(const std::string& url) {
-  UrlParts p;
-  size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return InvalidArgument("not an absolute URL: " + url);
-  p.scheme = url.substr(0, scheme_end);
-  std::transform(p.scheme.begin(), p.scheme.end(), p.scheme.begin(), ::tolower);
-  size_t host_start = scheme_end + 3;
-  size_t path_start = url.find_first_of("/?#", host_start);
-  std::string authority = url.substr(host_start, path_start == std::string::npos
-                                                     ? std::string::npos
-                                                     : path_start - host_start);
-  p.path_and_query = path_start == std::string::npos ? "/" : url.substr(path_start);
-  if (size_t at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
-  std::string port;
-  if (!authority.empty() && authority[0] == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string::npos) return InvalidArgument("bad host in URL: " + url);
-    p.host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
-  } else if (size_t colon = authority.rfind(':'); colon != std::string::npos) {
-    p.host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  } else {
-    p.host = authority;
-  }
-  std::transform(p.host.begin(), p.host.end(), p.host.begin(), ::tolower);
-  if (p.host.empty()) return InvalidArgument("URL without host: " + url);
-  if (!port.empty()) {
-    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit))
-      return InvalidArgument("bad port in URL: " + url);
-    p.port = std::stoi(port);
-  } else {
-    p.port = p.scheme == "https" ? 443 : p.scheme == "http" ? 80 : 0;
-  }
-  return p;
-}
-
-bool SameOrigin(const std::string& a, const std::string& b) {
-  auto pa = ParseUrl(a);
-  auto pb = ParseUrl(b);
-  return pa.ok() && pb.ok() && pa->scheme == pb->scheme && pa->host == pb->host &&
-         pa->port == pb->port;
-}
-
-std::string UrlEncode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 namespace {
 
 struct GlobalInit {
@@ -122,6 +51,27 @@ int Progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return cancel != nullptr && cancel->load() ? 1 : 0;
 }
 
+std::string Origin(const std::string& url) {
+  auto p = ParseUrl(url);
+  return p.ok() ? p->scheme + "://" + p->host + ":" + std::to_string(p->port) : std::string("?");
+}
+std::string StripQuery(const std::string& url) { return url.substr(0, url.find('?')); }
+
+// One exchange's buffers and lists, alive from Setup until Finish.
+struct Transfer {
+  const HttpRequest* request = nullptr;
+  HttpResponse response;
+  curl_slist* header_list = nullptr;
+  curl_slist* resolve_list = nullptr;
+  Transfer() = default;
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+  ~Transfer() {
+    curl_slist_free_all(header_list);
+    curl_slist_free_all(resolve_list);
+  }
+};
+
 class CurlTransport : public HttpTransport {
  public:
   explicit CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {
@@ -131,36 +81,105 @@ class CurlTransport : public HttpTransport {
     curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     easy_ = curl_easy_init();
+    multi_ = curl_multi_init();
+    if (multi_ != nullptr) {
+      curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+      curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
+                        static_cast<long>(std::max(1, options_.max_host_connections)));
+    }
   }
   ~CurlTransport() override {
     if (easy_ != nullptr) curl_easy_cleanup(easy_);
+    if (multi_ != nullptr) curl_multi_cleanup(multi_);
     if (share_ != nullptr) curl_share_cleanup(share_);
   }
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (easy_ == nullptr) return Internal("HTTP transport: curl_easy_init failed");
-    if (options_.cancel && options_.cancel->load())
-      return FailedPrecondition("cancelled before " + request.method + " " + Origin(request.url));
+    if (Cancelled()) return FailedPrecondition("cancelled before " + request.method + " " + Origin(request.url));
     curl_easy_reset(easy_);  // keeps the connection, DNS and TLS session caches
-    HttpResponse response;
-    curl_slist* header_list = nullptr;
+    Transfer t;
+    Setup(easy_, request, t);
+    return Finish(easy_, curl_easy_perform(easy_), t);
+  }
+
+  std::vector<Result<HttpResponse>> SendAll(const std::vector<HttpRequest>& requests) override {
+    if (requests.size() <= 1) return HttpTransport::SendAll(requests);
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t n = requests.size();
+    std::vector<std::optional<Result<HttpResponse>>> done(n);
+    std::vector<Transfer> transfers(n);
+    std::vector<CURL*> handles(n, nullptr);
+    for (size_t i = 0; i < n; ++i) {
+      const HttpRequest& r = requests[i];
+      if (Cancelled()) {
+        done[i] = FailedPrecondition("cancelled before " + r.method + " " + Origin(r.url));
+        continue;
+      }
+      CURL* h = multi_ == nullptr ? nullptr : curl_easy_init();
+      if (h == nullptr) {
+        done[i] = Internal("HTTP transport: curl handle allocation failed");
+        continue;
+      }
+      Setup(h, r, transfers[i]);
+      // Over TLS (where HTTP/2 is negotiated) wait for the first connection
+      // to the host to tell whether it multiplexes rather than opening one
+      // connection per request. Plain http is HTTP/1.1 here: waiting would
+      // only hold requests back (curl 7.88 then serializes some of them).
+      if (options_.http2 && r.url.rfind("https://", 0) == 0)
+        curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+      curl_easy_setopt(h, CURLOPT_PRIVATE, reinterpret_cast<void*>(i));
+      if (curl_multi_add_handle(multi_, h) != CURLM_OK) {
+        curl_easy_cleanup(h);
+        done[i] = Internal("HTTP transport: curl_multi_add_handle failed");
+        continue;
+      }
+      handles[i] = h;
+    }
+    CURLMcode mc = CURLM_OK;
+    for (int running = 1; running > 0 && mc == CURLM_OK;) {
+      mc = curl_multi_perform(multi_, &running);
+      if (mc == CURLM_OK && running > 0) mc = curl_multi_poll(multi_, nullptr, 0, 500, nullptr);
+      Collect(transfers, done);
+    }
+    Collect(transfers, done);
+    for (size_t i = 0; i < n; ++i) {
+      if (handles[i] == nullptr) continue;
+      curl_multi_remove_handle(multi_, handles[i]);
+      curl_easy_cleanup(handles[i]);
+      if (!done[i])
+        done[i] = Internal(std::string("HTTP transport: ") + requests[i].method + " " +
+                           Origin(requests[i].url) + " did not complete: " +
+                           curl_multi_strerror(mc));
+    }
+    std::vector<Result<HttpResponse>> out;
+    out.reserve(n);
+    for (auto& d : done) out.push_back(std::move(*d));
+    return out;
+  }
+
+ private:
+  bool Cancelled() const { return options_.cancel && options_.cancel->load(); }
+
+  // Everything both paths set on a handle: TLS, CA, proxy (from the
+  // environment, curl's default), timeouts, cancellation and the request.
+  void Setup(CURL* h, const HttpRequest& request, Transfer& t) {
+    t.request = &request;
     for (const auto& [name, value] : request.headers)
-      header_list = curl_slist_append(header_list, (name + ": " + value).c_str());
+      t.header_list = curl_slist_append(t.header_list, (name + ": " + value).c_str());
     // curl adds "Expect: 100-continue" for large bodies; Azure does not need it.
-    header_list = curl_slist_append(header_list, "Expect:");
+    t.header_list = curl_slist_append(t.header_list, "Expect:");
 
     // RFC 6761: *.localhost is loopback. curl 7.88 does not resolve
     // subdomains of localhost itself; the sandbox serves vaults on them.
-    curl_slist* resolve_list = nullptr;
     if (Result<UrlParts> u = ParseUrl(request.url);
         u.ok() && u->host.size() > 10 && u->host.compare(u->host.size() - 10, 10, ".localhost") == 0)
-      resolve_list = curl_slist_append(
-          resolve_list, (u->host + ":" + std::to_string(u->port) + ":127.0.0.1").c_str());
+      t.resolve_list = curl_slist_append(
+          t.resolve_list, (u->host + ":" + std::to_string(u->port) + ":127.0.0.1").c_str());
 
-    CURL* h = easy_;
     curl_easy_setopt(h, CURLOPT_SHARE, share_);
-    if (resolve_list != nullptr) curl_easy_setopt(h, CURLOPT_RESOLVE, resolve_list);
+    if (t.resolve_list != nullptr) curl_easy_setopt(h, CURLOPT_RESOLVE, t.resolve_list);
     curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -177,11 +196,11 @@ class CurlTransport : public HttpTransport {
                                             .count());
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, t.header_list);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t.response.body);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, WriteHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.headers);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &t.response.headers);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, Progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, options_.cancel.get());
@@ -199,9 +218,11 @@ class CurlTransport : public HttpTransport {
       spdlog::trace("HTTP > {} {}\n{}{}", request.method, request.url,
                     RedactHeaders(request.headers), RedactBody(request.url, request.body));
     }
-    CURLcode rc = curl_easy_perform(h);
-    curl_slist_free_all(header_list);
-    curl_slist_free_all(resolve_list);
+  }
+
+  // The outcome of a finished transfer, as Send reports it.
+  static Result<HttpResponse> Finish(CURL* h, CURLcode rc, Transfer& t) {
+    const HttpRequest& request = *t.request;
     if (rc != CURLE_OK) {
       std::string what = request.method + " " + Origin(request.url);
       if (rc == CURLE_ABORTED_BY_CALLBACK) return FailedPrecondition("cancelled: " + what);
@@ -215,6 +236,7 @@ class CurlTransport : public HttpTransport {
     }
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    HttpResponse response = std::move(t.response);
     response.status = static_cast<int>(status);
     spdlog::debug("HTTP {} {} -> {}", request.method, StripQuery(request.url), response.status);
     if (spdlog::should_log(spdlog::level::trace)) {
@@ -224,17 +246,23 @@ class CurlTransport : public HttpTransport {
     return response;
   }
 
- private:
-  static std::string Origin(const std::string& url) {
-    auto p = ParseUrl(url);
-    return p.ok() ? p->scheme + "://" + p->host + ":" + std::to_string(p->port) : std::string("?");
+  // Finishes every transfer the multi handle reports as done.
+  void Collect(std::vector<Transfer>& transfers, std::vector<std::optional<Result<HttpResponse>>>& done) {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      void* p = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
+      size_t i = reinterpret_cast<size_t>(p);
+      if (i < done.size() && !done[i]) done[i] = Finish(msg->easy_handle, msg->data.result, transfers[i]);
+    }
   }
-  static std::string StripQuery(const std::string& url) { return url.substr(0, url.find('?')); }
 
   CurlTransportOptions options_;
   std::mutex mu_;
   CURLSH* share_ = nullptr;
   CURL* easy_ = nullptr;
+  CURLM* multi_ = nullptr;
 };
 
 }  // namespace

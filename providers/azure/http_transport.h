@@ -12,7 +12,9 @@
 // (retryable), kFailedPrecondition when cancelled, kInvalidArgument for a bad
 // URL. An HTTP error status is not an error of Send: it is a response.
 //
-// CurlTransport serializes calls with a mutex (one easy handle is reused).
+// SendAll runs a batch on one curl multi handle (HTTP/2 multiplexing, with a
+// capped number of connections per host) with the same per-request settings
+// as Send. CurlTransport serializes calls (Send and SendAll) with a mutex.
 #pragma once
 
 #include <atomic>
@@ -55,6 +57,9 @@ class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
+  // Independent requests at once; result i answers request i, whatever the
+  // order of completion. The default sends them one after another.
+  virtual std::vector<Result<HttpResponse>> SendAll(const std::vector<HttpRequest>& requests);
 };
 
 struct CurlTransportOptions {
@@ -62,6 +67,10 @@ struct CurlTransportOptions {
   std::chrono::milliseconds connect_timeout{10000};
   bool http2 = true;      // CURL_HTTP_VERSION_2TLS
   std::string user_agent = "cmkctl";
+  // SendAll: at most this many connections per host. Over HTTP/2 the
+  // requests share one multiplexed connection; an HTTP/1.1 server gets up
+  // to this many connections in parallel.
+  int max_host_connections = 8;
   // Set to true (from any thread) to abort transfers in flight and refuse new ones.
   std::shared_ptr<std::atomic<bool>> cancel;
 };

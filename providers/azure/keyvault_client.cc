@@ -33,10 +33,9 @@ Result<AuthChallenge> KeyVaultClient::ChallengeFrom(const HttpResponse& r, const
   return c;
 }
 
-Result<HttpResponse> KeyVaultClient::Call(const std::string& vault, const std::string& method,
-                                          const std::string& path,
-                                          const std::optional<json>& body, RateClass cls,
-                                          SendOptions options, bool* applied_elsewhere) {
+Result<HttpRequest> KeyVaultClient::Request(const std::string& vault, const std::string& method,
+                                            const std::string& path,
+                                            const std::optional<json>& body) const {
   HttpRequest req;
   req.method = method;
   req.url = Url(vault, path);
@@ -45,6 +44,54 @@ Result<HttpResponse> KeyVaultClient::Call(const std::string& vault, const std::s
                             ": not vault " + vault + "'s endpoint");
   CMK_RETURN_IF_ERROR(pipeline_.CheckBearerUrl(req.url));
   if (body) req.body = body->dump();
+  return req;
+}
+
+std::vector<Result<HttpResponse>> KeyVaultClient::GetAll(const std::string& vault,
+                                                         const std::vector<std::string>& paths) {
+  std::vector<std::optional<Result<HttpResponse>>> done(paths.size());
+  std::string key = Lower(vault);
+  size_t first = 0;
+  if (!challenges_.count(key) && !paths.empty()) {
+    done[0] = Call(vault, "GET", paths[0], std::nullopt);  // provokes and caches the challenge
+    first = 1;
+  }
+  std::vector<size_t> batched;
+  std::vector<BatchRequest> batch;
+  for (size_t i = first; i < paths.size(); ++i) {
+    if (!challenges_.count(key)) {  // no challenge (or it failed): one at a time, as Call does
+      done[i] = Call(vault, "GET", paths[i], std::nullopt);
+      continue;
+    }
+    Result<HttpRequest> req = Request(vault, "GET", paths[i], std::nullopt);
+    if (!req.ok()) {
+      done[i] = req.status();
+      continue;
+    }
+    batched.push_back(i);
+    batch.push_back({std::move(*req), challenges_[key].scope, RateClass::kVaultOp, vault});
+  }
+  std::vector<Result<HttpResponse>> got = pipeline_.SendAll(std::move(batch));
+  for (size_t k = 0; k < batched.size(); ++k) {
+    size_t i = batched[k];
+    Result<HttpResponse>& r = got[k];
+    // A new challenge (another tenant or resource): Call re-reads it.
+    if (r.ok() && r->status == 401 && r->Header("WWW-Authenticate"))
+      done[i] = Call(vault, "GET", paths[i], std::nullopt);
+    else
+      done[i] = std::move(r);
+  }
+  std::vector<Result<HttpResponse>> out;
+  out.reserve(paths.size());
+  for (auto& d : done) out.push_back(std::move(*d));
+  return out;
+}
+
+Result<HttpResponse> KeyVaultClient::Call(const std::string& vault, const std::string& method,
+                                          const std::string& path,
+                                          const std::optional<json>& body, RateClass cls,
+                                          SendOptions options, bool* applied_elsewhere) {
+  CMK_ASSIGN_OR_RETURN(HttpRequest req, Request(vault, method, path, body));
   std::string key = Lower(vault);
 
   if (!challenges_.count(key)) {
@@ -82,7 +129,12 @@ Result<HttpResponse> KeyVaultClient::Call(const std::string& vault, const std::s
 
 Result<std::optional<json>> KeyVaultClient::Get(const std::string& vault, const std::string& path,
                                                 const std::string& object) {
-  CMK_ASSIGN_OR_RETURN(HttpResponse r, Call(vault, "GET", path, std::nullopt));
+  return GetResult(Call(vault, "GET", path, std::nullopt), object);
+}
+
+Result<std::optional<json>> KeyVaultClient::GetResult(Result<HttpResponse> response,
+                                                      const std::string& object) {
+  CMK_ASSIGN_OR_RETURN(HttpResponse r, std::move(response));
   if (r.status == 404) return std::optional<json>();
   if (r.status != 200) return StatusFromResponse(r, "read", object);
   json j = json::parse(r.body, nullptr, false);
@@ -92,11 +144,20 @@ Result<std::optional<json>> KeyVaultClient::Get(const std::string& vault, const 
 
 Result<std::vector<json>> KeyVaultClient::List(const std::string& vault, const std::string& path,
                                                const std::string& object) {
+  return ListFrom(vault, Call(vault, "GET", path, std::nullopt), object);
+}
+
+Result<std::vector<json>> KeyVaultClient::ListFrom(const std::string& vault,
+                                                   Result<HttpResponse> first_page,
+                                                   const std::string& object) {
   std::vector<json> out;
-  std::string next = path;
+  std::optional<Result<HttpResponse>> page_response(std::move(first_page));
+  std::string next = "first page";
   for (int page = 0; !next.empty(); ++page) {
     if (page > 10000) return Internal("list " + object + ": too many pages");
-    CMK_ASSIGN_OR_RETURN(HttpResponse r, Call(vault, "GET", next, std::nullopt));
+    if (!page_response) page_response = Call(vault, "GET", next, std::nullopt);
+    CMK_ASSIGN_OR_RETURN(HttpResponse r, std::move(*page_response));
+    page_response.reset();
     if (r.status != 200) return StatusFromResponse(r, "list", object);
     json j = json::parse(r.body, nullptr, false);
     if (!j.is_object()) return Internal("list " + object + ": response is not a JSON object");

@@ -6,6 +6,7 @@
 // cached per vault; a later 401 re-reads the challenge and retries once.
 // Lists follow nextLink verbatim, but only on the vault's own origin.
 // Non-idempotent calls (create, rotate) take a ReRead (retry_policy.h).
+// GetAll runs independent GETs as one batch (Pipeline::SendAll).
 // Not thread-safe.
 #pragma once
 
@@ -34,6 +35,19 @@ class KeyVaultClient {
                             RateClass cls = RateClass::kVaultOp, SendOptions options = {},
                             bool* applied_elsewhere = nullptr);
 
+  // GETs of independent paths, batched (concurrently over the curl
+  // transport) once the vault's challenge is known; result i answers
+  // paths[i]. The first request to a vault goes alone to get the challenge.
+  std::vector<Result<HttpResponse>> GetAll(const std::string& vault,
+                                           const std::vector<std::string>& paths);
+  // What Get makes of a GET's outcome: 404 -> nullopt, other non-200 -> Status.
+  static Result<std::optional<nlohmann::json>> GetResult(Result<HttpResponse> response,
+                                                         const std::string& object);
+  // List starting from an already fetched first page.
+  Result<std::vector<nlohmann::json>> ListFrom(const std::string& vault,
+                                               Result<HttpResponse> first_page,
+                                               const std::string& object);
+
   // GET; 404 -> nullopt.
   Result<std::optional<nlohmann::json>> Get(const std::string& vault, const std::string& path,
                                             const std::string& object);
@@ -49,6 +63,9 @@ class KeyVaultClient {
   const AuthChallenge* challenge(const std::string& vault) const;
 
  private:
+  Result<HttpRequest> Request(const std::string& vault, const std::string& method,
+                              const std::string& path,
+                              const std::optional<nlohmann::json>& body) const;
   Result<AuthChallenge> ChallengeFrom(const HttpResponse& r, const std::string& url);
 
   Pipeline& pipeline_;

@@ -74,6 +74,7 @@ class Retrier {
   const RetryOptions& options() const { return options_; }
   void Sleep(Millis d) { sleeper_(d); }
   double Random01() { return random01_(); }
+  int64_t NowUnix() { return now_unix_(); }
 
  private:
   RetryOptions options_;

@@ -36,6 +36,18 @@ std::optional<int64_t> NumberOrString(const json& j, const char* name) {
   return std::nullopt;
 }
 
+// "HTTP 400: invalid_request: Identity not found" (only the secret-free fields).
+std::string ErrorDetail(const HttpResponse& r) {
+  json j = json::parse(r.body, nullptr, false);
+  std::string detail;
+  if (j.is_object()) {
+    if (j.contains("error") && j["error"].is_string()) detail = j["error"].get<std::string>();
+    if (j.contains("error_description") && j["error_description"].is_string())
+      detail += ": " + j["error_description"].get<std::string>().substr(0, 400);
+  }
+  return "HTTP " + std::to_string(r.status) + (detail.empty() ? "" : ": " + detail);
+}
+
 // Token responses of the identity platform, App Service and IMDS.
 Result<AccessToken> ParseTokenResponse(const std::string& who, const HttpResponse& r, int64_t now) {
   json j = json::parse(r.body, nullptr, false);
@@ -133,6 +145,8 @@ class ManagedIdentityCredential : public TokenCredential {
         client_id_(Env(env, "AZURE_CLIENT_ID")),
         imds_(options.imds_endpoint),
         imds_connect_timeout_(options.imds_connect_timeout),
+        imds_retry_(options.imds_retry),
+        sleeper_(options.sleeper ? options.sleeper : RealSleeper()),
         transport_(transport),
         clock_(std::move(clock)) {}
 
@@ -155,23 +169,44 @@ class ManagedIdentityCredential : public TokenCredential {
       req.connect_timeout = imds_connect_timeout_;
       req.timeout = std::chrono::milliseconds(10000);
     }
-    Result<HttpResponse> r = transport_.Send(req);
-    if (!r.ok()) {
-      // No IMDS here (not an Azure host): unavailable, let the chain move on.
-      if (endpoint_.empty() && r.status().code() == StatusCode::kUnavailable)
-        return FailedPrecondition("no managed identity endpoint reachable (" +
-                                  r.status().message() + ")");
-      return r.status();
+    if (!endpoint_.empty()) {
+      CMK_ASSIGN_OR_RETURN(HttpResponse r, transport_.Send(req));
+      return ParseTokenResponse(Name(), r, clock_());
     }
-    if (endpoint_.empty() && (r->status == 400 || r->status == 404))
-      return FailedPrecondition("IMDS has no identity for this host (HTTP " +
-                                std::to_string(r->status) + ")");
-    return ParseTokenResponse(Name(), *r, clock_());
+    return FromImds(req);
+  }
+
+ private:
+  Result<AccessToken> FromImds(const HttpRequest& req) {
+    ImdsSendResult sent = SendWithImdsRetries(transport_, req, imds_retry_, sleeper_);
+    std::string tries = std::to_string(sent.attempts) + " attempts over " +
+                        std::to_string(sent.slept.count() / 1000) + " s";
+    if (!sent.response.ok()) {
+      // No IMDS here (not an Azure host): unavailable, let the chain move on.
+      if (sent.attempts == 1 && sent.response.status().code() == StatusCode::kUnavailable)
+        return FailedPrecondition("no managed identity endpoint reachable (" +
+                                  sent.response.status().message() + ")");
+      if (sent.response.status().code() == StatusCode::kUnavailable)
+        return Unavailable("IMDS stopped answering after " + tries + ": " +
+                           sent.response.status().message());
+      return sent.response.status();
+    }
+    const HttpResponse& r = *sent.response;
+    if (r.status == 400)  // "Identity not found": this host has none; not worth retrying
+      return FailedPrecondition("IMDS has no identity for this host (" + ErrorDetail(r) + ")");
+    if (IsImdsRetryableStatus(r.status))
+      return Unavailable("IMDS token request still failing after " + tries + " (" +
+                         ErrorDetail(r) +
+                         (r.status == 404 ? "; the identity may not be assigned yet" : "") +
+                         (r.status == 410 ? "; IMDS is being updated" : "") + ")");
+    return ParseTokenResponse(Name(), r, clock_());
   }
 
  private:
   std::string endpoint_, header_, client_id_, imds_;
   std::chrono::milliseconds imds_connect_timeout_;
+  ImdsRetryOptions imds_retry_;
+  Sleeper sleeper_;
   HttpTransport& transport_;
   Clock clock_;
 };

@@ -28,6 +28,8 @@ class ForwardingProvider : public Provider {
   Result<std::optional<KeyState>> GetKey(const std::string& v, const std::string& n) override {
     return target_.GetKey(v, n);
   }
+  // GetKeys is deliberately not forwarded: Provider's default calls GetKey,
+  // so a subclass that overrides GetKey sees batched reads too.
   Result<std::vector<std::string>> ListKeys(const std::string& v) override { return target_.ListKeys(v); }
   Result<KeyState> CreateKey(const KeyState& d) override { return target_.CreateKey(d); }
   Result<KeyState> UpdateKey(const KeyState& d) override { return target_.UpdateKey(d); }

@@ -1,6 +1,7 @@
 #include "engine/live_reader.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "engine/names.h"
@@ -29,10 +30,22 @@ Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
     if (!v.ok()) return v.status().WithContext("reading " + address + Where(r));
     if (*v) live.vaults[address] = **v;
   }
+  // Keys are read per vault, so that a provider can batch them (GetKeys).
+  std::map<std::string, std::vector<const KeyRef*>> by_vault;
+  std::map<std::string, std::string> addresses;  // vault -> "key/a, key/b"
   for (const auto& [address, r] : q.keys) {
-    auto k = p.GetKey(r.vault, r.name);
-    if (!k.ok()) return k.status().WithContext("reading " + address + " (vault " + r.vault + ")");
-    if (*k) live.keys[r.vault + "/" + r.name] = **k;
+    by_vault[r.vault].push_back(&r);
+    std::string& a = addresses[r.vault];
+    a += (a.empty() ? "" : ", ") + address;
+  }
+  for (const auto& [vault, refs] : by_vault) {
+    std::vector<std::string> names;
+    for (const KeyRef* r : refs) names.push_back(r->name);
+    auto keys = p.GetKeys(vault, names);
+    if (!keys.ok())
+      return keys.status().WithContext("reading " + addresses[vault] + " (vault " + vault + ")");
+    for (size_t i = 0; i < refs.size() && i < keys->size(); ++i)
+      if ((*keys)[i]) live.keys[vault + "/" + refs[i]->name] = *(*keys)[i];
   }
   for (const auto& [address, r] : q.identities) {
     auto i = p.GetIdentity(r.subscription, r.resource_group, r.name);
@@ -83,13 +96,13 @@ Status ReadPruneCandidates(Provider& p, const LiveQuery& q, LiveState& live) {
   for (const auto& v : owned) {
     auto names = p.ListKeys(v.name);
     if (!names.ok()) return names.status().WithContext("listing keys of vault/" + v.name);
-    for (const auto& name : *names) {
-      std::string id = v.name + "/" + name;
-      if (live.keys.count(id)) continue;
-      auto k = p.GetKey(v.name, name);
-      if (!k.ok()) return k.status().WithContext("reading key " + name + " (vault " + v.name + ")");
-      if (*k && IsOwned((*k)->tags)) live.keys[id] = **k;
-    }
+    std::vector<std::string> unread;
+    for (const auto& name : *names)
+      if (!live.keys.count(v.name + "/" + name)) unread.push_back(name);
+    auto keys = p.GetKeys(v.name, unread);
+    if (!keys.ok()) return keys.status().WithContext("reading the keys of vault/" + v.name);
+    for (size_t i = 0; i < unread.size() && i < keys->size(); ++i)
+      if ((*keys)[i] && IsOwned((*keys)[i]->tags)) live.keys[v.name + "/" + unread[i]] = *(*keys)[i];
     std::string scope = LiveVaultId(v);
     if (ScopeCovered(q.role_assignment_scopes, scope)) continue;
     auto list = p.ListRoleAssignments(scope);

@@ -62,6 +62,20 @@ class Provider {
   // rotation policy, if one is set.
   virtual Result<std::optional<KeyState>> GetKey(const std::string& vault,
                                                  const std::string& name) = 0;
+  // GetKey for several keys of one vault: result i answers names[i]; the
+  // first error fails the whole read. The default reads them one by one; a
+  // provider may read them concurrently (AzureProvider batches the GETs).
+  virtual Result<std::vector<std::optional<KeyState>>> GetKeys(
+      const std::string& vault, const std::vector<std::string>& names) {
+    std::vector<std::optional<KeyState>> out;
+    out.reserve(names.size());
+    for (const auto& name : names) {
+      Result<std::optional<KeyState>> k = GetKey(vault, name);
+      if (!k.ok()) return k.status();
+      out.push_back(std::move(*k));
+    }
+    return out;
+  }
   virtual Result<std::vector<std::string>> ListKeys(const std::string& vault) = 0;
   // Creates the key, or a new version when the name exists (as Azure does).
   virtual Result<KeyState> CreateKey(const KeyState& desired) = 0;

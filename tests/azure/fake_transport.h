@@ -21,7 +21,13 @@ class FakeTransport : public HttpTransport {
     requests.push_back(r);
     return handler_(r);
   }
+  // Records the size of each batch, then answers it in order.
+  std::vector<Result<HttpResponse>> SendAll(const std::vector<HttpRequest>& rs) override {
+    batch_sizes.push_back(rs.size());
+    return HttpTransport::SendAll(rs);
+  }
   std::vector<HttpRequest> requests;
+  std::vector<size_t> batch_sizes;
 
  private:
   Handler handler_;

@@ -1,0 +1,111 @@
+// Pipeline::SendAll: the batch twin of Pipeline::Send (see pipeline.h).
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "azure/pipeline.h"
+
+namespace cmk::azure {
+namespace {
+
+void AddDefaultHeaders(HttpRequest& r) {
+  if (!r.headers.count("Accept")) r.headers["Accept"] = "application/json";
+  if (!r.body.empty() && !r.headers.count("Content-Type"))
+    r.headers["Content-Type"] = "application/json";
+}
+
+}  // namespace
+
+std::vector<Result<HttpResponse>> Pipeline::SendAll(std::vector<BatchRequest> batch) {
+  const size_t n = batch.size();
+  const RetryOptions& ro = retrier_.options();
+  std::vector<std::optional<Result<HttpResponse>>> results(n);
+  std::vector<int> attempts(n, 0);
+  std::vector<bool> refreshed(n, false);
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < n; ++i) {
+    BatchRequest& b = batch[i];
+    if (!IsIdempotentMethod(b.request.method)) {
+      results[i] = InvalidArgument("a " + b.request.method + " cannot be sent in a batch");
+      continue;
+    }
+    if (!b.scope.empty()) {
+      if (Status s = CheckBearerUrl(b.request.url); !s.ok()) {
+        results[i] = s;
+        continue;
+      }
+    }
+    AddDefaultHeaders(b.request);
+    pending.push_back(i);
+  }
+
+  Millis slept{0};
+  for (int round = 1; !pending.empty(); ++round) {
+    std::vector<size_t> sent;
+    std::vector<HttpRequest> requests;
+    for (size_t i : pending) {
+      BatchRequest& b = batch[i];
+      limiter_.Acquire(b.cls, b.rate_key);
+      if (!b.scope.empty()) {
+        Result<AccessToken> token = credential_.GetToken(b.scope);
+        if (!token.ok()) {
+          results[i] = token.status();
+          continue;
+        }
+        b.request.headers["Authorization"] = "Bearer " + token->token;
+      }
+      sent.push_back(i);
+      requests.push_back(b.request);
+    }
+    std::vector<Result<HttpResponse>> got = transport_.SendAll(requests);
+
+    std::vector<size_t> again;
+    Millis wait{0};
+    for (size_t k = 0; k < sent.size() && k < got.size(); ++k) {
+      size_t i = sent[k];
+      const BatchRequest& b = batch[i];
+      Result<HttpResponse>& r = got[k];
+      if (r.ok() && r->status == 401 && !b.scope.empty() && !refreshed[i]) {
+        // As Send: drop the cached token and try once more with a fresh one.
+        refreshed[i] = true;
+        credential_.Invalidate(b.scope);
+        again.push_back(i);
+        results[i] = std::move(r);
+        continue;
+      }
+      ++attempts[i];
+      bool retryable = r.ok() ? IsRetryableHttpStatus(r->status)
+                              : r.status().code() == StatusCode::kUnavailable;
+      if (retryable && attempts[i] < ro.max_attempts) {
+        std::optional<Millis> server =
+            r.ok() ? ServerRetryAfter(*r, retrier_.NowUnix()) : std::nullopt;
+        Millis d = server ? std::min(*server, ro.max_delay)
+                          : BackoffDelay(ro, attempts[i], retrier_.Random01());
+        wait = std::max(wait, d);
+        again.push_back(i);
+      }
+      results[i] = std::move(r);
+    }
+    if (again.empty()) break;
+    if (slept + wait > ro.max_total_delay) {
+      spdlog::debug("batch: giving up on {} request(s), next wait {} ms exceeds the total budget",
+                    again.size(), wait.count());
+      break;
+    }
+    if (wait.count() > 0) {
+      spdlog::debug("batch: round {} leaves {} request(s) to retry; waiting {} ms", round,
+                    again.size(), wait.count());
+      retrier_.Sleep(wait);
+      slept += wait;
+    }
+    pending = std::move(again);
+  }
+
+  std::vector<Result<HttpResponse>> out;
+  out.reserve(n);
+  for (auto& r : results)
+    out.push_back(r ? std::move(*r) : Result<HttpResponse>(Internal("batch request was not sent")));
+  return out;
+}
+
+}  // namespace cmk::azure

@@ -1,0 +1,249 @@
+// Pipeline::SendAll and AzureProvider::GetKeys over a fake transport: one
+// batch per round, results in request order, per-request retries and auth.
+#include <gtest/gtest.h>
+
+#include "azure/pipeline.h"
+#include "fake_transport.h"
+
+namespace cmk::azure {
+namespace {
+
+using testing::FakeTransport;
+using testing::FakeWorld;
+using testing::Respond;
+
+struct Stack {
+  std::map<std::string, std::string> env = {
+      {"AZURE_TENANT_ID", "t"}, {"AZURE_CLIENT_ID", "c"}, {"AZURE_CLIENT_SECRET", "s"}};
+  std::vector<Millis> sleeps;
+  int token_requests = 0;
+  FakeTransport transport;
+  std::unique_ptr<CachingCredential> credential;
+  Retrier retrier{RetryOptions{}, [this](Millis d) { sleeps.push_back(d); }, [] { return 0.5; },
+                  [] { return int64_t{0}; }};
+  RateLimiter limiter{RateBudgets{}, [] { return 0.0; }, [](Millis) {}};
+  std::unique_ptr<Pipeline> pipeline;
+
+  explicit Stack(FakeTransport::Handler h)
+      : transport([this, h](const HttpRequest& r) -> Result<HttpResponse> {
+          if (r.url.find("/oauth2/v2.0/token") != std::string::npos) {
+            ++token_requests;
+            return Respond(200, R"({"access_token":"tok)" + std::to_string(token_requests) +
+                                    R"(","expires_in":3600})");
+          }
+          return h(r);
+        }) {
+    credential = MakeCredential(
+        {}, [this](const std::string& n) -> std::optional<std::string> {
+          if (!env.count(n)) return std::nullopt;
+          return env[n];
+        },
+        transport, [] { return int64_t{0}; }).value();
+    pipeline = std::make_unique<Pipeline>(transport, *credential, retrier, limiter, false);
+  }
+  std::vector<BatchRequest> Gets(const std::vector<std::string>& paths,
+                                 const std::string& scope = "https://arm.example/.default") {
+    std::vector<BatchRequest> b;
+    for (const auto& p : paths) {
+      BatchRequest r;
+      r.request.url = "https://arm.example" + p;
+      r.scope = scope;
+      r.rate_key = "p";
+      b.push_back(r);
+    }
+    return b;
+  }
+  // Requests to the service (token requests left out), by path.
+  std::vector<std::string> Paths() const {
+    std::vector<std::string> out;
+    for (const auto& r : transport.requests)
+      if (r.url.find("/oauth2/") == std::string::npos) out.push_back(r.url.substr(19));
+    return out;
+  }
+};
+
+TEST(PipelineBatch, OneBatchResultsInRequestOrderWithAuth) {
+  Stack s([](const HttpRequest& r) { return Respond(200, r.url.substr(19)); });
+  auto got = s.pipeline->SendAll(s.Gets({"/c", "/a", "/b"}));
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0]->body, "/c");
+  EXPECT_EQ(got[1]->body, "/a");
+  EXPECT_EQ(got[2]->body, "/b");
+  EXPECT_EQ(s.transport.batch_sizes, (std::vector<size_t>{3}));
+  for (const auto& r : s.transport.requests) {
+    if (r.url.find("/oauth2/") != std::string::npos) continue;
+    EXPECT_EQ(r.headers.at("Authorization"), "Bearer tok1");
+    EXPECT_EQ(r.headers.at("Accept"), "application/json");
+  }
+  EXPECT_EQ(s.token_requests, 1);
+  EXPECT_TRUE(s.sleeps.empty());
+}
+
+TEST(PipelineBatch, PartialFailuresStayWithTheirRequest) {
+  Stack s([](const HttpRequest& r) -> Result<HttpResponse> {
+    if (r.url.find("/missing") != std::string::npos) return Respond(404);
+    if (r.url.find("/bad") != std::string::npos) return InvalidArgument("bad URL");
+    return Respond(200, "ok");
+  });
+  auto got = s.pipeline->SendAll(s.Gets({"/missing", "/fine", "/bad"}));
+  ASSERT_EQ(got.size(), 3u);
+  ASSERT_TRUE(got[0].ok());
+  EXPECT_EQ(got[0]->status, 404);
+  ASSERT_TRUE(got[1].ok());
+  EXPECT_EQ(got[1]->body, "ok");
+  ASSERT_FALSE(got[2].ok());
+  EXPECT_EQ(got[2].status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.transport.batch_sizes.size(), 1u);  // nothing retryable: one round
+}
+
+TEST(PipelineBatch, RetryableRequestsGoInTheNextRoundAfterTheLongestWait) {
+  std::map<std::string, int> calls;
+  Stack s([&](const HttpRequest& r) -> Result<HttpResponse> {
+    std::string p = r.url.substr(19);
+    int n = ++calls[p];
+    if (p == "/throttled" && n == 1) return Respond(429, "", {{"Retry-After", "7"}});
+    if (p == "/flaky" && n <= 2) return Respond(503);
+    if (p == "/down") return Unavailable("connection refused");
+    return Respond(200, p);
+  });
+  auto got = s.pipeline->SendAll(s.Gets({"/throttled", "/flaky", "/fine", "/down"}));
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0]->body, "/throttled");
+  EXPECT_EQ(got[1]->body, "/flaky");
+  EXPECT_EQ(got[2]->body, "/fine");
+  ASSERT_FALSE(got[3].ok());
+  EXPECT_EQ(got[3].status().code(), StatusCode::kUnavailable);
+  // Round 1: all four; round 2: throttled, flaky, down; then flaky and down;
+  // then down alone until its 4 attempts are used.
+  EXPECT_EQ(s.transport.batch_sizes, (std::vector<size_t>{4, 3, 2, 1}));
+  EXPECT_EQ(calls["/fine"], 1);
+  EXPECT_EQ(calls["/down"], 4);
+  ASSERT_EQ(s.sleeps.size(), 3u);
+  EXPECT_EQ(s.sleeps[0], Millis(7000));  // the server's Retry-After beats the 0.8 s backoff
+  EXPECT_EQ(s.sleeps[1], Millis(1600));
+  EXPECT_EQ(s.sleeps[2], Millis(3200));
+}
+
+TEST(PipelineBatch, UnauthorizedRefreshesTheTokenOnce) {
+  Stack s([](const HttpRequest& r) -> Result<HttpResponse> {
+    std::string path = r.url.substr(19);
+    if (r.headers.at("Authorization") == "Bearer tok1" && path == "/stale") return Respond(401);
+    if (path == "/always401") return Respond(401);
+    return Respond(200, r.headers.at("Authorization"));
+  });
+  auto got = s.pipeline->SendAll(s.Gets({"/stale", "/fresh", "/always401"}));
+  EXPECT_EQ(got[0]->body, "Bearer tok2");
+  EXPECT_EQ(got[1]->body, "Bearer tok1");
+  EXPECT_EQ(got[2]->status, 401);
+  EXPECT_EQ(s.token_requests, 2);
+  EXPECT_EQ(s.transport.batch_sizes, (std::vector<size_t>{3, 2}));
+  EXPECT_TRUE(s.sleeps.empty());
+}
+
+TEST(PipelineBatch, RefusesNonIdempotentAndInsecureRequestsWithoutSending) {
+  Stack s([](const HttpRequest&) { return Respond(200); });
+  auto batch = s.Gets({"/post", "/ok"});
+  batch[0].request.method = "POST";
+  BatchRequest insecure = batch[1];
+  insecure.request.url = "http://arm.example/x";
+  batch.push_back(insecure);
+  auto got = s.pipeline->SendAll(batch);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(got[1].ok());
+  EXPECT_EQ(got[2].status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.Paths(), (std::vector<std::string>{"/ok"}));
+  EXPECT_TRUE(s.pipeline->SendAll({}).empty());
+}
+
+constexpr const char* kV1 = "0000000000000000000000000000aaaa";
+constexpr const char* kV2 = "0000000000000000000000000000bbbb";
+
+std::string Bundle(const std::string& name, const std::string& version, int64_t created = 1700000002,
+                   std::vector<std::string> ops = {"wrapKey", "unwrapKey"}) {
+  return nlohmann::json{
+      {"key",
+       {{"kid", "https://kv1.vault.azure.net/keys/" + name + "/" + version},
+        {"kty", "RSA"},
+        {"key_ops", ops},
+        {"n", std::string(342, 'A') + "Q"},
+        {"e", "AQAB"}}},
+      {"attributes", {{"enabled", true}, {"created", created}, {"updated", created}}},
+      {"tags", {{"managed-by", "cmkctl"}}}}
+      .dump();
+}
+
+std::string Versions(const std::string& name) {
+  nlohmann::json v = nlohmann::json::array();
+  v.push_back({{"kid", "https://kv1.vault.azure.net/keys/" + name + "/" + kV1},
+               {"attributes", {{"enabled", true}, {"created", 1700000001}, {"updated", 1700000001}}}});
+  v.push_back({{"kid", "https://kv1.vault.azure.net/keys/" + name + "/" + kV2},
+               {"attributes", {{"enabled", true}, {"created", 1700000002}, {"updated", 1700000002}}}});
+  return nlohmann::json{{"value", v}}.dump();
+}
+
+TEST(ProviderGetKeys, ReadsEveryKeyOfAVaultInOneBatch) {
+  FakeWorld w;
+  int versions_calls = 0;
+  auto p = w.Make([&](const HttpRequest& r) -> Result<HttpResponse> {
+    std::string path = r.url.substr(r.url.find("/keys"));
+    path = path.substr(0, path.find('?'));
+    for (std::string name : {"alpha", "beta"}) {
+      if (path == "/keys/" + name) return Respond(200, Bundle(name, kV2));
+      // The older version's own bundle: the only place its key_ops are.
+      if (path == "/keys/" + name + "/" + kV1)
+        return Respond(200, Bundle(name, kV1, 1700000001, {"unwrapKey"}));
+      if (path == "/keys/" + name + "/versions") {
+        ++versions_calls;
+        return Respond(200, Versions(name));
+      }
+    }
+    if (path == "/keys/beta/rotationpolicy")
+      return Respond(200, R"({"lifetimeActions":[{"trigger":{"timeAfterCreate":"P90D"},"action":{"type":"Rotate"}}],"attributes":{"expiryTime":"P1Y"}})");
+    return Respond(404, R"({"error":{"code":"KeyNotFound","message":"not found"}})");
+  });
+  ASSERT_NE(p, nullptr);
+  auto keys = p->GetKeys("kv1", {"beta", "gone", "alpha"});
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  ASSERT_EQ(keys->size(), 3u);
+  ASSERT_TRUE((*keys)[0].has_value());
+  EXPECT_EQ((*keys)[0]->name, "beta");
+  EXPECT_TRUE((*keys)[0]->rotation_policy.has_value());
+  ASSERT_EQ((*keys)[0]->versions.size(), 2u);
+  EXPECT_EQ((*keys)[0]->versions.back().version, kV2);
+  EXPECT_EQ((*keys)[0]->versions.front().version, kV1);
+  EXPECT_EQ((*keys)[0]->versions.front().created, 1700000001);
+  EXPECT_EQ((*keys)[0]->versions.front().key_ops, (std::vector<std::string>{"unwrapKey"}));
+  EXPECT_EQ((*keys)[0]->versions.back().key_ops, (std::vector<std::string>{"unwrapKey", "wrapKey"}));
+  EXPECT_FALSE((*keys)[1].has_value());
+  ASSERT_TRUE((*keys)[2].has_value());
+  EXPECT_EQ((*keys)[2]->name, "alpha");
+  EXPECT_FALSE((*keys)[2]->rotation_policy.has_value());
+  EXPECT_EQ(versions_calls, 2);
+  // The first GET goes alone (it fetches the vault's challenge), the other
+  // eight in one batch, then the two older versions' bundles in another.
+  EXPECT_EQ(w.transport->batch_sizes, (std::vector<size_t>{8, 2}));
+
+  // GetKey is the one-key case and agrees.
+  auto one = p->GetKey("kv1", "beta");
+  ASSERT_TRUE(one.ok());
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ(ToJson(**one).dump(), ToJson(*(*keys)[0]).dump());
+}
+
+TEST(ProviderGetKeys, AnErrorNamesTheKey) {
+  FakeWorld w;
+  auto p = w.Make([&](const HttpRequest& r) -> Result<HttpResponse> {
+    if (r.url.find("/keys/locked?") != std::string::npos)
+      return Respond(403, R"({"error":{"code":"Forbidden","message":"no get permission"}})");
+    return Respond(404, R"({"error":{"code":"KeyNotFound","message":"not found"}})");
+  });
+  ASSERT_NE(p, nullptr);
+  auto keys = p->GetKeys("kv1", {"a", "locked"});
+  ASSERT_FALSE(keys.ok());
+  EXPECT_EQ(keys.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(keys.status().message().find("kv1/locked"), std::string::npos) << keys.status().message();
+}
+
+}  // namespace
+}  // namespace cmk::azure
