@@ -94,6 +94,43 @@ TEST_F(ReadLiveTest, PruneCandidatesKeepOnlyOwnedObjects) {
   EXPECT_EQ(fp.count(RoleAssignmentsAddress(VaultArmId(kSub, kRg, "gone-kv"))), 1u);
 }
 
+// Records the batched key reads, then answers them as every provider does by default.
+class BatchRecordingProvider : public FakeProvider {
+ public:
+  Result<std::vector<std::optional<KeyState>>> GetKeys(
+      const std::string& vault, const std::vector<std::string>& names) override {
+    batches.push_back(vault + ":" + [&] {
+      std::string joined;
+      for (const auto& n : names) joined += (joined.empty() ? "" : ",") + n;
+      return joined;
+    }());
+    return Provider::GetKeys(vault, names);
+  }
+  std::vector<std::string> batches;
+};
+
+TEST(ReadLiveBatches, KeysAreReadPerVaultInOneCall) {
+  BatchRecordingProvider p;
+  p.SeedVault(Vault("bank-kv"));
+  p.SeedVault(Vault("other-kv"));
+  p.SeedKey(Key("bank-kv", "bank-cmk"));
+  p.SeedKey(Key("bank-kv", "bank-cmk2"));
+  p.SeedKey(Key("other-kv", "third"));
+  DesiredState d = BankDesired();
+  d.keys["key/bank-cmk2"] = At(Key("bank-kv", "bank-cmk2"), 30);
+  d.keys["key/third"] = At(Key("other-kv", "third"), 40);
+  d.keys["key/not-yet"] = At(Key("other-kv", "not-yet"), 50);
+  Result<LiveState> live = ReadLive(p, BuildQuery(d), false);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  EXPECT_THAT(p.batches, ElementsAre("bank-kv:bank-cmk,bank-cmk2", "other-kv:not-yet,third"));
+  EXPECT_EQ(live->keys.count("bank-kv/bank-cmk"), 1u);
+  EXPECT_EQ(live->keys.count("bank-kv/bank-cmk2"), 1u);
+  EXPECT_EQ(live->keys.count("other-kv/third"), 1u);
+  EXPECT_EQ(live->keys.count("other-kv/not-yet"), 0u);
+  // The default GetKeys goes through GetKey: one call per key.
+  EXPECT_EQ(std::count(p.calls().begin(), p.calls().end(), "GetKey bank-kv/bank-cmk"), 1);
+}
+
 TEST_F(ReadLiveTest, ProviderErrorsNameTheObject) {
   fake_.FailOn("GetKey", Unavailable("throttled"));
   Result<LiveState> live = ReadLive(fake_, BuildQuery(BankDesired()), false);
