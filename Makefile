@@ -26,6 +26,7 @@ test: build
 
 bench: build
 	$(BUILD)/bench/crypto_bench
+	bench/wire_read_bench.sh $(CMKCTL)
 
 clean:
 	rm -rf $(BUILD)

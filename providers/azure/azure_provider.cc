@@ -26,6 +26,11 @@ AzureProviderOptions AzureOptionsFromEnv(const EnvGetter& env) {
     double v = std::strtod(f->c_str(), &end);
     if (end != f->c_str() && v > 0 && v <= 1) o.rate.fraction = v;
   }
+  if (auto c = env("CMKCTL_MAX_CONNECTIONS")) {
+    char* end = nullptr;
+    long v = std::strtol(c->c_str(), &end, 10);
+    if (end != c->c_str() && *end == '\0' && v >= 1 && v <= 64) o.max_host_connections = static_cast<int>(v);
+  }
   return o;
 }
 

@@ -15,6 +15,9 @@
 namespace cmk {
 namespace {
 
+// Connections served at once (each kept-alive connection holds one).
+constexpr size_t kWorkerThreads = 64;
+
 server::HttpRequest ToRequest(const httplib::Request& req) {
   server::HttpRequest r;
   r.method = req.method;
@@ -91,6 +94,10 @@ Status SandboxServer::Start(const ServeOptions& options) {
     impl->http = std::make_unique<httplib::SSLServer>(tls.cert.c_str(), tls.key.c_str());
     if (!impl->http->is_valid())
       return InvalidArgument("sandbox server: cannot load the TLS certificate/key (" + tls.cert + ")");
+    // Set before bind (accepted sockets inherit it). Headers and body go out
+    // as separate TLS records: with Nagle on, each response waited ~40 ms
+    // for the client's delayed ACK.
+    impl->http->set_tcp_nodelay(true);
     impl->port = options.port == 0 ? impl->http->bind_to_any_port(options.bind_address)
                                    : (impl->http->bind_to_port(options.bind_address, options.port)
                                           ? options.port
@@ -152,6 +159,10 @@ Status SandboxServer::Start(const ServeOptions& options) {
     });
     s.set_payload_max_length(8 * 1024 * 1024);
     s.set_keep_alive_max_count(1000);
+    // A kept-alive connection holds a worker until it closes (5 s idle):
+    // with cpp-httplib's default pool (8 here) one client's batch of
+    // parallel reads stalls every other connection for that long.
+    s.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   } catch (const std::exception& e) {
     return Internal(std::string("sandbox server: ") + e.what());
   }

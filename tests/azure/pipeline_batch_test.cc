@@ -2,6 +2,7 @@
 // batch per round, results in request order, per-request retries and auth.
 #include <gtest/gtest.h>
 
+#include "azure/azure_provider.h"
 #include "azure/pipeline.h"
 #include "fake_transport.h"
 
@@ -243,6 +244,33 @@ TEST(ProviderGetKeys, AnErrorNamesTheKey) {
   ASSERT_FALSE(keys.ok());
   EXPECT_EQ(keys.status().code(), StatusCode::kPermissionDenied);
   EXPECT_NE(keys.status().message().find("kv1/locked"), std::string::npos) << keys.status().message();
+}
+
+}  // namespace
+}  // namespace cmk::azure
+
+namespace cmk::azure {
+namespace {
+
+TEST(AzureOptionsFromEnv, ConnectionsAndRateFraction) {
+  std::map<std::string, std::string> vars;
+  EnvGetter env = [&](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+  AzureProviderOptions defaults = AzureOptionsFromEnv(env);
+  EXPECT_EQ(defaults.max_host_connections, 8);
+  EXPECT_DOUBLE_EQ(defaults.rate.fraction, 0.5);
+  vars["CMKCTL_MAX_CONNECTIONS"] = "1";
+  vars["CMKCTL_RATE_FRACTION"] = "0.25";
+  AzureProviderOptions set = AzureOptionsFromEnv(env);
+  EXPECT_EQ(set.max_host_connections, 1);
+  EXPECT_DOUBLE_EQ(set.rate.fraction, 0.25);
+  // Out of range or not a number: the default stays.
+  for (const char* bad : {"0", "65", "8x", "", "many"}) {
+    vars["CMKCTL_MAX_CONNECTIONS"] = bad;
+    EXPECT_EQ(AzureOptionsFromEnv(env).max_host_connections, 8) << bad;
+  }
 }
 
 }  // namespace
