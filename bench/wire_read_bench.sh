@@ -13,8 +13,8 @@ keys=${2:-20}
 latency=${3:-20}
 runs=${4:-5}
 work=$(mktemp -d /tmp/cmk-wire-bench-XXXXXX)
-server=
-trap '[ -n "$server" ] && kill -TERM "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/../tests/e2e/lib.sh"  # start_server, stop_server
+trap 'stop_server; rm -rf "$work"' EXIT
 
 manifests() {  # manifests GENERATION > file
   cat <<EOF
@@ -38,17 +38,7 @@ for g in 0 1 2; do  # three applies: every key ends with three versions
     { cat "$work/apply.err" >&2; exit 1; }
 done
 
-"$cmkctl" --sandbox "$sb" sandbox serve --latency-ms "$latency" >"$work/serve.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do grep -q "tenant:" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's#.*listening on https://127.0.0.1:\([0-9]*\).*#\1#p' "$work/serve.log")
-export AZURE_TENANT_ID=$(awk '/tenant:/ {print $2}' "$work/serve.log")
-export AZURE_CLIENT_ID=cmkctl-bench
-export AZURE_CLIENT_SECRET=$(cat "$sb/server-client-secret")
-export CMKCTL_ARM_ENDPOINT=https://127.0.0.1:$port
-export CMKCTL_VAULT_DNS_SUFFIX=vault.localhost:$port
-export AZURE_AUTHORITY_HOST=https://127.0.0.1:$port
-export CMKCTL_CA_BUNDLE=$sb/server-ca.pem
+start_server "$sb" --latency-ms "$latency"
 
 requests=$("$cmkctl" -v --target azure plan -f "$work/m" --detailed-exitcode 2>&1 | grep -c "HTTP GET" || true)
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

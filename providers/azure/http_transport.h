@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/url.h"  // UrlEncode
 
 namespace cmk::azure {
 
@@ -87,7 +88,5 @@ struct UrlParts {
 Result<UrlParts> ParseUrl(const std::string& url);
 // True when both URLs have the same scheme, host and port.
 bool SameOrigin(const std::string& a, const std::string& b);
-// RFC 3986 percent-encoding of a query value or form value.
-std::string UrlEncode(const std::string& s);
 
 }  // namespace cmk::azure

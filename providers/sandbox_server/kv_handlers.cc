@@ -47,6 +47,17 @@ Status ReadAttributes(const Json& body, bool& enabled, std::optional<int64_t>& n
   return Status::Ok();
 }
 
+// A new key's attributes and tags, from a create or import body.
+void ReadNewKeyAttributes(const Json& body, KeyState& k) {
+  bool enabled = true;
+  std::optional<int64_t> nbf, exp;
+  (void)ReadAttributes(body, enabled, nbf, exp);
+  k.enabled = enabled;
+  k.not_before = nbf;
+  k.expires = exp;
+  k.tags = JTags(body, "tags");
+}
+
 // Overwrites every string of a request document that held private material.
 void WipeStrings(Json& j) {
   if (j.is_string()) {
@@ -133,13 +144,7 @@ HttpResponse ServerCore::KvCreateKey(Ctx& c, const std::string& name) {
   if (auto pe = JInt(*body, "public_exponent"); pe && *pe != 65537)
     return KvError(400, "BadParameter", "Only the public exponent 65537 is supported.");
   k.key_ops = JStrings(*body, "key_ops");
-  std::optional<int64_t> nbf, exp;
-  bool enabled = true;
-  (void)ReadAttributes(*body, enabled, nbf, exp);
-  k.enabled = enabled;
-  k.not_before = nbf;
-  k.expires = exp;
-  k.tags = JTags(*body, "tags");
+  ReadNewKeyAttributes(*body, k);
   auto created = cloud_->CreateKey(k);
   if (!created.ok()) return KvError(created.status());
   return JsonResponse(200, KeyBundle(*created, created->versions.back(), *vault));
@@ -160,13 +165,7 @@ HttpResponse ServerCore::KvImportKey(Ctx& c, const std::string& name) {
     k.vault = vault->name;
     k.name = name;
     k.key_ops = JStrings(*key, "key_ops");
-    std::optional<int64_t> nbf, exp;
-    bool enabled = true;
-    (void)ReadAttributes(*body, enabled, nbf, exp);
-    k.enabled = enabled;
-    k.not_before = nbf;
-    k.expires = exp;
-    k.tags = JTags(*body, "tags");
+    ReadNewKeyAttributes(*body, k);
     // KeyImportParameters spells it "Hsm"; accept the lower-case form too.
     bool hsm = JBool(*body, "Hsm").value_or(JBool(*body, "hsm").value_or(false));
     auto created = cloud_->ImportKey(k, *key, hsm);

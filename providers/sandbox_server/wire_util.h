@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/url.h"  // UrlEncode
 #include "model/state.h"
 #include "sandbox_server/http_types.h"
 
@@ -22,7 +23,6 @@ namespace cmk::server {
 std::string Lower(const std::string& s);
 bool IEquals(const std::string& a, const std::string& b);
 std::vector<std::string> SplitPath(const std::string& path);  // non-empty segments
-std::string UrlEncode(const std::string& s);
 
 struct WireError {
   int http = 500;

@@ -12,29 +12,8 @@ using testing::FakeTransport;
 using testing::LoadExample;
 using testing::Respond;
 
-struct Stack {
-  std::map<std::string, std::string> env = {
-      {"AZURE_TENANT_ID", "t"}, {"AZURE_CLIENT_ID", "c"}, {"AZURE_CLIENT_SECRET", "s"}};
-  FakeTransport transport;
-  std::unique_ptr<CachingCredential> credential;
-  Retrier retrier{RetryOptions{}, [](Millis) {}, [] { return 0.5; }, [] { return int64_t{0}; }};
-  RateLimiter limiter{RateBudgets{}, [] { return 0.0; }, [](Millis) {}};
-  std::unique_ptr<Pipeline> pipeline;
-
-  explicit Stack(FakeTransport::Handler h)
-      : transport([h](const HttpRequest& r) -> Result<HttpResponse> {
-          if (r.url.find("/oauth2/v2.0/token") != std::string::npos)
-            return Respond(200, R"({"access_token":"tok","expires_in":3600})");
-          return h(r);
-        }) {
-    credential = MakeCredential(
-        {}, [this](const std::string& n) -> std::optional<std::string> {
-          if (!env.count(n)) return std::nullopt;
-          return env[n];
-        },
-        transport, [] { return int64_t{0}; }).value();
-    pipeline = std::make_unique<Pipeline>(transport, *credential, retrier, limiter, false);
-  }
+struct Stack : testing::PipelineStack {
+  using PipelineStack::PipelineStack;
   int AuthorizedRequestsTo(const std::string& host) {
     int n = 0;
     for (const auto& r : transport.requests)

@@ -8,29 +8,12 @@ cmkctl=$1
 src=$2
 examples=$src/manifests/examples
 work=$(mktemp -d)
-server=
 cleanup() {
-  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  stop_server
   [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-start_server() {  # start_server SANDBOX_DIR [serve flags...]; sets server, port
-  local sb=$1
-  shift
-  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  "$cmkctl" --sandbox "$sb" sandbox serve "$@" >"$work/serve.log" 2>&1 &
-  server=$!
-  for _ in $(seq 100); do grep -q "tenant:" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
-  port=$(sed -n 's#.*listening on https://127.0.0.1:\([0-9]*\).*#\1#p' "$work/serve.log")
-  export AZURE_TENANT_ID=$(awk '/tenant:/ {print $2}' "$work/serve.log")
-  export AZURE_CLIENT_ID=cmkctl-e2e
-  export AZURE_CLIENT_SECRET=$(cat "$sb/server-client-secret")
-  export CMKCTL_ARM_ENDPOINT=https://127.0.0.1:$port
-  export CMKCTL_VAULT_DNS_SUFFIX=vault.localhost:$port
-  export AZURE_AUTHORITY_HOST=https://127.0.0.1:$port
-  export CMKCTL_CA_BUNDLE=$sb/server-ca.pem
-}
 
 # Plans from the two paths differ only in the target line and the vault host.
 normalize() { sed -e "s#vault.localhost:$port#VAULTDNS#g; s#vault.azure.net#VAULTDNS#g" \

@@ -22,3 +22,31 @@ run() {  # run SANDBOX ARGS... ; sets out, err, code
 }
 contains() { grep -qF -- "$2" <<<"$1"; }
 matches() { grep -qE -- "$2" <<<"$1"; }
+
+# `cmkctl sandbox serve` for SANDBOX_DIR in the background, with the
+# environment `--target azure` needs to reach it. Sets `server` (its pid) and
+# `port`; stops a server started before. The caller stops it (stop_server).
+server=
+start_server() {  # start_server SANDBOX_DIR [serve flags...]
+  local sb=$1
+  shift
+  stop_server
+  "$cmkctl" --sandbox "$sb" sandbox serve "$@" >"$work/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 100); do grep -q "tenant:" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
+  port=$(sed -n 's#.*listening on https://127.0.0.1:\([0-9]*\).*#\1#p' "$work/serve.log")
+  export AZURE_TENANT_ID=$(awk '/tenant:/ {print $2}' "$work/serve.log")
+  export AZURE_CLIENT_ID=cmkctl-e2e
+  export AZURE_CLIENT_SECRET=$(cat "$sb/server-client-secret" 2>/dev/null)
+  export CMKCTL_ARM_ENDPOINT=https://127.0.0.1:$port
+  export CMKCTL_VAULT_DNS_SUFFIX=vault.localhost:$port
+  export AZURE_AUTHORITY_HOST=https://127.0.0.1:$port
+  export CMKCTL_CA_BUNDLE=$sb/server-ca.pem
+}
+stop_server() {
+  if [ -n "$server" ]; then
+    kill -TERM "$server" 2>/dev/null
+    wait "$server" 2>/dev/null || true
+  fi
+  server=
+}

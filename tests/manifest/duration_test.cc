@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/url.h"
+
 namespace cmk {
 namespace {
 
@@ -71,6 +73,20 @@ TEST(Rfc3339Test, RejectsMalformed) {
     EXPECT_FALSE(ParseRfc3339(text).ok()) << text;
   }
   EXPECT_TRUE(ParseRfc3339("2028-02-29T00:00:00Z").ok());
+}
+
+}  // namespace
+}  // namespace cmk
+
+namespace cmk {
+namespace {
+
+TEST(UrlEncode, KeepsUnreservedAndEncodesTheRest) {
+  EXPECT_EQ(UrlEncode("AZaz09-_.~"), "AZaz09-_.~");
+  EXPECT_EQ(UrlEncode("principalId eq 'a/b'"), "principalId%20eq%20%27a%2Fb%27");
+  EXPECT_EQ(UrlEncode("a+b&c=d?"), "a%2Bb%26c%3Dd%3F");
+  EXPECT_EQ(UrlEncode("\xc3\xa9"), "%C3%A9");  // UTF-8 bytes, upper-case hex
+  EXPECT_EQ(UrlEncode(""), "");
 }
 
 }  // namespace
