@@ -13,6 +13,7 @@ namespace cmk {
 namespace {
 
 using sandbox::AzureError;
+using sandbox::ValidateKeyType;
 
 const std::set<std::string>& KnownOps() {
   static const std::set<std::string> kOps = {"encrypt", "decrypt",   "sign",   "verify",
@@ -39,32 +40,6 @@ Status ValidateKeyName(const std::string& name) {
   if (!std::regex_match(name, kName))
     return BadParameter("The key name '" + name +
                         "' is invalid: 1-127 characters, letters, digits and dashes only.");
-  return Status::Ok();
-}
-
-// Normalizes kty/size/curve in place; the errors are Key Vault's.
-Status ValidateKeyType(std::string& kty, int& size, std::string& curve) {
-  if (kty == "RSA" || kty == "RSA-HSM") {
-    if (size == 0) size = 2048;
-    if (size != 2048 && size != 3072 && size != 4096)
-      return BadParameter("Invalid key size " + std::to_string(size) +
-                          " for " + kty + ": expected 2048, 3072 or 4096.");
-    curve.clear();
-  } else if (kty == "EC" || kty == "EC-HSM") {
-    if (curve.empty()) curve = "P-256";
-    if (curve != "P-256" && curve != "P-384" && curve != "P-521")
-      return BadParameter("Invalid curve '" + curve + "': expected P-256, P-384 or P-521.");
-    size = 0;
-  } else if (kty == "oct-HSM") {
-    if (size == 0) size = 256;
-    if (size != 128 && size != 192 && size != 256)
-      return BadParameter("Invalid key size " + std::to_string(size) +
-                          " for oct-HSM: expected 128, 192 or 256.");
-    curve.clear();
-  } else {
-    return BadParameter("Invalid key type '" + kty +
-                        "': expected RSA, RSA-HSM, EC, EC-HSM or oct-HSM.");
-  }
   return Status::Ok();
 }
 
@@ -107,6 +82,35 @@ Status KeyNotFound(const std::string& vault, const std::string& name) {
 }
 
 }  // namespace
+
+namespace sandbox {
+
+Status ValidateKeyType(std::string& kty, int& size, std::string& curve) {
+  if (kty == "RSA" || kty == "RSA-HSM") {
+    if (size == 0) size = 2048;
+    if (size != 2048 && size != 3072 && size != 4096)
+      return BadParameter("Invalid key size " + std::to_string(size) +
+                          " for " + kty + ": expected 2048, 3072 or 4096.");
+    curve.clear();
+  } else if (kty == "EC" || kty == "EC-HSM") {
+    if (curve.empty()) curve = "P-256";
+    if (curve != "P-256" && curve != "P-384" && curve != "P-521")
+      return BadParameter("Invalid curve '" + curve + "': expected P-256, P-384 or P-521.");
+    size = 0;
+  } else if (kty == "oct-HSM") {
+    if (size == 0) size = 256;
+    if (size != 128 && size != 192 && size != 256)
+      return BadParameter("Invalid key size " + std::to_string(size) +
+                          " for oct-HSM: expected 128, 192 or 256.");
+    curve.clear();
+  } else {
+    return BadParameter("Invalid key type '" + kty +
+                        "': expected RSA, RSA-HSM, EC, EC-HSM or oct-HSM.");
+  }
+  return Status::Ok();
+}
+
+}  // namespace sandbox
 
 std::string SandboxCloud::KeyId(const std::string& vault, const std::string& name,
                                 const std::string& version) const {
@@ -191,11 +195,19 @@ Result<KeyVersionState> SandboxCloud::NewVersion(const std::string& vault,
     CMK_ASSIGN_OR_RETURN(generated, crypto::GenerateKey(kty, size, curve));
   }
   const crypto::PrivateKey& material = imported ? *imported : generated;
-  if (attrs.version.empty()) {
-    CMK_ASSIGN_OR_RETURN(attrs.version, NewVersionId("version|" + vault + "/" + name));
+  // A generated id never replaces an existing version: a sandbox restored
+  // from a snapshot of another sandbox holds versions that sandbox's counter
+  // generated, and this one's counter may reach the same values.
+  for (int attempt = 0; attrs.version.empty(); ++attempt) {
+    if (attempt == 100) return Internal("sandbox: no free version id for " + vault + "/" + name);
+    CMK_ASSIGN_OR_RETURN(std::string id, NewVersionId("version|" + vault + "/" + name));
+    CMK_ASSIGN_OR_RETURN(std::optional<Json> taken,
+                         store_->Get(StoreTable::kKeyVersions,
+                                     sandbox::VersionRowKey(vault, name, id)));
+    if (!taken) attrs.version = id;
   }
   if (attrs.created == 0) attrs.created = Now();
-  attrs.updated = attrs.created;
+  if (attrs.updated == 0) attrs.updated = attrs.created;
   Json doc = ToJson(attrs);
   doc["kty"] = kty;
   doc["keySize"] = size;

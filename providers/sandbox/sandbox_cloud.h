@@ -46,6 +46,7 @@
 #include "base/status.h"
 #include "engine/provider.h"
 #include "model/state.h"
+#include "model/world.h"
 #include "sandbox/sandbox_store.h"
 
 namespace cmk {
@@ -231,6 +232,21 @@ class SandboxCloud {
   Status SeedKeyVersions(const std::string& vault, const std::string& name, const std::string& kty,
                          int size, const std::string& curve,
                          const std::vector<std::string>& versions);
+  // Restores a snapshot of another cloud (`live`, as a Provider read it, e.g.
+  // Azure through the REST provider) into this sandbox, which must be empty,
+  // with the simulated clock set to `now`, in one transaction
+  // (snapshot_ops.cc). Kept exactly: vaults; every key version (id, created,
+  // updated, nbf, exp, enabled, operations, tags; type and size, with fresh
+  // key material) and rotation policies; identities and their principal and
+  // client ids; role assignments (principals not otherwise known are
+  // registered); storage accounts with their identities and encryption
+  // evidence. Vault URIs and key ids are rewritten to this sandbox's DNS
+  // suffix. Expiries and near-expiry notices already due by `now` count as
+  // reported; an account on automatic update counts as bound at its
+  // lastKeyRotationTimestamp, with the default adoption delay (Azure exposes
+  // neither). Nothing is read from or written to the source.
+  Status RestoreSnapshot(const LiveState& live, int64_t now);
+
   Result<std::optional<StorageAccountState>> GetStorageAccount(const std::string& subscription,
                                                                const std::string& resource_group,
                                                                const std::string& name);

@@ -28,6 +28,10 @@ bool ScopeCovers(const std::string& scope, const std::string& target);
 // The trailing GUID of a role definition id ("/subscriptions/../roleDefinitions/GUID" or "GUID").
 std::string RoleGuid(const std::string& role_definition_id);
 
+// Normalizes a key type in place (default size or curve) and refuses what Key
+// Vault refuses; defined with the key operations (key_ops.cc).
+Status ValidateKeyType(std::string& kty, int& size, std::string& curve);
+
 // Errors carry Azure's error code first: "<AzureCode>: <message>". The HTTPS
 // server splits on the first ": " to fill the wire error's code and message.
 Status AzureError(StatusCode code, const std::string& azure_code, const std::string& message);

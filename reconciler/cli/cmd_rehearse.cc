@@ -6,10 +6,15 @@
 // that waits advances the copy's simulated clock). Prints a timeline of
 // rotations, adoptions, retirements, hook results and incidents and a
 // verdict; exit 1 on any violation. The original sandbox is never touched.
+// With --target azure the copy is a snapshot of the live inventory the
+// manifests reference, read (never written) through the REST provider and
+// restored into a temporary sandbox (live_snapshot.h); the rehearsal itself is
+// the same.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -17,6 +22,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/hook_host.h"
+#include "cli/live_snapshot.h"
 #include "cli/planning.h"
 #include "engine/apply.h"
 #include "sandbox/sandbox_provider.h"
@@ -32,6 +38,8 @@ struct RehearseArgs {
   std::string format = "text";
   // "disable key/NAME/versions/PREFIX@DURATION": a manual action to try.
   std::vector<std::string> inject;
+  // --target azure: the snapshot's instant (RFC 3339); default the target's clock.
+  std::string snapshot_time;
 };
 
 struct Entry {
@@ -90,13 +98,28 @@ class Rehearsal {
   Rehearsal(const GlobalOptions& global, const RehearseArgs& args) : global_(global), args_(args) {}
 
   int Run() {
-    if (global_.target != "sandbox")
-      return Fail(InvalidArgument(
-          "rehearse runs on a copy of a sandbox; --target " + global_.target +
-          " is not supported (rehearsing a snapshot of a live Azure inventory is not implemented)"));
-    auto dir = CopySandbox(ResolveSandboxDir(global_));
-    if (!dir.ok()) return Fail(dir.status());
-    dir_ = *dir;
+    if (global_.target == "azure") {
+      std::optional<int64_t> at;
+      if (!args_.snapshot_time.empty()) {
+        auto t = ParseRfc3339(args_.snapshot_time);
+        if (!t.ok()) return Fail(t.status().WithContext("--snapshot-time"));
+        at = *t;
+      }
+      auto snapshot = SnapshotToSandbox(global_, at, std::cerr);
+      if (!snapshot.ok()) return Fail(snapshot.status());
+      dir_ = snapshot->dir;
+      source_ = "a snapshot of " + snapshot->target;
+      std::cerr << "Read a snapshot of " << snapshot->target << " (read-only) as of "
+                << FormatRfc3339(snapshot->time) << " into a temporary sandbox.\n";
+    } else {
+      if (!args_.snapshot_time.empty())
+        return Fail(InvalidArgument(
+            "--snapshot-time is for --target azure: a sandbox copy starts at the sandbox's clock"));
+      auto dir = CopySandbox(ResolveSandboxDir(global_));
+      if (!dir.ok()) return Fail(dir.status());
+      dir_ = *dir;
+      source_ = "a copy of " + ResolveSandboxDir(global_);
+    }
     int code = RunIn();
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -265,15 +288,15 @@ class Rehearsal {
       }
       for (const auto& e : violations_)
         vs.push_back(Json{{"time", FormatRfc3339(e.time)}, {"object", e.object}, {"message", e.message}});
-      Json out{{"start", FormatRfc3339(start_)}, {"end", FormatRfc3339(now)}, {"steps", steps_},
-               {"until", args_.until}, {"step", args_.step}, {"timeline", tl},
-               {"violations", vs}, {"verdict", violations_.empty() ? "pass" : "fail"}};
+      Json out{{"source", source_}, {"start", FormatRfc3339(start_)},
+               {"end", FormatRfc3339(now)}, {"steps", steps_}, {"until", args_.until},
+               {"step", args_.step}, {"timeline", tl}, {"violations", vs},
+               {"verdict", violations_.empty() ? "pass" : "fail"}};
       std::cout << out.dump(2) << "\n";
       return;
     }
-    std::cout << "Rehearsal on a copy of " << ResolveSandboxDir(global_) << ": "
-              << FormatRfc3339(start_) << " -> " << FormatRfc3339(now) << " (" << steps_
-              << " steps of " << args_.step << ")\n\n";
+    std::cout << "Rehearsal on " << source_ << ": " << FormatRfc3339(start_) << " -> "
+              << FormatRfc3339(now) << " (" << steps_ << " steps of " << args_.step << ")\n\n";
     for (const auto& e : timeline_)
       std::cout << FormatRfc3339(e.time) << "  " << e.kind << "  " << e.object
                 << (e.object.empty() ? "" : "  ") << e.message << Repeats(e) << "\n";
@@ -289,6 +312,7 @@ class Rehearsal {
   const GlobalOptions& global_;
   const RehearseArgs& args_;
   std::string dir_;
+  std::string source_;  // "a copy of DIR" | "a snapshot of azure: URL"
   int64_t start_ = 0;
   int64_t last_seq_ = 0;
   int steps_ = 0;
@@ -305,7 +329,8 @@ class Rehearsal {
 
 CommandSpec RehearseCommand() {
   return {"rehearse",
-          "Rehearse the scheduled pipeline on a copy of the sandbox as simulated time passes",
+          "Rehearse the scheduled pipeline on a copy of the sandbox (or a snapshot of the live "
+          "Azure inventory) as simulated time passes",
           [](CLI::App& sub, GlobalOptions& global) -> std::function<int()> {
             auto args = std::make_shared<RehearseArgs>();
             sub.add_option("-f,--file", global.files, "manifest file or directory (repeatable)")
@@ -316,6 +341,8 @@ CommandSpec RehearseCommand() {
                 ->check(CLI::IsMember({"text", "json"}));
             sub.add_option("--inject", args->inject,
                            "a manual action to try: \"disable key/NAME/versions/PREFIX@P1D\"");
+            sub.add_option("--snapshot-time", args->snapshot_time,
+                           "--target azure: the snapshot's instant (RFC 3339; default now)");
             return [&global, args] { return Rehearsal(global, *args).Run(); };
           }};
 }

@@ -72,10 +72,7 @@ check "broken: rehearse fails (got $code)" test "$code" -eq 1
 check "broken: violation names the expiry" contains "$out" "expired"
 check "broken: violation has a date" grep -qE "^  20[0-9-]+T[0-9:]+Z  storage/" <<<"$out"
 
-# Rehearsal is a sandbox-only command: asking it of Azure is refused, not silently redirected.
-run "$work/bank" --target azure rehearse -f "$examples/bank" --until P1M
-check "rehearse --target azure refused (got $code)" test "$code" -eq 1
-check "rehearse --target azure says why" contains "$err" "rehearse runs on a copy of a sandbox"
+# `rehearse --target azure` (a snapshot of the live inventory) is covered by snapshot_e2e.sh.
 
 echo "rotation_e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
