@@ -8,11 +8,6 @@ cmkctl=$1
 src=$2
 examples=$src/manifests/examples
 work=$(mktemp -d)
-cleanup() {
-  stop_server
-  [ -n "${KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Plans from the two paths differ only in the target line and the vault host.

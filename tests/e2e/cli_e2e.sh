@@ -7,7 +7,6 @@ cmkctl=$1
 src=$2
 examples=$src/manifests/examples
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 for dir in "$examples"/*/; do

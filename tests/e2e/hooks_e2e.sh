@@ -15,7 +15,6 @@ m=$src/tests/e2e/hooks
 A=a1b2c3d4e5f60718293a4b5c6d7e8f90
 B=0f1e2d3c4b5a69788796a5b4c3d2e1f0
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # The report: the lines after "Apply complete/incomplete".
 report_of() { sed -n '/^Apply \(in\)\{0,1\}complete/,$p' <<<"$1" | tail -n +2; }

@@ -1,5 +1,11 @@
 # Shared helpers of the end-to-end scripts (sourced, not run). The caller
-# sets `cmkctl` and `work` (a temp dir) first.
+# sets `cmkctl` and `work` (a temp dir) first; on exit the server (if any)
+# is stopped and `work` removed, unless KEEP is set.
+cleanup() {
+  stop_server
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
 passed=0
 failed=0
 

@@ -11,7 +11,6 @@ cmkctl=$1
 src=$2
 case_dir=$src/tests/e2e/marketplace
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 count() { grep -cF -- "$2" <<<"$1"; }
 line_of() { grep -nF -m1 -- "$2" <<<"$1" | cut -d: -f1; }

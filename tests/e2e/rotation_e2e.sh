@@ -9,7 +9,6 @@ cmkctl=$1
 src=$2
 examples=$src/manifests/examples
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 count() { grep -cF -- "$2" <<<"$1"; }
 setup() {  # setup NAME: seed + apply the example into $work/NAME

@@ -12,11 +12,6 @@ cmkctl=$1
 src=$2
 examples=$src/manifests/examples
 work=$(mktemp -d)
-cleanup() {
-  stop_server
-  [ -n "${KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # The two timelines differ in their first line (what was rehearsed) and in the
