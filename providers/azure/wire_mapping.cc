@@ -2,7 +2,6 @@
 #include "azure/wire_mapping.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "engine/names.h"
 
@@ -35,21 +34,6 @@ Json TagsTo(const Tags& t) {
 }
 
 }  // namespace
-
-ArmIdParts ParseArmId(const std::string& id) {
-  ArmIdParts p;
-  std::vector<std::string> seg;
-  std::stringstream ss(id);
-  std::string s;
-  while (std::getline(ss, s, '/'))
-    if (!s.empty()) seg.push_back(s);
-  for (size_t i = 0; i + 1 < seg.size(); ++i) {
-    if (EqualsIgnoreCase(seg[i], "subscriptions") && p.subscription.empty()) p.subscription = seg[i + 1];
-    if (EqualsIgnoreCase(seg[i], "resourceGroups") && p.resource_group.empty()) p.resource_group = seg[i + 1];
-  }
-  if (!seg.empty()) p.name = seg.back();
-  return p;
-}
 
 // The ARM tracked-resource envelope (id, name, subscription and resource
 // group from the id, location, tags) shared by vaults and identities.

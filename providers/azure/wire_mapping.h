@@ -17,14 +17,6 @@ namespace cmk::azure {
 
 using Json = nlohmann::json;
 
-// ARM ids: "/subscriptions/S/resourceGroups/R/providers/NS/TYPE/NAME".
-struct ArmIdParts {
-  std::string subscription;
-  std::string resource_group;
-  std::string name;  // last segment
-};
-ArmIdParts ParseArmId(const std::string& id);
-
 // Vaults (Microsoft.KeyVault/vaults).
 VaultState VaultFromArm(const Json& j);
 // PUT body. `existing_access_policies` are kept on update (RBAC vaults ignore them).

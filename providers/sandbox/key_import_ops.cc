@@ -26,12 +26,6 @@ Status RequireString(const Json& jwk, const char* member) {
   return Status::Ok();
 }
 
-// Overwrites a string that held private material before it is freed.
-void Wipe(std::string& s) {
-  volatile char* p = s.data();
-  for (size_t i = 0; i < s.size(); ++i) p[i] = 0;
-}
-
 struct ImportedMaterial {
   std::string kty;  // as stored: RSA | RSA-HSM | oct-HSM
   int size = 0;     // bits
@@ -47,9 +41,9 @@ Result<ImportedMaterial> RsaMaterial(const Json& jwk, bool hsm) {
   }
   std::string text = only.dump();
   for (auto& [name, value] : only.items())
-    if (value.is_string()) Wipe(value.get_ref<std::string&>());
+    if (value.is_string()) crypto::CleanseString(value.get_ref<std::string&>());
   Result<crypto::PrivateKey> key = crypto::RsaPrivateFromJwk(text);
-  Wipe(text);
+  crypto::CleanseString(text);
   if (!key.ok())
     return BadJwk("The JSON Web Key is not a valid RSA private key: " + key.status().message() +
                   ".");

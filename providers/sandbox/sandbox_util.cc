@@ -15,6 +15,16 @@ std::string Lower(const std::string& s) {
   return out;
 }
 
+std::string VaultNameOfUri(const std::string& uri) {
+  const std::string scheme = "https://";
+  if (Lower(uri).rfind(scheme, 0) != 0) return "";
+  std::string host = uri.substr(scheme.size());
+  host = host.substr(0, host.find('/'));
+  size_t dot = host.find('.');
+  if (dot == std::string::npos || dot == 0) return "";
+  return host.substr(0, dot);
+}
+
 bool EqualsIgnoreCase(const std::string& a, const std::string& b) { return Lower(a) == Lower(b); }
 
 Result<std::string> RandomGuid() {

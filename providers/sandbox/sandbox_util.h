@@ -28,6 +28,10 @@ bool ScopeCovers(const std::string& scope, const std::string& target);
 // The trailing GUID of a role definition id ("/subscriptions/../roleDefinitions/GUID" or "GUID").
 std::string RoleGuid(const std::string& role_definition_id);
 
+// The vault name of a vault URI or key id on any DNS suffix and port
+// ("https://NAME.{suffix}[:port][/path]"); "" for anything else.
+std::string VaultNameOfUri(const std::string& uri);
+
 // Normalizes a key type in place (default size or curve) and refuses what Key
 // Vault refuses; defined with the key operations (key_ops.cc).
 Status ValidateKeyType(std::string& kty, int& size, std::string& curve);

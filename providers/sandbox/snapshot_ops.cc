@@ -23,17 +23,7 @@ namespace cmk {
 namespace {
 
 using sandbox::Lower;
-
-// The vault name of "https://NAME.{any suffix}[:port][/path]"; "" otherwise.
-std::string VaultNameOfUri(const std::string& uri) {
-  const std::string scheme = "https://";
-  if (Lower(uri).rfind(scheme, 0) != 0) return "";
-  std::string host = uri.substr(scheme.size());
-  host = host.substr(0, host.find('/'));
-  size_t dot = host.find('.');
-  if (dot == std::string::npos || dot == 0) return "";
-  return host.substr(0, dot);
-}
+using sandbox::VaultNameOfUri;
 
 Status Invalid(const std::string& what) {
   return InvalidArgument("snapshot: " + what);

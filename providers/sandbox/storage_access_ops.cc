@@ -32,13 +32,12 @@ struct InUse {
 // https://{vault}.{dns suffix}/keys/{name}/{version}, whatever the suffix (the
 // CLI and the HTTPS server may open one directory with different suffixes).
 std::optional<InUse> ParseKid(const std::string& kid) {
-  const std::string scheme = "https://";
-  if (Lower(kid).rfind(scheme, 0) != 0) return std::nullopt;
-  std::string rest = kid.substr(scheme.size());
+  InUse u;
+  u.vault = sandbox::VaultNameOfUri(kid);
+  if (u.vault.empty()) return std::nullopt;
+  std::string rest = kid.substr(std::string("https://").size());
   auto slash = rest.find('/');
   if (slash == std::string::npos) return std::nullopt;
-  InUse u;
-  u.vault = rest.substr(0, std::min(rest.find('.'), slash));
   std::string path = rest.substr(slash);
   if (path.rfind("/keys/", 0) != 0) return std::nullopt;
   path = path.substr(6);

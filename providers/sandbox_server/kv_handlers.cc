@@ -61,9 +61,7 @@ void ReadNewKeyAttributes(const Json& body, KeyState& k) {
 // Overwrites every string of a request document that held private material.
 void WipeStrings(Json& j) {
   if (j.is_string()) {
-    std::string& s = j.get_ref<std::string&>();
-    volatile char* p = s.data();
-    for (size_t i = 0; i < s.size(); ++i) p[i] = 0;
+    crypto::CleanseString(j.get_ref<std::string&>());
   } else if (j.is_structured()) {
     for (auto& child : j) WipeStrings(child);
   }

@@ -78,8 +78,7 @@ Result<Injection> ParseInjection(const std::string& text, int64_t start) {
 Result<std::string> CopySandbox(const std::string& from) {
   if (!fs::exists(fs::path(from) / "sandbox.db"))
     return NotFound("no sandbox in " + from + " (run `cmkctl sandbox init` or --sandbox DIR)");
-  std::string tmpl = (fs::temp_directory_path() / "cmkctl-rehearse-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) return Internal("cannot create a temporary directory");
+  CMK_ASSIGN_OR_RETURN(std::string tmpl, NewRehearsalDir());
   std::error_code ec;
   fs::copy(from, tmpl, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
   if (ec) return Internal("cannot copy the sandbox: " + ec.message());

@@ -14,24 +14,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// "/subscriptions/S/resourceGroups/RG/providers/Microsoft.ManagedIdentity/
-// userAssignedIdentities/NAME" -> {S, RG, NAME}; nullopt for another shape.
+// A user-assigned identity's ARM id -> {S, RG, NAME}; nullopt for another shape.
 std::optional<ArmRef> IdentityRefOf(const std::string& arm_id) {
-  std::vector<std::string> parts;
-  size_t start = 1;
-  while (start <= arm_id.size()) {
-    size_t slash = arm_id.find('/', start);
-    if (slash == std::string::npos) slash = arm_id.size();
-    parts.push_back(arm_id.substr(start, slash - start));
-    start = slash + 1;
-  }
-  if (arm_id.empty() || arm_id[0] != '/' || parts.size() != 8 ||
-      !EqualsIgnoreCase(parts[0], "subscriptions") ||
-      !EqualsIgnoreCase(parts[2], "resourceGroups") ||
-      !EqualsIgnoreCase(parts[5], "Microsoft.ManagedIdentity") ||
-      !EqualsIgnoreCase(parts[6], "userAssignedIdentities"))
+  ArmIdParts p = ParseArmId(arm_id);
+  if (!EqualsIgnoreCase(IdentityArmId(p.subscription, p.resource_group, p.name), arm_id))
     return std::nullopt;
-  return ArmRef{parts[1], parts[3], parts[7]};
+  return ArmRef{p.subscription, p.resource_group, p.name};
 }
 
 // The identities storage accounts reach their keys with, when the manifests
@@ -63,6 +51,12 @@ Status ReadAccountIdentities(Provider& provider, LiveState& live) {
 
 }  // namespace
 
+Result<std::string> NewRehearsalDir() {
+  std::string tmpl = (fs::temp_directory_path() / "cmkctl-rehearse-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) return Internal("cannot create a temporary directory");
+  return tmpl;
+}
+
 Result<LiveSnapshot> SnapshotToSandbox(const GlobalOptions& global, std::optional<int64_t> at,
                                        std::ostream& err) {
   CMK_ASSIGN_OR_RETURN(DesiredState desired, LoadDesired(global, err));
@@ -74,9 +68,7 @@ Result<LiveSnapshot> SnapshotToSandbox(const GlobalOptions& global, std::optiona
   CMK_ASSIGN_OR_RETURN(LiveState live, ReadLive(provider, BuildQuery(desired), false));
   CMK_RETURN_IF_ERROR(ReadAccountIdentities(provider, live));
 
-  std::string tmpl = (fs::temp_directory_path() / "cmkctl-rehearse-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) return Internal("cannot create a temporary directory");
-  snapshot.dir = tmpl;
+  CMK_ASSIGN_OR_RETURN(snapshot.dir, NewRehearsalDir());
   Status restored = [&]() -> Status {
     CMK_ASSIGN_OR_RETURN(std::unique_ptr<SandboxCloud> cloud, SandboxCloud::Open(snapshot.dir));
     return cloud->RestoreSnapshot(live, snapshot.time);

@@ -22,6 +22,10 @@ struct LiveSnapshot {
   int64_t time = 0;    // the instant the restored clock starts at
 };
 
+// A new, empty temporary directory for a rehearsal's sandbox
+// ($TMPDIR/cmkctl-rehearse-XXXXXX); the caller removes it.
+[[nodiscard]] Result<std::string> NewRehearsalDir();
+
 // Loads the manifests (diagnostics to `err`), opens `global`'s target, reads
 // and restores. `at` overrides the snapshot's instant (default: the target's
 // clock, real time for Azure). The directory is removed again on failure.

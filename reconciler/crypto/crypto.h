@@ -43,6 +43,10 @@ class SecureBytes {
   Bytes b_;
 };
 
+// Overwrites a string that held secret or private material (OPENSSL_cleanse,
+// which the optimizer cannot drop); its length is kept, its bytes are zero.
+void CleanseString(std::string& s);
+
 // base64url without padding (RFC 7515 §2). Decoding is strict: rejects
 // padding, '+', '/', whitespace and non-canonical trailing bits.
 std::string Base64UrlEncode(const Bytes& data);

@@ -14,6 +14,10 @@ void Cleanse(Bytes& b) {
 
 }  // namespace
 
+void CleanseString(std::string& s) {
+  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+}
+
 SecureBytes& SecureBytes::operator=(const SecureBytes& o) {
   if (this != &o) {
     Cleanse(b_);

@@ -1,6 +1,7 @@
 #include "model/state.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace cmk {
@@ -113,6 +114,29 @@ std::string IdentityArmId(const std::string& sub, const std::string& rg, const s
 std::string StorageArmId(const std::string& sub, const std::string& rg, const std::string& name) {
   return "/subscriptions/" + sub + "/resourceGroups/" + rg +
          "/providers/Microsoft.Storage/storageAccounts/" + name;
+}
+
+ArmIdParts ParseArmId(const std::string& id) {
+  auto is = [](const std::string& seg, const char* word) {
+    std::string lower = seg;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lower == word;
+  };
+  std::vector<std::string> seg;
+  for (size_t start = 0; start <= id.size();) {
+    size_t slash = id.find('/', start);
+    if (slash == std::string::npos) slash = id.size();
+    if (slash > start) seg.push_back(id.substr(start, slash - start));
+    start = slash + 1;
+  }
+  ArmIdParts p;
+  for (size_t i = 0; i + 1 < seg.size(); ++i) {
+    if (is(seg[i], "subscriptions") && p.subscription.empty()) p.subscription = seg[i + 1];
+    if (is(seg[i], "resourcegroups") && p.resource_group.empty()) p.resource_group = seg[i + 1];
+  }
+  if (!seg.empty()) p.name = seg.back();
+  return p;
 }
 
 std::string VaultUri(const std::string& vault, const std::string& dns_suffix) {

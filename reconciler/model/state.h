@@ -219,6 +219,15 @@ std::string IdentityArmId(const std::string& subscription, const std::string& rg
                           const std::string& name);
 std::string StorageArmId(const std::string& subscription, const std::string& rg,
                          const std::string& name);
+// The parts of an ARM id ("/subscriptions/S/resourceGroups/R/providers/NS/TYPE/NAME");
+// the first subscription and resource group segments (case-insensitive), the
+// last segment as name. Empty parts when absent.
+struct ArmIdParts {
+  std::string subscription;
+  std::string resource_group;
+  std::string name;
+};
+ArmIdParts ParseArmId(const std::string& id);
 // Vault URI for a DNS suffix ("vault.azure.net" for Azure public cloud).
 std::string VaultUri(const std::string& vault, const std::string& dns_suffix = "vault.azure.net");
 // The manifest name recorded in an owned role assignment's description

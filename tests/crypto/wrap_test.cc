@@ -240,5 +240,14 @@ TEST(LoadedKey, SharedAcrossThreads) {
   EXPECT_EQ(good.load(), 40);
 }
 
+TEST(CleanseString, ZeroesEveryByteAndKeepsTheLength) {
+  std::string secret = "d-member-of-a-private-jwk";
+  CleanseString(secret);
+  EXPECT_EQ(secret, std::string(25, '\0'));
+  std::string empty;
+  CleanseString(empty);
+  EXPECT_TRUE(empty.empty());
+}
+
 }  // namespace
 }  // namespace cmk::crypto::testing

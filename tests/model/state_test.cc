@@ -60,6 +60,22 @@ TEST(Ownership, ManagedNameFromDescription) {
   EXPECT_EQ(ManagedNameFromDescription("managed-by=cmkctl"), "");
 }
 
+TEST(ArmIds, ParseArmIdInvertsTheBuilders) {
+  ArmIdParts p = ParseArmId(IdentityArmId("sub-1", "rg-a", "uami-1"));
+  EXPECT_EQ(p.subscription, "sub-1");
+  EXPECT_EQ(p.resource_group, "rg-a");
+  EXPECT_EQ(p.name, "uami-1");
+  // Case-insensitive segment names, trailing slash, nested resource.
+  p = ParseArmId("/SUBSCRIPTIONS/s/ResourceGroups/r/providers/Microsoft.KeyVault/vaults/v/keys/k/");
+  EXPECT_EQ(p.subscription, "s");
+  EXPECT_EQ(p.resource_group, "r");
+  EXPECT_EQ(p.name, "k");
+  p = ParseArmId("/subscriptions/s");
+  EXPECT_EQ(p.subscription, "s");
+  EXPECT_EQ(p.resource_group, "");
+  EXPECT_EQ(ParseArmId("").name, "");
+}
+
 TEST(Address, KindPrefixes) {
   EXPECT_EQ(MakeAddress(Kind::kStorageCmkBinding, "b"), "binding/b");
   EXPECT_EQ(KindFromName("RoleAssignment"), Kind::kRoleAssignment);
