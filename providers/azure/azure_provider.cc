@@ -260,9 +260,7 @@ Result<RoleAssignmentState> AzureProvider::FindExistingRoleAssignment(
   for (const auto& j : items) {
     RoleAssignmentState r = RoleAssignmentFromArm(j);
     if (r.scope.empty()) r.scope = scope;
-    std::string s = r.scope;
-    while (!s.empty() && s.back() == '/') s.pop_back();
-    if (EqualsIgnoreCase(s, scope) && EqualsIgnoreCase(r.principal_id, desired.principal_id) &&
+    if (SameUri(r.scope, scope) && EqualsIgnoreCase(r.principal_id, desired.principal_id) &&
         r.role_definition_id == role)
       matches.push_back(std::move(r));
   }

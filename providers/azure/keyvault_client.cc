@@ -151,22 +151,20 @@ Result<std::vector<json>> KeyVaultClient::ListFrom(const std::string& vault,
                                                    Result<HttpResponse> first_page,
                                                    const std::string& object) {
   std::vector<json> out;
-  std::optional<Result<HttpResponse>> page_response(std::move(first_page));
-  std::string next = "first page";
-  for (int page = 0; !next.empty(); ++page) {
-    if (page > 10000) return Internal("list " + object + ": too many pages");
-    if (!page_response) page_response = Call(vault, "GET", next, std::nullopt);
-    CMK_ASSIGN_OR_RETURN(HttpResponse r, std::move(*page_response));
-    page_response.reset();
+  Result<HttpResponse> response = std::move(first_page);
+  for (int page = 1;; ++page) {
+    CMK_ASSIGN_OR_RETURN(HttpResponse r, std::move(response));
     if (r.status != 200) return StatusFromResponse(r, "list", object);
     json j = json::parse(r.body, nullptr, false);
     if (!j.is_object()) return Internal("list " + object + ": response is not a JSON object");
     if (j.contains("value") && j["value"].is_array())
       for (auto& v : j["value"]) out.push_back(std::move(v));
-    next = j.contains("nextLink") && j["nextLink"].is_string() ? j["nextLink"].get<std::string>()
-                                                               : "";
+    if (!j.contains("nextLink") || !j["nextLink"].is_string() ||
+        j["nextLink"].get<std::string>().empty())
+      return out;
+    if (page > 10000) return Internal("list " + object + ": too many pages");
+    response = Call(vault, "GET", j["nextLink"].get<std::string>(), std::nullopt);
   }
-  return out;
 }
 
 Result<json> KeyVaultClient::Send(const std::string& vault, const std::string& method,

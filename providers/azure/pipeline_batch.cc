@@ -74,14 +74,8 @@ std::vector<Result<HttpResponse>> Pipeline::SendAll(std::vector<BatchRequest> ba
         continue;
       }
       ++attempts[i];
-      bool retryable = r.ok() ? IsRetryableHttpStatus(r->status)
-                              : r.status().code() == StatusCode::kUnavailable;
-      if (retryable && attempts[i] < ro.max_attempts) {
-        std::optional<Millis> server =
-            r.ok() ? ServerRetryAfter(*r, retrier_.NowUnix()) : std::nullopt;
-        Millis d = server ? std::min(*server, ro.max_delay)
-                          : BackoffDelay(ro, attempts[i], retrier_.Random01());
-        wait = std::max(wait, d);
+      if (Retrier::IsRetryable(r) && attempts[i] < ro.max_attempts) {
+        wait = std::max(wait, retrier_.DelayAfter(r, attempts[i]));
         again.push_back(i);
       }
       results[i] = std::move(r);

@@ -86,6 +86,18 @@ Retrier::Retrier(RetryOptions options)
           },
           [] { return static_cast<int64_t>(std::time(nullptr)); }) {}
 
+bool Retrier::IsRetryable(const Result<HttpResponse>& result) {
+  return result.ok() ? IsRetryableHttpStatus(result->status)
+                     : result.status().code() == StatusCode::kUnavailable;
+}
+
+Millis Retrier::DelayAfter(const Result<HttpResponse>& result, int attempt) {
+  std::optional<Millis> server =
+      result.ok() ? ServerRetryAfter(*result, now_unix_()) : std::nullopt;
+  return server ? std::min(*server, options_.max_delay)
+                : BackoffDelay(options_, attempt, random01_());
+}
+
 Result<HttpResponse> Retrier::Send(HttpTransport& transport, HttpRequest request,
                                    const SendOptions& send_options, bool* applied_elsewhere) {
   if (applied_elsewhere != nullptr) *applied_elsewhere = false;
@@ -94,9 +106,7 @@ Result<HttpResponse> Retrier::Send(HttpTransport& transport, HttpRequest request
   for (int attempt = 1;; ++attempt) {
     if (send_options.before_attempt) CMK_RETURN_IF_ERROR(send_options.before_attempt(request));
     Result<HttpResponse> result = transport.Send(request);
-    bool retryable = result.ok() ? IsRetryableHttpStatus(result->status)
-                                 : result.status().code() == StatusCode::kUnavailable;
-    if (!retryable || attempt >= options_.max_attempts) return result;
+    if (!IsRetryable(result) || attempt >= options_.max_attempts) return result;
 
     if (!idempotent) {
       if (!send_options.reread) return result;  // never retried blindly
@@ -114,10 +124,7 @@ Result<HttpResponse> Retrier::Send(HttpTransport& transport, HttpRequest request
       }
     }
 
-    std::optional<Millis> server = result.ok() ? ServerRetryAfter(*result, now_unix_())
-                                               : std::nullopt;
-    Millis delay = server ? std::min(*server, options_.max_delay)
-                          : BackoffDelay(options_, attempt, random01_());
+    Millis delay = DelayAfter(result, attempt);
     if (slept + delay > options_.max_total_delay) {
       spdlog::debug("retry: giving up, next wait {} ms exceeds the total budget", delay.count());
       return result;

@@ -71,10 +71,16 @@ class Retrier {
   Result<HttpResponse> Send(HttpTransport& transport, HttpRequest request,
                             const SendOptions& options = {}, bool* applied_elsewhere = nullptr);
 
+  // Whether an outcome is worth another attempt: HTTP 408/429/5xx or a
+  // connection failure (kUnavailable).
+  static bool IsRetryable(const Result<HttpResponse>& result);
+  // The wait after attempt number `attempt` ended in `result`: the server's
+  // (capped at max_delay) when it gave one, else the jittered backoff.
+  Millis DelayAfter(const Result<HttpResponse>& result, int attempt);
+
   const RetryOptions& options() const { return options_; }
   void Sleep(Millis d) { sleeper_(d); }
   double Random01() { return random01_(); }
-  int64_t NowUnix() { return now_unix_(); }
 
  private:
   RetryOptions options_;
