@@ -13,7 +13,7 @@ keys=${2:-20}
 latency=${3:-20}
 runs=${4:-5}
 work=$(mktemp -d /tmp/cmk-wire-bench-XXXXXX)
-source "$(dirname "${BASH_SOURCE[0]}")/../tests/e2e/lib.sh"  # start_server; cleans up on exit
+source "$(dirname "${BASH_SOURCE[0]}")/../tests/e2e/lib.sh" "$cmkctl"  # start_server; cleanup on exit
 
 manifests() {  # manifests GENERATION > file
   cat <<EOF

@@ -4,11 +4,7 @@
 # with the in-process sandbox; then again with 10% injected 429/503/drops.
 # Usage: azure_e2e.sh CMKCTL SOURCE_DIR
 set -uo pipefail
-cmkctl=$1
-src=$2
-examples=$src/manifests/examples
-work=$(mktemp -d)
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 
 # Plans from the two paths differ only in the target line and the vault host.
 normalize() { sed -e "s#vault.localhost:$port#VAULTDNS#g; s#vault.azure.net#VAULTDNS#g" \

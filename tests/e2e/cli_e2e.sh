@@ -3,11 +3,7 @@
 # input are refused with the right exit code and message; output is
 # deterministic. Usage: cli_e2e.sh CMKCTL SOURCE_DIR
 set -uo pipefail
-cmkctl=$1
-src=$2
-examples=$src/manifests/examples
-work=$(mktemp -d)
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 
 for dir in "$examples"/*/; do
   name=$(basename "$dir")

@@ -9,13 +9,10 @@
 #  (d) validate reports a hook script's syntax error as file:line.
 # Usage: hooks_e2e.sh CMKCTL SOURCE_DIR
 set -uo pipefail
-cmkctl=$1
-src=$2
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 m=$src/tests/e2e/hooks
 A=a1b2c3d4e5f60718293a4b5c6d7e8f90
 B=0f1e2d3c4b5a69788796a5b4c3d2e1f0
-work=$(mktemp -d)
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # The report: the lines after "Apply complete/incomplete".
 report_of() { sed -n '/^Apply \(in\)\{0,1\}complete/,$p' <<<"$1" | tail -n +2; }
 # Outcome lines only (notes are indented further).

@@ -7,11 +7,8 @@
 # accessible throughout.
 # Usage: marketplace_e2e.sh CMKCTL SOURCE_DIR
 set -uo pipefail
-cmkctl=$1
-src=$2
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 case_dir=$src/tests/e2e/marketplace
-work=$(mktemp -d)
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 count() { grep -cF -- "$2" <<<"$1"; }
 line_of() { grep -nF -m1 -- "$2" <<<"$1" | cut -d: -f1; }
 sb=$work/sandbox

@@ -5,11 +5,7 @@
 # rehearse on every example, and a broken policy (expiry before rotation).
 # Usage: rotation_e2e.sh CMKCTL SOURCE_DIR
 set -uo pipefail
-cmkctl=$1
-src=$2
-examples=$src/manifests/examples
-work=$(mktemp -d)
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 count() { grep -cF -- "$2" <<<"$1"; }
 setup() {  # setup NAME: seed + apply the example into $work/NAME
   sb=$work/$1

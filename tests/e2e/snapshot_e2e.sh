@@ -8,11 +8,7 @@
 # sandbox is removed.
 # Usage: snapshot_e2e.sh CMKCTL SOURCE_DIR
 set -uo pipefail
-cmkctl=$1
-src=$2
-examples=$src/manifests/examples
-work=$(mktemp -d)
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 
 # The two timelines differ in their first line (what was rehearsed) and in the
 # ids of versions created during the rehearsal (each sandbox generates its
