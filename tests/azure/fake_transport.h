@@ -42,7 +42,7 @@ inline HttpResponse Respond(int status, const std::string& body = "", HeaderMap 
 }
 
 inline std::string ExamplePath(const std::string& rel) {
-  return std::string(CMK_SHARED_DIR) + "/azure-wire/examples/" + rel;
+  return std::string(CMK_TEST_DATA_DIR) + "/azure-wire/" + rel;
 }
 
 inline nlohmann::json LoadExample(const std::string& rel) {

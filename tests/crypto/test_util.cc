@@ -11,7 +11,7 @@
 namespace cmk::crypto::testing {
 
 Json LoadVectors(const std::string& relative) {
-  std::string path = std::string(CMK_SHARED_DIR) + "/testvectors/" + relative;
+  std::string path = std::string(CMK_TEST_DATA_DIR) + "/" + relative;
   std::ifstream in(path);
   EXPECT_TRUE(in.good()) << "cannot open " << path;
   std::stringstream ss;

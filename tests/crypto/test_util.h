@@ -14,7 +14,7 @@ namespace cmk::crypto::testing {
 
 using Json = nlohmann::json;
 
-// Parses CMK_SHARED_DIR/testvectors/<relative>; fails the test if unreadable.
+// Parses CMK_TEST_DATA_DIR/<relative> (tests/data/); fails the test if unreadable.
 Json LoadVectors(const std::string& relative);
 
 // Hex to bytes; aborts the test on bad hex (the vectors are trusted input).

@@ -1,4 +1,4 @@
-// Every file in shared/azure-wire/examples: replay the example's request
+// Every file in tests/data/azure-wire (Microsoft's examples): replay the example's request
 // against the server (names and ids adapted to the sandbox) and check that
 // the answer has the example's status class and the same member names and
 // JSON types, recursively. Members the sandbox leaves out are listed per
@@ -17,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kExamples = std::string(CMK_SHARED_DIR) + "/azure-wire/examples";
+const std::string kExamples = std::string(CMK_TEST_DATA_DIR) + "/azure-wire";
 
 struct Outcome {
   Reply reply;

@@ -14,18 +14,17 @@ namespace {
 constexpr const char* kV = "?api-version=2025-07-01";
 const char* const kPrivateMembers[] = {"d", "p", "q", "dp", "dq", "qi"};
 
-// The RSA private JWK of Microsoft's ImportKey example (shared/azure-wire).
+// The RSA private JWK of Microsoft's ImportKey example (tests/data/azure-wire).
 Json ExampleJwk() {
-  std::ifstream in(std::string(CMK_SHARED_DIR) +
-                   "/azure-wire/examples/keyvault-keys/ImportKey-example.json");
+  std::ifstream in(std::string(CMK_TEST_DATA_DIR) + "/azure-wire/keyvault-keys/ImportKey-example.json");
   Json ex = Json::parse(in, nullptr, false);
   return Json(Member(ex, {"parameters", "parameters", "key"}));
 }
 
 // A second, unrelated RSA private JWK (Wycheproof, 2048 bits).
 Json OtherJwk() {
-  std::ifstream in(std::string(CMK_SHARED_DIR) +
-                   "/testvectors/wycheproof/rsa_oaep_2048_sha256_mgf1sha256_test.json");
+  std::ifstream in(std::string(CMK_TEST_DATA_DIR) +
+                   "/wycheproof/rsa_oaep_2048_sha256_mgf1sha256_test.json");
   Json v = Json::parse(in, nullptr, false);
   const Json& groups = Member(v, {"testGroups"});
   if (!groups.is_array() || groups.empty()) return Json();
