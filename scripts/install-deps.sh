@@ -7,7 +7,8 @@ packages=(
   libyaml-cpp-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev liblua5.4-dev
   libspdlog-dev libcli11-dev libcpp-httplib-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  jq  # the end-to-end scripts read plan JSON with it
+  jq        # the end-to-end scripts read plan JSON with it
+  faketime  # the wire end-to-end test runs again with the clock a year ahead
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -74,7 +74,9 @@ Result<std::unique_ptr<AzureProvider>> AzureProvider::Create(AzureProviderOption
                                           p->hooks_.clock);
   p->limiter_ = std::make_unique<RateLimiter>(p->options_.rate, p->hooks_.monotonic_seconds,
                                               p->hooks_.sleeper);
-  p->pipeline_ = std::make_unique<Pipeline>(*p->transport_, *p->credential_, *p->retrier_,
+  p->target_clock_ = std::make_unique<TargetClock>(p->hooks_.clock);
+  p->target_transport_ = std::make_unique<ClockObservingTransport>(*p->transport_, *p->target_clock_);
+  p->pipeline_ = std::make_unique<Pipeline>(*p->target_transport_, *p->credential_, *p->retrier_,
                                             *p->limiter_, p->options_.allow_insecure_http_for_tests);
   p->arm_ = std::make_unique<ArmClient>(*p->pipeline_, p->options_.endpoints, p->options_.lro);
   p->kv_ = std::make_unique<KeyVaultClient>(*p->pipeline_, p->options_.endpoints);
@@ -82,7 +84,7 @@ Result<std::unique_ptr<AzureProvider>> AzureProvider::Create(AzureProviderOption
 }
 
 TargetInfo AzureProvider::Target() const { return {"azure", options_.endpoints.arm}; }
-int64_t AzureProvider::Now() const { return hooks_.clock(); }
+int64_t AzureProvider::Now() const { return target_clock_->Now(); }
 std::string AzureProvider::CredentialName() const { return credential_ ? credential_->Name() : ""; }
 
 // ---- Vaults.

@@ -23,6 +23,7 @@
 #include "azure/pipeline.h"
 #include "azure/rate_limiter.h"
 #include "azure/retry_policy.h"
+#include "azure/target_clock.h"
 #include "engine/provider.h"
 
 namespace cmk::azure {
@@ -65,6 +66,8 @@ class AzureProvider : public Provider {
                                                        AzureTestHooks hooks = {});
 
   TargetInfo Target() const override;
+  // The target's clock: the latest Date header of an ARM or Key Vault
+  // response (this machine's clock until one arrives).
   int64_t Now() const override;
   std::string VaultDnsSuffix() const override { return options_.endpoints.vault_dns_suffix; }
 
@@ -145,6 +148,9 @@ class AzureProvider : public Provider {
   AzureProviderOptions options_;
   AzureTestHooks hooks_;
   std::unique_ptr<HttpTransport> transport_;
+  // The target's time (Now()), from the Date of every ARM and Key Vault answer.
+  std::unique_ptr<TargetClock> target_clock_;
+  std::unique_ptr<ClockObservingTransport> target_transport_;
   std::unique_ptr<CachingCredential> credential_;
   std::unique_ptr<Retrier> retrier_;
   std::unique_ptr<RateLimiter> limiter_;

@@ -1,5 +1,7 @@
 #include "azure/retry_policy.h"
 
+#include "base/duration.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -43,13 +45,6 @@ std::optional<int64_t> ParseNonNegativeNumber(const std::string& text) {
 
 }  // namespace
 
-std::optional<int64_t> ParseHttpDate(const std::string& text) {
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm);
-  if (end == nullptr) return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 std::optional<Millis> ServerRetryAfter(const HttpResponse& response, int64_t now_unix) {
   for (const char* name : {"retry-after-ms", "x-ms-retry-after-ms"}) {
     if (auto v = response.Header(name)) {
@@ -58,7 +53,11 @@ std::optional<Millis> ServerRetryAfter(const HttpResponse& response, int64_t now
   }
   if (auto v = response.Header("Retry-After")) {
     if (auto s = ParseNonNegativeNumber(*v)) return Millis(*s * 1000);
-    if (auto when = ParseHttpDate(*v)) return Millis(std::max<int64_t>(0, *when - now_unix) * 1000);
+    if (auto when = ParseHttpDate(*v)) {
+      std::optional<std::string> date = response.Header("Date");
+      std::optional<int64_t> sent = date ? ParseHttpDate(*date) : std::nullopt;
+      return Millis(std::max<int64_t>(0, *when - sent.value_or(now_unix)) * 1000);
+    }
   }
   return std::nullopt;
 }

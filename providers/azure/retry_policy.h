@@ -40,13 +40,13 @@ bool IsRetryableHttpStatus(int status);
 bool IsIdempotentMethod(const std::string& method);
 
 // The server's requested wait, from retry-after-ms, x-ms-retry-after-ms or
-// Retry-After (delta seconds or an IMF-fixdate relative to `now_unix`).
+// Retry-After (delta seconds, or an HTTP date measured against the
+// response's own Date header when it has one, else against `now_unix`: the
+// server's clock need not agree with this machine's).
 std::optional<Millis> ServerRetryAfter(const HttpResponse& response, int64_t now_unix);
 // Exponential backoff for retry number `retry` (1 = first retry) with jitter
 // drawn from `random01` in [0, 1): base * 2^(retry-1) * (1 +/- jitter), capped.
 Millis BackoffDelay(const RetryOptions& options, int retry, double random01);
-// Parses "Sun, 06 Nov 1994 08:49:37 GMT" into unix seconds.
-std::optional<int64_t> ParseHttpDate(const std::string& text);
 
 // Answers "did the failed operation take effect anyway?" (true = it did).
 using ReRead = std::function<Result<bool>()>;

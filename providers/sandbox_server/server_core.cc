@@ -4,6 +4,7 @@
 #include <ctime>
 #include <thread>
 
+#include "base/duration.h"
 #include "sandbox_server/wire_util.h"
 
 namespace cmk::server {
@@ -67,6 +68,16 @@ HttpResponse ServerCore::Unauthorized(bool kv, const std::string& base_url,
 }
 
 HttpResponse ServerCore::Handle(const HttpRequest& req) {
+  HttpResponse out = Answer(req);
+  if (out.drop_connection) return out;
+  // As Azure does on every response; the sandbox's clock may be simulated,
+  // and clients take their "now" from here (azure/target_clock.h).
+  std::lock_guard<std::mutex> lock(cloud_mu_);
+  out.headers["Date"] = FormatHttpDate(cloud_->Now());
+  return out;
+}
+
+HttpResponse ServerCore::Answer(const HttpRequest& req) {
   const std::string host_header = req.Header("Host");
   const std::string host = HostWithoutPort(host_header);
   const std::string base_url =

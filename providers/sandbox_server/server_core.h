@@ -35,6 +35,8 @@ class ServerCore {
   ServerCore(std::unique_ptr<SandboxCloud> cloud, const ServeOptions& options, int port,
              std::string client_secret, std::string identity_header);
 
+  // Every answer carries a Date header with the cloud's time (simulated or
+  // real), as Azure's do.
   HttpResponse Handle(const HttpRequest& req);
 
   const std::string& tenant_id() const { return tenant_id_; }
@@ -55,6 +57,7 @@ class ServerCore {
     Json next_link;  // null or the absolute URL
   };
 
+  HttpResponse Answer(const HttpRequest& req);  // Handle without the Date
   // identity_endpoints.cc
   std::optional<HttpResponse> HandleIdentityPlatform(const HttpRequest& req,
                                                      const std::string& base_url);

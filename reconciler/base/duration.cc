@@ -1,5 +1,6 @@
 #include "base/duration.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -171,6 +172,47 @@ std::string FormatRfc3339(int64_t unix_seconds) {
                 d, static_cast<long long>(rem / 3600), static_cast<long long>(rem % 3600 / 60),
                 static_cast<long long>(rem % 60));
   return buf;
+}
+
+namespace {
+constexpr const char* kWeekdays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // day 0 = Thu
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+}  // namespace
+
+std::string FormatHttpDate(int64_t unix_seconds) {
+  int64_t days = FloorDiv(unix_seconds, 86400);
+  int64_t rem = unix_seconds - days * 86400;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, y, m, d);
+  int64_t weekday = ((days % 7) + 7) % 7;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s, %02u %s %04lld %02lld:%02lld:%02lld GMT", kWeekdays[weekday], d,
+                kMonths[m - 1], static_cast<long long>(y), static_cast<long long>(rem / 3600),
+                static_cast<long long>(rem % 3600 / 60), static_cast<long long>(rem % 60));
+  return buf;
+}
+
+std::optional<int64_t> ParseHttpDate(const std::string& text) {
+  // "Sun, 06 Nov 1994 08:49:37 GMT": 29 characters.
+  if (text.size() != 29 || text.compare(3, 2, ", ") != 0 || text[7] != ' ' || text[11] != ' ' ||
+      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.compare(25, 4, " GMT") != 0)
+    return std::nullopt;
+  int day, year, hour, minute, second;
+  if (!Digits(text, 5, 2, day) || !Digits(text, 12, 4, year) || !Digits(text, 17, 2, hour) ||
+      !Digits(text, 20, 2, minute) || !Digits(text, 23, 2, second))
+    return std::nullopt;
+  unsigned month = 0;
+  for (unsigned i = 0; i < 12; ++i)
+    if (text.compare(8, 3, kMonths[i]) == 0) month = i + 1;
+  if (month == 0 || day < 1 || day > static_cast<int>(DaysInMonth(year, month)) || hour > 23 ||
+      minute > 59 || second > 60)
+    return std::nullopt;
+  int64_t days = DaysFromCivil(year, month, static_cast<unsigned>(day));
+  int64_t weekday = ((days % 7) + 7) % 7;
+  if (text.compare(0, 3, kWeekdays[weekday]) != 0) return std::nullopt;
+  return days * 86400 + hour * 3600 + minute * 60 + std::min(second, 59);
 }
 
 }  // namespace cmk

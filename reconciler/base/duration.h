@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -45,5 +46,11 @@ int64_t AddDuration(int64_t unix_seconds, const IsoDuration& d);
 Result<int64_t> ParseRfc3339(const std::string& text);
 // Always UTC with a "Z" suffix and no fraction: "2027-01-01T00:00:00Z".
 std::string FormatRfc3339(int64_t unix_seconds);
+
+// HTTP dates (RFC 9110 section 5.6.7), as in the Date and Retry-After
+// headers: "Sun, 06 Nov 1994 08:49:37 GMT" (IMF-fixdate). Parsing takes
+// that form only, independent of the locale; nullopt for anything else.
+std::string FormatHttpDate(int64_t unix_seconds);
+std::optional<int64_t> ParseHttpDate(const std::string& text);
 
 }  // namespace cmk

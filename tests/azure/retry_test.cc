@@ -2,6 +2,7 @@
 
 #include "azure/rate_limiter.h"
 #include "azure/retry_policy.h"
+#include "base/duration.h"
 #include "fake_transport.h"
 
 namespace cmk::azure {
@@ -32,6 +33,11 @@ TEST(RetryPolicy, ServerRetryAfterHeaders) {
   EXPECT_EQ(ServerRetryAfter(Respond(503, "", {{"Retry-After", "Wed, 15 Nov 2023 00:00:10 GMT"}}),
                              *when - 4),
             Millis(4000));
+  // An HTTP date is measured against the response's Date, whatever this machine's clock says.
+  EXPECT_EQ(ServerRetryAfter(Respond(503, "", {{"Retry-After", "Wed, 15 Nov 2023 00:00:10 GMT"},
+                                               {"Date", "Wed, 15 Nov 2023 00:00:07 GMT"}}),
+                             *when + 86400 * 365),
+            Millis(3000));
   EXPECT_FALSE(ServerRetryAfter(Respond(503), 0));
   EXPECT_FALSE(ServerRetryAfter(Respond(503, "", {{"Retry-After", "soon"}}), 0));
 }

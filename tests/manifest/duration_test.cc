@@ -89,5 +89,24 @@ TEST(UrlEncode, KeepsUnreservedAndEncodesTheRest) {
   EXPECT_EQ(UrlEncode(""), "");
 }
 
+TEST(HttpDateTest, FormatsImfFixdate) {
+  EXPECT_EQ(FormatHttpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");  // RFC 9110's example
+  EXPECT_EQ(FormatHttpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(FormatHttpDate(*ParseRfc3339("2028-02-29T23:59:59Z")), "Tue, 29 Feb 2028 23:59:59 GMT");
+}
+
+TEST(HttpDateTest, ParsesWhatItFormats) {
+  for (int64_t t : {int64_t{0}, int64_t{784111777}, int64_t{1795392000}, int64_t{4102444799}})
+    EXPECT_EQ(ParseHttpDate(FormatHttpDate(t)), t) << FormatHttpDate(t);
+}
+
+TEST(HttpDateTest, RejectsOtherForms) {
+  for (const char* bad : {"", "soon", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
+                          "Mon, 06 Nov 1994 08:49:37 GMT" /* wrong weekday */,
+                          "Sun, 31 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:49:37 GMT",
+                          "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Xyz 1994 08:49:37 GMT"})
+    EXPECT_FALSE(ParseHttpDate(bad)) << bad;
+}
+
 }  // namespace
 }  // namespace cmk

@@ -1,6 +1,8 @@
 // ARM over HTTPS: vaults (create/update/patch/get/delete/lists/paging,
 // deleted vaults, recover, purge, async create), identities, role
 // assignments (filters), storage accounts with customer-managed keys.
+#include "base/duration.h"
+#include "sandbox/sandbox_cloud.h"
 #include "server_test_util.h"
 
 namespace cmk::testing {
@@ -237,6 +239,33 @@ TEST_F(ArmTest, StorageCustomerManagedKey) {
   EXPECT_EQ(list.json["value"].size(), 1u);
   EXPECT_EQ(Arm("GET", kP + "/Microsoft.Storage/storageAccounts/nope?api-version=2026-09-01").status, 404);
   EXPECT_EQ(Arm("PATCH", kP + "/Microsoft.Storage/storageAccounts/nope?api-version=2026-09-01", Json::object()).status, 404);
+}
+
+// Azure stamps every response with a Date; the sandbox stamps its own clock
+// there (simulated when set), which is what --target azure takes as "now".
+TEST_F(ArmTest, EveryAnswerCarriesTheSandboxClockInDate) {
+  {
+    auto cloud = SandboxCloud::Open(dir_);
+    ASSERT_TRUE(cloud.ok()) << cloud.status().ToString();
+    ASSERT_TRUE((*cloud)->SetClock(*ParseRfc3339("2026-11-23T00:00:00Z")).ok());
+  }
+  Start();
+  const std::string want = "Mon, 23 Nov 2026 00:00:00 GMT";
+  CreateVault("kvdate");
+  std::vector<Reply> replies = {
+      Arm("GET", kP + "/Microsoft.KeyVault/vaults/kvdate" + kKvApi),
+      Arm("GET", kP + "/Microsoft.KeyVault/vaults/nope" + kKvApi),  // 404
+      Send("GET", "", kP + "/Microsoft.KeyVault/vaults/kvdate" + kKvApi),  // 401, no token
+      Kv("kvdate", "GET", "/keys?api-version=2025-07-01"),
+      Kv("kvdate", "GET", "/keys/missing?api-version=2025-07-01"),  // 404
+  };
+  for (const Reply& r : replies) {
+    ASSERT_TRUE(r.connected);
+    EXPECT_EQ(r.Header("date"), want) << r.status << " " << r.body;
+  }
+  EXPECT_EQ(replies[1].status, 404);
+  EXPECT_EQ(replies[2].status, 401);
+  EXPECT_EQ(replies[4].status, 404);
 }
 
 }  // namespace
