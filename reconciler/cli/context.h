@@ -25,6 +25,7 @@ struct GlobalOptions {
   std::string authority_host;      // --authority-host (else AZURE_AUTHORITY_HOST)
   std::string ca_bundle;           // --ca-bundle (else CMKCTL_CA_BUNDLE)
   std::string credential;          // --credential: client-secret | workload-identity | managed-identity | azure-cli
+  bool operator==(const GlobalOptions&) const = default;
 };
 
 // An opened target: the provider plus whatever owns its resources.
