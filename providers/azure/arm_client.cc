@@ -1,11 +1,11 @@
 #include "azure/arm_client.h"
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 #include <ctime>
 
 #include "azure/error_mapping.h"
-#include "engine/names.h"
+#include "base/strings.h"
 
 namespace cmk::azure {
 namespace {
@@ -145,7 +145,7 @@ Result<Json> ArmClient::FinishLro(const HttpResponse& initial, const std::string
   // 200/201 without headers can still be in progress (vault: RegisteringDns).
   for (int i = 0; get_resource_after && !IsTerminal(ProvisioningState(body)); ++i) {
     if (i >= lro_.max_polls) return Unavailable(object + " stayed in provisioning state " + ProvisioningState(body));
-    spdlog::debug("{} is {}; polling", object, ProvisioningState(body));
+    CMK_LOG(kDebug, object, " is ", ProvisioningState(body), "; polling");
     pipeline_.retrier().Sleep(lro_.default_interval);
     CMK_ASSIGN_OR_RETURN(std::optional<Json> again, Get(path, api_version, object));
     if (!again) return NotFound(object + " disappeared while provisioning");

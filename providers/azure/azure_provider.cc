@@ -2,7 +2,7 @@
 // role assignments, storage accounts). Keys are in azure_provider_keys.cc.
 #include "azure/azure_provider.h"
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 #include <algorithm>
 #include <ctime>
@@ -10,7 +10,8 @@
 
 #include "azure/error_mapping.h"
 #include "azure/wire_mapping.h"
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
 
 namespace cmk::azure {
 
@@ -228,15 +229,15 @@ Result<RoleAssignmentState> AzureProvider::PutRoleAssignment(const RoleAssignmen
     }
     AzureError e = ParseAzureError(r.body);
     if (r.status == 409 && e.HasCode("RoleAssignmentExists")) {
-      spdlog::debug("{}: the same grant already exists under another name; looking it up", object);
+      CMK_LOG(kDebug, object, ": the same grant already exists under another name; looking it up");
       return FindExistingRoleAssignment(desired);
     }
     if (r.status == 400 && e.HasCode("PrincipalNotFound") &&
         attempt <= options_.principal_not_found_retries) {
       // A new identity takes a while to replicate to the directory.
       Millis d = BackoffDelay(options_.retry, attempt + 1, hooks_.random01());
-      spdlog::debug("{}: principal {} not found yet; retrying in {} ms", object,
-                    desired.principal_id, d.count());
+      CMK_LOG(kDebug, object, ": principal ", desired.principal_id, " not found yet; retrying in ",
+              d.count(), " ms");
       hooks_.sleeper(d);
       continue;
     }
@@ -275,7 +276,7 @@ Result<RoleAssignmentState> AzureProvider::FindExistingRoleAssignment(
             [](const RoleAssignmentState& a, const RoleAssignmentState& b) { return a.id < b.id; });
   RoleAssignmentState out = std::move(matches.front());
   if (out.name.empty()) out.name = desired.name;
-  spdlog::debug("role assignment {}: the grant exists as {}", desired.id, out.id);
+  CMK_LOG(kDebug, "role assignment ", desired.id, ": the grant exists as ", out.id);
   return out;
 }
 

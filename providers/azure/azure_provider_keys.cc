@@ -1,5 +1,4 @@
 // AzureProvider: keys on the Key Vault data plane.
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <set>
@@ -8,7 +7,8 @@
 #include "azure/error_mapping.h"
 #include "azure/wire_mapping.h"
 #include "crypto/crypto.h"
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/key_id.h"
 
 namespace cmk::azure {
 namespace {
@@ -116,7 +116,7 @@ Result<std::vector<std::string>> AzureProvider::ListKeys(const std::string& vaul
   for (const auto& j : items) {
     if (j.contains("managed") && j["managed"].is_boolean() && j["managed"].get<bool>()) continue;
     std::string kid = j.contains("kid") && j["kid"].is_string() ? j["kid"].get<std::string>() : "";
-    std::string n = ParseKid(kid).name;
+    std::string n = ParseKeyId(kid).value_or(KeyId{}).name;
     if (!n.empty()) names.push_back(n);
   }
   std::sort(names.begin(), names.end(),

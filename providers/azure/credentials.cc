@@ -1,6 +1,6 @@
 #include "azure/credentials.h"
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,8 +95,8 @@ Result<AccessToken> CachingCredential::GetToken(const std::string& scope) {
   auto it = cache_.find(scope);
   if (it != cache_.end() && it->second.expires_on - margin_ > clock_()) return it->second;
   CMK_ASSIGN_OR_RETURN(AccessToken token, inner_->GetToken(scope));
-  spdlog::debug("credential: {} issued a token for {} (expires in {} s)", inner_->Name(), scope,
-                token.expires_on - clock_());
+  CMK_LOG(kDebug, "credential: ", inner_->Name(), " issued a token for ", scope, " (expires in ",
+          token.expires_on - clock_(), " s)");
   cache_[scope] = token;
   return token;
 }
@@ -120,7 +120,7 @@ Result<AccessToken> ChainCredential::GetToken(const std::string& scope) {
     }
     if (token.status().code() != StatusCode::kFailedPrecondition)
       return token.status().WithContext("credential " + c->Name());
-    spdlog::debug("credential: {} unavailable: {}", c->Name(), token.status().message());
+    CMK_LOG(kDebug, "credential: ", c->Name(), " unavailable: ", token.status().message());
     skipped += "\n  " + c->Name() + ": " + token.status().message();
   }
   return PermissionDenied(

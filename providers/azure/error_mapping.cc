@@ -4,17 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/names.h"
+#include "base/strings.h"
+#include "base/json.h"
 
 namespace cmk::azure {
 namespace {
 
 using nlohmann::json;
 
-std::string Str(const json& j, const char* name) {
-  if (j.is_object() && j.contains(name) && j[name].is_string()) return j[name].get<std::string>();
-  return "";
-}
 
 bool ContainsIgnoreCase(const std::string& hay, const std::string& needle) {
   return Lower(hay).find(Lower(needle)) != std::string::npos;
@@ -51,18 +48,18 @@ AzureError ParseAzureError(const std::string& body) {
   json j = json::parse(body, nullptr, false);
   if (!j.is_object()) return e;
   const json& err = j.contains("error") && j["error"].is_object() ? j["error"] : j;
-  e.code = Str(err, "code");
-  e.message = Str(err, "message");
+  e.code = JsonString(err, "code");
+  e.message = JsonString(err, "message");
   const json* inner = err.contains("innererror") ? &err["innererror"] : nullptr;
   for (int depth = 0; inner != nullptr && inner->is_object() && depth < 8; ++depth) {
-    if (!Str(*inner, "code").empty()) e.inner_codes.push_back(Str(*inner, "code"));
-    if (!Str(*inner, "message").empty()) e.inner_messages.push_back(Str(*inner, "message"));
+    if (!JsonString(*inner, "code").empty()) e.inner_codes.push_back(JsonString(*inner, "code"));
+    if (!JsonString(*inner, "message").empty()) e.inner_messages.push_back(JsonString(*inner, "message"));
     inner = inner->contains("innererror") ? &(*inner)["innererror"] : nullptr;
   }
   if (err.contains("details") && err["details"].is_array()) {
     for (const auto& d : err["details"]) {
-      if (!Str(d, "code").empty()) e.inner_codes.push_back(Str(d, "code"));
-      if (!Str(d, "message").empty()) e.inner_messages.push_back(Str(d, "message"));
+      if (!JsonString(d, "code").empty()) e.inner_codes.push_back(JsonString(d, "code"));
+      if (!JsonString(d, "message").empty()) e.inner_messages.push_back(JsonString(d, "message"));
     }
   }
   return e;

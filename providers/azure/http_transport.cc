@@ -2,7 +2,7 @@
 #include "azure/http_transport.h"
 
 #include <curl/curl.h>
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 #include <algorithm>
 #include <cctype>
@@ -214,10 +214,8 @@ class CurlTransport : public HttpTransport {
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     }
 
-    if (spdlog::should_log(spdlog::level::trace)) {
-      spdlog::trace("HTTP > {} {}\n{}{}", request.method, request.url,
-                    RedactHeaders(request.headers), RedactBody(request.url, request.body));
-    }
+    CMK_LOG(kTrace, "HTTP > ", request.method, " ", request.url, "\n", RedactHeaders(request.headers),
+            RedactBody(request.url, request.body));
   }
 
   // The outcome of a finished transfer, as Send reports it.
@@ -238,11 +236,9 @@ class CurlTransport : public HttpTransport {
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     HttpResponse response = std::move(t.response);
     response.status = static_cast<int>(status);
-    spdlog::debug("HTTP {} {} -> {}", request.method, StripQuery(request.url), response.status);
-    if (spdlog::should_log(spdlog::level::trace)) {
-      spdlog::trace("HTTP < {}\n{}{}", response.status, RedactHeaders(response.headers),
-                    RedactBody(request.url, response.body));
-    }
+    CMK_LOG(kDebug, "HTTP ", request.method, " ", StripQuery(request.url), " -> ", response.status);
+    CMK_LOG(kTrace, "HTTP < ", response.status, "\n", RedactHeaders(response.headers),
+            RedactBody(request.url, response.body));
     return response;
   }
 

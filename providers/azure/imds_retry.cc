@@ -1,6 +1,6 @@
 #include "azure/imds_retry.h"
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 #include <algorithm>
 #include <ctime>
@@ -38,9 +38,9 @@ ImdsSendResult SendWithImdsRetries(HttpTransport& transport, const HttpRequest& 
               ServerRetryAfter(*r, static_cast<int64_t>(std::time(nullptr))))
         delay = std::min(std::max(*server, delay), options.max_delay);
     }
-    spdlog::debug("managed identity: token request got {}; retry {} in {} ms",
-                  r.ok() ? "HTTP " + std::to_string(status) : r.status().message(), retry,
-                  delay.count());
+    CMK_LOG(kDebug, "managed identity: token request got ",
+            r.ok() ? "HTTP " + std::to_string(status) : r.status().message(), "; retry ", retry,
+            " in ", delay.count(), " ms");
     sleeper(delay);
     out.slept += delay;
     out.response = transport.Send(request);

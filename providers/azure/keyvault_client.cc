@@ -1,9 +1,9 @@
 #include "azure/keyvault_client.h"
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 #include "azure/error_mapping.h"
-#include "engine/names.h"
+#include "base/strings.h"
 
 namespace cmk::azure {
 
@@ -104,12 +104,12 @@ Result<HttpResponse> KeyVaultClient::Call(const std::string& vault, const std::s
                                                         applied_elsewhere));
     if (r.status != 401) {
       // The vault did not ask for a token. A body-less request was the real one.
-      spdlog::debug("Key Vault {} answered {} without a challenge", vault, r.status);
+      CMK_LOG(kDebug, "Key Vault ", vault, " answered ", r.status, " without a challenge");
       if (req.body.empty() || (applied_elsewhere != nullptr && *applied_elsewhere)) return r;
       return pipeline_.Send(req, "", cls, vault, options, applied_elsewhere);
     }
     CMK_ASSIGN_OR_RETURN(AuthChallenge c, ChallengeFrom(r, req.url));
-    spdlog::debug("Key Vault {}: challenge authority {}, scope {}", vault, c.authority, c.scope);
+    CMK_LOG(kDebug, "Key Vault ", vault, ": challenge authority ", c.authority, ", scope ", c.scope);
     challenges_[key] = c;
   }
 

@@ -1,6 +1,6 @@
 #include "azure/pipeline.h"
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 namespace cmk::azure {
 
@@ -37,8 +37,8 @@ Result<HttpResponse> Pipeline::Send(HttpRequest request, const std::string& scop
   };
   Result<HttpResponse> r = retrier_.Send(transport_, request, options, applied_elsewhere);
   if (r.ok() && r->status == 401 && !scope.empty()) {
-    spdlog::debug("HTTP 401 from {}: refreshing the token for {} and retrying once",
-                  request.url.substr(0, request.url.find('?')), scope);
+    CMK_LOG(kDebug, "HTTP 401 from ", request.url.substr(0, request.url.find('?')),
+            ": refreshing the token for ", scope, " and retrying once");
     credential_.Invalidate(scope);
     r = retrier_.Send(transport_, request, options, applied_elsewhere);
   }

@@ -1,5 +1,5 @@
 // Pipeline::SendAll: the batch twin of Pipeline::Send (see pipeline.h).
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 #include <algorithm>
 
@@ -82,13 +82,13 @@ std::vector<Result<HttpResponse>> Pipeline::SendAll(std::vector<BatchRequest> ba
     }
     if (again.empty()) break;
     if (slept + wait > ro.max_total_delay) {
-      spdlog::debug("batch: giving up on {} request(s), next wait {} ms exceeds the total budget",
-                    again.size(), wait.count());
+      CMK_LOG(kDebug, "batch: giving up on ", again.size(), " request(s), next wait ", wait.count(),
+              " ms exceeds the total budget");
       break;
     }
     if (wait.count() > 0) {
-      spdlog::debug("batch: round {} leaves {} request(s) to retry; waiting {} ms", round,
-                    again.size(), wait.count());
+      CMK_LOG(kDebug, "batch: round ", round, " leaves ", again.size(),
+              " request(s) to retry; waiting ", wait.count(), " ms");
       retrier_.Sleep(wait);
       slept += wait;
     }

@@ -1,11 +1,11 @@
 #include "azure/rate_limiter.h"
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 #include <algorithm>
 #include <chrono>
 
-#include "engine/names.h"
+#include "base/strings.h"
 
 namespace cmk::azure {
 
@@ -67,7 +67,7 @@ void RateLimiter::Acquire(RateClass cls, const std::string& key) {
   if (cls == RateClass::kVaultCreate)
     wait = std::max(wait, Bucket(RateClass::kVaultOp, key).Take(now_()));
   if (wait.count() > 0) {
-    spdlog::debug("rate limit: waiting {} ms for {}", wait.count(), key);
+    CMK_LOG(kDebug, "rate limit: waiting ", wait.count(), " ms for ", key);
     total_wait_ += wait;
     sleeper_(wait);
   }

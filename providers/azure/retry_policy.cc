@@ -2,7 +2,7 @@
 
 #include "base/duration.h"
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 #include <algorithm>
 #include <cmath>
@@ -111,13 +111,13 @@ Result<HttpResponse> Retrier::Send(HttpTransport& transport, HttpRequest request
       if (!send_options.reread) return result;  // never retried blindly
       Result<bool> happened = send_options.reread();
       if (!happened.ok()) {
-        spdlog::debug("retry: re-read after a failed {} failed too: {}", request.method,
-                      happened.status().ToString());
+        CMK_LOG(kDebug, "retry: re-read after a failed ", request.method, " failed too: ",
+                happened.status().ToString());
         return result;
       }
       if (*happened) {
-        spdlog::debug("retry: re-read shows the {} took effect; not sending it again",
-                      request.method);
+        CMK_LOG(kDebug, "retry: re-read shows the ", request.method,
+                " took effect; not sending it again");
         if (applied_elsewhere != nullptr) *applied_elsewhere = true;
         return HttpResponse{};
       }
@@ -125,13 +125,13 @@ Result<HttpResponse> Retrier::Send(HttpTransport& transport, HttpRequest request
 
     Millis delay = DelayAfter(result, attempt);
     if (slept + delay > options_.max_total_delay) {
-      spdlog::debug("retry: giving up, next wait {} ms exceeds the total budget", delay.count());
+      CMK_LOG(kDebug, "retry: giving up, next wait ", delay.count(), " ms exceeds the total budget");
       return result;
     }
-    spdlog::debug("retry: {} {} attempt {} got {}; waiting {} ms", request.method,
-                  request.url.substr(0, request.url.find('?')), attempt,
-                  result.ok() ? std::to_string(result->status) : result.status().ToString(),
-                  delay.count());
+    CMK_LOG(kDebug, "retry: ", request.method, " ", request.url.substr(0, request.url.find('?')),
+            " attempt ", attempt, " got ",
+            result.ok() ? std::to_string(result->status) : result.status().ToString(), "; waiting ",
+            delay.count(), " ms");
     sleeper_(delay);
     slept += delay;
   }

@@ -1,6 +1,6 @@
 #include "azure/target_clock.h"
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 #include "base/duration.h"
 
@@ -11,7 +11,7 @@ void TargetClock::Observe(const HttpResponse& response) {
   if (!date) return;
   std::optional<int64_t> t = ParseHttpDate(*date);
   if (!t) {
-    spdlog::debug("ignoring a Date header that is not an HTTP date: '{}'", *date);
+    CMK_LOG(kDebug, "ignoring a Date header that is not an HTTP date: '", *date, "'");
     return;
   }
   int64_t seen = latest_.load();
@@ -23,8 +23,8 @@ int64_t TargetClock::Now() const {
   int64_t latest = latest_.load();
   if (latest != kNone) return latest;
   if (!told_fallback_.exchange(true))
-    spdlog::info("no response from the target has carried a Date header yet: using this "
-                 "machine's clock as the target's time");
+    CMK_LOG(kInfo, "no response from the target has carried a Date header yet: using this "
+                   "machine's clock as the target's time");
   return local_();
 }
 

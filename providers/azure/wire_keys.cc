@@ -3,44 +3,18 @@
 
 #include "azure/wire_mapping.h"
 #include "crypto/crypto.h"
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/key_id.h"
 
 namespace cmk::azure {
 namespace {
 
-std::string Str(const Json& j, const char* name) {
-  if (j.is_object() && j.contains(name) && j[name].is_string()) return j[name].get<std::string>();
-  return "";
-}
-const Json& Obj(const Json& j, const char* name) {
-  static const Json kEmpty = Json::object();
-  if (j.is_object() && j.contains(name) && j[name].is_object()) return j[name];
-  return kEmpty;
-}
 // Unix seconds; the published GetKeyVersions example has fractions: truncated.
 std::optional<int64_t> Time(const Json& j, const char* name) {
   if (!j.is_object() || !j.contains(name)) return std::nullopt;
   if (j[name].is_number_integer()) return j[name].get<int64_t>();
   if (j[name].is_number()) return static_cast<int64_t>(j[name].get<double>());
   return std::nullopt;
-}
-std::vector<std::string> Strings(const Json& j, const char* name) {
-  std::vector<std::string> out;
-  if (j.is_object() && j.contains(name) && j[name].is_array())
-    for (const auto& e : j[name])
-      if (e.is_string()) out.push_back(e.get<std::string>());
-  return out;
-}
-Tags TagsFrom(const Json& j) {
-  Tags t;
-  for (auto it = Obj(j, "tags").begin(); it != Obj(j, "tags").end(); ++it)
-    if (it.value().is_string()) t[it.key()] = it.value().get<std::string>();
-  return t;
-}
-Json TagsTo(const Tags& t) {
-  Json j = Json::object();
-  for (const auto& [k, v] : t) j[k] = v;
-  return j;
 }
 void FillAttributes(const Json& a, KeyVersionState& v) {
   if (a.is_object() && a.contains("enabled") && a["enabled"].is_boolean()) v.enabled = a["enabled"].get<bool>();
@@ -52,22 +26,6 @@ void FillAttributes(const Json& a, KeyVersionState& v) {
 
 }  // namespace
 
-KidParts ParseKid(const std::string& kid) {
-  KidParts p;
-  size_t keys = kid.find("/keys/");
-  if (keys == std::string::npos) return p;
-  p.vault_url = kid.substr(0, keys);
-  if (p.vault_url.size() > 4 && p.vault_url.compare(p.vault_url.size() - 4, 4, ":443") == 0 &&
-      p.vault_url.rfind("https://", 0) == 0)
-    p.vault_url.resize(p.vault_url.size() - 4);
-  std::string rest = kid.substr(keys + 6);
-  rest = rest.substr(0, rest.find('?'));
-  size_t slash = rest.find('/');
-  p.name = rest.substr(0, slash);
-  if (slash != std::string::npos) p.version = rest.substr(slash + 1);
-  while (!p.version.empty() && p.version.back() == '/') p.version.pop_back();
-  return p;
-}
 
 int RsaBitsFromModulus(const std::string& n) {
   if (n.empty()) return 0;
@@ -81,25 +39,25 @@ int RsaBitsFromModulus(const std::string& n) {
 
 KeyVersionState KeyVersionFromBundle(const Json& bundle) {
   KeyVersionState v;
-  const Json& key = Obj(bundle, "key");
-  v.version = Lower(ParseKid(Str(key, "kid")).version);
-  FillAttributes(Obj(bundle, "attributes"), v);
-  v.key_ops = Strings(key, "key_ops");
+  const Json& key = JsonObject(bundle, "key");
+  v.version = Lower(ParseKeyId(JsonString(key, "kid")).value_or(KeyId{}).version);
+  FillAttributes(JsonObject(bundle, "attributes"), v);
+  v.key_ops = JsonStrings(key, "key_ops");
   std::sort(v.key_ops.begin(), v.key_ops.end());
-  v.tags = TagsFrom(bundle);
+  v.tags = TagsFromWire(bundle);
   return v;
 }
 
 KeyState KeyFromBundle(const Json& bundle, const std::string& vault) {
   KeyState k;
-  const Json& key = Obj(bundle, "key");
-  KidParts kid = ParseKid(Str(key, "kid"));
+  const Json& key = JsonObject(bundle, "key");
+  KeyId kid = ParseKeyId(JsonString(key, "kid")).value_or(KeyId{});
   k.vault = vault;
   k.name = kid.name;
-  k.kid = Str(key, "kid");
-  k.kty = Str(key, "kty");
-  k.curve = Str(key, "crv");
-  if (k.kty.rfind("RSA", 0) == 0) k.key_size = RsaBitsFromModulus(Str(key, "n"));
+  k.kid = JsonString(key, "kid");
+  k.kty = JsonString(key, "kty");
+  k.curve = JsonString(key, "crv");
+  if (k.kty.rfind("RSA", 0) == 0) k.key_size = RsaBitsFromModulus(JsonString(key, "n"));
   KeyVersionState v = KeyVersionFromBundle(bundle);
   k.key_ops = v.key_ops;
   k.enabled = v.enabled;
@@ -112,22 +70,22 @@ KeyState KeyFromBundle(const Json& bundle, const std::string& vault) {
 
 KeyVersionState KeyVersionFromItem(const Json& item) {
   KeyVersionState v;
-  v.version = Lower(ParseKid(Str(item, "kid")).version);
-  FillAttributes(Obj(item, "attributes"), v);
-  v.tags = TagsFrom(item);
+  v.version = Lower(ParseKeyId(JsonString(item, "kid")).value_or(KeyId{}).version);
+  FillAttributes(JsonObject(item, "attributes"), v);
+  v.tags = TagsFromWire(item);
   return v;
 }
 
 PublicKey PublicKeyFromJwk(const Json& jwk) {
   PublicKey p;
-  p.kid = Str(jwk, "kid");
-  p.kty = Str(jwk, "kty");
-  p.key_ops = Strings(jwk, "key_ops");
-  p.n = Str(jwk, "n");
-  p.e = Str(jwk, "e");
-  p.crv = Str(jwk, "crv");
-  p.x = Str(jwk, "x");
-  p.y = Str(jwk, "y");
+  p.kid = JsonString(jwk, "kid");
+  p.kty = JsonString(jwk, "kty");
+  p.key_ops = JsonStrings(jwk, "key_ops");
+  p.n = JsonString(jwk, "n");
+  p.e = JsonString(jwk, "e");
+  p.crv = JsonString(jwk, "crv");
+  p.x = JsonString(jwk, "x");
+  p.y = JsonString(jwk, "y");
   return p;
 }
 
@@ -143,7 +101,7 @@ Json KeyCreateBody(const KeyState& k) {
   if (k.not_before) attrs["nbf"] = *k.not_before;
   if (k.expires) attrs["exp"] = *k.expires;
   body["attributes"] = attrs;
-  body["tags"] = TagsTo(k.tags);
+  body["tags"] = TagsToWire(k.tags);
   return body;
 }
 
@@ -151,7 +109,7 @@ Json KeyUpdateBody(const KeyState& k) {
   Json attrs = {{"enabled", k.enabled}};
   if (k.not_before) attrs["nbf"] = *k.not_before;
   if (k.expires) attrs["exp"] = *k.expires;
-  Json body = {{"attributes", attrs}, {"tags", TagsTo(k.tags)}};
+  Json body = {{"attributes", attrs}, {"tags", TagsToWire(k.tags)}};
   if (!k.key_ops.empty()) body["key_ops"] = k.key_ops;
   return body;
 }
@@ -166,10 +124,10 @@ std::optional<RotationPolicyState> RotationPolicyFromWire(const Json& j) {
   RotationPolicyState p;
   if (j.is_object() && j.contains("lifetimeActions") && j["lifetimeActions"].is_array()) {
     for (const auto& a : j["lifetimeActions"]) {
-      std::string type = Lower(Str(Obj(a, "action"), "type"));
-      const Json& trigger = Obj(a, "trigger");
-      std::string after = Str(trigger, "timeAfterCreate");
-      std::string before = Str(trigger, "timeBeforeExpiry");
+      std::string type = Lower(JsonString(JsonObject(a, "action"), "type"));
+      const Json& trigger = JsonObject(a, "trigger");
+      std::string after = JsonString(trigger, "timeAfterCreate");
+      std::string before = JsonString(trigger, "timeBeforeExpiry");
       if (type == "rotate") {
         if (!after.empty()) p.rotate_after_create = after;
         if (!before.empty()) p.rotate_before_expiry = before;
@@ -178,8 +136,8 @@ std::optional<RotationPolicyState> RotationPolicyFromWire(const Json& j) {
       }
     }
   }
-  const Json& attrs = Obj(j, "attributes");
-  if (!Str(attrs, "expiryTime").empty()) p.expiry_time = Str(attrs, "expiryTime");
+  const Json& attrs = JsonObject(j, "attributes");
+  if (!JsonString(attrs, "expiryTime").empty()) p.expiry_time = JsonString(attrs, "expiryTime");
   p.updated = Time(attrs, "updated").value_or(0);
   if (!p.rotate_after_create && !p.rotate_before_expiry && !p.notify_before_expiry &&
       !p.expiry_time)
@@ -211,7 +169,7 @@ Json KeyOperationBody(const std::string& alg, const Bytes& value) {
 
 DeletedKeyInfo DeletedKeyFromBundle(const Json& bundle) {
   DeletedKeyInfo d;
-  d.recovery_id = Str(bundle, "recoveryId");
+  d.recovery_id = JsonString(bundle, "recoveryId");
   d.deleted_date = Time(bundle, "deletedDate").value_or(0);
   d.scheduled_purge_date = Time(bundle, "scheduledPurgeDate").value_or(0);
   return d;

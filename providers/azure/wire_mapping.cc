@@ -3,35 +3,12 @@
 
 #include <algorithm>
 
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
 
 namespace cmk::azure {
 namespace {
 
-std::string Str(const Json& j, const char* name) {
-  if (j.is_object() && j.contains(name) && j[name].is_string()) return j[name].get<std::string>();
-  return "";
-}
-bool Bool(const Json& j, const char* name, bool def) {
-  if (j.is_object() && j.contains(name) && j[name].is_boolean()) return j[name].get<bool>();
-  return def;
-}
-const Json& Obj(const Json& j, const char* name) {
-  static const Json kEmpty = Json::object();
-  if (j.is_object() && j.contains(name) && j[name].is_object()) return j[name];
-  return kEmpty;
-}
-Tags TagsFrom(const Json& j) {
-  Tags t;
-  for (auto it = Obj(j, "tags").begin(); it != Obj(j, "tags").end(); ++it)
-    if (it.value().is_string()) t[it.key()] = it.value().get<std::string>();
-  return t;
-}
-Json TagsTo(const Tags& t) {
-  Json j = Json::object();
-  for (const auto& [k, v] : t) j[k] = v;
-  return j;
-}
 
 }  // namespace
 
@@ -39,39 +16,39 @@ Json TagsTo(const Tags& t) {
 // group from the id, location, tags) shared by vaults and identities.
 template <typename T>
 void FillTrackedResource(const Json& j, T& v) {
-  v.id = Str(j, "id");
+  v.id = JsonString(j, "id");
   ArmIdParts id = ParseArmId(v.id);
-  v.name = Str(j, "name").empty() ? id.name : Str(j, "name");
+  v.name = JsonString(j, "name").empty() ? id.name : JsonString(j, "name");
   v.subscription = id.subscription;
   v.resource_group = id.resource_group;
-  v.location = Str(j, "location");
-  v.tags = TagsFrom(j);
+  v.location = JsonString(j, "location");
+  v.tags = TagsFromWire(j);
 }
 
 VaultState VaultFromArm(const Json& j) {
   VaultState v;
   FillTrackedResource(j, v);
-  v.etag = Str(j, "etag");
-  const Json& p = Obj(j, "properties");
-  v.sku = Lower(Str(Obj(p, "sku"), "name"));
+  v.etag = JsonString(j, "etag");
+  const Json& p = JsonObject(j, "properties");
+  v.sku = Lower(JsonString(JsonObject(p, "sku"), "name"));
   if (v.sku.empty()) v.sku = "standard";
   if (p.contains("softDeleteRetentionInDays") && p["softDeleteRetentionInDays"].is_number_integer())
     v.soft_delete_retention_days = p["softDeleteRetentionInDays"].get<int>();
-  v.purge_protection = Bool(p, "enablePurgeProtection", false);
+  v.purge_protection = JsonBool(p, "enablePurgeProtection", false);
   // Absent means false in every api-version before 2026-04-01; we always send it.
-  v.rbac_authorization = Bool(p, "enableRbacAuthorization", false);
-  v.vault_uri = Str(p, "vaultUri");
+  v.rbac_authorization = JsonBool(p, "enableRbacAuthorization", false);
+  v.vault_uri = JsonString(p, "vaultUri");
   while (!v.vault_uri.empty() && v.vault_uri.back() == '/') v.vault_uri.pop_back();
-  const Json& acls = Obj(p, "networkAcls");
+  const Json& acls = JsonObject(p, "networkAcls");
   if (!acls.empty()) {
-    if (!Str(acls, "defaultAction").empty()) v.network_acls.default_action = Str(acls, "defaultAction");
-    if (!Str(acls, "bypass").empty()) v.network_acls.bypass = Str(acls, "bypass");
+    if (!JsonString(acls, "defaultAction").empty()) v.network_acls.default_action = JsonString(acls, "defaultAction");
+    if (!JsonString(acls, "bypass").empty()) v.network_acls.bypass = JsonString(acls, "bypass");
     if (acls.contains("ipRules") && acls["ipRules"].is_array())
       for (const auto& r : acls["ipRules"])
-        if (!Str(r, "value").empty()) v.network_acls.ip_rules.push_back(Str(r, "value"));
+        if (!JsonString(r, "value").empty()) v.network_acls.ip_rules.push_back(JsonString(r, "value"));
     if (acls.contains("virtualNetworkRules") && acls["virtualNetworkRules"].is_array())
       for (const auto& r : acls["virtualNetworkRules"])
-        if (!Str(r, "id").empty()) v.network_acls.virtual_network_rules.push_back(Str(r, "id"));
+        if (!JsonString(r, "id").empty()) v.network_acls.virtual_network_rules.push_back(JsonString(r, "id"));
     std::sort(v.network_acls.ip_rules.begin(), v.network_acls.ip_rules.end());
     std::sort(v.network_acls.virtual_network_rules.begin(), v.network_acls.virtual_network_rules.end());
   }
@@ -100,46 +77,46 @@ Json VaultPutBody(const VaultState& v, const std::string& tenant_id,
   };
   // Only `true` is accepted (purge protection is irreversible).
   if (v.purge_protection) props["enablePurgeProtection"] = true;
-  return {{"location", v.location}, {"tags", TagsTo(v.tags)}, {"properties", props}};
+  return {{"location", v.location}, {"tags", TagsToWire(v.tags)}, {"properties", props}};
 }
 
 DeletedVaultInfo DeletedVaultFromArm(const Json& j) {
   DeletedVaultInfo d;
-  d.name = Str(j, "name");
-  const Json& p = Obj(j, "properties");
-  d.location = Str(p, "location");
-  d.vault_id = Str(p, "vaultId");
-  d.deletion_date = Str(p, "deletionDate");
-  d.scheduled_purge_date = Str(p, "scheduledPurgeDate");
-  d.purge_protection = Bool(p, "purgeProtectionEnabled", false);
+  d.name = JsonString(j, "name");
+  const Json& p = JsonObject(j, "properties");
+  d.location = JsonString(p, "location");
+  d.vault_id = JsonString(p, "vaultId");
+  d.deletion_date = JsonString(p, "deletionDate");
+  d.scheduled_purge_date = JsonString(p, "scheduledPurgeDate");
+  d.purge_protection = JsonBool(p, "purgeProtectionEnabled", false);
   return d;
 }
 
 IdentityState IdentityFromArm(const Json& j) {
   IdentityState v;
   FillTrackedResource(j, v);
-  const Json& p = Obj(j, "properties");
-  v.principal_id = Str(p, "principalId");
-  v.client_id = Str(p, "clientId");
-  v.tenant_id = Str(p, "tenantId");
+  const Json& p = JsonObject(j, "properties");
+  v.principal_id = JsonString(p, "principalId");
+  v.client_id = JsonString(p, "clientId");
+  v.tenant_id = JsonString(p, "tenantId");
   return v;
 }
 
 Json IdentityPutBody(const IdentityState& v) {
-  return {{"location", v.location}, {"tags", TagsTo(v.tags)}};
+  return {{"location", v.location}, {"tags", TagsToWire(v.tags)}};
 }
 
 RoleAssignmentState RoleAssignmentFromArm(const Json& j) {
   RoleAssignmentState r;
-  r.id = Lower(Str(j, "name"));
-  if (r.id.empty()) r.id = Lower(TrailingSegment(Str(j, "id")));
-  const Json& p = Obj(j, "properties");
-  r.scope = Str(p, "scope");
-  r.role_definition_id = Lower(TrailingSegment(Str(p, "roleDefinitionId")));
-  r.principal_id = Str(p, "principalId");
-  r.principal_type = Str(p, "principalType");
+  r.id = Lower(JsonString(j, "name"));
+  if (r.id.empty()) r.id = Lower(TrailingSegment(JsonString(j, "id")));
+  const Json& p = JsonObject(j, "properties");
+  r.scope = JsonString(p, "scope");
+  r.role_definition_id = Lower(TrailingSegment(JsonString(p, "roleDefinitionId")));
+  r.principal_id = JsonString(p, "principalId");
+  r.principal_type = JsonString(p, "principalType");
   if (r.principal_type.empty()) r.principal_type = "User";
-  r.description = Str(p, "description");
+  r.description = JsonString(p, "description");
   r.name = ManagedNameFromDescription(r.description);
   return r;
 }
@@ -168,30 +145,30 @@ std::string CanonicalKeySource(const std::string& s) {
 
 StorageAccountState StorageAccountFromArm(const Json& j) {
   StorageAccountState s;
-  s.id = Str(j, "id");
+  s.id = JsonString(j, "id");
   ArmIdParts id = ParseArmId(s.id);
-  s.name = Str(j, "name").empty() ? id.name : Str(j, "name");
+  s.name = JsonString(j, "name").empty() ? id.name : JsonString(j, "name");
   s.subscription = id.subscription;
   s.resource_group = id.resource_group;
-  s.location = Str(j, "location");
-  s.tags = TagsFrom(j);
-  const Json& identity = Obj(j, "identity");
-  if (Lower(Str(identity, "type")).find("systemassigned") != std::string::npos)
-    s.system_principal_id = Str(identity, "principalId");
-  const Json& uai = Obj(identity, "userAssignedIdentities");
+  s.location = JsonString(j, "location");
+  s.tags = TagsFromWire(j);
+  const Json& identity = JsonObject(j, "identity");
+  if (Lower(JsonString(identity, "type")).find("systemassigned") != std::string::npos)
+    s.system_principal_id = JsonString(identity, "principalId");
+  const Json& uai = JsonObject(identity, "userAssignedIdentities");
   for (auto it = uai.begin(); it != uai.end(); ++it) s.user_assigned_identities.push_back(it.key());
   std::sort(s.user_assigned_identities.begin(), s.user_assigned_identities.end());
-  const Json& enc = Obj(Obj(j, "properties"), "encryption");
+  const Json& enc = JsonObject(JsonObject(j, "properties"), "encryption");
   EncryptionState& e = s.encryption;
-  e.key_source = CanonicalKeySource(Str(enc, "keySource"));
-  const Json& kv = Obj(enc, "keyvaultproperties");
-  e.key_vault_uri = Str(kv, "keyvaulturi");
+  e.key_source = CanonicalKeySource(JsonString(enc, "keySource"));
+  const Json& kv = JsonObject(enc, "keyvaultproperties");
+  e.key_vault_uri = JsonString(kv, "keyvaulturi");
   while (!e.key_vault_uri.empty() && e.key_vault_uri.back() == '/') e.key_vault_uri.pop_back();
-  e.key_name = Str(kv, "keyname");
-  e.key_version = Str(kv, "keyversion");
-  e.current_versioned_key_id = Str(kv, "currentVersionedKeyIdentifier");
-  e.last_key_rotation_timestamp = Str(kv, "lastKeyRotationTimestamp");
-  e.user_assigned_identity = Str(Obj(enc, "identity"), "userAssignedIdentity");
+  e.key_name = JsonString(kv, "keyname");
+  e.key_version = JsonString(kv, "keyversion");
+  e.current_versioned_key_id = JsonString(kv, "currentVersionedKeyIdentifier");
+  e.last_key_rotation_timestamp = JsonString(kv, "lastKeyRotationTimestamp");
+  e.user_assigned_identity = JsonString(JsonObject(enc, "identity"), "userAssignedIdentity");
   return s;
 }
 
@@ -243,6 +220,19 @@ Json StorageEncryptionPatchBody(const StorageAccountState& current, const Encryp
 
 Json StorageEnableSystemIdentityBody(const StorageAccountState& current) {
   return {{"identity", IdentityBlock(current, true, {})}};
+}
+
+Tags TagsFromWire(const Json& j) {
+  Tags t;
+  for (auto it = JsonObject(j, "tags").begin(); it != JsonObject(j, "tags").end(); ++it)
+    if (it.value().is_string()) t[it.key()] = it.value().get<std::string>();
+  return t;
+}
+
+Json TagsToWire(const Tags& t) {
+  Json j = Json::object();
+  for (const auto& [k, v] : t) j[k] = v;
+  return j;
 }
 
 }  // namespace cmk::azure

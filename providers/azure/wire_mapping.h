@@ -29,12 +29,9 @@ struct DeletedVaultInfo {
 DeletedVaultInfo DeletedVaultFromArm(const Json& j);
 
 // Keys (data plane).
-struct KidParts {
-  std::string vault_url;  // "https://myvault.vault.azure.net" (port kept if not default)
-  std::string name;
-  std::string version;    // "" for version-less ids
-};
-KidParts ParseKid(const std::string& kid);
+// ARM's and Key Vault's "tags" member, read (string values only) and written.
+Tags TagsFromWire(const Json& j);
+Json TagsToWire(const Tags& t);
 // A KeyBundle (create/get/update/rotate/import/recover/deleted) as a key with one version.
 KeyState KeyFromBundle(const Json& bundle, const std::string& vault);
 KeyVersionState KeyVersionFromBundle(const Json& bundle);

@@ -3,13 +3,13 @@
 
 #include "sandbox/sandbox_cloud.h"
 #include "sandbox/sandbox_util.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {
 
 using sandbox::AzureError;
-using sandbox::EqualsIgnoreCase;
-using sandbox::Lower;
 
 std::string IdentityRowKey(const std::string& sub, const std::string& rg,
                            const std::string& name) {
@@ -25,7 +25,7 @@ Status IdentityNotFound(const std::string& rg, const std::string& name) {
 // Same principal, role and scope: what makes two assignments the same grant.
 bool SameGrant(const RoleAssignmentState& a, const RoleAssignmentState& b) {
   return EqualsIgnoreCase(a.scope, b.scope) &&
-         sandbox::RoleGuid(a.role_definition_id) == sandbox::RoleGuid(b.role_definition_id) &&
+         Lower(TrailingSegment(a.role_definition_id)) == Lower(TrailingSegment(b.role_definition_id)) &&
          EqualsIgnoreCase(a.principal_id, b.principal_id);
 }
 
@@ -131,7 +131,7 @@ Result<std::vector<RoleAssignmentState>> SandboxCloud::ListRoleAssignments(
     std::vector<RoleAssignmentState> out;
     for (const auto& row : rows) {
       RoleAssignmentState r = RoleAssignmentFromJson(row.doc);
-      if (sandbox::ScopeCovers(scope, r.scope)) out.push_back(std::move(r));
+      if (UnderScope(r.scope, scope)) out.push_back(std::move(r));
     }
     std::sort(out.begin(), out.end(),
               [](const RoleAssignmentState& a, const RoleAssignmentState& b) {
@@ -148,13 +148,13 @@ Result<RoleAssignmentState> SandboxCloud::PutRoleAssignment(const RoleAssignment
   if (desired.scope.empty() || desired.scope[0] != '/')
     return AzureError(StatusCode::kInvalidArgument, "InvalidScope",
                       "The scope '" + desired.scope + "' is not a valid ARM id.");
-  if (!sandbox::LooksLikeGuid(sandbox::RoleGuid(desired.role_definition_id)))
+  if (!sandbox::LooksLikeGuid(Lower(TrailingSegment(desired.role_definition_id))))
     return AzureError(StatusCode::kInvalidArgument, "InvalidRoleDefinitionId",
                       "The role definition ID '" + desired.role_definition_id + "' is not valid.");
   return InTransaction([&]() -> Result<RoleAssignmentState> {
     RoleAssignmentState r = desired;
     r.id = Lower(r.id);
-    r.role_definition_id = sandbox::RoleGuid(r.role_definition_id);
+    r.role_definition_id = Lower(TrailingSegment(r.role_definition_id));
     r.principal = PrincipalRef{};
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
                          store_->Get(StoreTable::kRoleAssignments, r.id));

@@ -12,6 +12,7 @@ namespace cmk {
 namespace {
 
 using sandbox::AzureError;
+using sandbox::BadParameter;
 
 bool HasOp(const KeyVersionState& v, const std::string& op) {
   return std::find(v.key_ops.begin(), v.key_ops.end(), op) != v.key_ops.end();
@@ -19,10 +20,6 @@ bool HasOp(const KeyVersionState& v, const std::string& op) {
 
 Status Forbidden(const std::string& message) {
   return AzureError(StatusCode::kPermissionDenied, "Forbidden", message);
-}
-
-Status BadParameter(const std::string& message) {
-  return AzureError(StatusCode::kInvalidArgument, "BadParameter", message);
 }
 
 // Key Vault's usability rules for one version at `now`.

@@ -10,18 +10,15 @@ namespace cmk {
 namespace {
 
 using sandbox::AzureError;
-
-Status BadJwk(const std::string& message) {
-  return AzureError(StatusCode::kInvalidArgument, "BadParameter", message);
-}
+using sandbox::BadParameter;
 
 // A member that must be a non-empty string.
 Status RequireString(const Json& jwk, const char* member) {
   auto it = jwk.find(member);
   if (it == jwk.end())
-    return BadJwk(std::string("The JSON Web Key is missing the member '") + member + "'.");
+    return BadParameter(std::string("The JSON Web Key is missing the member '") + member + "'.");
   if (!it->is_string() || it->get_ref<const std::string&>().empty())
-    return BadJwk(std::string("The JSON Web Key member '") + member +
+    return BadParameter(std::string("The JSON Web Key member '") + member +
                   "' must be a non-empty base64url string.");
   return Status::Ok();
 }
@@ -45,10 +42,10 @@ Result<ImportedMaterial> RsaMaterial(const Json& jwk, bool hsm) {
   Result<crypto::PrivateKey> key = crypto::RsaPrivateFromJwk(text);
   crypto::CleanseString(text);
   if (!key.ok())
-    return BadJwk("The JSON Web Key is not a valid RSA private key: " + key.status().message() +
+    return BadParameter("The JSON Web Key is not a valid RSA private key: " + key.status().message() +
                   ".");
   auto n = crypto::Base64UrlDecode(jwk["n"].get<std::string>());
-  if (!n.ok()) return BadJwk("The JSON Web Key member 'n' is not valid base64url.");
+  if (!n.ok()) return BadParameter("The JSON Web Key member 'n' is not valid base64url.");
   ImportedMaterial out;
   out.kty = hsm ? "RSA-HSM" : "RSA";
   out.size = static_cast<int>(n->size() * 8);
@@ -58,11 +55,11 @@ Result<ImportedMaterial> RsaMaterial(const Json& jwk, bool hsm) {
 
 Result<ImportedMaterial> OctMaterial(const Json& jwk, bool hsm) {
   if (!hsm)
-    return BadJwk("Symmetric (oct) keys can be imported only into an HSM: use kty 'oct-HSM' or "
+    return BadParameter("Symmetric (oct) keys can be imported only into an HSM: use kty 'oct-HSM' or "
                   "set 'Hsm' to true.");
   CMK_RETURN_IF_ERROR(RequireString(jwk, "k"));
   Result<crypto::Bytes> k = crypto::Base64UrlDecode(jwk["k"].get<std::string>());
-  if (!k.ok()) return BadJwk("The JSON Web Key member 'k' is not valid base64url.");
+  if (!k.ok()) return BadParameter("The JSON Web Key member 'k' is not valid base64url.");
   ImportedMaterial out;
   out.kty = "oct-HSM";
   out.size = static_cast<int>(k->size() * 8);
@@ -75,7 +72,7 @@ Result<ImportedMaterial> OctMaterial(const Json& jwk, bool hsm) {
 
 Result<KeyState> SandboxCloud::ImportKey(const KeyState& desired, const Json& jwk, bool hsm) {
   if (!jwk.is_object())
-    return BadJwk("The parameter 'key' is required and must be a JSON Web Key object.");
+    return BadParameter("The parameter 'key' is required and must be a JSON Web Key object.");
   CMK_RETURN_IF_ERROR(RequireString(jwk, "kty"));
   const std::string kty = jwk["kty"].get<std::string>();
   const bool hsm_kty = kty.size() > 4 && kty.compare(kty.size() - 4, 4, "-HSM") == 0;
@@ -85,7 +82,7 @@ Result<KeyState> SandboxCloud::ImportKey(const KeyState& desired, const Json& jw
   } else if (kty == "oct" || kty == "oct-HSM") {
     CMK_ASSIGN_OR_RETURN(material, OctMaterial(jwk, hsm || hsm_kty));
   } else {
-    return BadJwk("The JSON Web Key type '" + kty +
+    return BadParameter("The JSON Web Key type '" + kty +
                   "' cannot be imported into the sandbox: RSA, RSA-HSM or oct-HSM only.");
   }
   KeyState k = desired;

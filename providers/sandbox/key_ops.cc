@@ -8,11 +8,14 @@
 #include "crypto/crypto.h"
 #include "sandbox/sandbox_cloud.h"
 #include "sandbox/sandbox_util.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {
 
 using sandbox::AzureError;
+using sandbox::BadParameter;
 using sandbox::ValidateKeyType;
 
 const std::set<std::string>& KnownOps() {
@@ -29,10 +32,6 @@ std::vector<std::string> DefaultOps(const std::string& kty) {
   if (kty == "EC" || kty == "EC-HSM") return {"sign", "verify"};
   if (kty == "oct-HSM") return {"decrypt", "encrypt", "unwrapKey", "wrapKey"};
   return {"decrypt", "encrypt", "sign", "unwrapKey", "verify", "wrapKey"};
-}
-
-Status BadParameter(const std::string& message) {
-  return AzureError(StatusCode::kInvalidArgument, "BadParameter", message);
 }
 
 Status ValidateKeyName(const std::string& name) {
@@ -244,7 +243,7 @@ Result<std::vector<std::string>> SandboxCloud::ListKeys(const std::string& vault
     for (const auto& row : rows)
       if (!sandbox::IsDeleted(row.doc)) names.push_back(sandbox::DocString(row.doc, "name"));
     std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
-      return sandbox::Lower(a) < sandbox::Lower(b);
+      return Lower(a) < Lower(b);
     });
     return names;
   });
@@ -436,7 +435,7 @@ Result<std::vector<DeletedKey>> SandboxCloud::ListDeletedKeys(const std::string&
                      sandbox::DeletionDate(row.doc), sandbox::ScheduledPurgeDate(row.doc)});
     }
     std::sort(out.begin(), out.end(), [](const DeletedKey& a, const DeletedKey& b) {
-      return sandbox::Lower(a.name) < sandbox::Lower(b.name);
+      return Lower(a.name) < Lower(b.name);
     });
     return out;
   });

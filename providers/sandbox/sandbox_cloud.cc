@@ -11,6 +11,7 @@
 
 #include "base/duration.h"
 #include "sandbox/sandbox_util.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {

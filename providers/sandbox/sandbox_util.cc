@@ -5,27 +5,10 @@
 #include <cstdio>
 
 #include "crypto/crypto.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
 
 namespace cmk::sandbox {
-
-std::string Lower(const std::string& s) {
-  std::string out = s;
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string VaultNameOfUri(const std::string& uri) {
-  const std::string scheme = "https://";
-  if (Lower(uri).rfind(scheme, 0) != 0) return "";
-  std::string host = uri.substr(scheme.size());
-  host = host.substr(0, host.find('/'));
-  size_t dot = host.find('.');
-  if (dot == std::string::npos || dot == 0) return "";
-  return host.substr(0, dot);
-}
-
-bool EqualsIgnoreCase(const std::string& a, const std::string& b) { return Lower(a) == Lower(b); }
 
 Result<std::string> RandomGuid() {
   CMK_ASSIGN_OR_RETURN(crypto::SecureBytes r, crypto::RandomBytes(16));
@@ -54,22 +37,12 @@ bool LooksLikeGuid(const std::string& s) {
   return true;
 }
 
-bool ScopeCovers(const std::string& scope, const std::string& target) {
-  std::string s = Lower(scope), t = Lower(target);
-  while (s.size() > 1 && s.back() == '/') s.pop_back();
-  if (s.empty() || s == "/") return true;
-  if (t.compare(0, s.size(), s) != 0) return false;
-  return t.size() == s.size() || t[s.size()] == '/';
-}
-
-std::string RoleGuid(const std::string& role_definition_id) {
-  auto slash = role_definition_id.find_last_of('/');
-  return Lower(slash == std::string::npos ? role_definition_id
-                                          : role_definition_id.substr(slash + 1));
-}
-
 Status AzureError(StatusCode code, const std::string& azure_code, const std::string& message) {
   return Status(code, azure_code + ": " + message);
+}
+
+Status BadParameter(const std::string& message) {
+  return AzureError(StatusCode::kInvalidArgument, "BadParameter", message);
 }
 
 std::string VaultRowKey(const std::string& vault) { return Lower(vault); }

@@ -1,7 +1,6 @@
 // Small helpers shared by the sandbox's operation files (not a public API).
 //
-// Case folding for Azure names and ARM ids (both case-insensitive), random
-// GUIDs and key version ids, ARM scope containment, and the one place the
+// Random GUIDs and key version ids, store row keys, and the one place the
 // sandbox's error messages get their Azure error code prefix. Pure functions
 // except the random ones (which read the CSPRNG); thread-safe.
 #pragma once
@@ -13,24 +12,10 @@
 
 namespace cmk::sandbox {
 
-std::string Lower(const std::string& s);
-bool EqualsIgnoreCase(const std::string& a, const std::string& b);
-
 // Random lower-case GUID (version 4) and 32-hex key version id.
 Result<std::string> RandomGuid();
 Result<std::string> RandomVersionId();
 bool LooksLikeGuid(const std::string& s);
-
-// True when `target` is `scope` or lies below it (ARM ids, case-insensitive,
-// segment boundaries respected: ".../vaults/kv1" does not cover ".../vaults/kv10").
-bool ScopeCovers(const std::string& scope, const std::string& target);
-
-// The trailing GUID of a role definition id ("/subscriptions/../roleDefinitions/GUID" or "GUID").
-std::string RoleGuid(const std::string& role_definition_id);
-
-// The vault name of a vault URI or key id on any DNS suffix and port
-// ("https://NAME.{suffix}[:port][/path]"); "" for anything else.
-std::string VaultNameOfUri(const std::string& uri);
 
 // Normalizes a key type in place (default size or curve) and refuses what Key
 // Vault refuses; defined with the key operations (key_ops.cc).
@@ -39,6 +24,8 @@ Status ValidateKeyType(std::string& kty, int& size, std::string& curve);
 // Errors carry Azure's error code first: "<AzureCode>: <message>". The HTTPS
 // server splits on the first ": " to fill the wire error's code and message.
 Status AzureError(StatusCode code, const std::string& azure_code, const std::string& message);
+// Key Vault's 400 BadParameter.
+Status BadParameter(const std::string& message);
 
 // Store keys: lower-case, '/'-separated (names never contain '/').
 std::string VaultRowKey(const std::string& vault);

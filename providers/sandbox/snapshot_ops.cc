@@ -18,12 +18,13 @@
 #include "base/duration.h"
 #include "sandbox/sandbox_cloud.h"
 #include "sandbox/sandbox_util.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
+#include "model/key_id.h"
 
 namespace cmk {
 namespace {
 
-using sandbox::Lower;
-using sandbox::VaultNameOfUri;
 
 Status Invalid(const std::string& what) {
   return InvalidArgument("snapshot: " + what);
@@ -152,7 +153,7 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
       if (!sandbox::LooksLikeGuid(ra.id)) return Invalid("role assignment id '" + ra.id + "'");
       RoleAssignmentState r = ra;
       r.id = Lower(r.id);
-      r.role_definition_id = sandbox::RoleGuid(r.role_definition_id);
+      r.role_definition_id = Lower(TrailingSegment(r.role_definition_id));
       r.principal = PrincipalRef{};
       CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kRoleAssignments, r.id, ToJson(r)));
       // Users, groups and apps outside the snapshot, as SeedPrincipal registers them.

@@ -12,41 +12,24 @@
 #include "base/duration.h"
 #include "sandbox/sandbox_cloud.h"
 #include "sandbox/sandbox_util.h"
+#include "base/strings.h"
+#include "model/key_id.h"
 
 namespace cmk {
 namespace {
 
 using sandbox::AzureError;
-using sandbox::EqualsIgnoreCase;
-using sandbox::Lower;
 
 constexpr int kRankAdopt = 4;  // after a key's own events at the same time (time_ops.cc)
 constexpr int64_t kDefaultAdoptionDelayHours = 24;
 
-struct InUse {
-  std::string vault;
-  std::string key;
-  std::string version;
-};
-
-// https://{vault}.{dns suffix}/keys/{name}/{version}, whatever the suffix (the
-// CLI and the HTTPS server may open one directory with different suffixes).
-std::optional<InUse> ParseKid(const std::string& kid) {
-  InUse u;
-  u.vault = sandbox::VaultNameOfUri(kid);
-  if (u.vault.empty()) return std::nullopt;
-  std::string rest = kid.substr(std::string("https://").size());
-  auto slash = rest.find('/');
-  if (slash == std::string::npos) return std::nullopt;
-  std::string path = rest.substr(slash);
-  if (path.rfind("/keys/", 0) != 0) return std::nullopt;
-  path = path.substr(6);
-  auto sep = path.find('/');
-  if (sep == std::string::npos) return std::nullopt;
-  u.key = path.substr(0, sep);
-  u.version = path.substr(sep + 1);
-  if (u.vault.empty() || u.key.empty() || u.version.empty()) return std::nullopt;
-  return u;
+// The key version named by a currentVersionedKeyIdentifier, whatever the DNS
+// suffix (the CLI and the HTTPS server may open one directory with different
+// suffixes); nullopt unless it names a version.
+std::optional<KeyId> InUse(const std::string& kid) {
+  std::optional<KeyId> id = ParseKeyId(kid);
+  if (!id || id->version.empty()) return std::nullopt;
+  return id;
 }
 
 bool UsesCmk(const StorageAccountState& a) {
@@ -69,7 +52,7 @@ Json WithExtras(const StorageAccountState& a, const Json& old) {
 
 Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAccountState& a) {
   using Cause = std::optional<std::string>;
-  std::optional<InUse> in_use = ParseKid(a.encryption.current_versioned_key_id);
+  std::optional<cmk::KeyId> in_use = InUse(a.encryption.current_versioned_key_id);
   if (!in_use)
     return Cause("key id '" + a.encryption.current_versioned_key_id +
                  "' names no key of this cloud");
@@ -78,9 +61,9 @@ Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAc
   VaultState vault = VaultFromJson(sandbox::DocObject(*vault_doc, "vault"));
   if (sandbox::IsDeleted(*vault_doc)) return Cause("vault '" + vault.name + "' is deleted");
   CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc,
-                       store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault.name, in_use->key)));
+                       store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault.name, in_use->name)));
   if (!key_doc)
-    return Cause("key '" + in_use->key + "' no longer exists in vault '" + vault.name +
+    return Cause("key '" + in_use->name + "' no longer exists in vault '" + vault.name +
                  "' (purged)");
   std::string key = sandbox::DocString(*key_doc, "name");
   if (sandbox::IsDeleted(*key_doc))
@@ -113,11 +96,11 @@ Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const StorageA
   if (!UsesCmk(a)) return Cause();
   CMK_ASSIGN_OR_RETURN(Cause reach, ReachCauseInTxn(a));
   if (reach) return reach;
-  InUse in_use = *ParseKid(a.encryption.current_versioned_key_id);
+  cmk::KeyId in_use = *InUse(a.encryption.current_versioned_key_id);
   CMK_ASSIGN_OR_RETURN(std::optional<Json> vault_doc, LoadVaultDoc(in_use.vault));
   std::string vault = VaultFromJson(sandbox::DocObject(*vault_doc, "vault")).name;
   CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc,
-                       store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault, in_use.key)));
+                       store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault, in_use.name)));
   std::string key = sandbox::DocString(*key_doc, "name");
   std::string what = "key version " + in_use.version + " of key '" + key + "' in vault '" +
                      vault + "'";
@@ -225,10 +208,10 @@ Status SandboxCloud::CollectAdoptionsInTxn(std::vector<DueEvent>& out) {
     if (!UsesCmk(a) || !a.encryption.key_version.empty()) continue;  // pinned: never moves
     CMK_ASSIGN_OR_RETURN(std::optional<std::string> unreachable, ReachCauseInTxn(a));
     if (unreachable) continue;  // Storage cannot even read the key's versions
-    InUse in_use = *ParseKid(a.encryption.current_versioned_key_id);
+    cmk::KeyId in_use = *InUse(a.encryption.current_versioned_key_id);
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> versions,
                          store_->List(StoreTable::kKeyVersions,
-                                      sandbox::VersionRowPrefix(in_use.vault, in_use.key)));
+                                      sandbox::VersionRowPrefix(in_use.vault, in_use.name)));
     std::optional<KeyVersionState> target;
     for (auto it = versions.rbegin(); it != versions.rend() && !target; ++it) {
       KeyVersionState v = KeyVersionFromJson(it->doc);
@@ -245,7 +228,7 @@ Status SandboxCloud::CollectAdoptionsInTxn(std::vector<DueEvent>& out) {
     e.rank = kRankAdopt;
     e.kind = "storage.adopt";
     e.vault = in_use.vault;
-    e.key = in_use.key;
+    e.key = in_use.name;
     e.version = target->version;
     e.account_row = row.key;
     e.detail = "automatic version update to version " + target->version + " (adoption delay " +
@@ -265,7 +248,7 @@ Status SandboxCloud::AdoptInTxn(const DueEvent& e) {
     return Internal("sandbox: adoption by " + e.object + " lost its account, vault or key");
   StorageAccountState a = StorageAccountFromJson(*doc);
   std::string key = sandbox::DocString(*key_doc, "name");
-  std::optional<InUse> was = ParseKid(a.encryption.current_versioned_key_id);
+  std::optional<cmk::KeyId> was = InUse(a.encryption.current_versioned_key_id);
   a.encryption.current_versioned_key_id = vault->vault_uri + "/keys/" + key + "/" + e.version;
   a.encryption.last_key_rotation_timestamp = FormatRfc3339(Now());
   CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kStorageAccounts, e.account_row, WithExtras(a, *doc)));

@@ -6,13 +6,13 @@
 #include "base/duration.h"
 #include "sandbox/sandbox_cloud.h"
 #include "sandbox/sandbox_util.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {
 
 using sandbox::AzureError;
-using sandbox::EqualsIgnoreCase;
-using sandbox::Lower;
 
 using sandbox::AccountRowKey;
 constexpr const char* kSavedPrincipal = sandbox::kAccountSavedPrincipal;
@@ -171,8 +171,8 @@ Status SandboxCloud::CheckKeyAccess(const VaultState& vault, const std::string& 
   for (const auto& row : rows) {
     RoleAssignmentState r = RoleAssignmentFromJson(row.doc);
     if (EqualsIgnoreCase(r.principal_id, principal_id) &&
-        GrantsKeyUse(sandbox::RoleGuid(r.role_definition_id)) &&
-        sandbox::ScopeCovers(r.scope, key_id))
+        GrantsKeyUse(Lower(TrailingSegment(r.role_definition_id))) &&
+        UnderScope(key_id, r.scope))
       return Status::Ok();
   }
   return AzureError(StatusCode::kPermissionDenied, "KeyVaultAuthenticationFailure",

@@ -5,12 +5,13 @@
 #include "base/duration.h"
 #include "sandbox/sandbox_cloud.h"
 #include "sandbox/sandbox_util.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {
 
 using sandbox::AzureError;
-using sandbox::EqualsIgnoreCase;
 
 Status ValidateVault(const VaultState& v) {
   static const std::regex kName("^[a-zA-Z0-9-]{3,24}$");
@@ -117,7 +118,7 @@ Result<std::vector<VaultState>> SandboxCloud::ListVaults(const std::string& subs
         out.push_back(std::move(v));
     }
     std::sort(out.begin(), out.end(), [](const VaultState& a, const VaultState& b) {
-      return sandbox::Lower(a.name) < sandbox::Lower(b.name);
+      return Lower(a.name) < Lower(b.name);
     });
     return out;
   });
@@ -135,7 +136,7 @@ Result<VaultState> SandboxCloud::PutVault(const VaultState& desired) {
                         "either recover or purge existing key vault.");
     if (!doc) {
       VaultState v = desired;
-      v.sku = sandbox::Lower(v.sku);
+      v.sku = Lower(v.sku);
       v.id = VaultArmId(v.subscription, v.resource_group, v.name);
       v.vault_uri = VaultUri(v.name, options_.dns_suffix);
       v.etag = etag;
@@ -170,7 +171,7 @@ Result<VaultState> SandboxCloud::PutVault(const VaultState& desired) {
                         "the purge protection for a vault is an irreversible action.");
 
     std::vector<std::string> changed;
-    std::string sku = sandbox::Lower(desired.sku);
+    std::string sku = Lower(desired.sku);
     if (v.sku != sku) changed.push_back("sku " + v.sku + "->" + sku);
     if (v.purge_protection != desired.purge_protection) changed.push_back("purge protection on");
     if (v.rbac_authorization != desired.rbac_authorization)
@@ -227,7 +228,7 @@ Result<std::vector<DeletedVault>> SandboxCloud::ListDeletedVaults(
         out.push_back(std::move(d));
     }
     std::sort(out.begin(), out.end(), [](const DeletedVault& a, const DeletedVault& b) {
-      return sandbox::Lower(a.vault.name) < sandbox::Lower(b.vault.name);
+      return Lower(a.vault.name) < Lower(b.vault.name);
     });
     return out;
   });

@@ -1,6 +1,8 @@
 // ARM Microsoft.ManagedIdentity/userAssignedIdentities.
 #include "sandbox_server/server_core.h"
 #include "sandbox_server/wire_util.h"
+#include "model/arm_id.h"
+#include "base/strings.h"
 
 namespace cmk::server {
 namespace {
@@ -33,7 +35,7 @@ HttpResponse ServerCore::ArmIdentities(Ctx& c, const std::string& sub, const std
     if (!all.ok()) return ArmError(all.status());
     std::vector<IdentityState> list;
     for (auto& i : *all)
-      if (rg.empty() || IEquals(i.resource_group, rg)) list.push_back(std::move(i));
+      if (rg.empty() || EqualsIgnoreCase(i.resource_group, rg)) list.push_back(std::move(i));
     auto page = Paginate(c, list.size(), "$top", 1000, 1000);
     if (!page.ok()) return ArmError(page.status());
     Json items = Json::array();

@@ -4,6 +4,8 @@
 #include "base/duration.h"
 #include "sandbox_server/server_core.h"
 #include "sandbox_server/wire_util.h"
+#include "model/arm_id.h"
+#include "base/strings.h"
 
 namespace cmk::server {
 namespace {
@@ -13,7 +15,7 @@ bool SplitKid(const std::string& kid, std::string& vault, std::string& key, std:
   const std::string scheme = "https://";
   if (Lower(kid).rfind(scheme, 0) != 0) return false;
   std::vector<std::string> parts = SplitPath(kid.substr(scheme.size()));
-  if (parts.size() != 4 || !IEquals(parts[1], "keys")) return false;
+  if (parts.size() != 4 || !EqualsIgnoreCase(parts[1], "keys")) return false;
   vault = parts[0].substr(0, parts[0].find('.'));
   key = parts[2];
   version = parts[3];
@@ -84,11 +86,11 @@ Json ServerCore::StorageJson(const StorageAccountState& a) {
 
   const EncryptionState& e = a.encryption;
   Json service{{"enabled", true}, {"keyType", "Account"}};
-  Json enc{{"keySource", IEquals(e.key_source, "Microsoft.Keyvault") ? "Microsoft.Keyvault"
+  Json enc{{"keySource", EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault") ? "Microsoft.Keyvault"
                                                                      : "Microsoft.Storage"},
            {"services", {{"blob", service}, {"file", service}}},
            {"requireInfrastructureEncryption", false}};
-  if (IEquals(e.key_source, "Microsoft.Keyvault")) {
+  if (EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault")) {
     Json kvp{{"keyname", e.key_name}, {"keyversion", e.key_version}, {"keyvaulturi", e.key_vault_uri}};
     if (!e.current_versioned_key_id.empty()) {
       kvp["currentVersionedKeyIdentifier"] = e.current_versioned_key_id;
@@ -97,7 +99,7 @@ Json ServerCore::StorageJson(const StorageAccountState& a) {
         auto k = cloud_->GetKey(vault, key);
         if (k.ok() && *k)
           for (const auto& v : (*k)->versions)
-            if (IEquals(v.version, version) && v.expires)
+            if (EqualsIgnoreCase(v.version, version) && v.expires)
               kvp["currentVersionedKeyExpirationTimestamp"] = FormatRfc3339(*v.expires);
       }
     }

@@ -5,6 +5,7 @@
 
 #include "sandbox_server/server_core.h"
 #include "sandbox_server/wire_util.h"
+#include "base/strings.h"
 
 namespace cmk::server {
 namespace {
@@ -24,7 +25,7 @@ std::string AssignmentId(const std::string& scope, const std::string& name) {
 
 Json AssignmentJson(const RoleAssignmentState& r) {
   std::vector<std::string> p = SplitPath(r.scope);
-  std::string def = (p.size() >= 2 && IEquals(p[0], "subscriptions") ? "/subscriptions/" + p[1] : "") +
+  std::string def = (p.size() >= 2 && EqualsIgnoreCase(p[0], "subscriptions") ? "/subscriptions/" + p[1] : "") +
                     "/providers/Microsoft.Authorization/roleDefinitions/" + r.role_definition_id;
   Json props{{"roleDefinitionId", def},
              {"principalId", r.principal_id},
@@ -65,7 +66,7 @@ HttpResponse ServerCore::ArmRoleAssignments(Ctx& c, const std::string& scope,
     for (auto& r : *all) {
       bool above = Covers(r.scope, scope), below = Covers(scope, r.scope);
       bool keep = at_scope ? above : (above || below);
-      if (!principal.empty() && !IEquals(r.principal_id, principal)) keep = false;
+      if (!principal.empty() && !EqualsIgnoreCase(r.principal_id, principal)) keep = false;
       if (keep) list.push_back(std::move(r));
     }
     auto page = Paginate(c, list.size(), "$top", 1000, 1000);
@@ -79,7 +80,7 @@ HttpResponse ServerCore::ArmRoleAssignments(Ctx& c, const std::string& scope,
 
   auto existing = cloud_->GetRoleAssignment(name);
   if (!existing.ok()) return ArmError(existing.status());
-  bool here = *existing && IEquals((*existing)->scope, scope);
+  bool here = *existing && EqualsIgnoreCase((*existing)->scope, scope);
   if (m == "GET") {
     if (!here)
       return ArmError(404, "RoleAssignmentNotFound",

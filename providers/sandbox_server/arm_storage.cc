@@ -5,6 +5,7 @@
 // identity and changing tags are not supported (ignored).
 #include "sandbox_server/server_core.h"
 #include "sandbox_server/wire_util.h"
+#include "base/strings.h"
 
 namespace cmk::server {
 
@@ -18,7 +19,7 @@ HttpResponse ServerCore::ArmStorage(Ctx& c, const std::string& sub, const std::s
     if (!all.ok()) return ArmError(all.status());
     std::vector<StorageAccountState> list;
     for (auto& a : *all)
-      if (rg.empty() || IEquals(a.resource_group, rg)) list.push_back(std::move(a));
+      if (rg.empty() || EqualsIgnoreCase(a.resource_group, rg)) list.push_back(std::move(a));
     auto page = Paginate(c, list.size(), "$top", 1000, 1000);
     if (!page.ok()) return ArmError(page.status());
     Json items = Json::array();

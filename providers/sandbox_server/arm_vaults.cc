@@ -6,6 +6,8 @@
 #include "base/duration.h"
 #include "sandbox_server/server_core.h"
 #include "sandbox_server/wire_util.h"
+#include "model/arm_id.h"
+#include "base/strings.h"
 
 namespace cmk::server {
 namespace {
@@ -75,7 +77,7 @@ HttpResponse ServerCore::ArmVaults(Ctx& c, const std::string& sub, const std::st
     if (!vaults.ok()) return ArmError(vaults.status());
     std::vector<VaultState> list;
     for (auto& v : *vaults)
-      if (rg.empty() || IEquals(v.resource_group, rg)) list.push_back(std::move(v));
+      if (rg.empty() || EqualsIgnoreCase(v.resource_group, rg)) list.push_back(std::move(v));
     auto page = Paginate(c, list.size(), "$top", 1000, 1000);
     if (!page.ok()) return ArmError(page.status());
     Json items = Json::array();
@@ -115,7 +117,7 @@ HttpResponse ServerCore::ArmVaults(Ctx& c, const std::string& sub, const std::st
     return JsonResponse(200, VaultJson(*put));
   }
 
-  bool recover = IEquals(JString(props, "createMode"), "recover");
+  bool recover = EqualsIgnoreCase(JString(props, "createMode"), "recover");
   if (*existing && !recover) {
     VaultState v = **existing;
     ApplyVaultBody(*body, v);
@@ -214,7 +216,7 @@ HttpResponse ServerCore::ArmDeletedVaults(Ctx& c, const std::string& sub,
   if (!deleted.ok()) return ArmError(deleted.status());
   if (!name.empty()) {
     for (const auto& d : *deleted)
-      if (IEquals(d.vault.name, name) && (location.empty() || IEquals(d.vault.location, location)))
+      if (EqualsIgnoreCase(d.vault.name, name) && (location.empty() || EqualsIgnoreCase(d.vault.location, location)))
         return JsonResponse(200, DeletedVaultJson(sub, d));
     return ArmError(404, "ResourceNotFound",
                     "The deleted vault '" + name + "' was not found in location '" + location + "'.");

@@ -6,6 +6,8 @@
 #include "base/duration.h"
 #include "sandbox_server/server_core.h"
 #include "sandbox_server/wire_util.h"
+#include "model/arm_id.h"
+#include "base/strings.h"
 
 namespace cmk::server {
 namespace {
@@ -99,7 +101,7 @@ std::optional<HttpResponse> ServerCore::HandleIdentityPlatform(const HttpRequest
       auto ids = cloud_->ListIdentities("");
       if (ids.ok())
         for (const auto& i : *ids)
-          if (IEquals(i.client_id, client_id)) principal = i.principal_id;
+          if (EqualsIgnoreCase(i.client_id, client_id)) principal = i.principal_id;
     }
     if (principal.empty())
       principal = DeterministicGuid("managed-identity|" + tenant_id_ + "|" + Lower(client_id));

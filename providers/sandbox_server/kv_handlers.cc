@@ -11,6 +11,7 @@
 #include "crypto/crypto.h"
 #include "sandbox_server/server_core.h"
 #include "sandbox_server/wire_util.h"
+#include "base/strings.h"
 
 namespace cmk::server {
 namespace {
@@ -33,7 +34,7 @@ HttpResponse MethodNotAllowed(const std::string& method) {
 const KeyVersionState* FindVersion(const KeyState& k, const std::string& version) {
   if (version.empty()) return k.versions.empty() ? nullptr : &k.versions.back();
   for (const auto& v : k.versions)
-    if (IEquals(v.version, version)) return &v;
+    if (EqualsIgnoreCase(v.version, version)) return &v;
   return nullptr;
 }
 
@@ -352,7 +353,7 @@ HttpResponse ServerCore::KvDeleteKey(Ctx& c, const std::string& name) {
   auto deleted = cloud_->ListDeletedKeys(vault->name);
   if (deleted.ok())
     for (const auto& d : *deleted)
-      if (IEquals(d.name, (*key)->name)) bundle.update(DeletedExtras(*vault, d));
+      if (EqualsIgnoreCase(d.name, (*key)->name)) bundle.update(DeletedExtras(*vault, d));
   return JsonResponse(200, bundle);
 }
 
@@ -390,7 +391,7 @@ HttpResponse ServerCore::KvGetDeleted(Ctx& c, const std::string& name) {
   auto deleted = cloud_->ListDeletedKeys(vault->name);
   if (!deleted.ok()) return KvError(deleted.status());
   for (const auto& d : *deleted) {
-    if (!IEquals(d.name, name)) continue;
+    if (!EqualsIgnoreCase(d.name, name)) continue;
     auto it = deleted_bundles_.find(Lower(vault->name + "/" + d.name));
     // Deleted by another process: only what the cloud still tells.
     Json bundle = it != deleted_bundles_.end()

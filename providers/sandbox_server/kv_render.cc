@@ -2,6 +2,7 @@
 // KeyRotationPolicy. Times are integer unix seconds; JWK members base64url.
 #include "sandbox_server/server_core.h"
 #include "sandbox_server/wire_util.h"
+#include "base/strings.h"
 
 namespace cmk::server {
 namespace {

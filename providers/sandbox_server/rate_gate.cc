@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "sandbox_server/wire_util.h"
+#include "base/strings.h"
 
 namespace cmk::server {
 

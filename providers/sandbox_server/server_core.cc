@@ -6,6 +6,8 @@
 
 #include "base/duration.h"
 #include "sandbox_server/wire_util.h"
+#include "model/arm_id.h"
+#include "base/strings.h"
 
 namespace cmk::server {
 namespace {

@@ -4,6 +4,8 @@
 
 #include "crypto/crypto.h"
 #include "sandbox_server/wire_util.h"
+#include "model/arm_id.h"
+#include "base/strings.h"
 
 namespace cmk::server {
 namespace {
@@ -121,7 +123,7 @@ std::variant<IssuedToken, TokenError> TokenService::ClientCredentials(const std:
   if (client_id.empty())
     return Err(400, "invalid_request", 900144,
                "The request body must contain the following parameter: 'client_id'.");
-  if (!client_id_.empty() && !IEquals(client_id, client_id_))
+  if (!client_id_.empty() && !EqualsIgnoreCase(client_id, client_id_))
     return Err(400, "unauthorized_client", 700016,
                "Application with identifier '" + client_id + "' was not found in the directory.");
   if (form.count("client_secret")) {

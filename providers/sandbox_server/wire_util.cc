@@ -26,14 +26,6 @@ std::string HttpRequest::Query(const std::string& name) const {
   return it == query.end() ? "" : it->second;
 }
 
-std::string Lower(const std::string& s) {
-  std::string out = s;
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool IEquals(const std::string& a, const std::string& b) { return Lower(a) == Lower(b); }
-
 std::vector<std::string> SplitPath(const std::string& path) {
   std::vector<std::string> out;
   size_t i = 0;

@@ -20,8 +20,6 @@
 
 namespace cmk::server {
 
-std::string Lower(const std::string& s);
-bool IEquals(const std::string& a, const std::string& b);
 std::vector<std::string> SplitPath(const std::string& path);  // non-empty segments
 
 struct WireError {

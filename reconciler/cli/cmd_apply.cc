@@ -15,13 +15,6 @@
 namespace cmk {
 namespace {
 
-struct ApplyArgs {
-  std::string plan_file;
-  bool auto_approve = false;
-  bool keep_going = false;
-  PlanFlags flags;
-};
-
 // Progress on stdout: one line per change, with its hooks (and their logs)
 // and any rollback under it. Without hooks the line is "  create x ... done".
 class ProgressPrinter : public ApplyObserver {
@@ -99,6 +92,8 @@ Result<Plan> LoadSavedPlan(const std::string& path) {
   return plan;
 }
 
+}  // namespace
+
 int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
   auto target = OpenTarget(global);
   if (!target.ok()) {
@@ -175,25 +170,6 @@ int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
     return kExitError;
   }
   return kExitOk;
-}
-
-}  // namespace
-
-CommandSpec ApplyCommand() {
-  return {"apply", "Apply the plan (computed now from -f, or a saved plan file)",
-          [](CLI::App& sub, GlobalOptions& global) -> std::function<int()> {
-            auto args = std::make_shared<ApplyArgs>();
-            sub.add_option("plan", args->plan_file, "a plan saved with `plan --out FILE`");
-            sub.add_option("-f,--file", global.files, "manifest file or directory (repeatable)");
-            sub.add_flag("--auto-approve", args->auto_approve, "do not ask for confirmation");
-            sub.add_flag("--keep-going", args->keep_going,
-                         "after a failure, continue with changes that do not depend on it");
-            sub.add_flag("--prune", args->flags.prune,
-                         "delete cmkctl-owned resources that are gone from the manifests");
-            sub.add_flag("--allow-destroy", args->flags.allow_destroy,
-                         "allow deleting keys and vaults (with --prune)");
-            return [&global, args] { return RunApply(global, *args); };
-          }};
 }
 
 }  // namespace cmk

@@ -7,14 +7,6 @@
 #include "engine/render.h"
 
 namespace cmk {
-namespace {
-
-struct PlanArgs {
-  std::string format = "text";
-  std::string out;
-  bool detailed_exitcode = false;
-  PlanFlags flags;
-};
 
 int RunPlan(const GlobalOptions& global, const PlanArgs& args) {
   auto target = OpenTarget(global);
@@ -48,27 +40,6 @@ int RunPlan(const GlobalOptions& global, const PlanArgs& args) {
   if (plan->HasErrors()) return kExitError;
   if (args.detailed_exitcode && plan->HasChanges()) return kExitChanges;
   return kExitOk;
-}
-
-}  // namespace
-
-CommandSpec PlanCommand() {
-  return {"plan", "Diff manifests against the live target and print the plan",
-          [](CLI::App& sub, GlobalOptions& global) -> std::function<int()> {
-            auto args = std::make_shared<PlanArgs>();
-            sub.add_option("-f,--file", global.files, "manifest file or directory (repeatable)")
-                ->required();
-            sub.add_option("--format", args->format, "text (default), json or markdown")
-                ->check(CLI::IsMember({"text", "json", "markdown"}));
-            sub.add_option("--out", args->out, "also save the plan as JSON for `apply FILE`");
-            sub.add_flag("--detailed-exitcode", args->detailed_exitcode,
-                         "exit 0 no changes, 1 error, 2 changes");
-            sub.add_flag("--prune", args->flags.prune,
-                         "delete cmkctl-owned resources that are gone from the manifests");
-            sub.add_flag("--allow-destroy", args->flags.allow_destroy,
-                         "allow deleting keys and vaults (with --prune)");
-            return [&global, args] { return RunPlan(global, *args); };
-          }};
 }
 
 }  // namespace cmk

@@ -32,16 +32,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct RehearseArgs {
-  std::string until = "P1Y";
-  std::string step = "P1D";
-  std::string format = "text";
-  // "disable key/NAME/versions/PREFIX@DURATION": a manual action to try.
-  std::vector<std::string> inject;
-  // --target azure: the snapshot's instant (RFC 3339); default the target's clock.
-  std::string snapshot_time;
-};
-
 struct Entry {
   int64_t time = 0;
   std::string kind;
@@ -326,24 +316,8 @@ class Rehearsal {
 
 }  // namespace
 
-CommandSpec RehearseCommand() {
-  return {"rehearse",
-          "Rehearse the scheduled pipeline on a copy of the sandbox (or a snapshot of the live "
-          "Azure inventory) as simulated time passes",
-          [](CLI::App& sub, GlobalOptions& global) -> std::function<int()> {
-            auto args = std::make_shared<RehearseArgs>();
-            sub.add_option("-f,--file", global.files, "manifest file or directory (repeatable)")
-                ->required();
-            sub.add_option("--until", args->until, "how far to rehearse (ISO-8601, e.g. P2Y)");
-            sub.add_option("--step", args->step, "pipeline interval (ISO-8601, e.g. P1D, P7D)");
-            sub.add_option("--format", args->format, "text (default) or json")
-                ->check(CLI::IsMember({"text", "json"}));
-            sub.add_option("--inject", args->inject,
-                           "a manual action to try: \"disable key/NAME/versions/PREFIX@P1D\"");
-            sub.add_option("--snapshot-time", args->snapshot_time,
-                           "--target azure: the snapshot's instant (RFC 3339; default now)");
-            return [&global, args] { return Rehearsal(global, *args).Run(); };
-          }};
+int RunRehearse(const GlobalOptions& global, const RehearseArgs& args) {
+  return Rehearsal(global, args).Run();
 }
 
 }  // namespace cmk

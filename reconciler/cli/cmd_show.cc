@@ -13,19 +13,12 @@
 #include "cli/exit_codes.h"
 #include "engine/diff.h"
 #include "engine/live_reader.h"
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/key_id.h"
 #include "manifest/roles.h"
 
 namespace cmk {
 namespace {
-
-struct ShowArgs {
-  std::string format = "text";
-};
-
-std::string Short(const std::string& version) {
-  return version.size() > 8 ? version.substr(0, 8) + "…" : version;
-}
 
 // Pads to `width` visible characters (UTF-8 aware: "…" is one character).
 std::string Pad(const std::string& s, size_t width) {
@@ -37,32 +30,12 @@ std::string Pad(const std::string& s, size_t width) {
 
 std::string Time(const std::optional<int64_t>& t) { return t ? FormatRfc3339(*t) : "-"; }
 
-// "https://v.vault.azure.net/keys/k/0123…" -> {vault, key, version}.
-struct KidParts {
-  std::string vault, key, version;
-};
-KidParts ParseKid(const std::string& kid) {
-  KidParts parts;
-  auto host_start = kid.find("://");
-  if (host_start == std::string::npos) return parts;
-  host_start += 3;
-  auto host_end = kid.find('/', host_start);
-  std::string host = kid.substr(host_start, host_end - host_start);
-  parts.vault = host.substr(0, host.find('.'));
-  std::string path = host_end == std::string::npos ? "" : kid.substr(host_end);
-  const std::string prefix = "/keys/";
-  if (path.rfind(prefix, 0) != 0) return parts;
-  path = path.substr(prefix.size());
-  auto slash = path.find('/');
-  parts.key = path.substr(0, slash);
-  if (slash != std::string::npos) parts.version = path.substr(slash + 1);
-  return parts;
-}
-
 struct Consumer {
   std::string account;
   bool pinned = false;
 };
+
+}  // namespace
 
 int RunShow(const GlobalOptions& global, const ShowArgs& args) {
   auto desired = LoadDesired(global, std::cerr);
@@ -90,8 +63,8 @@ int RunShow(const GlobalOptions& global, const ShowArgs& args) {
   for (const auto& [address, account] : live->storage_accounts) {
     const auto& enc = account.encryption;
     if (enc.current_versioned_key_id.empty()) continue;
-    KidParts kid = ParseKid(enc.current_versioned_key_id);
-    consumers[kid.vault + "/" + kid.key][kid.version].push_back(
+    KeyId kid = ParseKeyId(enc.current_versioned_key_id).value_or(KeyId{});
+    consumers[kid.vault + "/" + kid.name][kid.version].push_back(
         {account.name, !enc.key_version.empty()});
   }
 
@@ -184,7 +157,7 @@ int RunShow(const GlobalOptions& global, const ShowArgs& args) {
         for (const auto& u : c->second)
           users += (users.empty() ? "" : ", ") + std::string("storage/") + u.account +
                    (u.pinned ? " (pinned)" : " (auto)");
-      o << "    " << Pad(Short(v->version), 11) << std::setw(22) << Time(v->created)
+      o << "    " << Pad(ShortenVersions(v->version), 11) << std::setw(22) << Time(v->created)
         << std::setw(22) << Time(v->expires) << std::setw(9) << (v->enabled ? "yes" : "no")
         << (users.empty() ? "-" : users) << "\n";
     }
@@ -212,7 +185,7 @@ int RunShow(const GlobalOptions& global, const ShowArgs& args) {
     const BindingState& b = d.value;
     auto it = live->storage_accounts.find("storage/" + b.storage_account);
     o << "  " << address << "  storage/" << b.storage_account << " -> key/" << b.key << " ("
-      << (b.key_version.empty() ? "auto" : "pinned " + Short(b.key_version)) << ")  ";
+      << (b.key_version.empty() ? "auto" : "pinned " + ShortenVersions(b.key_version)) << ")  ";
     if (it == live->storage_accounts.end()) {
       o << "storage account not found\n";
       continue;
@@ -222,8 +195,8 @@ int RunShow(const GlobalOptions& global, const ShowArgs& args) {
       o << "not bound (" << e.key_source << ")\n";
       continue;
     }
-    KidParts kid = ParseKid(e.current_versioned_key_id);
-    o << "in use: " << (kid.version.empty() ? "-" : Short(kid.version));
+    KeyId kid = ParseKeyId(e.current_versioned_key_id).value_or(KeyId{});
+    o << "in use: " << (kid.version.empty() ? "-" : ShortenVersions(kid.version));
     if (!e.last_key_rotation_timestamp.empty()) o << " since " << e.last_key_rotation_timestamp;
     o << "\n";
   }
@@ -246,20 +219,6 @@ int RunShow(const GlobalOptions& global, const ShowArgs& args) {
   if (upcoming == 0) o << "  (none)\n";
   std::cout << o.str();
   return kExitOk;
-}
-
-}  // namespace
-
-CommandSpec ShowCommand() {
-  return {"show", "List managed resources, key versions and the version each consumer uses",
-          [](CLI::App& sub, GlobalOptions& global) -> std::function<int()> {
-            auto args = std::make_shared<ShowArgs>();
-            sub.add_option("-f,--file", global.files, "manifest file or directory (repeatable)")
-                ->required();
-            sub.add_option("--format", args->format, "text (default) or json")
-                ->check(CLI::IsMember({"text", "json"}));
-            return [&global, args] { return RunShow(global, *args); };
-          }};
 }
 
 }  // namespace cmk

@@ -7,23 +7,12 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "model/key_id.h"
 #include "cli/exit_codes.h"
 #include "engine/live_reader.h"
 #include "verify/canary.h"
 
 namespace cmk {
-namespace {
-
-struct VerifyArgs {
-  std::string key;
-  bool all_versions = false;
-  std::string format = "text";
-};
-
-std::string Short(const std::string& version) {
-  return version.size() > 8 ? version.substr(0, 8) + "…" : version;
-}
-
 int RunVerify(const GlobalOptions& global, const VerifyArgs& args) {
   auto desired = LoadDesired(global, std::cerr);
   if (!desired.ok()) return kExitError;
@@ -107,7 +96,7 @@ int RunVerify(const GlobalOptions& global, const VerifyArgs& args) {
       << "VERSION" << std::setw(14) << "ALGORITHM" << "CONSUMER\n";
     for (const auto& r : results) {
       o << std::setw(6) << CanaryOutcomeName(r.outcome) << std::setw(34) << r.key_address
-        << std::setw(11) << (r.version.empty() ? "-" : Short(r.version)) << std::setw(14)
+        << std::setw(11) << (r.version.empty() ? "-" : ShortenVersions(r.version)) << std::setw(14)
         << (r.algorithm.empty() ? "-" : r.algorithm) << (r.consumer.empty() ? "(key)" : r.consumer)
         << "\n";
       if (!r.message.empty()) o << "      " << r.message << "\n";
@@ -116,23 +105,6 @@ int RunVerify(const GlobalOptions& global, const VerifyArgs& args) {
     std::cout << o.str();
   }
   return failed > 0 ? kExitVerifyFailed : kExitOk;
-}
-
-}  // namespace
-
-CommandSpec VerifyCommand() {
-  return {"verify", "Run wrap/unwrap canaries for managed keys and, as the consumer, for bindings",
-          [](CLI::App& sub, GlobalOptions& global) -> std::function<int()> {
-            auto args = std::make_shared<VerifyArgs>();
-            sub.add_option("-f,--file", global.files, "manifest file or directory (repeatable)")
-                ->required();
-            sub.add_option("--key", args->key, "only this key (and the bindings that use it)");
-            sub.add_flag("--all-versions", args->all_versions,
-                         "every enabled version, not just the newest");
-            sub.add_option("--format", args->format, "text (default) or json")
-                ->check(CLI::IsMember({"text", "json"}));
-            return [&global, args] { return RunVerify(global, *args); };
-          }};
 }
 
 }  // namespace cmk

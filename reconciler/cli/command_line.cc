@@ -32,14 +32,145 @@ CommandLine::CommandLine()
                  "azure: use only this credential (client-secret, workload-identity, "
                  "managed-identity, azure-cli)");
 
-  const CommandSpec commands[] = {ValidateCommand(), PlanCommand(),    ApplyCommand(),
-                                  ShowCommand(),     VerifyCommand(),  SandboxCommand(),
-                                  RehearseCommand()};
-  for (const auto& spec : commands) {
-    CLI::App* sub = app.add_subcommand(spec.name, spec.help);
-    auto runner = spec.setup(*sub, global);
-    sub->callback([this, runner] { run_ = runner; });
-  }
+  AddCommands();
+}
+
+namespace {
+
+CLI::Option* Files(CLI::App* sub, GlobalOptions& global) {
+  return sub->add_option("-f,--file", global.files, "manifest file or directory (repeatable)");
+}
+
+void PlanFlagOptions(CLI::App* sub, PlanFlags& flags) {
+  sub->add_flag("--prune", flags.prune,
+                "delete cmkctl-owned resources that are gone from the manifests");
+  sub->add_flag("--allow-destroy", flags.allow_destroy,
+                "allow deleting keys and vaults (with --prune)");
+}
+
+}  // namespace
+
+// The sub-command table. Arguments live in shared_ptrs owned by the
+// callbacks, which outlive parsing; a sub-command's callback (run once it
+// was parsed) chooses what Run() calls.
+void CommandLine::AddCommands() {
+  CLI::App& app = *app_;
+  GlobalOptions& global = global_;
+  auto choose = [this](CLI::App* sub, std::function<int()> run) {
+    sub->callback([this, run] { run_ = run; });
+  };
+
+  CLI::App* validate = app.add_subcommand("validate", "Check manifests offline: every error with file:line:col");
+  Files(validate, global)->required();
+  choose(validate, [&global] { return RunValidate(global); });
+
+  auto plan = std::make_shared<PlanArgs>();
+  CLI::App* plan_cmd = app.add_subcommand("plan", "Diff manifests against the live target and print the plan");
+  Files(plan_cmd, global)->required();
+  plan_cmd->add_option("--format", plan->format, "text (default), json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  plan_cmd->add_option("--out", plan->out, "also save the plan as JSON for `apply FILE`");
+  plan_cmd->add_flag("--detailed-exitcode", plan->detailed_exitcode,
+                     "exit 0 no changes, 1 error, 2 changes");
+  PlanFlagOptions(plan_cmd, plan->flags);
+  choose(plan_cmd, [&global, plan] { return RunPlan(global, *plan); });
+
+  auto apply = std::make_shared<ApplyArgs>();
+  CLI::App* apply_cmd = app.add_subcommand("apply", "Apply the plan (computed now from -f, or a saved plan file)");
+  apply_cmd->add_option("plan", apply->plan_file, "a plan saved with `plan --out FILE`");
+  Files(apply_cmd, global);
+  apply_cmd->add_flag("--auto-approve", apply->auto_approve, "do not ask for confirmation");
+  apply_cmd->add_flag("--keep-going", apply->keep_going,
+                      "after a failure, continue with changes that do not depend on it");
+  PlanFlagOptions(apply_cmd, apply->flags);
+  choose(apply_cmd, [&global, apply] { return RunApply(global, *apply); });
+
+  auto show = std::make_shared<ShowArgs>();
+  CLI::App* show_cmd = app.add_subcommand(
+      "show", "List managed resources, key versions and the version each consumer uses");
+  Files(show_cmd, global)->required();
+  show_cmd->add_option("--format", show->format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  choose(show_cmd, [&global, show] { return RunShow(global, *show); });
+
+  auto verify = std::make_shared<VerifyArgs>();
+  CLI::App* verify_cmd = app.add_subcommand(
+      "verify", "Run wrap/unwrap canaries for managed keys and, as the consumer, for bindings");
+  Files(verify_cmd, global)->required();
+  verify_cmd->add_option("--key", verify->key, "only this key (and the bindings that use it)");
+  verify_cmd->add_flag("--all-versions", verify->all_versions,
+                       "every enabled version, not just the newest");
+  verify_cmd->add_option("--format", verify->format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  choose(verify_cmd, [&global, verify] { return RunVerify(global, *verify); });
+
+  CLI::App* sandbox = app.add_subcommand(
+      "sandbox", "Manage the local sandbox cloud (seed, clock, events, serve)");
+  sandbox->require_subcommand(1);
+  auto seed_file = std::make_shared<std::string>();
+  CLI::App* seed = sandbox->add_subcommand("seed", "Add storage accounts, principals and existing vaults");
+  seed->add_option("file", *seed_file, "seed file (e.g. manifests/examples/bank/sandbox-seed.yaml)")
+      ->required();
+  choose(seed, [&global, seed_file] { return RunSandboxSeed(global, *seed_file); });
+  auto events = std::make_shared<EventArgs>();
+  CLI::App* events_cmd = sandbox->add_subcommand("events", "Show the sandbox activity log");
+  events_cmd->add_option("--since", events->since, "only events at or after this RFC 3339 time");
+  events_cmd->add_option("--kind", events->kinds,
+                         "only these kinds (e.g. storage.adopt) or families (storage)");
+  events_cmd->add_option("--format", events->format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  choose(events_cmd, [&global, events] { return RunSandboxEvents(global, *events); });
+  auto clock_value = std::make_shared<std::string>();
+  CLI::App* clock = sandbox->add_subcommand("clock", "Show or move the simulated clock");
+  clock->require_subcommand(1);
+  choose(clock->add_subcommand("show", "Show the clock and what is due next"),
+         [&global] { return RunSandboxClock(global, "show", ""); });
+  CLI::App* advance = clock->add_subcommand(
+      "advance", "Advance by an ISO-8601 duration (P1D, PT24H, P1Y), playing out rotations, "
+                 "expiries and adoptions");
+  advance->add_option("duration", *clock_value, "ISO-8601 duration")->required();
+  choose(advance, [&global, clock_value] { return RunSandboxClock(global, "advance", *clock_value); });
+  CLI::App* set = clock->add_subcommand("set", "Set the clock (forward only) to an RFC 3339 time");
+  set->add_option("time", *clock_value, "e.g. 2027-01-01T00:00:00Z")->required();
+  choose(set, [&global, clock_value] { return RunSandboxClock(global, "set", *clock_value); });
+  auto serve = std::make_shared<ServeOptions>();
+  CLI::App* serve_cmd = sandbox->add_subcommand(
+      "serve", "Serve the sandbox over HTTPS on loopback in Azure's wire format");
+  serve_cmd->add_option("--port", serve->port, "port (default: a free one)");
+  serve_cmd->add_option("--tls-cert", serve->tls_cert_path, "server certificate (PEM)");
+  serve_cmd->add_option("--tls-key", serve->tls_key_path, "server key (PEM)");
+  serve_cmd->add_option("--client-id", serve->client_id, "accept only this client id");
+  serve_cmd->add_option("--latency-ms", serve->faults.latency_ms, "added latency per request");
+  serve_cmd->add_option("--throttle-rate", serve->faults.throttle_rate,
+                        "fraction of requests answered 429 with Retry-After")
+      ->check(CLI::Range(0.0, 1.0));
+  serve_cmd->add_option("--error-rate", serve->faults.error_rate, "fraction of requests answered 503")
+      ->check(CLI::Range(0.0, 1.0));
+  serve_cmd->add_option("--drop-rate", serve->faults.drop_rate,
+                        "fraction of connections dropped without an answer")
+      ->check(CLI::Range(0.0, 1.0));
+  serve_cmd->add_option("--fault-seed", serve->faults.seed, "seed of the fault sequence");
+  serve_cmd->add_option("--vault-ops-per-10s", serve->throttle.vault_ops_per_10s,
+                        "per-vault key operation budget");
+  serve_cmd->add_flag("--async-vault-create", serve->async_vault_create,
+                      "answer vault creation as a long-running operation");
+  choose(serve_cmd, [&global, serve] { return RunSandboxServe(global, *serve); });
+
+  auto rehearse = std::make_shared<RehearseArgs>();
+  CLI::App* rehearse_cmd = app.add_subcommand(
+      "rehearse",
+      "Rehearse the scheduled pipeline on a copy of the sandbox (or a snapshot of the live "
+      "Azure inventory) as simulated time passes");
+  Files(rehearse_cmd, global)->required();
+  rehearse_cmd->add_option("--until", rehearse->until, "how far to rehearse (ISO-8601, e.g. P2Y)");
+  rehearse_cmd->add_option("--step", rehearse->step, "pipeline interval (ISO-8601, e.g. P1D, P7D)");
+  rehearse_cmd->add_option("--format", rehearse->format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  rehearse_cmd->add_option("--inject", rehearse->inject,
+                           "a manual action to try: \"disable key/NAME/versions/PREFIX@P1D\"");
+  rehearse_cmd->add_option("--snapshot-time", rehearse->snapshot_time,
+                           "--target azure: the snapshot's instant (RFC 3339; default now)");
+  choose(rehearse_cmd, [&global, rehearse] { return RunRehearse(global, *rehearse); });
 }
 
 CommandLine::~CommandLine() = default;

@@ -1,5 +1,6 @@
 // CommandLine: cmkctl's argument parsing, the global options and the
-// sub-command table, kept apart from main() so that tests can parse.
+// sub-command table, kept apart from main() so that tests can parse. The
+// only user of CLI11: commands receive plain argument structs (commands.h).
 //
 // Global options are accepted before or after the sub-command, at any depth
 // (`cmkctl -v plan ...`, `cmkctl plan ... -v`, `cmkctl sandbox clock show
@@ -42,6 +43,8 @@ class CommandLine {
   std::string command() const;
 
  private:
+  void AddCommands();
+
   std::unique_ptr<CLI::App> app_;
   GlobalOptions global_;
   std::function<int()> run_;

@@ -1,29 +1,68 @@
-// The sub-command table: each command registers its CLI11 sub-command and
-// returns the exit code through `exit_code` once run.
+// The sub-commands: each one's arguments as a plain struct and the function
+// that runs it. Parsing the command line (CLI11) happens in command_line.cc
+// alone, which fills these structs; a command never sees CLI11.
 #pragma once
 
-#include <functional>
-#include <memory>
-
-#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 #include "cli/context.h"
+#include "cli/planning.h"
+#include "sandbox_server/server_options.h"
 
 namespace cmk {
 
-struct CommandSpec {
-  const char* name;
-  const char* help;
-  // Adds options to `sub`; returns the function that runs the command.
-  std::function<std::function<int()>(CLI::App& sub, GlobalOptions& global)> setup;
-};
+int RunValidate(const GlobalOptions& global);
 
-CommandSpec ValidateCommand();
-CommandSpec PlanCommand();
-CommandSpec ApplyCommand();
-CommandSpec ShowCommand();
-CommandSpec SandboxCommand();
-CommandSpec VerifyCommand();
-CommandSpec RehearseCommand();
+struct PlanArgs {
+  std::string format = "text";  // text | json | markdown
+  std::string out;              // also save the plan as JSON here
+  bool detailed_exitcode = false;
+  PlanFlags flags;
+};
+int RunPlan(const GlobalOptions& global, const PlanArgs& args);
+
+struct ApplyArgs {
+  std::string plan_file;  // a saved plan; "" = plan now from -f
+  bool auto_approve = false;
+  bool keep_going = false;
+  PlanFlags flags;
+};
+int RunApply(const GlobalOptions& global, const ApplyArgs& args);
+
+struct ShowArgs {
+  std::string format = "text";  // text | json
+};
+int RunShow(const GlobalOptions& global, const ShowArgs& args);
+
+struct VerifyArgs {
+  std::string key;  // only this key (and the bindings that use it)
+  bool all_versions = false;
+  std::string format = "text";
+};
+int RunVerify(const GlobalOptions& global, const VerifyArgs& args);
+
+struct RehearseArgs {
+  std::string until = "P1Y";
+  std::string step = "P1D";
+  std::string format = "text";
+  // "disable key/NAME/versions/PREFIX@DURATION": a manual action to try.
+  std::vector<std::string> inject;
+  // --target azure: the snapshot's instant (RFC 3339); default the target's clock.
+  std::string snapshot_time;
+};
+int RunRehearse(const GlobalOptions& global, const RehearseArgs& args);
+
+// `cmkctl sandbox ...`
+int RunSandboxSeed(const GlobalOptions& global, const std::string& file);
+struct EventArgs {
+  std::string since;
+  std::vector<std::string> kinds;
+  std::string format = "text";
+};
+int RunSandboxEvents(const GlobalOptions& global, const EventArgs& args);
+// verb: "show", "advance" (value: an ISO-8601 duration) or "set" (value: RFC 3339).
+int RunSandboxClock(const GlobalOptions& global, const std::string& verb, const std::string& value);
+int RunSandboxServe(const GlobalOptions& global, const ServeOptions& options);
 
 }  // namespace cmk

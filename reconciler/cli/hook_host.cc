@@ -5,19 +5,15 @@
 #include <cmath>
 #include <thread>
 
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
+#include "model/key_id.h"
 #include "engine/render.h"
 #include "sandbox/sandbox_provider.h"
 #include "verify/canary.h"
 
 namespace cmk {
 namespace {
-
-std::string Str(const Json& j, const char* key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 // The entry of `refs` at `address`, else the one whose Azure name is `name`.
 template <typename Ref>
@@ -119,7 +115,7 @@ Result<Json> ProviderHookHost::Live(const std::string& address) {
       const Change* c = FindChange(plan_, address);
       if (!c) return NotInPlan(address);
       const Json& j = c->after.is_object() ? c->after : c->before;
-      where = ArmRef{Str(j, "subscription"), Str(j, "resourceGroup"), Str(j, "storageAccount")};
+      where = ArmRef{JsonString(j, "subscription"), JsonString(j, "resourceGroup"), JsonString(j, "storageAccount")};
     }
     CMK_ASSIGN_OR_RETURN(auto s, provider_.GetStorageAccount(where.subscription,
                                                              where.resource_group, where.name));
@@ -129,7 +125,7 @@ Result<Json> ProviderHookHost::Live(const std::string& address) {
     const Change* c = FindChange(plan_, address);
     if (!c) return NotInPlan(address);
     const Json& j = c->after.is_object() ? c->after : c->before;
-    std::string scope = Str(j, "scope"), id = Str(j, "id");
+    std::string scope = JsonString(j, "scope"), id = JsonString(j, "id");
     CMK_ASSIGN_OR_RETURN(auto list, provider_.ListRoleAssignments(scope));
     for (const auto& ra : list)
       if (EqualsIgnoreCase(ra.id, id)) return ToJson(ra);

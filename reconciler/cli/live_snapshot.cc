@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "engine/live_reader.h"
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
 #include "sandbox/sandbox_cloud.h"
 
 namespace cmk {

@@ -1,6 +1,6 @@
 // cmkctl: declarative reconciler for Azure customer-managed keys.
 #include "cli/command_line.h"
-#include "cli/logging.h"
+#include "base/log.h"
 
 int main(int argc, char** argv) {
   cmk::CommandLine command_line;

@@ -6,12 +6,6 @@
 namespace cmk {
 namespace {
 
-std::string Str(const Json& j, const char* key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 Status ApplyVault(const Change& c, Provider& p) {
   if (c.action == Action::kDelete) return p.DeleteVault(VaultFromJson(c.before));
   if (c.action == Action::kReplace) return Internal("a vault is never replaced");
@@ -39,7 +33,7 @@ Status ApplyRotationPolicy(const Change& c, Provider& p) {
   RotationPolicyState policy =
       RotationPolicyFromJson(c.after.is_object() && c.after.contains("policy") ? c.after["policy"]
                                                                               : Json());
-  return p.PutRotationPolicy(Str(c.after, "vault"), Str(c.after, "key"), policy);
+  return p.PutRotationPolicy(JsonString(c.after, "vault"), JsonString(c.after, "key"), policy);
 }
 
 Status ApplyIdentity(const Change& c, Provider& p) {
@@ -53,18 +47,18 @@ Result<std::string> ResolvePrincipal(const Json& resolve, Provider& p) {
   if (resolve.contains("identity")) {
     const Json& r = resolve["identity"];
     CMK_ASSIGN_OR_RETURN(std::optional<IdentityState> i,
-                         p.GetIdentity(Str(r, "subscription"), Str(r, "resourceGroup"), Str(r, "name")));
+                         p.GetIdentity(JsonString(r, "subscription"), JsonString(r, "resourceGroup"), JsonString(r, "name")));
     if (!i || i->principal_id.empty())
-      return NotFound("identity/" + Str(r, "name") + " has no principal id yet");
+      return NotFound("identity/" + JsonString(r, "name") + " has no principal id yet");
     return i->principal_id;
   }
   if (resolve.contains("storageAccount")) {
     const Json& r = resolve["storageAccount"];
     CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> s,
-                         p.GetStorageAccount(Str(r, "subscription"), Str(r, "resourceGroup"),
-                                             Str(r, "name")));
+                         p.GetStorageAccount(JsonString(r, "subscription"), JsonString(r, "resourceGroup"),
+                                             JsonString(r, "name")));
     if (!s || s->system_principal_id.empty())
-      return NotFound("storage/" + Str(r, "name") + " has no system-assigned identity");
+      return NotFound("storage/" + JsonString(r, "name") + " has no system-assigned identity");
     return s->system_principal_id;
   }
   return InvalidArgument("the plan does not say how to find the principal");
@@ -87,15 +81,15 @@ Status ApplyRoleAssignment(const Change& c, Provider& p) {
 Status ApplyStorage(const Change& c, Provider& p) {
   bool identity_change = c.address.rfind("storage/", 0) == 0;
   if (identity_change)
-    return p.EnableSystemIdentity(Str(c.after, "subscription"), Str(c.after, "resourceGroup"),
-                                  Str(c.after, "name"))
+    return p.EnableSystemIdentity(JsonString(c.after, "subscription"), JsonString(c.after, "resourceGroup"),
+                                  JsonString(c.after, "name"))
         .status();
   if (c.action == Action::kDelete) return Internal("bindings are not deleted");
   EncryptionState e = EncryptionFromJson(c.after.is_object() && c.after.contains("encryption")
                                              ? c.after["encryption"]
                                              : Json());
-  return p.UpdateStorageEncryption(Str(c.after, "subscription"), Str(c.after, "resourceGroup"),
-                                   Str(c.after, "storageAccount"), e)
+  return p.UpdateStorageEncryption(JsonString(c.after, "subscription"), JsonString(c.after, "resourceGroup"),
+                                   JsonString(c.after, "storageAccount"), e)
       .status();
 }
 

@@ -3,29 +3,13 @@
 #include <set>
 #include <string>
 
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
+#include "model/key_id.h"
 
 namespace cmk {
 namespace {
 
-std::string Str(const Json& j, const char* key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-int64_t Generation(const Tags& tags) {
-  auto it = tags.find(kGenerationTagKey);
-  if (it == tags.end()) return 0;
-  int64_t g = 0;
-  for (char ch : it->second) {
-    if (ch < '0' || ch > '9') return 0;
-    g = g * 10 + (ch - '0');
-  }
-  return g;
-}
-
-std::string Short(const std::string& v) { return ShortenVersions(v); }
 
 // The newest version's attributes as UpdateKey takes them.
 KeyState NewestAttributes(const KeyState& k) {
@@ -49,12 +33,12 @@ Status TagNewest(Provider& p, const KeyState& k, int64_t generation) {
 }
 
 Status Rotate(const Change& c, Provider& p) {
-  const std::string vault = Str(c.after, "vault"), name = Str(c.after, "key");
+  const std::string vault = JsonString(c.after, "vault"), name = JsonString(c.after, "key");
   int64_t generation = c.after.value("generation", int64_t{0});
   CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, p.GetKey(vault, name));
   if (!key || key->versions.empty()) return NotFound("key/" + name + " not found in vault " + vault);
   for (const auto& v : key->versions)
-    if (Generation(v.tags) >= generation) return Status::Ok();  // done by an earlier run
+    if (GenerationOf(v.tags) >= generation) return Status::Ok();  // done by an earlier run
   // An interrupted earlier run left its marker on the version that was newest
   // when it rotated: a newer version means RotateKey succeeded; tag it.
   const std::string marker = std::to_string(generation) + ":";
@@ -82,30 +66,30 @@ Status ProbeCanary(Provider& p, const KeyState& key, const std::string& version)
   for (size_t i = 0; i < probe.size(); ++i) probe[i] = static_cast<uint8_t>(i * 7 + 1);
   auto wrapped = p.WrapKey(key.vault, key.name, version, alg, probe);
   if (!wrapped.ok())
-    return FailedPrecondition("blocked: canary wrap with version " + Short(version) +
+    return FailedPrecondition("blocked: canary wrap with version " + ShortenVersions(version) +
                               " failed: " + wrapped.status().message());
   auto unwrapped = p.UnwrapKey(key.vault, key.name, version, alg, *wrapped);
   if (!unwrapped.ok())
-    return FailedPrecondition("blocked: canary unwrap with version " + Short(version) +
+    return FailedPrecondition("blocked: canary unwrap with version " + ShortenVersions(version) +
                               " failed: " + unwrapped.status().message());
   if (*unwrapped != probe)
-    return FailedPrecondition("blocked: canary with version " + Short(version) +
+    return FailedPrecondition("blocked: canary with version " + ShortenVersions(version) +
                               " returned different bytes");
   return Status::Ok();
 }
 
 Status DisableVersion(const Change& c, Provider& p, const VersionCanary& canary) {
-  const std::string vault = Str(c.after, "vault"), name = Str(c.after, "key");
-  const std::string version = Str(c.after, "version");
+  const std::string vault = JsonString(c.after, "vault"), name = JsonString(c.after, "key");
+  const std::string version = JsonString(c.after, "version");
   CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, p.GetKey(vault, name));
   if (!key) return NotFound("key/" + name + " not found in vault " + vault);
   const KeyVersionState* target = nullptr;
   for (const auto& v : key->versions)
     if (EqualsIgnoreCase(v.version, version)) target = &v;
-  if (!target) return NotFound("version " + Short(version) + " of key/" + name + " not found");
+  if (!target) return NotFound("version " + ShortenVersions(version) + " of key/" + name + " not found");
   if (!key->versions.empty() && EqualsIgnoreCase(key->versions.back().version, version))
-    return FailedPrecondition("blocked: version " + Short(version) + " is now the newest version");
-  bool expire = Str(c.after, "retire") == "expire";
+    return FailedPrecondition("blocked: version " + ShortenVersions(version) + " is now the newest version");
+  bool expire = JsonString(c.after, "retire") == "expire";
   int64_t now = p.Now();
   if (!target->enabled || (target->expires && *target->expires <= now)) return Status::Ok();
   // Fresh evidence: which versions do the consumers use right now?
@@ -113,15 +97,15 @@ Status DisableVersion(const Change& c, Provider& p, const VersionCanary& canary)
   const Json consumers = c.after.value("consumers", Json::array());
   for (const auto& r : consumers) {
     CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> acct,
-                         p.GetStorageAccount(Str(r, "subscription"), Str(r, "resourceGroup"),
-                                             Str(r, "storageAccount")));
+                         p.GetStorageAccount(JsonString(r, "subscription"), JsonString(r, "resourceGroup"),
+                                             JsonString(r, "storageAccount")));
     if (!acct || !EqualsIgnoreCase(acct->encryption.key_name, name)) continue;
     const EncryptionState& e = acct->encryption;
     std::string v = !e.current_versioned_key_id.empty() ? TrailingSegment(e.current_versioned_key_id)
                     : !e.key_version.empty()            ? e.key_version
                                                         : key->versions.back().version;
     if (EqualsIgnoreCase(v, version))
-      return FailedPrecondition("blocked: version " + Short(version) + " is now used by storage/" +
+      return FailedPrecondition("blocked: version " + ShortenVersions(version) + " is now used by storage/" +
                                 acct->name);
     used.insert(Lower(v));
   }

@@ -5,7 +5,7 @@
 
 #include "engine/diff_context.h"
 #include "engine/live_reader.h"
-#include "engine/names.h"
+#include "base/strings.h"
 
 namespace cmk {
 namespace {
@@ -97,11 +97,6 @@ std::string Arrow(const FieldChange& f) {
     return j.is_string() ? j.get<std::string>() : j.dump();
   };
   return show(f.before) + "\xE2\x86\x92" + show(f.after);
-}
-
-Tags WithOwnership(Tags tags) {
-  tags[kOwnershipTagKey] = kOwnershipTagValue;
-  return tags;
 }
 
 Plan Diff(const DesiredState& desired, const LiveState& live, const DiffOptions& options,

@@ -4,7 +4,9 @@
 #include <algorithm>
 
 #include "engine/diff_context.h"
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
+#include "model/key_id.h"
 
 namespace cmk {
 namespace {

@@ -53,7 +53,6 @@ bool HasField(const std::vector<FieldChange>& fields, const std::string& path);
 std::string Differs(const std::vector<FieldChange>& fields);
 // "RSA→EC" style compact rendering of a field change.
 std::string Arrow(const FieldChange& f);
-Tags WithOwnership(Tags tags);
 
 void DiffVaults(DiffContext& ctx);
 void DiffKeys(DiffContext& ctx);

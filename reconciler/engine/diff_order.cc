@@ -5,7 +5,8 @@
 
 #include "engine/diff_context.h"
 #include "engine/live_reader.h"
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {

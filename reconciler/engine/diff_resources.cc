@@ -5,7 +5,7 @@
 #include "base/duration.h"
 
 #include "engine/diff_context.h"
-#include "engine/names.h"
+#include "base/strings.h"
 
 namespace cmk {
 namespace {

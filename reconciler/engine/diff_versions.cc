@@ -9,7 +9,9 @@
 
 #include "base/duration.h"
 #include "engine/diff_context.h"
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
+#include "model/key_id.h"
 
 namespace cmk {
 namespace {
@@ -27,18 +29,6 @@ struct Consumer {
   std::string Label() const { return address + (pinned ? " (pinned)" : " (auto)"); }
 };
 
-int64_t Generation(const Tags& tags) {
-  auto it = tags.find(kGenerationTagKey);
-  if (it == tags.end()) return 0;
-  int64_t g = 0;
-  for (char ch : it->second) {
-    if (ch < '0' || ch > '9') return 0;
-    g = g * 10 + (ch - '0');
-  }
-  return g;
-}
-
-std::string Short(const std::string& v) { return v.size() > 8 ? v.substr(0, 8) + "\xE2\x80\xA6" : v; }
 
 std::optional<int64_t> Seconds(const std::optional<std::string>& iso) {
   if (!iso) return std::nullopt;
@@ -107,7 +97,7 @@ struct KeyRules {
   std::string VersionAddress(const std::string& v) const { return address + "/versions/" + v; }
 
   void Blocked(const std::string& version, const std::string& why) {
-    std::string line = "blocked: retire version " + Short(version) + ": " + why;
+    std::string line = "blocked: retire version " + ShortenVersions(version) + ": " + why;
     table.blocked.push_back(line);
     ctx.Warning(VersionAddress(version), VersionAddress(version) + ": " + line, source());
   }
@@ -148,7 +138,7 @@ struct KeyRules {
       row.created = v.created;
       row.expires = v.expires;
       row.enabled = v.enabled;
-      row.generation = Generation(v.tags);
+      row.generation = GenerationOf(v.tags);
       auto it = users.find(Lower(v.version));
       if (it != users.end()) row.consumers = it->second;
       std::sort(row.consumers.begin(), row.consumers.end());
@@ -161,7 +151,7 @@ struct KeyRules {
     if (!want.rotation_generation || *want.rotation_generation <= 0) return;
     int64_t g = *want.rotation_generation;
     int64_t have = 0;
-    for (const auto& v : live.versions) have = std::max(have, Generation(v.tags));
+    for (const auto& v : live.versions) have = std::max(have, GenerationOf(v.tags));
     if (have >= g) return;
     Change c = BaseChange(address + "/rotate", Kind::kKey, desired);
     c.action = Action::kRotate;
@@ -217,7 +207,7 @@ struct KeyRules {
       c.action = Action::kDisableVersion;
       c.risk = Risk::kMedium;
       c.reason = std::string(retire.action == "expire" ? "expire" : "disable") + ": version " +
-                 Short(v.version) + " superseded by " + Short(newest.version) + " on " +
+                 ShortenVersions(v.version) + " superseded by " + ShortenVersions(newest.version) + " on " +
                  FormatRfc3339(newest.created) + ", adoption window " + retire.adoption_window +
                  " passed, no consumer uses it";
       Json accounts = Json::array();
@@ -245,7 +235,7 @@ struct KeyRules {
     const std::string& newest = live.versions.back().version;
     if (!InUse(newest)) return;
     ctx.Error(address,
-              address + ": enabled: false would disable version " + Short(newest) +
+              address + ": enabled: false would disable version " + ShortenVersions(newest) +
                   " while " + UsersOf(newest) +
                   " still uses it; their data would become inaccessible",
               source());
@@ -276,7 +266,7 @@ struct KeyRules {
       }
     if (next_expiry)
       table.upcoming.push_back("next expiry " + FormatRfc3339(*next_expiry) + " (version " +
-                               Short(which) + ")");
+                               ShortenVersions(which) + ")");
   }
 
   void Warnings() {
@@ -298,12 +288,12 @@ struct KeyRules {
       std::string who = UsersOf(v.version);
       if (left <= 0)
         ctx.Error(VersionAddress(v.version),
-                  "version " + Short(v.version) + " expired on " + FormatRfc3339(*v.expires) +
+                  "version " + ShortenVersions(v.version) + " expired on " + FormatRfc3339(*v.expires) +
                       " while " + who + " still uses it",
                   source());
       else if (left <= horizon)
         ctx.Warning(VersionAddress(v.version),
-                    "version " + Short(v.version) + " expires in " +
+                    "version " + ShortenVersions(v.version) + " expires in " +
                         std::to_string((left + kDay - 1) / kDay) + " days while " + who +
                         " still uses it",
                     source());
@@ -318,13 +308,13 @@ struct KeyRules {
     for (const auto& c : consumers)
       if (c.pinned)
         table.findings.push_back({"pinned", c.address,
-                                  c.address + " is pinned to version " + Short(c.version) +
+                                  c.address + " is pinned to version " + ShortenVersions(c.version) +
                                       ": it never picks up a rotation"});
     for (const auto& c : consumers)
       if (!newest.empty() && c.version != newest)
         table.findings.push_back({"lagging", c.address,
                                   c.address + " lags behind the newest version (uses " +
-                                      Short(c.version) + ", newest " + Short(newest) + ")"});
+                                      ShortenVersions(c.version) + ", newest " + ShortenVersions(newest) + ")"});
     const std::optional<RotationPolicyState>& p = desired.value.rotation_policy;
     auto rotate = p ? Seconds(p->rotate_after_create) : std::nullopt;
     if (!rotate || now() == 0) return;
@@ -336,7 +326,7 @@ struct KeyRules {
       if (v.enabled && v.created + *rotate + window < now())
         table.findings.push_back(
             {"stale", v.version,
-             "stale: version " + Short(v.version) + " (created " + FormatRfc3339(v.created) +
+             "stale: version " + ShortenVersions(v.version) + " (created " + FormatRfc3339(v.created) +
                  ") is still enabled past rotation interval + adoption window" +
                  (InUse(v.version) ? " (used by " + UsersOf(v.version) + ")" : "")});
     }

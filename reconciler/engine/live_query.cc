@@ -3,20 +3,6 @@
 namespace cmk {
 namespace {
 
-std::string Str(const Json& j, const char* key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-std::vector<std::string> Strings(const Json& j, const char* key) {
-  std::vector<std::string> out;
-  if (!j.is_object() || !j.contains(key) || !j[key].is_array()) return out;
-  for (const auto& e : j[key])
-    if (e.is_string()) out.push_back(e.get<std::string>());
-  return out;
-}
-
 Json ArmRefsToJson(const std::map<std::string, ArmRef>& refs) {
   Json j = Json::object();
   for (const auto& [address, r] : refs)
@@ -29,8 +15,8 @@ std::map<std::string, ArmRef> ArmRefsFromJson(const Json& j, const char* key) {
   std::map<std::string, ArmRef> out;
   if (!j.is_object() || !j.contains(key) || !j[key].is_object()) return out;
   for (auto it = j[key].begin(); it != j[key].end(); ++it)
-    out[it.key()] = ArmRef{Str(it.value(), "subscription"), Str(it.value(), "resourceGroup"),
-                           Str(it.value(), "name")};
+    out[it.key()] = ArmRef{JsonString(it.value(), "subscription"), JsonString(it.value(), "resourceGroup"),
+                           JsonString(it.value(), "name")};
   return out;
 }
 
@@ -50,14 +36,14 @@ Json ToJson(const LiveQuery& q) {
 
 LiveQuery LiveQueryFromJson(const Json& j) {
   LiveQuery q;
-  q.subscriptions = Strings(j, "subscriptions");
+  q.subscriptions = JsonStrings(j, "subscriptions");
   q.vaults = ArmRefsFromJson(j, "vaults");
   q.identities = ArmRefsFromJson(j, "identities");
   q.storage_accounts = ArmRefsFromJson(j, "storageAccounts");
   if (j.is_object() && j.contains("keys") && j["keys"].is_object())
     for (auto it = j["keys"].begin(); it != j["keys"].end(); ++it)
-      q.keys[it.key()] = KeyRef{Str(it.value(), "vault"), Str(it.value(), "name")};
-  q.role_assignment_scopes = Strings(j, "roleAssignmentScopes");
+      q.keys[it.key()] = KeyRef{JsonString(it.value(), "vault"), JsonString(it.value(), "name")};
+  q.role_assignment_scopes = JsonStrings(j, "roleAssignmentScopes");
   if (j.is_object() && j.contains("includePruneCandidates") &&
       j["includePruneCandidates"].is_boolean())
     q.include_prune_candidates = j["includePruneCandidates"].get<bool>();

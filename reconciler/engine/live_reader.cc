@@ -4,7 +4,8 @@
 #include <map>
 #include <set>
 
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {

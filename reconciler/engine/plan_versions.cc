@@ -1,22 +1,13 @@
 #include "engine/plan_versions.h"
 
 #include "base/duration.h"
-#include "engine/names.h"
+#include "model/key_id.h"
 
 namespace cmk {
 namespace {
 
-std::vector<std::string> Strings(const Json& j, const char* key) {
-  std::vector<std::string> out;
-  if (!j.is_object() || !j.contains(key) || !j.at(key).is_array()) return out;
-  for (const auto& e : j.at(key))
-    if (e.is_string()) out.push_back(e.get<std::string>());
-  return out;
-}
-
 std::string Date(int64_t t) { return FormatRfc3339(t); }
 
-std::string Short(const std::string& version) { return ShortenVersions(version); }
 
 }  // namespace
 
@@ -60,11 +51,11 @@ KeyVersions KeyVersionsFromJson(const Json& j) {
       if (r.contains("enabled") && r["enabled"].is_boolean()) v.enabled = r["enabled"];
       if (r.contains("generation") && r["generation"].is_number_integer())
         v.generation = r["generation"];
-      v.consumers = Strings(r, "consumers");
+      v.consumers = JsonStrings(r, "consumers");
       k.versions.push_back(v);
     }
   }
-  k.upcoming = Strings(j, "upcoming");
+  k.upcoming = JsonStrings(j, "upcoming");
   if (j.contains("findings") && j["findings"].is_array())
     for (const auto& f : j["findings"]) {
       Finding finding;
@@ -73,7 +64,7 @@ KeyVersions KeyVersionsFromJson(const Json& j) {
       if (f.contains("message") && f["message"].is_string()) finding.message = f["message"];
       k.findings.push_back(finding);
     }
-  k.blocked = Strings(j, "blocked");
+  k.blocked = JsonStrings(j, "blocked");
   return k;
 }
 
@@ -82,7 +73,7 @@ std::string RenderKeyVersionsText(const std::vector<KeyVersions>& keys) {
   for (const auto& k : keys) {
     out += "\nVersions of " + k.address + " (oldest first):\n";
     for (const auto& v : k.versions) {
-      out += "    " + Short(v.version) + "  created " + Date(v.created) + "  expires " +
+      out += "    " + ShortenVersions(v.version) + "  created " + Date(v.created) + "  expires " +
              (v.expires ? Date(*v.expires) : std::string("never")) + "  " +
              (v.enabled ? "enabled " : "disabled");
       if (v.generation > 0) out += "  generation " + std::to_string(v.generation);
@@ -93,8 +84,8 @@ std::string RenderKeyVersionsText(const std::vector<KeyVersions>& keys) {
       out += "\n";
     }
     for (const auto& u : k.upcoming) out += "    upcoming: " + u + "\n";
-    for (const auto& f : k.findings) out += "    inventory: " + Short(f.message) + "\n";
-    for (const auto& b : k.blocked) out += "    " + Short(b) + "\n";
+    for (const auto& f : k.findings) out += "    inventory: " + ShortenVersions(f.message) + "\n";
+    for (const auto& b : k.blocked) out += "    " + ShortenVersions(b) + "\n";
   }
   return out;
 }
@@ -108,7 +99,7 @@ std::string RenderKeyVersionsMarkdown(const std::vector<KeyVersions>& keys) {
     for (const auto& v : k.versions) {
       std::string users;
       for (size_t i = 0; i < v.consumers.size(); ++i) users += (i ? ", " : "") + v.consumers[i];
-      out += "| `" + Short(v.version) + "` | " + Date(v.created) + " | " +
+      out += "| `" + ShortenVersions(v.version) + "` | " + Date(v.created) + " | " +
              (v.expires ? Date(*v.expires) : std::string("never")) + " | " +
              (v.enabled ? "yes" : "no") + " | " +
              (v.generation > 0 ? std::to_string(v.generation) : std::string()) + " | " + users +
@@ -116,8 +107,8 @@ std::string RenderKeyVersionsMarkdown(const std::vector<KeyVersions>& keys) {
     }
     if (!k.upcoming.empty() || !k.findings.empty() || !k.blocked.empty()) out += "\n";
     for (const auto& u : k.upcoming) out += "- upcoming: " + u + "\n";
-    for (const auto& f : k.findings) out += "- inventory: " + Short(f.message) + "\n";
-    for (const auto& b : k.blocked) out += "- **" + Short(b) + "**\n";
+    for (const auto& f : k.findings) out += "- inventory: " + ShortenVersions(f.message) + "\n";
+    for (const auto& b : k.blocked) out += "- **" + ShortenVersions(b) + "**\n";
   }
   return out;
 }

@@ -33,15 +33,15 @@ std::string Cell(const std::string& s) {
 
 std::string Code(const std::string& s) { return "`" + Cell(s) + "`"; }
 
-std::string Value(const Json& j) { return j.is_null() ? "_(none)_" : Code(j.dump()); }
+std::string ValueCode(const Json& j) { return j.is_null() ? "_(none)_" : Code(j.dump()); }
 
-std::string Join(const std::vector<std::string>& v) {
+std::string CodeList(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + Code(s);
   return out;
 }
 
-void Messages(std::string& out, const char* title, const std::vector<PlanMessage>& messages) {
+void MessageList(std::string& out, const char* title, const std::vector<PlanMessage>& messages) {
   if (messages.empty()) return;
   out += std::string("\n#### ") + title + "\n\n";
   for (const auto& m : messages) {
@@ -71,12 +71,12 @@ std::string RenderMarkdown(const Plan& plan) {
       out += "- **Reason:** " + Cell(c.reason) + "\n";
       out += "- **Owner:** " + Cell(c.owner.empty() ? "(none)" : c.owner) + "\n";
       if (!c.source.empty()) out += "- **Source:** " + Code(c.source) + "\n";
-      if (!c.hooks.empty()) out += "- **Hooks:** " + Join(c.hooks) + "\n";
-      if (!c.depends_on.empty()) out += "- **After:** " + Join(c.depends_on) + "\n";
+      if (!c.hooks.empty()) out += "- **Hooks:** " + CodeList(c.hooks) + "\n";
+      if (!c.depends_on.empty()) out += "- **After:** " + CodeList(c.depends_on) + "\n";
       if (!c.fields.empty()) {
         out += "\n| Field | Before | After |\n|---|---|---|\n";
         for (const auto& f : c.fields)
-          out += "| " + Code(f.path) + " | " + Value(f.before) + " | " + Value(f.after) + " |\n";
+          out += "| " + Code(f.path) + " | " + ValueCode(f.before) + " | " + ValueCode(f.after) + " |\n";
       }
       if (c.action == Action::kCreate && !c.after.is_null())
         out += "\n```json\n" + c.after.dump(2) + "\n```\n";
@@ -84,8 +84,8 @@ std::string RenderMarkdown(const Plan& plan) {
     }
   }
   out += RenderKeyVersionsMarkdown(plan.keys);
-  Messages(out, "Errors", plan.errors);
-  Messages(out, "Warnings", plan.warnings);
+  MessageList(out, "Errors", plan.errors);
+  MessageList(out, "Warnings", plan.warnings);
   return out;
 }
 

@@ -2,7 +2,8 @@
 // the JSON view keeps them whole.
 #include <string>
 
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/key_id.h"
 #include "engine/render.h"
 
 namespace cmk {
@@ -23,12 +24,6 @@ const char* Symbol(Action a) {
 }
 
 std::string Value(const Json& j) { return j.is_null() ? "(none)" : ShortenVersions(j.dump()); }
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 
 // "path = value" for every non-empty leaf of a created object, so a reviewer
 // sees what will exist, not just that something will.

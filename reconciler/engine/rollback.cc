@@ -1,22 +1,11 @@
 #include "engine/rollback.h"
 
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
+#include "model/key_id.h"
 
 namespace cmk {
 namespace {
-
-std::string Str(const Json& j, const char* key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-const Json& Member(const Json& j, const char* key) {
-  static const Json kNull;
-  if (!j.is_object()) return kNull;
-  auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
-}
 
 RevertResult NoInverse(std::string why) {
   return RevertResult{RevertKind::kNoInverse, "no safe inverse: " + std::move(why), Status::Ok()};
@@ -50,7 +39,7 @@ std::string EncryptionMove(const EncryptionState& from, const EncryptionState& t
 
 RevertResult RevertBinding(const Change& c, Provider& p) {
   if (c.address.rfind("storage/", 0) == 0)
-    return NoInverse("the system-assigned identity of " + Str(c.after, "name") +
+    return NoInverse("the system-assigned identity of " + JsonString(c.after, "name") +
                      " stays on (turning it off would orphan its role assignments)");
   if (c.action != Action::kUpdate && c.action != Action::kCreate && c.action != Action::kRepin)
     return NoInverse(c.address + " was not bound by this change");
@@ -59,16 +48,16 @@ RevertResult RevertBinding(const Change& c, Provider& p) {
   EncryptionState previous = EncryptionFromJson(c.before["encryption"]);
   previous.current_versioned_key_id.clear();  // read-only evidence, not a setting
   previous.last_key_rotation_timestamp.clear();
-  EncryptionState applied = EncryptionFromJson(Member(c.after, "encryption"));
-  Status s = p.UpdateStorageEncryption(Str(c.before, "subscription"), Str(c.before, "resourceGroup"),
-                                       Str(c.before, "storageAccount"), previous)
+  EncryptionState applied = EncryptionFromJson(JsonMember(c.after, "encryption"));
+  Status s = p.UpdateStorageEncryption(JsonString(c.before, "subscription"), JsonString(c.before, "resourceGroup"),
+                                       JsonString(c.before, "storageAccount"), previous)
                  .status();
   return Done(s, EncryptionMove(applied, previous));
 }
 
 RevertResult RevertKey(const Change& c, Provider& p) {
   if (c.action == Action::kCreate)
-    return NoInverse("key " + Str(c.after, "name") +
+    return NoInverse("key " + JsonString(c.after, "name") +
                      " was created; a key (or key version) cannot be un-created, and deleting it "
                      "would leave a soft-deleted name");
   if (c.action != Action::kUpdate) return NoInverse(c.address + " cannot be restored by cmkctl");
@@ -82,7 +71,7 @@ RevertResult RevertKey(const Change& c, Provider& p) {
 // Version actions (apply_versions.h): a rotation made a new version, which
 // cannot be un-created; a retired version gets its previous attributes back.
 RevertResult RevertVersionChange(const Change& c, Provider& p) {
-  const std::string vault = Str(c.after, "vault"), key = Str(c.after, "key");
+  const std::string vault = JsonString(c.after, "vault"), key = JsonString(c.after, "key");
   if (c.action == Action::kRotate)
     return NoInverse("key " + key +
                      " was rotated; a new key version cannot be un-created (the previous version "
@@ -97,17 +86,17 @@ RevertResult RevertVersionChange(const Change& c, Provider& p) {
 
 RevertResult RevertRotationPolicy(const Change& c, Provider& p) {
   if (c.before.is_null() || !c.before.contains("policy"))
-    return NoInverse(Str(c.after, "key") +
+    return NoInverse(JsonString(c.after, "key") +
                      " had no rotation policy before; Key Vault cannot remove one, so the new "
                      "policy stays");
   RotationPolicyState previous = RotationPolicyFromJson(c.before["policy"]);
-  return Done(p.PutRotationPolicy(Str(c.before, "vault"), Str(c.before, "key"), previous),
-              "the previous rotation policy of key " + Str(c.before, "key"));
+  return Done(p.PutRotationPolicy(JsonString(c.before, "vault"), JsonString(c.before, "key"), previous),
+              "the previous rotation policy of key " + JsonString(c.before, "key"));
 }
 
 RevertResult RevertVault(const Change& c, Provider& p) {
   if (c.action == Action::kCreate)
-    return NoInverse("vault " + Str(c.after, "name") +
+    return NoInverse("vault " + JsonString(c.after, "name") +
                      " was created; deleting it would leave a soft-deleted name, and cmkctl never "
                      "purges");
   if (c.action != Action::kUpdate) return NoInverse(c.address + " cannot be restored by cmkctl");
@@ -124,7 +113,7 @@ RevertResult RevertVault(const Change& c, Provider& p) {
 
 RevertResult RevertIdentity(const Change& c, Provider& p) {
   if (c.action == Action::kCreate)
-    return NoInverse("identity " + Str(c.after, "name") +
+    return NoInverse("identity " + JsonString(c.after, "name") +
                      " was created; deleting it could orphan principals that already use it");
   if (c.action != Action::kUpdate)
     return NoInverse(c.address + " was replaced or deleted; its principal id cannot be restored");

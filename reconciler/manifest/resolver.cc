@@ -5,6 +5,7 @@
 #include "manifest/graph.h"
 #include "manifest/roles.h"
 #include "manifest/spec_parsers.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {

@@ -58,15 +58,6 @@ void PutIfSet(Json& j, const char* key, const std::string& v) {
   if (!v.empty()) j[key] = v;
 }
 
-uint64_t Fnv1a(const std::string& s, uint64_t seed) {
-  uint64_t h = seed;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 }  // namespace
 
 const char* KindName(Kind kind) {
@@ -94,75 +85,6 @@ std::string MakeAddress(Kind kind, const std::string& name) {
 std::string SourceLoc::ToString() const {
   if (!valid()) return file;
   return file + ":" + std::to_string(line) + ":" + std::to_string(col);
-}
-
-std::string VaultArmId(const std::string& sub, const std::string& rg, const std::string& vault) {
-  return "/subscriptions/" + sub + "/resourceGroups/" + rg + "/providers/Microsoft.KeyVault/vaults/" +
-         vault;
-}
-
-std::string KeyArmId(const std::string& sub, const std::string& rg, const std::string& vault,
-                     const std::string& key) {
-  return VaultArmId(sub, rg, vault) + "/keys/" + key;
-}
-
-std::string IdentityArmId(const std::string& sub, const std::string& rg, const std::string& name) {
-  return "/subscriptions/" + sub + "/resourceGroups/" + rg +
-         "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + name;
-}
-
-std::string StorageArmId(const std::string& sub, const std::string& rg, const std::string& name) {
-  return "/subscriptions/" + sub + "/resourceGroups/" + rg +
-         "/providers/Microsoft.Storage/storageAccounts/" + name;
-}
-
-ArmIdParts ParseArmId(const std::string& id) {
-  auto is = [](const std::string& seg, const char* word) {
-    std::string lower = seg;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return lower == word;
-  };
-  std::vector<std::string> seg;
-  for (size_t start = 0; start <= id.size();) {
-    size_t slash = id.find('/', start);
-    if (slash == std::string::npos) slash = id.size();
-    if (slash > start) seg.push_back(id.substr(start, slash - start));
-    start = slash + 1;
-  }
-  ArmIdParts p;
-  for (size_t i = 0; i + 1 < seg.size(); ++i) {
-    if (is(seg[i], "subscriptions") && p.subscription.empty()) p.subscription = seg[i + 1];
-    if (is(seg[i], "resourcegroups") && p.resource_group.empty()) p.resource_group = seg[i + 1];
-  }
-  if (!seg.empty()) p.name = seg.back();
-  return p;
-}
-
-std::string VaultUri(const std::string& vault, const std::string& dns_suffix) {
-  return "https://" + vault + "." + dns_suffix;
-}
-
-std::string ManagedNameFromDescription(const std::string& description) {
-  const std::string prefix = kOwnershipDescriptionPrefix;
-  if (description.compare(0, prefix.size(), prefix) != 0) return "";
-  const std::string key = " name=";
-  auto at = description.find(key, prefix.size());
-  if (at == std::string::npos) return "";
-  at += key.size();
-  return description.substr(at, description.find(' ', at) - at);
-}
-
-std::string DeterministicGuid(const std::string& seed) {
-  uint64_t a = Fnv1a(seed, 14695981039346656037ULL);
-  uint64_t b = Fnv1a(seed, a ^ 0x9e3779b97f4a7c15ULL);
-  char buf[40];
-  // Version nibble 5 and RFC 4122 variant bits, so it looks like the UUIDv5 it stands in for.
-  std::snprintf(buf, sizeof buf, "%08x-%04x-5%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(((b >> 48) & 0x3fff) | 0x8000),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return buf;
 }
 
 Json ToJson(const NetworkAcls& v) {

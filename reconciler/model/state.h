@@ -16,19 +16,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "base/json.h"
+#include "model/marks.h"
 
 namespace cmk {
-
-using Json = nlohmann::json;
-using Tags = std::map<std::string, std::string>;
-
-// Ownership: every vault, key and identity cmkctl creates carries this tag;
-// only tagged objects are ever candidates for --prune.
-inline constexpr const char* kOwnershipTagKey = "managed-by";
-inline constexpr const char* kOwnershipTagValue = "cmkctl";
-// Role assignments cannot be tagged: their description starts with this.
-inline constexpr const char* kOwnershipDescriptionPrefix = "managed-by=cmkctl";
 
 // Resource kinds, in manifest spelling.
 enum class Kind {
@@ -115,9 +106,6 @@ struct RetireSpec {
   std::string action = "disable";           // disable | expire
   bool operator==(const RetireSpec&) const = default;
 };
-
-// The tag a manual rotation records on the version it creates.
-inline constexpr const char* kGenerationTagKey = "cmkctl-generation";
 
 struct KeyState {
   std::string vault;  // vault name
@@ -209,32 +197,6 @@ struct BindingState {
   std::string identity;         // "" = system-assigned, else the user-assigned identity's ARM id
   std::string identity_name;    // Identity metadata.name when user-assigned (for addresses)
 };
-
-// ARM ids and URIs derived from names; the one place their shape is decided.
-std::string VaultArmId(const std::string& subscription, const std::string& rg,
-                       const std::string& vault);
-std::string KeyArmId(const std::string& subscription, const std::string& rg,
-                     const std::string& vault, const std::string& key);
-std::string IdentityArmId(const std::string& subscription, const std::string& rg,
-                          const std::string& name);
-std::string StorageArmId(const std::string& subscription, const std::string& rg,
-                         const std::string& name);
-// The parts of an ARM id ("/subscriptions/S/resourceGroups/R/providers/NS/TYPE/NAME");
-// the first subscription and resource group segments (case-insensitive), the
-// last segment as name. Empty parts when absent.
-struct ArmIdParts {
-  std::string subscription;
-  std::string resource_group;
-  std::string name;
-};
-ArmIdParts ParseArmId(const std::string& id);
-// Vault URI for a DNS suffix ("vault.azure.net" for Azure public cloud).
-std::string VaultUri(const std::string& vault, const std::string& dns_suffix = "vault.azure.net");
-// The manifest name recorded in an owned role assignment's description
-// ("managed-by=cmkctl name=NAME"); "" when the description is not cmkctl's.
-std::string ManagedNameFromDescription(const std::string& description);
-// Deterministic GUID (8-4-4-4-12, lower-case) derived from `seed`.
-std::string DeterministicGuid(const std::string& seed);
 
 // JSON (the plan's `before`/`after` and the sandbox's documents). Live-only
 // fields are written only when non-empty.

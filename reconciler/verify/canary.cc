@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "crypto/crypto.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {

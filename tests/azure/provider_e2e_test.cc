@@ -3,8 +3,6 @@
 // 127.0.0.1, allowed only through allow_insecure_http_for_tests).
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <mutex>
@@ -12,6 +10,7 @@
 #include <thread>
 
 #include "azure/azure_provider.h"
+#include "base/log.h"
 #include "fake_transport.h"
 
 namespace cmk::azure {
@@ -289,12 +288,10 @@ TEST(AzureProviderE2E, RefusesBearerTokensOverPlainHttpByDefault) {
 TEST(AzureProviderE2E, TraceLogNeverContainsSecrets) {
   Fixture f;
   std::ostringstream captured;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
-  auto logger = std::make_shared<spdlog::logger>("capture", sink);
-  logger->set_level(spdlog::level::trace);
-  auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(logger);
   {
+    ScopedLogCapture capture(LogLevel::kTrace, [&captured](LogLevel, std::string_view m) {
+      captured << m << "\n";
+    });
     auto p = f.Make();
     ASSERT_TRUE(p);
     ASSERT_TRUE(p->ListVaults("sub1").ok());
@@ -307,7 +304,6 @@ TEST(AzureProviderE2E, TraceLogNeverContainsSecrets) {
     auto dek = p->UnwrapKey("kv1", "cmk", kV2, "RSA-OAEP-256", Bytes{1, 2, 3});
     ASSERT_TRUE(dek.ok());
   }
-  spdlog::set_default_logger(previous);
   std::string log = captured.str();
   EXPECT_NE(log.find("HTTP > POST"), std::string::npos);  // trace really was on
   EXPECT_NE(log.find("oauth2/v2.0/token"), std::string::npos);

@@ -14,6 +14,7 @@
 #include "fake_provider.h"
 #include "scenario.h"
 #include "test_util.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {
@@ -61,7 +62,7 @@ class FakeHooks : public ChangeHooks {
   }
 };
 
-class Recorder : public ApplyObserver {
+class HookEventRecorder : public ApplyObserver {
  public:
   void OnHook(const Change& c, const HookReport& r) override {
     events.push_back(r.phase + " " + c.address + (r.ok ? " ok" : " failed"));
@@ -176,7 +177,7 @@ TEST_F(ApplyHooksTest, PostHookRollbackRevertsABindingToItsPreviousVersion) {
   ASSERT_EQ(repin->action, Action::kRepin);
   hooks_.post["binding/archive"] = {HookVerdict::kRollback, "rollback"};
   fake_.ClearCalls();
-  Recorder rec;
+  HookEventRecorder rec;
   ApplyResult r = ApplyWith(p, false, &rec);
   ASSERT_FALSE(r.status.ok());
   EXPECT_EQ(Outcomes(r)["binding/archive"], Outcome::kRolledBack);

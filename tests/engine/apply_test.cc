@@ -16,7 +16,7 @@ namespace {
 using namespace test;
 using ::testing::ElementsAre;
 
-class Recorder : public ApplyObserver {
+class ChangeEventRecorder : public ApplyObserver {
  public:
   void OnChangeStart(const Change& c) override { events.push_back("start " + c.address); }
   void OnChangeDone(const Change& c, const Status& s) override {
@@ -48,7 +48,7 @@ TEST_F(ApplyTest, CallsFollowThePlanOrder) {
   Plan p = PlanNow(BankDesired());
   ASSERT_FALSE(p.HasErrors());
   fake_.ClearCalls();
-  Recorder rec;
+  ChangeEventRecorder rec;
   ApplyResult r = Apply(p, fake_, &rec);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   EXPECT_THAT(fake_.WriteCalls(),

@@ -4,7 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "engine/diff_context.h"
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
 #include "engine/render.h"
 #include "scenario.h"
 #include "test_util.h"
@@ -15,7 +16,6 @@ namespace {
 using namespace test;
 using ::testing::ElementsAre;
 
-const TargetInfo kTarget{"sandbox", ".cmkctl/"};
 
 Plan PlanOf(const DesiredState& d, const LiveState& l, DiffOptions o = {}) {
   return Diff(d, l, o, kTarget);

@@ -2,7 +2,8 @@
 
 #include <cstdio>
 
-#include "engine/names.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 

@@ -9,6 +9,7 @@
 #include "engine/diff.h"
 #include "engine/render.h"
 #include "scenario.h"
+#include "test_util.h"
 
 namespace cmk {
 namespace {
@@ -27,10 +28,9 @@ void CompareGolden(const std::string& name, const std::string& actual) {
                                     << " differs; CMK_UPDATE_GOLDEN=1 rewrites it";
 }
 
-const TargetInfo kTarget{"sandbox", ".cmkctl/"};
 
 TEST(Golden, RichPlan) {
-  Plan p = Diff(test::RichDesired(), test::RichLive(), {}, kTarget);
+  Plan p = Diff(test::RichDesired(), test::RichLive(), {}, test::kTarget);
   ASSERT_TRUE(p.HasErrors());
   ASSERT_FALSE(p.warnings.empty());
   CompareGolden("rich_plan.txt", RenderText(p));
@@ -39,7 +39,7 @@ TEST(Golden, RichPlan) {
 }
 
 TEST(Golden, EmptyPlan) {
-  Plan p = Diff(DesiredState{}, LiveState{}, {}, kTarget);
+  Plan p = Diff(DesiredState{}, LiveState{}, {}, test::kTarget);
   EXPECT_FALSE(p.HasChanges());
   CompareGolden("empty_plan.txt", RenderText(p));
   CompareGolden("empty_plan.md", RenderMarkdown(p));

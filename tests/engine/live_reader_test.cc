@@ -6,6 +6,7 @@
 #include "engine/diff.h"
 #include "fake_provider.h"
 #include "scenario.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {

@@ -5,13 +5,13 @@
 #include "engine/diff.h"
 #include "scenario.h"
 #include "test_util.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {
 
-const TargetInfo kTarget{"sandbox", ".cmkctl/"};
 
-Plan Rich() { return Diff(test::RichDesired(), test::RichLive(), {}, kTarget); }
+Plan Rich() { return Diff(test::RichDesired(), test::RichLive(), {}, test::kTarget); }
 
 TEST(PlanJson, RoundTripIsByteIdentical) {
   std::string text = PlanToJsonText(Rich());
@@ -24,8 +24,8 @@ TEST(PlanJson, RoundTripIsByteIdentical) {
 TEST(PlanJson, PruneAndEmptyPlansRoundTrip) {
   DiffOptions o;
   o.prune = true;
-  for (const Plan& p : {Diff(test::BankDesired(), test::RichLive(), o, kTarget),
-                        Diff(DesiredState{}, LiveState{}, {}, kTarget)}) {
+  for (const Plan& p : {Diff(test::BankDesired(), test::RichLive(), o, test::kTarget),
+                        Diff(DesiredState{}, LiveState{}, {}, test::kTarget)}) {
     std::string text = PlanToJsonText(p);
     Result<Plan> back = PlanFromJson(text);
     ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -93,7 +93,7 @@ TEST(RenderText, ShortensVersionsButJsonKeepsThem) {
   acct.encryption.key_name = "bank-cmk";
   acct.encryption.key_version = "fedcba9876543210fedcba9876543210";
   acct.encryption.user_assigned_identity = IdentityArmId(test::kSub, test::kRg, "bank-uami");
-  Plan p = Diff(test::BankDesired(), l, {}, kTarget);
+  Plan p = Diff(test::BankDesired(), l, {}, test::kTarget);
   std::string text = RenderText(p);
   EXPECT_NE(text.find("repin: keyVersion fedcba98\u2026 \u2192 auto"), std::string::npos);
   EXPECT_NE(text.find("encryption.keyVersion: \"fedcba98\u2026\" \u2192 \"\""), std::string::npos);
@@ -102,7 +102,7 @@ TEST(RenderText, ShortensVersionsButJsonKeepsThem) {
 }
 
 TEST(RenderText, EmptyPlanSaysNoChanges) {
-  std::string text = RenderText(Diff(DesiredState{}, LiveState{}, {}, kTarget));
+  std::string text = RenderText(Diff(DesiredState{}, LiveState{}, {}, test::kTarget));
   EXPECT_NE(text.find("No changes."), std::string::npos);
   EXPECT_EQ(text.find("Plan:"), std::string::npos);
 }

@@ -10,13 +10,13 @@
 #include "fake_provider.h"
 #include "scenario.h"
 #include "test_util.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {
 
 using namespace test;
 
-const TargetInfo kTarget{"sandbox", ".cmkctl/"};
 constexpr int64_t kT0 = 1798761600;  // 2027-01-01T00:00:00Z
 constexpr int64_t kDay = 86400;
 const std::string kOld = "0123456789abcdef0123456789abcdef";

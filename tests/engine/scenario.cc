@@ -1,4 +1,5 @@
 #include "scenario.h"
+#include "model/arm_id.h"
 
 namespace cmk::test {
 

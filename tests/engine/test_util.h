@@ -8,6 +8,8 @@
 
 namespace cmk::test {
 
+inline const TargetInfo kTarget{"sandbox", ".cmkctl/"};
+
 inline const Change* FindChange(const Plan& plan, const std::string& address) {
   for (const auto& c : plan.changes)
     if (c.address == address) return &c;

@@ -9,6 +9,7 @@
 #include "manifest/graph.h"
 #include "manifest/loader.h"
 #include "manifest/roles.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {

@@ -1,4 +1,5 @@
 #include "model/state.h"
+#include "model/arm_id.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,6 @@
 // SandboxCloud identities, role assignments and storage CMK bindings.
 #include "sandbox_test_util.h"
+#include "model/arm_id.h"
 
 namespace cmk::testing {
 namespace {

@@ -6,11 +6,11 @@
 
 #include "base/duration.h"
 #include "sandbox_test_util.h"
+#include "model/arm_id.h"
 
 namespace cmk::testing {
 namespace {
 
-int64_t At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
 int64_t Plus(int64_t t, const char* iso) { return AddDuration(t, *ParseIsoDuration(iso)); }
 
 class SandboxClockTest : public SandboxTest {

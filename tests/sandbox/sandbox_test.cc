@@ -6,6 +6,7 @@
 
 #include "sandbox/sandbox_provider.h"
 #include "sandbox_test_util.h"
+#include "model/arm_id.h"
 
 namespace cmk::testing {
 namespace {

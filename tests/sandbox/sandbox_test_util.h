@@ -9,9 +9,13 @@
 #include <memory>
 #include <string>
 
+#include "base/duration.h"
 #include "sandbox/sandbox_cloud.h"
 
 namespace cmk::testing {
+
+// Unix seconds of an RFC 3339 time the test spells out.
+inline int64_t At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
 
 inline Status StatusOf(const Status& s) { return s; }
 template <typename T>

@@ -17,11 +17,11 @@
 #include "base/duration.h"
 #include "sandbox/sandbox_provider.h"
 #include "sandbox_test_util.h"
+#include "model/arm_id.h"
 
 namespace cmk::testing {
 namespace {
 
-int64_t At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
 
 constexpr const char* kServedSuffix = "vault.localhost:8443";
 const std::string kForeignPrincipal = "11111111-2222-3333-4444-555555555555";

@@ -13,7 +13,6 @@
 namespace cmk::testing {
 namespace {
 
-constexpr const char* kV = "?api-version=2025-07-01";
 constexpr int kClients = 4;
 constexpr int kRounds = 3;
 

@@ -11,6 +11,7 @@
 
 #include "crypto/crypto.h"
 #include "server_test_util.h"
+#include "model/arm_id.h"
 
 namespace cmk::testing {
 namespace {

@@ -11,7 +11,6 @@
 namespace cmk::testing {
 namespace {
 
-constexpr const char* kV = "?api-version=2025-07-01";
 const char* const kPrivateMembers[] = {"d", "p", "q", "dp", "dq", "qi"};
 
 // The RSA private JWK of Microsoft's ImportKey example (tests/data/azure-wire).

@@ -9,7 +9,6 @@
 namespace cmk::testing {
 namespace {
 
-constexpr const char* kV = "?api-version=2025-07-01";
 
 class KeyVaultTest : public ServerTest {
  protected:

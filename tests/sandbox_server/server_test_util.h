@@ -19,6 +19,8 @@ namespace cmk::testing {
 
 inline constexpr const char* kSub = "00000000-0000-0000-0000-000000000001";
 inline constexpr const char* kRg = "rg-cmk";
+// The Key Vault data-plane api-version the tests speak.
+inline constexpr const char* kV = "?api-version=2025-07-01";
 
 struct Reply {
   bool connected = false;  // false: no HTTP answer (dropped connection)

@@ -8,6 +8,7 @@
 #include "engine/forwarding_provider.h"
 #include "sandbox/sandbox_provider.h"
 #include "verify/canary.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {
