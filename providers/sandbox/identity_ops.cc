@@ -5,6 +5,7 @@
 #include "sandbox/sandbox_util.h"
 #include "base/strings.h"
 #include "model/arm_id.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {
@@ -39,7 +40,7 @@ Result<std::optional<IdentityState>> SandboxCloud::GetIdentity(const std::string
                          store_->Get(StoreTable::kIdentities,
                                      IdentityRowKey(subscription, resource_group, name)));
     if (!doc) return std::optional<IdentityState>();
-    return std::optional<IdentityState>(IdentityFromJson(*doc));
+    return std::optional<IdentityState>(FromJson<IdentityState>(*doc));
   });
 }
 
@@ -48,7 +49,7 @@ Result<std::vector<IdentityState>> SandboxCloud::ListIdentities(const std::strin
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kIdentities));
     std::vector<IdentityState> out;
     for (const auto& row : rows) {
-      IdentityState i = IdentityFromJson(row.doc);
+      IdentityState i = FromJson<IdentityState>(row.doc);
       if (subscription.empty() || EqualsIgnoreCase(i.subscription, subscription))
         out.push_back(std::move(i));
     }
@@ -71,7 +72,7 @@ Result<IdentityState> SandboxCloud::PutIdentity(const IdentityState& desired) {
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kIdentities, key));
     IdentityState i;
     if (doc) {
-      i = IdentityFromJson(*doc);
+      i = FromJson<IdentityState>(*doc);
       i.location = desired.location;
       i.tags = desired.tags;
     } else {
@@ -120,7 +121,7 @@ Result<std::optional<RoleAssignmentState>> SandboxCloud::GetRoleAssignment(const
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
                          store_->Get(StoreTable::kRoleAssignments, Lower(id)));
     if (!doc) return std::optional<RoleAssignmentState>();
-    return std::optional<RoleAssignmentState>(RoleAssignmentFromJson(*doc));
+    return std::optional<RoleAssignmentState>(FromJson<RoleAssignmentState>(*doc));
   });
 }
 
@@ -130,7 +131,7 @@ Result<std::vector<RoleAssignmentState>> SandboxCloud::ListRoleAssignments(
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kRoleAssignments));
     std::vector<RoleAssignmentState> out;
     for (const auto& row : rows) {
-      RoleAssignmentState r = RoleAssignmentFromJson(row.doc);
+      RoleAssignmentState r = FromJson<RoleAssignmentState>(row.doc);
       if (UnderScope(r.scope, scope)) out.push_back(std::move(r));
     }
     std::sort(out.begin(), out.end(),
@@ -159,7 +160,7 @@ Result<RoleAssignmentState> SandboxCloud::PutRoleAssignment(const RoleAssignment
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
                          store_->Get(StoreTable::kRoleAssignments, r.id));
     if (doc) {
-      RoleAssignmentState existing = RoleAssignmentFromJson(*doc);
+      RoleAssignmentState existing = FromJson<RoleAssignmentState>(*doc);
       if (!SameGrant(existing, r))
         return AzureError(StatusCode::kConflict, "RoleAssignmentUpdateNotPermitted",
                           "Tenant ID, application ID, principal ID, and scope are not allowed to "
@@ -180,7 +181,7 @@ Result<RoleAssignmentState> SandboxCloud::PutRoleAssignment(const RoleAssignment
                             tenant_id_ + ".");
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kRoleAssignments));
     for (const auto& row : rows)
-      if (SameGrant(RoleAssignmentFromJson(row.doc), r))
+      if (SameGrant(FromJson<RoleAssignmentState>(row.doc), r))
         return AzureError(StatusCode::kConflict, "RoleAssignmentExists",
                           "The role assignment already exists (as " + row.key + ").");
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kRoleAssignments, r.id, ToJson(r)));
@@ -200,7 +201,7 @@ Status SandboxCloud::DeleteRoleAssignment(const std::string& id) {
       return AzureError(StatusCode::kNotFound, "RoleAssignmentNotFound",
                         "The role assignment '" + id + "' is not found.");
     CMK_RETURN_IF_ERROR(store_->Delete(StoreTable::kRoleAssignments, Lower(id)));
-    RoleAssignmentState r = RoleAssignmentFromJson(*doc);
+    RoleAssignmentState r = FromJson<RoleAssignmentState>(*doc);
     CMK_RETURN_IF_ERROR(Record("role-assignment.delete", "role-assignment/" + r.id,
                                "removed role " + r.role_definition_id + " for principal " +
                                    r.principal_id + " at " + r.scope));

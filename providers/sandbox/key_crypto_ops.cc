@@ -7,6 +7,7 @@
 #include "crypto/crypto.h"
 #include "sandbox/sandbox_cloud.h"
 #include "sandbox/sandbox_util.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {
@@ -60,7 +61,7 @@ Result<PublicKey> SandboxCloud::GetPublicKey(const std::string& vault, const std
   return InTransaction([&]() -> Result<PublicKey> {
     CMK_ASSIGN_OR_RETURN(KeyState key, LoadKey(vault, name));
     CMK_ASSIGN_OR_RETURN(Json doc, VersionDoc(key.vault, key.name, version));
-    KeyVersionState v = KeyVersionFromJson(doc);
+    KeyVersionState v = FromJson<KeyVersionState>(doc);
     if (!v.enabled) return Forbidden("Operation get is not allowed on a disabled key.");
     PublicKey pk;
     pk.kid = KeyId(key.vault, key.name, v.version);
@@ -89,7 +90,7 @@ Result<Bytes> SandboxCloud::CryptoOp(bool wrap, const std::string& vault,
   return InTransaction([&]() -> Result<Bytes> {
     CMK_ASSIGN_OR_RETURN(KeyState key, LoadKey(vault, name));
     CMK_ASSIGN_OR_RETURN(Json doc, VersionDoc(key.vault, key.name, version));
-    KeyVersionState v = KeyVersionFromJson(doc);
+    KeyVersionState v = FromJson<KeyVersionState>(doc);
     CMK_RETURN_IF_ERROR(CheckUsable(v, op, Now()));
     if (!HasOp(v, op)) return BadParameter("Operation " + op + " is not permitted on this key.");
     auto alg = crypto::WrapAlgFromName(alg_name);

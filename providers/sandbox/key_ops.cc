@@ -10,6 +10,7 @@
 #include "sandbox/sandbox_util.h"
 #include "base/strings.h"
 #include "model/arm_id.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {
@@ -151,7 +152,7 @@ Result<KeyState> SandboxCloud::LoadKey(const std::string& vault, const std::stri
   KeyState k;
   k.vault = sandbox::DocString(sandbox::DocObject(vault_doc, "vault"), "name");
   k.name = sandbox::DocString(key_doc, "name");
-  for (const auto& row : rows) k.versions.push_back(KeyVersionFromJson(row.doc));
+  for (const auto& row : rows) k.versions.push_back(FromJson<KeyVersionState>(row.doc));
   const Json& newest = rows.back().doc;
   const KeyVersionState& v = k.versions.back();
   k.kty = sandbox::DocString(newest, "kty");
@@ -163,7 +164,7 @@ Result<KeyState> SandboxCloud::LoadKey(const std::string& vault, const std::stri
   k.expires = v.expires;
   k.tags = v.tags;
   if (key_doc.contains("rotationPolicy"))
-    k.rotation_policy = RotationPolicyFromJson(key_doc["rotationPolicy"]);
+    k.rotation_policy = FromJson<RotationPolicyState>(key_doc["rotationPolicy"]);
   k.kid = KeyId(k.vault, k.name, v.version);
   return k;
 }
@@ -264,7 +265,7 @@ Result<KeyState> SandboxCloud::AddKeyVersion(const KeyState& desired,
   CMK_RETURN_IF_ERROR(ValidateTimes(desired.not_before, desired.expires));
   return InTransaction([&]() -> Result<KeyState> {
     CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(desired.vault));
-    VaultState vault = VaultFromJson(sandbox::DocObject(vault_doc, "vault"));
+    VaultState vault = FromJson<VaultState>(sandbox::DocObject(vault_doc, "vault"));
     if (IsHsm(kty) && vault.sku != "premium")
       return BadParameter("Operation not allowed for this key type: " + kty +
                           " keys need a premium vault and vault '" + vault.name + "' is " +
@@ -307,7 +308,7 @@ Result<KeyState> SandboxCloud::UpdateKey(const KeyState& desired) {
   return InTransaction([&]() -> Result<KeyState> {
     CMK_ASSIGN_OR_RETURN(KeyState key, LoadKey(desired.vault, desired.name));
     CMK_ASSIGN_OR_RETURN(Json doc, VersionDoc(key.vault, key.name, ""));
-    KeyVersionState v = KeyVersionFromJson(doc);
+    KeyVersionState v = FromJson<KeyVersionState>(doc);
     if (v.expires && !desired.expires) return ExpiryRemoved(key.name);
     std::vector<std::string> ops = desired.key_ops;
     if (!ops.empty()) {
@@ -337,7 +338,7 @@ Status SandboxCloud::UpdateKeyVersion(const std::string& vault, const std::strin
   return InTransaction([&]() -> Status {
     CMK_ASSIGN_OR_RETURN(KeyState key, LoadKey(vault, name));
     CMK_ASSIGN_OR_RETURN(Json doc, VersionDoc(key.vault, key.name, attributes.version));
-    KeyVersionState v = KeyVersionFromJson(doc);
+    KeyVersionState v = FromJson<KeyVersionState>(doc);
     if (v.expires && !attributes.expires) return ExpiryRemoved(key.name);
     v.enabled = attributes.enabled;
     v.not_before = attributes.not_before;
@@ -412,7 +413,7 @@ Status SandboxCloud::DeleteKey(const std::string& vault, const std::string& name
   return InTransaction([&]() -> Status {
     CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(vault));
     CMK_ASSIGN_OR_RETURN(Json doc, LiveKeyDoc(vault, name));
-    VaultState v = VaultFromJson(sandbox::DocObject(vault_doc, "vault"));
+    VaultState v = FromJson<VaultState>(sandbox::DocObject(vault_doc, "vault"));
     sandbox::MarkDeleted(doc, Now(), v.soft_delete_retention_days);
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kKeys, sandbox::KeyRowKey(vault, name), doc));
     CMK_RETURN_IF_ERROR(Record("key.delete", "key/" + v.name + "/" + sandbox::DocString(doc, "name"),
@@ -463,7 +464,7 @@ Result<KeyState> SandboxCloud::RecoverKey(const std::string& vault, const std::s
 Status SandboxCloud::PurgeKey(const std::string& vault, const std::string& name) {
   return InTransaction([&]() -> Status {
     CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(vault));
-    VaultState v = VaultFromJson(sandbox::DocObject(vault_doc, "vault"));
+    VaultState v = FromJson<VaultState>(sandbox::DocObject(vault_doc, "vault"));
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
                          store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault, name)));
     if (!doc || !sandbox::IsDeleted(*doc))
@@ -497,7 +498,7 @@ Status SandboxCloud::SeedKeyVersions(const std::string& vault, const std::string
   CMK_RETURN_IF_ERROR(NormalizeOps(type, ops));
   return InTransaction([&]() -> Status {
     CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(vault));
-    VaultState v = VaultFromJson(sandbox::DocObject(vault_doc, "vault"));
+    VaultState v = FromJson<VaultState>(sandbox::DocObject(vault_doc, "vault"));
     std::string row_key = sandbox::KeyRowKey(v.name, name);
     CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc, store_->Get(StoreTable::kKeys, row_key));
     if (key_doc && sandbox::IsDeleted(*key_doc))

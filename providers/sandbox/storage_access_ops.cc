@@ -14,6 +14,7 @@
 #include "sandbox/sandbox_util.h"
 #include "base/strings.h"
 #include "model/key_id.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {
@@ -58,7 +59,7 @@ Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAc
                  "' names no key of this cloud");
   CMK_ASSIGN_OR_RETURN(std::optional<Json> vault_doc, LoadVaultDoc(in_use->vault));
   if (!vault_doc) return Cause("vault '" + in_use->vault + "' no longer exists (purged)");
-  VaultState vault = VaultFromJson(sandbox::DocObject(*vault_doc, "vault"));
+  VaultState vault = FromJson<VaultState>(sandbox::DocObject(*vault_doc, "vault"));
   if (sandbox::IsDeleted(*vault_doc)) return Cause("vault '" + vault.name + "' is deleted");
   CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc,
                        store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault.name, in_use->name)));
@@ -98,7 +99,7 @@ Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const StorageA
   if (reach) return reach;
   cmk::KeyId in_use = *InUse(a.encryption.current_versioned_key_id);
   CMK_ASSIGN_OR_RETURN(std::optional<Json> vault_doc, LoadVaultDoc(in_use.vault));
-  std::string vault = VaultFromJson(sandbox::DocObject(*vault_doc, "vault")).name;
+  std::string vault = FromJson<VaultState>(sandbox::DocObject(*vault_doc, "vault")).name;
   CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc,
                        store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault, in_use.name)));
   std::string key = sandbox::DocString(*key_doc, "name");
@@ -108,7 +109,7 @@ Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const StorageA
                        store_->Get(StoreTable::kKeyVersions,
                                    sandbox::VersionRowKey(vault, key, in_use.version)));
   if (!version_doc) return Cause(what + " no longer exists");
-  KeyVersionState v = KeyVersionFromJson(*version_doc);
+  KeyVersionState v = FromJson<KeyVersionState>(*version_doc);
   const int64_t now = Now();
   if (!v.enabled) return Cause(what + " is disabled");
   if (v.expires && now >= *v.expires)
@@ -122,7 +123,7 @@ Status SandboxCloud::EvaluateAccessInTxn() {
   const int64_t now = Now();
   CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kStorageAccounts));
   for (const auto& row : rows) {
-    StorageAccountState a = StorageAccountFromJson(row.doc);
+    StorageAccountState a = FromJson<StorageAccountState>(row.doc);
     CMK_ASSIGN_OR_RETURN(std::optional<std::string> cause, AccessCauseInTxn(a));
     std::string previous =
         sandbox::DocString(sandbox::DocObject(row.doc, sandbox::kAccountInaccessible), "cause");
@@ -161,7 +162,7 @@ Result<std::vector<AccessIncident>> SandboxCloud::ListIncidents() {
                          store_->List(StoreTable::kStorageAccounts));
     std::vector<AccessIncident> out;
     for (const auto& row : rows) {
-      StorageAccountState a = StorageAccountFromJson(row.doc);
+      StorageAccountState a = FromJson<StorageAccountState>(row.doc);
       auto it = row.doc.find(sandbox::kAccountIncidents);
       if (it == row.doc.end() || !it->is_array()) continue;
       for (const auto& j : *it) {
@@ -204,7 +205,7 @@ Status SandboxCloud::CollectAdoptionsInTxn(std::vector<DueEvent>& out) {
   const int64_t now = Now();
   CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kStorageAccounts));
   for (const auto& row : rows) {
-    StorageAccountState a = StorageAccountFromJson(row.doc);
+    StorageAccountState a = FromJson<StorageAccountState>(row.doc);
     if (!UsesCmk(a) || !a.encryption.key_version.empty()) continue;  // pinned: never moves
     CMK_ASSIGN_OR_RETURN(std::optional<std::string> unreachable, ReachCauseInTxn(a));
     if (unreachable) continue;  // Storage cannot even read the key's versions
@@ -214,7 +215,7 @@ Status SandboxCloud::CollectAdoptionsInTxn(std::vector<DueEvent>& out) {
                                       sandbox::VersionRowPrefix(in_use.vault, in_use.name)));
     std::optional<KeyVersionState> target;
     for (auto it = versions.rbegin(); it != versions.rend() && !target; ++it) {
-      KeyVersionState v = KeyVersionFromJson(it->doc);
+      KeyVersionState v = FromJson<KeyVersionState>(it->doc);
       if (Usable(v, now)) target = v;
     }
     if (!target || EqualsIgnoreCase(target->version, in_use.version)) continue;
@@ -246,7 +247,7 @@ Status SandboxCloud::AdoptInTxn(const DueEvent& e) {
                        store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(e.vault, e.key)));
   if (!doc || !vault || !key_doc)
     return Internal("sandbox: adoption by " + e.object + " lost its account, vault or key");
-  StorageAccountState a = StorageAccountFromJson(*doc);
+  StorageAccountState a = FromJson<StorageAccountState>(*doc);
   std::string key = sandbox::DocString(*key_doc, "name");
   std::optional<cmk::KeyId> was = InUse(a.encryption.current_versioned_key_id);
   a.encryption.current_versioned_key_id = vault->vault_uri + "/keys/" + key + "/" + e.version;

@@ -8,6 +8,7 @@
 #include "sandbox/sandbox_util.h"
 #include "base/strings.h"
 #include "model/arm_id.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {
@@ -65,7 +66,7 @@ Status SandboxCloud::SeedStorageAccount(const StorageAccountState& account, Seed
     Json doc = old ? *old : Json::object();
     bool want_system = options.system_identity || !account.system_principal_id.empty();
     if (old) {
-      a = StorageAccountFromJson(*old);
+      a = FromJson<StorageAccountState>(*old);
       a.location = account.location;
       a.tags = account.tags;
     } else {
@@ -117,7 +118,7 @@ Result<std::optional<StorageAccountState>> SandboxCloud::GetStorageAccount(
                          store_->Get(StoreTable::kStorageAccounts,
                                      AccountRowKey(subscription, resource_group, name)));
     if (!doc) return std::optional<StorageAccountState>();
-    return std::optional<StorageAccountState>(StorageAccountFromJson(*doc));
+    return std::optional<StorageAccountState>(FromJson<StorageAccountState>(*doc));
   });
 }
 
@@ -128,7 +129,7 @@ Result<std::vector<StorageAccountState>> SandboxCloud::ListStorageAccounts(
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kStorageAccounts));
     std::vector<StorageAccountState> out;
     for (const auto& row : rows) {
-      StorageAccountState a = StorageAccountFromJson(row.doc);
+      StorageAccountState a = FromJson<StorageAccountState>(row.doc);
       if (subscription.empty() || EqualsIgnoreCase(a.subscription, subscription))
         out.push_back(std::move(a));
     }
@@ -147,7 +148,7 @@ Result<StorageAccountState> SandboxCloud::EnableSystemIdentity(const std::string
     std::string key = AccountRowKey(subscription, resource_group, name);
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kStorageAccounts, key));
     if (!doc) return AccountNotFound(resource_group, name);
-    StorageAccountState a = StorageAccountFromJson(*doc);
+    StorageAccountState a = FromJson<StorageAccountState>(*doc);
     if (!a.system_principal_id.empty()) return a;
     a.system_principal_id = sandbox::DocString(*doc, kSavedPrincipal);
     if (a.system_principal_id.empty()) {
@@ -169,7 +170,7 @@ Status SandboxCloud::CheckKeyAccess(const VaultState& vault, const std::string& 
   std::string key_id = KeyArmId(vault.subscription, vault.resource_group, vault.name, key_name);
   CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kRoleAssignments));
   for (const auto& row : rows) {
-    RoleAssignmentState r = RoleAssignmentFromJson(row.doc);
+    RoleAssignmentState r = FromJson<RoleAssignmentState>(row.doc);
     if (EqualsIgnoreCase(r.principal_id, principal_id) &&
         GrantsKeyUse(Lower(TrailingSegment(r.role_definition_id))) &&
         UnderScope(key_id, r.scope))
@@ -188,7 +189,7 @@ Result<StorageAccountState> SandboxCloud::UpdateStorageEncryption(
     std::string key = AccountRowKey(subscription, resource_group, name);
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kStorageAccounts, key));
     if (!doc) return AccountNotFound(resource_group, name);
-    StorageAccountState a = StorageAccountFromJson(*doc);
+    StorageAccountState a = FromJson<StorageAccountState>(*doc);
 
     if (EqualsIgnoreCase(encryption.key_source, "Microsoft.Storage")) {
       a.encryption = EncryptionState{};

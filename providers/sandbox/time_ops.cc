@@ -15,6 +15,7 @@
 #include "base/duration.h"
 #include "sandbox/sandbox_cloud.h"
 #include "sandbox/sandbox_util.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {
@@ -63,7 +64,7 @@ Result<std::vector<SandboxCloud::DueEvent>> SandboxCloud::CollectDueEventsInTxn(
   std::vector<DueEvent> out;
   CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> vaults, store_->List(StoreTable::kVaults));
   for (const auto& vault_row : vaults) {
-    VaultState vault = VaultFromJson(sandbox::DocObject(vault_row.doc, "vault"));
+    VaultState vault = FromJson<VaultState>(sandbox::DocObject(vault_row.doc, "vault"));
     if (sandbox::IsDeleted(vault_row.doc)) {
       DueEvent e;
       e.time = sandbox::ScheduledPurgeDate(vault_row.doc);
@@ -102,10 +103,10 @@ Result<std::vector<SandboxCloud::DueEvent>> SandboxCloud::CollectDueEventsInTxn(
       if (rows.empty()) continue;
       std::optional<RotationPolicyState> policy;
       if (key_row.doc.contains("rotationPolicy"))
-        policy = RotationPolicyFromJson(key_row.doc["rotationPolicy"]);
+        policy = FromJson<RotationPolicyState>(key_row.doc["rotationPolicy"]);
 
       if (policy) {
-        KeyVersionState newest = KeyVersionFromJson(rows.back().doc);
+        KeyVersionState newest = FromJson<KeyVersionState>(rows.back().doc);
         std::optional<int64_t> due;
         std::string trigger;
         if (auto d = Duration(policy->rotate_after_create)) {
@@ -127,7 +128,7 @@ Result<std::vector<SandboxCloud::DueEvent>> SandboxCloud::CollectDueEventsInTxn(
       std::optional<IsoDuration> notify =
           policy ? Duration(policy->notify_before_expiry) : std::nullopt;
       for (const auto& row : rows) {
-        KeyVersionState v = KeyVersionFromJson(row.doc);
+        KeyVersionState v = FromJson<KeyVersionState>(row.doc);
         if (!v.expires) continue;
         if (sandbox::DocInt(row.doc, kExpiredReported) != *v.expires) {
           DueEvent e = event(*v.expires, kRankExpire, "key.expired");

@@ -7,6 +7,7 @@
 #include "sandbox/sandbox_util.h"
 #include "base/strings.h"
 #include "model/arm_id.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {
@@ -46,7 +47,7 @@ Status ValidateVault(const VaultState& v) {
 // The vault URI follows the DNS suffix this instance serves (the CLI and the
 // HTTPS server may open one directory with different suffixes).
 VaultState FromDoc(const Json& doc, const std::string& dns_suffix) {
-  VaultState v = VaultFromJson(sandbox::DocObject(doc, "vault"));
+  VaultState v = FromJson<VaultState>(sandbox::DocObject(doc, "vault"));
   v.vault_uri = VaultUri(v.name, dns_suffix);
   return v;
 }

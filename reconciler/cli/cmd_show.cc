@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "model/codec.h"
 #include "base/duration.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"

@@ -11,6 +11,7 @@
 #include "engine/render.h"
 #include "sandbox/sandbox_provider.h"
 #include "verify/canary.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {
@@ -40,7 +41,7 @@ const Change* FindChange(const Plan& plan, const std::string& address) {
 // ("auto" or 32-hex) beside `encryption`, as docs/hooks.md promises.
 void AddBindingShortcuts(Json& object) {
   if (!object.is_object() || !object.contains("encryption")) return;
-  EncryptionState e = EncryptionFromJson(object["encryption"]);
+  EncryptionState e = FromJson<EncryptionState>(object["encryption"]);
   if (!EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault")) return;
   std::string host = e.key_vault_uri;
   if (host.rfind("https://", 0) == 0) host = host.substr(8);

@@ -2,25 +2,26 @@
 
 #include "engine/apply_run.h"
 #include "engine/apply_versions.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {
 
 Status ApplyVault(const Change& c, Provider& p) {
-  if (c.action == Action::kDelete) return p.DeleteVault(VaultFromJson(c.before));
+  if (c.action == Action::kDelete) return p.DeleteVault(FromJson<VaultState>(c.before));
   if (c.action == Action::kReplace) return Internal("a vault is never replaced");
-  return p.PutVault(VaultFromJson(c.after)).status();
+  return p.PutVault(FromJson<VaultState>(c.after)).status();
 }
 
 // Idempotent create: after a crash between CreateKey and the next change the
 // key exists; creating again would add a second version.
 Status ApplyKey(const Change& c, Provider& p) {
   if (c.action == Action::kDelete) {
-    KeyState k = KeyFromJson(c.before);
+    KeyState k = FromJson<KeyState>(c.before);
     return p.DeleteKey(k.vault, k.name);
   }
   if (c.action == Action::kReplace) return Internal("a key is never replaced");
-  KeyState want = KeyFromJson(c.after);
+  KeyState want = FromJson<KeyState>(c.after);
   if (c.action == Action::kCreate) {
     CMK_ASSIGN_OR_RETURN(std::optional<KeyState> existing, p.GetKey(want.vault, want.name));
     if (!existing) return p.CreateKey(want).status();
@@ -31,16 +32,16 @@ Status ApplyKey(const Change& c, Provider& p) {
 Status ApplyRotationPolicy(const Change& c, Provider& p) {
   if (c.action == Action::kDelete) return Internal("rotation policies are not deleted");
   RotationPolicyState policy =
-      RotationPolicyFromJson(c.after.is_object() && c.after.contains("policy") ? c.after["policy"]
+      FromJson<RotationPolicyState>(c.after.is_object() && c.after.contains("policy") ? c.after["policy"]
                                                                               : Json());
   return p.PutRotationPolicy(JsonString(c.after, "vault"), JsonString(c.after, "key"), policy);
 }
 
 Status ApplyIdentity(const Change& c, Provider& p) {
   if (c.action == Action::kDelete || c.action == Action::kReplace)
-    CMK_RETURN_IF_ERROR(p.DeleteIdentity(IdentityFromJson(c.before)));
+    CMK_RETURN_IF_ERROR(p.DeleteIdentity(FromJson<IdentityState>(c.before)));
   if (c.action == Action::kDelete) return Status::Ok();
-  return p.PutIdentity(IdentityFromJson(c.after)).status();
+  return p.PutIdentity(FromJson<IdentityState>(c.after)).status();
 }
 
 Result<std::string> ResolvePrincipal(const Json& resolve, Provider& p) {
@@ -66,9 +67,9 @@ Result<std::string> ResolvePrincipal(const Json& resolve, Provider& p) {
 
 Status ApplyRoleAssignment(const Change& c, Provider& p) {
   if (c.action == Action::kDelete || c.action == Action::kReplace)
-    CMK_RETURN_IF_ERROR(p.DeleteRoleAssignment(RoleAssignmentFromJson(c.before)));
+    CMK_RETURN_IF_ERROR(p.DeleteRoleAssignment(FromJson<RoleAssignmentState>(c.before)));
   if (c.action == Action::kDelete) return Status::Ok();
-  RoleAssignmentState want = RoleAssignmentFromJson(c.after);
+  RoleAssignmentState want = FromJson<RoleAssignmentState>(c.after);
   if (want.principal_id.empty()) {
     Json resolve = c.after.is_object() && c.after.contains("resolvePrincipal")
                        ? c.after["resolvePrincipal"]
@@ -85,7 +86,7 @@ Status ApplyStorage(const Change& c, Provider& p) {
                                   JsonString(c.after, "name"))
         .status();
   if (c.action == Action::kDelete) return Internal("bindings are not deleted");
-  EncryptionState e = EncryptionFromJson(c.after.is_object() && c.after.contains("encryption")
+  EncryptionState e = FromJson<EncryptionState>(c.after.is_object() && c.after.contains("encryption")
                                              ? c.after["encryption"]
                                              : Json());
   return p.UpdateStorageEncryption(JsonString(c.after, "subscription"), JsonString(c.after, "resourceGroup"),

@@ -7,6 +7,7 @@
 #include "engine/live_reader.h"
 #include "base/strings.h"
 #include "model/arm_id.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {

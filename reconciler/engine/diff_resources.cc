@@ -6,6 +6,7 @@
 
 #include "engine/diff_context.h"
 #include "base/strings.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {

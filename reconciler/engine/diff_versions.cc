@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "model/arm_id.h"
 #include "model/key_id.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {

@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "model/arm_id.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {

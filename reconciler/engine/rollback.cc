@@ -3,6 +3,7 @@
 #include "base/strings.h"
 #include "model/arm_id.h"
 #include "model/key_id.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {
@@ -45,10 +46,10 @@ RevertResult RevertBinding(const Change& c, Provider& p) {
     return NoInverse(c.address + " was not bound by this change");
   if (!c.before.is_object() || !c.before.contains("encryption"))
     return NoInverse("the plan does not record " + c.address + "'s previous encryption");
-  EncryptionState previous = EncryptionFromJson(c.before["encryption"]);
+  EncryptionState previous = FromJson<EncryptionState>(c.before["encryption"]);
   previous.current_versioned_key_id.clear();  // read-only evidence, not a setting
   previous.last_key_rotation_timestamp.clear();
-  EncryptionState applied = EncryptionFromJson(JsonMember(c.after, "encryption"));
+  EncryptionState applied = FromJson<EncryptionState>(JsonMember(c.after, "encryption"));
   Status s = p.UpdateStorageEncryption(JsonString(c.before, "subscription"), JsonString(c.before, "resourceGroup"),
                                        JsonString(c.before, "storageAccount"), previous)
                  .status();
@@ -61,7 +62,7 @@ RevertResult RevertKey(const Change& c, Provider& p) {
                      " was created; a key (or key version) cannot be un-created, and deleting it "
                      "would leave a soft-deleted name");
   if (c.action != Action::kUpdate) return NoInverse(c.address + " cannot be restored by cmkctl");
-  KeyState previous = KeyFromJson(c.before);
+  KeyState previous = FromJson<KeyState>(c.before);
   std::string what = "the attributes of " + c.address;
   for (const auto& f : c.fields)
     if (f.path == "enabled") what += previous.enabled ? " (enabled again)" : " (disabled again)";
@@ -78,7 +79,7 @@ RevertResult RevertVersionChange(const Change& c, Provider& p) {
                      "stays enabled)");
   if (!c.before.is_object() || !c.before.contains("version"))
     return NoInverse("the plan does not record the previous attributes of the retired version");
-  KeyVersionState previous = KeyVersionFromJson(c.before);
+  KeyVersionState previous = FromJson<KeyVersionState>(c.before);
   return Done(p.UpdateKeyVersion(vault, key, previous),
               "version " + ShortenVersions(previous.version) + " of key " + key + " (" +
                   (previous.enabled ? "enabled" : "disabled") + " again)");
@@ -89,7 +90,7 @@ RevertResult RevertRotationPolicy(const Change& c, Provider& p) {
     return NoInverse(JsonString(c.after, "key") +
                      " had no rotation policy before; Key Vault cannot remove one, so the new "
                      "policy stays");
-  RotationPolicyState previous = RotationPolicyFromJson(c.before["policy"]);
+  RotationPolicyState previous = FromJson<RotationPolicyState>(c.before["policy"]);
   return Done(p.PutRotationPolicy(JsonString(c.before, "vault"), JsonString(c.before, "key"), previous),
               "the previous rotation policy of key " + JsonString(c.before, "key"));
 }
@@ -100,8 +101,8 @@ RevertResult RevertVault(const Change& c, Provider& p) {
                      " was created; deleting it would leave a soft-deleted name, and cmkctl never "
                      "purges");
   if (c.action != Action::kUpdate) return NoInverse(c.address + " cannot be restored by cmkctl");
-  VaultState previous = VaultFromJson(c.before);
-  VaultState applied = VaultFromJson(c.after);
+  VaultState previous = FromJson<VaultState>(c.before);
+  VaultState applied = FromJson<VaultState>(c.after);
   std::string what = "the previous settings of " + c.address;
   if (applied.purge_protection && !previous.purge_protection) {
     previous.purge_protection = true;  // Azure never turns it off again
@@ -117,7 +118,7 @@ RevertResult RevertIdentity(const Change& c, Provider& p) {
                      " was created; deleting it could orphan principals that already use it");
   if (c.action != Action::kUpdate)
     return NoInverse(c.address + " was replaced or deleted; its principal id cannot be restored");
-  return Done(p.PutIdentity(IdentityFromJson(c.before)).status(),
+  return Done(p.PutIdentity(FromJson<IdentityState>(c.before)).status(),
               "the previous settings of " + c.address);
 }
 
@@ -125,7 +126,7 @@ RevertResult RevertRoleAssignment(const Change& c, Provider& p) {
   if (c.action != Action::kCreate)
     return NoInverse(c.address + " was " + ActionName(c.action) +
                      "d; only a new role assignment is removed");
-  RoleAssignmentState created = RoleAssignmentFromJson(c.after);
+  RoleAssignmentState created = FromJson<RoleAssignmentState>(c.after);
   return Done(p.DeleteRoleAssignment(created), c.address + " (the new assignment was removed)");
 }
 

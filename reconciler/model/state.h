@@ -198,34 +198,4 @@ struct BindingState {
   std::string identity_name;    // Identity metadata.name when user-assigned (for addresses)
 };
 
-// JSON (the plan's `before`/`after` and the sandbox's documents). Live-only
-// fields are written only when non-empty.
-Json ToJson(const NetworkAcls& v);
-Json ToJson(const VaultState& v);
-Json ToJson(const RotationPolicyState& v);
-Json ToJson(const KeyVersionState& v);
-Json ToJson(const RetireSpec& v);
-Json ToJson(const KeyState& v);
-Json ToJson(const IdentityState& v);
-Json ToJson(const PrincipalRef& v);
-Json ToJson(const RoleAssignmentState& v);
-Json ToJson(const EncryptionState& v);
-Json ToJson(const StorageAccountState& v);
-Json ToJson(const BindingState& v);
-
-// Inverse of ToJson. Missing members take their defaults; these never throw
-// (wrong types leave the default).
-NetworkAcls NetworkAclsFromJson(const Json& j);
-VaultState VaultFromJson(const Json& j);
-RotationPolicyState RotationPolicyFromJson(const Json& j);
-KeyVersionState KeyVersionFromJson(const Json& j);
-RetireSpec RetireFromJson(const Json& j);
-KeyState KeyFromJson(const Json& j);
-IdentityState IdentityFromJson(const Json& j);
-PrincipalRef PrincipalRefFromJson(const Json& j);
-RoleAssignmentState RoleAssignmentFromJson(const Json& j);
-EncryptionState EncryptionFromJson(const Json& j);
-StorageAccountState StorageAccountFromJson(const Json& j);
-BindingState BindingFromJson(const Json& j);
-
 }  // namespace cmk

@@ -5,6 +5,7 @@
 #include "azure/azure_provider.h"
 #include "azure/pipeline.h"
 #include "fake_transport.h"
+#include "model/codec.h"
 
 namespace cmk::azure {
 namespace {

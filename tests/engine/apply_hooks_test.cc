@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "model/codec.h"
 #include "engine/apply.h"
 #include "engine/diff.h"
 #include "engine/live_reader.h"

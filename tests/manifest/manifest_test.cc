@@ -10,6 +10,7 @@
 #include "manifest/loader.h"
 #include "manifest/roles.h"
 #include "model/arm_id.h"
+#include "model/codec.h"
 
 namespace cmk {
 namespace {
@@ -655,7 +656,7 @@ TEST_F(ManifestTest, RotationBlockResolvesPolicyGenerationAndRetire) {
   EXPECT_EQ(k.retire->adoption_window, "PT24H");
   EXPECT_EQ(k.retire->max_enabled_versions, 2);
   EXPECT_EQ(k.retire->action, "expire");
-  EXPECT_EQ(RetireFromJson(ToJson(*k.retire)), *k.retire);
+  EXPECT_EQ(FromJson<RetireSpec>(ToJson(*k.retire)), *k.retire);
 }
 
 TEST_F(ManifestTest, RotationBlockDefaultsAndErrors) {

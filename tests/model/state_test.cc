@@ -1,5 +1,6 @@
 #include "model/state.h"
 #include "model/arm_id.h"
+#include "model/codec.h"
 
 #include <gtest/gtest.h>
 
@@ -21,7 +22,7 @@ TEST(StateJson, KeyRoundTripsWithVersionsAndPolicy) {
   v.enabled = false;
   v.created = 10;
   k.versions.push_back(v);
-  KeyState back = KeyFromJson(ToJson(k));
+  KeyState back = FromJson<KeyState>(ToJson(k));
   EXPECT_EQ(ToJson(back), ToJson(k));
   ASSERT_EQ(back.versions.size(), 1u);
   EXPECT_FALSE(back.versions[0].enabled);
@@ -34,13 +35,13 @@ TEST(StateJson, BindingAutoAndSystemAreExplicitWords) {
   Json j = ToJson(b);
   EXPECT_EQ(j["keyVersion"], "auto");
   EXPECT_EQ(j["identity"], "system");
-  BindingState back = BindingFromJson(j);
+  BindingState back = FromJson<BindingState>(j);
   EXPECT_TRUE(back.key_version.empty());
   EXPECT_TRUE(back.identity.empty());
 }
 
 TEST(StateJson, WrongTypesFallBackToDefaults) {
-  VaultState v = VaultFromJson(Json{{"softDeleteRetentionDays", "ninety"}, {"name", 7}});
+  VaultState v = FromJson<VaultState>(Json{{"softDeleteRetentionDays", "ninety"}, {"name", 7}});
   EXPECT_EQ(v.soft_delete_retention_days, 90);
   EXPECT_EQ(v.name, "");
 }

@@ -18,6 +18,7 @@
 #include "sandbox/sandbox_provider.h"
 #include "sandbox_test_util.h"
 #include "model/arm_id.h"
+#include "model/codec.h"
 
 namespace cmk::testing {
 namespace {
