@@ -90,9 +90,8 @@ std::string AzureProvider::CredentialName() const { return credential_ ? credent
 
 // ---- Vaults.
 
-Result<std::optional<VaultState>> AzureProvider::GetVault(const std::string& subscription,
-                                                          const std::string& resource_group,
-                                                          const std::string& name) {
+Result<std::optional<VaultState>> AzureProvider::GetVault(const ArmRef& request) {
+  const auto& [subscription, resource_group, name] = request;
   CMK_ASSIGN_OR_RETURN(std::optional<Json> j,
                        arm_->Get(VaultArmId(subscription, resource_group, name), kVaultsApiVersion,
                                  "vault " + name));
@@ -112,7 +111,8 @@ Result<std::vector<VaultState>> AzureProvider::ListVaults(const std::string& sub
   return out;
 }
 
-Result<VaultState> AzureProvider::PutVault(const VaultState& desired) {
+Result<VaultState> AzureProvider::PutVault(const cmk::PutVault& request) {
+  const VaultState& desired = request.vault;
   std::string path = VaultArmId(desired.subscription, desired.resource_group, desired.name);
   std::string object = "vault " + desired.name;
   CMK_ASSIGN_OR_RETURN(std::optional<Json> existing, arm_->Get(path, kVaultsApiVersion, object));
@@ -148,16 +148,16 @@ Result<VaultState> AzureProvider::PutVault(const VaultState& desired) {
   return VaultFromArm(*put);
 }
 
-Status AzureProvider::DeleteVault(const VaultState& vault) {
+Status AzureProvider::DeleteVault(const cmk::DeleteVault& request) {
+  const ArmRef& vault = request.vault;
   return arm_->Delete(VaultArmId(vault.subscription, vault.resource_group, vault.name),
                       kVaultsApiVersion, "vault " + vault.name);
 }
 
 // ---- Identities.
 
-Result<std::optional<IdentityState>> AzureProvider::GetIdentity(const std::string& subscription,
-                                                                const std::string& resource_group,
-                                                                const std::string& name) {
+Result<std::optional<IdentityState>> AzureProvider::GetIdentity(const ArmRef& request) {
+  const auto& [subscription, resource_group, name] = request;
   CMK_ASSIGN_OR_RETURN(std::optional<Json> j,
                        arm_->Get(IdentityArmId(subscription, resource_group, name),
                                  kIdentityApiVersion, "identity " + name));
@@ -179,7 +179,8 @@ Result<std::vector<IdentityState>> AzureProvider::ListIdentities(const std::stri
   return out;
 }
 
-Result<IdentityState> AzureProvider::PutIdentity(const IdentityState& desired) {
+Result<IdentityState> AzureProvider::PutIdentity(const cmk::PutIdentity& request) {
+  const IdentityState& desired = request.identity;
   CMK_ASSIGN_OR_RETURN(Json j, arm_->Write("PUT",
                                            IdentityArmId(desired.subscription,
                                                          desired.resource_group, desired.name),
@@ -188,7 +189,8 @@ Result<IdentityState> AzureProvider::PutIdentity(const IdentityState& desired) {
   return IdentityFromArm(j);
 }
 
-Status AzureProvider::DeleteIdentity(const IdentityState& identity) {
+Status AzureProvider::DeleteIdentity(const cmk::DeleteIdentity& request) {
+  const ArmRef& identity = request.identity;
   return arm_->Delete(IdentityArmId(identity.subscription, identity.resource_group, identity.name),
                       kIdentityApiVersion, "identity " + identity.name);
 }
@@ -214,7 +216,8 @@ Result<std::vector<RoleAssignmentState>> AzureProvider::ListRoleAssignments(
   return out;
 }
 
-Result<RoleAssignmentState> AzureProvider::PutRoleAssignment(const RoleAssignmentState& desired) {
+Result<RoleAssignmentState> AzureProvider::PutRoleAssignment(const cmk::PutRoleAssignment& request) {
+  const RoleAssignmentState& desired = request.assignment;
   std::string path = RoleAssignmentPath(desired.scope, desired.id);
   std::string object = "role assignment " + desired.id + " (" + desired.name + ")";
   std::string subscription = ParseArmId(desired.scope).subscription;
@@ -280,15 +283,15 @@ Result<RoleAssignmentState> AzureProvider::FindExistingRoleAssignment(
   return out;
 }
 
-Status AzureProvider::DeleteRoleAssignment(const RoleAssignmentState& assignment) {
+Status AzureProvider::DeleteRoleAssignment(const cmk::DeleteRoleAssignment& assignment) {
   return arm_->Delete(RoleAssignmentPath(assignment.scope, assignment.id),
                       kRoleAssignmentsApiVersion, "role assignment " + assignment.id);
 }
 
 // ---- Storage accounts.
 
-Result<std::optional<StorageAccountState>> AzureProvider::GetStorageAccount(
-    const std::string& subscription, const std::string& resource_group, const std::string& name) {
+Result<std::optional<StorageAccountState>> AzureProvider::GetStorageAccount(const ArmRef& request) {
+  const auto& [subscription, resource_group, name] = request;
   CMK_ASSIGN_OR_RETURN(std::optional<Json> j,
                        arm_->Get(StorageArmId(subscription, resource_group, name),
                                  kStorageApiVersion, "storage account " + name));
@@ -310,11 +313,10 @@ Result<std::vector<StorageAccountState>> AzureProvider::ListStorageAccounts(
   return out;
 }
 
-Result<StorageAccountState> AzureProvider::EnableSystemIdentity(const std::string& subscription,
-                                                                const std::string& resource_group,
-                                                                const std::string& name) {
-  CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> current,
-                       GetStorageAccount(subscription, resource_group, name));
+Result<StorageAccountState> AzureProvider::EnableSystemIdentity(
+    const cmk::EnableSystemIdentity& request) {
+  const auto& [subscription, resource_group, name] = request.account;
+  CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> current, GetStorageAccount(request.account));
   if (!current) return NotFound("storage account " + name + " does not exist");
   if (!current->system_principal_id.empty()) return *current;
   CMK_ASSIGN_OR_RETURN(Json j, arm_->Write("PATCH", StorageArmId(subscription, resource_group, name),
@@ -325,10 +327,10 @@ Result<StorageAccountState> AzureProvider::EnableSystemIdentity(const std::strin
 }
 
 Result<StorageAccountState> AzureProvider::UpdateStorageEncryption(
-    const std::string& subscription, const std::string& resource_group, const std::string& name,
-    const EncryptionState& encryption) {
-  CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> current,
-                       GetStorageAccount(subscription, resource_group, name));
+    const cmk::UpdateStorageEncryption& request) {
+  const auto& [subscription, resource_group, name] = request.account;
+  const EncryptionState& encryption = request.encryption;
+  CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> current, GetStorageAccount(request.account));
   if (!current) return NotFound("storage account " + name + " does not exist");
   CMK_ASSIGN_OR_RETURN(Json j, arm_->Write("PATCH", StorageArmId(subscription, resource_group, name),
                                            kStorageApiVersion,

@@ -24,7 +24,7 @@
 #include "azure/rate_limiter.h"
 #include "azure/retry_policy.h"
 #include "azure/target_clock.h"
-#include "engine/provider.h"
+#include "provider/provider.h"
 
 namespace cmk::azure {
 
@@ -71,55 +71,7 @@ class AzureProvider : public Provider {
   int64_t Now() const override;
   std::string VaultDnsSuffix() const override { return options_.endpoints.vault_dns_suffix; }
 
-  Result<std::optional<VaultState>> GetVault(const std::string& subscription,
-                                             const std::string& resource_group,
-                                             const std::string& name) override;
-  Result<std::vector<VaultState>> ListVaults(const std::string& subscription) override;
-  Result<VaultState> PutVault(const VaultState& desired) override;
-  Status DeleteVault(const VaultState& vault) override;
-
-  Result<std::optional<KeyState>> GetKey(const std::string& vault, const std::string& name) override;
-  Result<std::vector<std::string>> ListKeys(const std::string& vault) override;
-  Result<KeyState> CreateKey(const KeyState& desired) override;
-  Result<KeyState> UpdateKey(const KeyState& desired) override;
-  Status UpdateKeyVersion(const std::string& vault, const std::string& name,
-                          const KeyVersionState& attributes) override;
-  Result<KeyState> RotateKey(const std::string& vault, const std::string& name) override;
-  Status PutRotationPolicy(const std::string& vault, const std::string& name,
-                           const RotationPolicyState& policy) override;
-  Status DeleteKey(const std::string& vault, const std::string& name) override;
-  Result<PublicKey> GetPublicKey(const std::string& vault, const std::string& name,
-                                 const std::string& version) override;
-  Result<Bytes> WrapKey(const std::string& vault, const std::string& name,
-                        const std::string& version, const std::string& alg,
-                        const Bytes& plaintext) override;
-  Result<Bytes> UnwrapKey(const std::string& vault, const std::string& name,
-                          const std::string& version, const std::string& alg,
-                          const Bytes& ciphertext) override;
-
-  Result<std::optional<IdentityState>> GetIdentity(const std::string& subscription,
-                                                   const std::string& resource_group,
-                                                   const std::string& name) override;
-  Result<std::vector<IdentityState>> ListIdentities(const std::string& subscription) override;
-  Result<IdentityState> PutIdentity(const IdentityState& desired) override;
-  Status DeleteIdentity(const IdentityState& identity) override;
-
-  Result<std::vector<RoleAssignmentState>> ListRoleAssignments(const std::string& scope) override;
-  Result<RoleAssignmentState> PutRoleAssignment(const RoleAssignmentState& desired) override;
-  Status DeleteRoleAssignment(const RoleAssignmentState& assignment) override;
-
-  Result<std::optional<StorageAccountState>> GetStorageAccount(
-      const std::string& subscription, const std::string& resource_group,
-      const std::string& name) override;
-  Result<std::vector<StorageAccountState>> ListStorageAccounts(
-      const std::string& subscription) override;
-  Result<StorageAccountState> EnableSystemIdentity(const std::string& subscription,
-                                                   const std::string& resource_group,
-                                                   const std::string& name) override;
-  Result<StorageAccountState> UpdateStorageEncryption(const std::string& subscription,
-                                                      const std::string& resource_group,
-                                                      const std::string& name,
-                                                      const EncryptionState& encryption) override;
+  CMK_PROVIDER_OVERRIDES
 
   // Their GETs (bundle, versions, rotation policy, then older versions'
   // bundles) run as batches, concurrently over the curl transport.

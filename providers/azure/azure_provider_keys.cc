@@ -41,9 +41,8 @@ Result<std::vector<KeyVersionState>> AzureProvider::ListVersions(const std::stri
   return VersionsFrom(kv_->List(vault, VersionsPath(name), KeyObject(vault, name)));
 }
 
-Result<std::optional<KeyState>> AzureProvider::GetKey(const std::string& vault,
-                                                      const std::string& name) {
-  CMK_ASSIGN_OR_RETURN(std::vector<std::optional<KeyState>> keys, GetKeys(vault, {name}));
+Result<std::optional<KeyState>> AzureProvider::GetKey(const KeyRef& request) {
+  CMK_ASSIGN_OR_RETURN(std::vector<std::optional<KeyState>> keys, GetKeys(request.vault, {request.name}));
   return std::move(keys.front());
 }
 
@@ -146,52 +145,58 @@ Result<KeyState> AzureProvider::NonIdempotentKeyPost(const std::string& vault,
                                                  options, &applied_elsewhere));
   if (!applied_elsewhere && (r.status < 200 || r.status > 299))
     return StatusFromResponse(r, operation, object);
-  CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, GetKey(vault, name));
+  CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, GetKey(KeyRef{vault, name}));
   if (!key) return Internal(operation + " " + object + " succeeded but the key cannot be read back");
   return *key;
 }
 
-Result<KeyState> AzureProvider::CreateKey(const KeyState& desired) {
+Result<KeyState> AzureProvider::CreateKey(const cmk::CreateKey& request) {
+  const KeyState& desired = request.key;
   return NonIdempotentKeyPost(desired.vault, desired.name, "/keys/" + desired.name + "/create",
                               KeyCreateBody(desired), "create");
 }
 
-Result<KeyState> AzureProvider::RotateKey(const std::string& vault, const std::string& name) {
+Result<KeyState> AzureProvider::RotateKey(const cmk::RotateKey& request) {
+  const auto& [vault, name] = request.key;
   return NonIdempotentKeyPost(vault, name, "/keys/" + name + "/rotate", std::nullopt, "rotate");
 }
 
-Result<KeyState> AzureProvider::UpdateKey(const KeyState& desired) {
+Result<KeyState> AzureProvider::UpdateKey(const cmk::UpdateKey& request) {
+  const KeyState& desired = request.key;
   std::string object = KeyObject(desired.vault, desired.name);
   CMK_RETURN_IF_ERROR(kv_->Send(desired.vault, "PATCH", "/keys/" + desired.name + "/",
                                 KeyUpdateBody(desired), "update", object)
                           .status());
-  CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, GetKey(desired.vault, desired.name));
+  CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, GetKey(KeyRef{desired.vault, desired.name}));
   if (!key) return NotFound(object + " disappeared after the update");
   return *key;
 }
 
-Status AzureProvider::UpdateKeyVersion(const std::string& vault, const std::string& name,
-                                       const KeyVersionState& attributes) {
+Status AzureProvider::UpdateKeyVersion(const cmk::UpdateKeyVersion& request) {
+  const auto& [vault, name] = request.key;
+  const KeyVersionState& attributes = request.attributes;
   return kv_->Send(vault, "PATCH", "/keys/" + name + "/" + attributes.version,
                    KeyVersionUpdateBody(attributes), "update",
                    KeyObject(vault, name) + " version " + attributes.version)
       .status();
 }
 
-Status AzureProvider::PutRotationPolicy(const std::string& vault, const std::string& name,
-                                        const RotationPolicyState& policy) {
+Status AzureProvider::PutRotationPolicy(const cmk::PutRotationPolicy& request) {
+  const auto& [vault, name] = request.key;
+  const RotationPolicyState& policy = request.policy;
   return kv_->Send(vault, "PUT", "/keys/" + name + "/rotationpolicy", RotationPolicyToWire(policy),
                    "set rotation policy of", KeyObject(vault, name))
       .status();
 }
 
-Status AzureProvider::DeleteKey(const std::string& vault, const std::string& name) {
+Status AzureProvider::DeleteKey(const cmk::DeleteKey& request) {
+  const auto& [vault, name] = request.key;
   return kv_->Send(vault, "DELETE", "/keys/" + name, std::nullopt, "delete", KeyObject(vault, name))
       .status();
 }
 
-Result<PublicKey> AzureProvider::GetPublicKey(const std::string& vault, const std::string& name,
-                                              const std::string& version) {
+Result<PublicKey> AzureProvider::GetPublicKey(const KeyVersionRef& request) {
+  const auto& [vault, name, version] = request;
   std::string object = KeyObject(vault, name) + (version.empty() ? "" : " version " + version);
   CMK_ASSIGN_OR_RETURN(std::optional<Json> bundle,
                        kv_->Get(vault, "/keys/" + name + "/" + version, object));
@@ -222,16 +227,12 @@ Result<Bytes> CryptoOp(KeyVaultClient& kv, const std::string& vault, const std::
 
 }  // namespace
 
-Result<Bytes> AzureProvider::WrapKey(const std::string& vault, const std::string& name,
-                                     const std::string& version, const std::string& alg,
-                                     const Bytes& plaintext) {
-  return CryptoOp(*kv_, vault, name, version, "wrapkey", alg, plaintext);
+Result<Bytes> AzureProvider::WrapKey(const cmk::WrapKey& r) {
+  return CryptoOp(*kv_, r.key.vault, r.key.name, r.key.version, "wrapkey", r.alg, r.plaintext);
 }
 
-Result<Bytes> AzureProvider::UnwrapKey(const std::string& vault, const std::string& name,
-                                       const std::string& version, const std::string& alg,
-                                       const Bytes& ciphertext) {
-  return CryptoOp(*kv_, vault, name, version, "unwrapkey", alg, ciphertext);
+Result<Bytes> AzureProvider::UnwrapKey(const cmk::UnwrapKey& r) {
+  return CryptoOp(*kv_, r.key.vault, r.key.name, r.key.version, "unwrapkey", r.alg, r.ciphertext);
 }
 
 }  // namespace cmk::azure

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/provider.h"
+#include "provider/provider.h"
 #include "model/state.h"
 
 namespace cmk::azure {

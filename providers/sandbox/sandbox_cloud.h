@@ -44,7 +44,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "engine/provider.h"
+#include "provider/provider.h"
 #include "model/state.h"
 #include "model/world.h"
 #include "sandbox/sandbox_store.h"

@@ -9,105 +9,84 @@ Result<std::unique_ptr<SandboxProvider>> SandboxProvider::Open(const std::string
   return std::make_unique<SandboxProvider>(std::move(cloud));
 }
 
-Result<std::optional<VaultState>> SandboxProvider::GetVault(const std::string& subscription,
-                                                            const std::string& resource_group,
-                                                            const std::string& name) {
-  return cloud_->GetVault(subscription, resource_group, name);
+Result<std::optional<VaultState>> SandboxProvider::GetVault(const ArmRef& r) {
+  return cloud_->GetVault(r.subscription, r.resource_group, r.name);
 }
 Result<std::vector<VaultState>> SandboxProvider::ListVaults(const std::string& subscription) {
   return cloud_->ListVaults(subscription);
 }
-Result<VaultState> SandboxProvider::PutVault(const VaultState& desired) {
-  return cloud_->PutVault(desired);
-}
-Status SandboxProvider::DeleteVault(const VaultState& vault) {
-  return cloud_->DeleteVault(vault.subscription, vault.resource_group, vault.name);
+Result<VaultState> SandboxProvider::PutVault(const cmk::PutVault& r) { return cloud_->PutVault(r.vault); }
+Status SandboxProvider::DeleteVault(const cmk::DeleteVault& r) {
+  return cloud_->DeleteVault(r.vault.subscription, r.vault.resource_group, r.vault.name);
 }
 
-Result<std::optional<KeyState>> SandboxProvider::GetKey(const std::string& vault,
-                                                        const std::string& name) {
-  return cloud_->GetKey(vault, name);
+Result<std::optional<KeyState>> SandboxProvider::GetKey(const KeyRef& r) {
+  return cloud_->GetKey(r.vault, r.name);
 }
 Result<std::vector<std::string>> SandboxProvider::ListKeys(const std::string& vault) {
   return cloud_->ListKeys(vault);
 }
-Result<KeyState> SandboxProvider::CreateKey(const KeyState& desired) {
-  return cloud_->CreateKey(desired);
+Result<KeyState> SandboxProvider::CreateKey(const cmk::CreateKey& r) { return cloud_->CreateKey(r.key); }
+Result<KeyState> SandboxProvider::UpdateKey(const cmk::UpdateKey& r) { return cloud_->UpdateKey(r.key); }
+Status SandboxProvider::UpdateKeyVersion(const cmk::UpdateKeyVersion& r) {
+  return cloud_->UpdateKeyVersion(r.key.vault, r.key.name, r.attributes);
 }
-Result<KeyState> SandboxProvider::UpdateKey(const KeyState& desired) {
-  return cloud_->UpdateKey(desired);
+Result<KeyState> SandboxProvider::RotateKey(const cmk::RotateKey& r) {
+  return cloud_->RotateKey(r.key.vault, r.key.name);
 }
-Status SandboxProvider::UpdateKeyVersion(const std::string& vault, const std::string& name,
-                                         const KeyVersionState& attributes) {
-  return cloud_->UpdateKeyVersion(vault, name, attributes);
+Status SandboxProvider::PutRotationPolicy(const cmk::PutRotationPolicy& r) {
+  return cloud_->PutRotationPolicy(r.key.vault, r.key.name, r.policy);
 }
-Result<KeyState> SandboxProvider::RotateKey(const std::string& vault, const std::string& name) {
-  return cloud_->RotateKey(vault, name);
+Status SandboxProvider::DeleteKey(const cmk::DeleteKey& r) {
+  return cloud_->DeleteKey(r.key.vault, r.key.name);
 }
-Status SandboxProvider::PutRotationPolicy(const std::string& vault, const std::string& name,
-                                          const RotationPolicyState& policy) {
-  return cloud_->PutRotationPolicy(vault, name, policy);
+Result<PublicKey> SandboxProvider::GetPublicKey(const KeyVersionRef& r) {
+  return cloud_->GetPublicKey(r.vault, r.name, r.version);
 }
-Status SandboxProvider::DeleteKey(const std::string& vault, const std::string& name) {
-  return cloud_->DeleteKey(vault, name);
+Result<Bytes> SandboxProvider::WrapKey(const cmk::WrapKey& r) {
+  return cloud_->WrapKey(r.key.vault, r.key.name, r.key.version, r.alg, r.plaintext);
 }
-Result<PublicKey> SandboxProvider::GetPublicKey(const std::string& vault, const std::string& name,
-                                                const std::string& version) {
-  return cloud_->GetPublicKey(vault, name, version);
-}
-Result<Bytes> SandboxProvider::WrapKey(const std::string& vault, const std::string& name,
-                                       const std::string& version, const std::string& alg,
-                                       const Bytes& plaintext) {
-  return cloud_->WrapKey(vault, name, version, alg, plaintext);
-}
-Result<Bytes> SandboxProvider::UnwrapKey(const std::string& vault, const std::string& name,
-                                         const std::string& version, const std::string& alg,
-                                         const Bytes& ciphertext) {
-  return cloud_->UnwrapKey(vault, name, version, alg, ciphertext);
+Result<Bytes> SandboxProvider::UnwrapKey(const cmk::UnwrapKey& r) {
+  return cloud_->UnwrapKey(r.key.vault, r.key.name, r.key.version, r.alg, r.ciphertext);
 }
 
-Result<std::optional<IdentityState>> SandboxProvider::GetIdentity(
-    const std::string& subscription, const std::string& resource_group, const std::string& name) {
-  return cloud_->GetIdentity(subscription, resource_group, name);
+Result<std::optional<IdentityState>> SandboxProvider::GetIdentity(const ArmRef& r) {
+  return cloud_->GetIdentity(r.subscription, r.resource_group, r.name);
 }
-Result<std::vector<IdentityState>> SandboxProvider::ListIdentities(
-    const std::string& subscription) {
+Result<std::vector<IdentityState>> SandboxProvider::ListIdentities(const std::string& subscription) {
   return cloud_->ListIdentities(subscription);
 }
-Result<IdentityState> SandboxProvider::PutIdentity(const IdentityState& desired) {
-  return cloud_->PutIdentity(desired);
+Result<IdentityState> SandboxProvider::PutIdentity(const cmk::PutIdentity& r) {
+  return cloud_->PutIdentity(r.identity);
 }
-Status SandboxProvider::DeleteIdentity(const IdentityState& identity) {
-  return cloud_->DeleteIdentity(identity.subscription, identity.resource_group, identity.name);
+Status SandboxProvider::DeleteIdentity(const cmk::DeleteIdentity& r) {
+  return cloud_->DeleteIdentity(r.identity.subscription, r.identity.resource_group, r.identity.name);
 }
 
-Result<std::vector<RoleAssignmentState>> SandboxProvider::ListRoleAssignments(
-    const std::string& scope) {
+Result<std::vector<RoleAssignmentState>> SandboxProvider::ListRoleAssignments(const std::string& scope) {
   return cloud_->ListRoleAssignments(scope);
 }
-Result<RoleAssignmentState> SandboxProvider::PutRoleAssignment(const RoleAssignmentState& desired) {
-  return cloud_->PutRoleAssignment(desired);
+Result<RoleAssignmentState> SandboxProvider::PutRoleAssignment(const cmk::PutRoleAssignment& r) {
+  return cloud_->PutRoleAssignment(r.assignment);
 }
-Status SandboxProvider::DeleteRoleAssignment(const RoleAssignmentState& assignment) {
-  return cloud_->DeleteRoleAssignment(assignment.id);
+Status SandboxProvider::DeleteRoleAssignment(const cmk::DeleteRoleAssignment& r) {
+  return cloud_->DeleteRoleAssignment(r.id);
 }
 
-Result<std::optional<StorageAccountState>> SandboxProvider::GetStorageAccount(
-    const std::string& subscription, const std::string& resource_group, const std::string& name) {
-  return cloud_->GetStorageAccount(subscription, resource_group, name);
+Result<std::optional<StorageAccountState>> SandboxProvider::GetStorageAccount(const ArmRef& r) {
+  return cloud_->GetStorageAccount(r.subscription, r.resource_group, r.name);
 }
 Result<std::vector<StorageAccountState>> SandboxProvider::ListStorageAccounts(
     const std::string& subscription) {
   return cloud_->ListStorageAccounts(subscription);
 }
-Result<StorageAccountState> SandboxProvider::EnableSystemIdentity(
-    const std::string& subscription, const std::string& resource_group, const std::string& name) {
-  return cloud_->EnableSystemIdentity(subscription, resource_group, name);
+Result<StorageAccountState> SandboxProvider::EnableSystemIdentity(const cmk::EnableSystemIdentity& r) {
+  return cloud_->EnableSystemIdentity(r.account.subscription, r.account.resource_group, r.account.name);
 }
 Result<StorageAccountState> SandboxProvider::UpdateStorageEncryption(
-    const std::string& subscription, const std::string& resource_group, const std::string& name,
-    const EncryptionState& encryption) {
-  return cloud_->UpdateStorageEncryption(subscription, resource_group, name, encryption);
+    const cmk::UpdateStorageEncryption& r) {
+  return cloud_->UpdateStorageEncryption(r.account.subscription, r.account.resource_group,
+                                         r.account.name, r.encryption);
 }
 
 }  // namespace cmk

@@ -12,8 +12,9 @@
 // (`T` is const when writing), and EncodeJson / DecodeJson derive both
 // directions from that list, so a member can never be written and not read
 // back, or read under another name. Values may be strings, booleans,
-// integers, std::optional, std::vector, std::map<std::string, ...>, other
-// described types, and the EmptyAs adapter below.
+// integers, Json itself, std::optional, std::vector, std::map<std::string,
+// ...>, other described types, the EmptyAs adapter below and adapters with
+// a codec of their own (CustomJson).
 //
 // Decoding never throws. Tolerant (no error list): a missing, null or
 // wrongly typed member leaves the default. Strict (an error list): the same,
@@ -56,6 +57,15 @@ inline EmptyAsRef<const std::string> EmptyAs(const std::string& s, const char* w
 class JsonEncoder;
 class JsonDecoder;
 
+// A value with a codec of its own (an adapter over a variant, say):
+// ToJson() writes it, FromJson() reads it (false on a problem, recorded
+// through the decoder when strict).
+template <typename T>
+concept CustomJson = requires(const T& c, const Json& j, JsonDecoder& d, const std::string& p) {
+  { c.ToJson() } -> std::same_as<Json>;
+  { c.FromJson(j, d, p) } -> std::same_as<bool>;
+};
+
 namespace json_codec {
 
 template <typename T>
@@ -79,7 +89,9 @@ Json Encode(const T& v);
 
 template <typename T>
 bool IsSet(const T& v) {
-  if constexpr (std::is_same_v<T, std::string>) return !v.empty();
+  if constexpr (std::is_same_v<T, Json>) return !v.is_null();
+  else if constexpr (CustomJson<T>) return !v.ToJson().is_null();
+  else if constexpr (std::is_same_v<T, std::string>) return !v.empty();
   else if constexpr (std::is_same_v<T, bool>) return v;
   else if constexpr (std::is_arithmetic_v<T>) return v != 0;
   else if constexpr (IsOptional<T>::value) return v.has_value();
@@ -116,7 +128,8 @@ class JsonDecoder {
 
   template <typename T>
   void operator()(const char* name, T& value, Emit emit = Emit::kAlways) {
-    const Json* m = Member(name, emit);
+    // A Json member holds null as a value; anything else reads null as absent.
+    const Json* m = Member(name, emit, std::is_same_v<T, Json>);
     if (m != nullptr) Decode(*m, value, Path(name));
   }
   template <typename S>
@@ -126,6 +139,11 @@ class JsonDecoder {
     std::string s;
     if (!Decode(*m, s, Path(name))) return;
     a.value = s == a.word ? std::string() : s;
+  }
+  template <CustomJson C>
+  void operator()(const char* name, const C& adapter, Emit emit = Emit::kAlways) {
+    const Json* m = Member(name, emit, /*null_is_value=*/true);
+    if (m != nullptr) adapter.FromJson(*m, *this, Path(name));
   }
 
   // Decodes `j` into `out`; false (and an error when strict) on a type mismatch.
@@ -139,10 +157,10 @@ class JsonDecoder {
 
  private:
   std::string Path(const char* name) const { return path_.empty() ? name : path_ + "." + name; }
-  const Json* Member(const char* name, Emit emit) {
+  const Json* Member(const char* name, Emit emit, bool null_is_value = false) {
     if (!in_.is_object()) return nullptr;
     auto it = in_.find(name);
-    if (it == in_.end() || it->is_null()) {
+    if (it == in_.end() || (it->is_null() && !null_is_value)) {
       if (emit == Emit::kAlways) Error(Path(name), "missing");
       return nullptr;
     }
@@ -158,7 +176,11 @@ namespace json_codec {
 
 template <typename T>
 Json Encode(const T& v) {
-  if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool> || std::is_arithmetic_v<T>) {
+  if constexpr (std::is_same_v<T, Json>) {
+    return v;
+  } else if constexpr (CustomJson<T>) {
+    return v.ToJson();
+  } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool> || std::is_arithmetic_v<T>) {
     return Json(v);
   } else if constexpr (IsOptional<T>::value) {
     return v ? Encode(*v) : Json();
@@ -189,7 +211,11 @@ bool JsonDecoder::Decode(const Json& j, T& out, const std::string& path) {
     Error(path, what);
     return false;
   };
-  if constexpr (std::is_same_v<T, std::string>) {
+  if constexpr (std::is_same_v<T, Json>) {
+    out = j;
+  } else if constexpr (CustomJson<T>) {
+    return out.FromJson(j, *this, path);
+  } else if constexpr (std::is_same_v<T, std::string>) {
     if (!j.is_string()) return fail("expected a string");
     out = j.get<std::string>();
   } else if constexpr (std::is_same_v<T, bool>) {

@@ -9,8 +9,9 @@
 #include "cli/exit_codes.h"
 #include "cli/hook_host.h"
 #include "cli/planning.h"
-#include "engine/apply.h"
-#include "engine/render.h"
+#include "engine/apply/apply.h"
+#include "engine/plan/plan_codec.h"
+#include "engine/plan/render.h"
 
 namespace cmk {
 namespace {

@@ -4,7 +4,8 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/planning.h"
-#include "engine/render.h"
+#include "engine/plan/plan_codec.h"
+#include "engine/plan/render.h"
 
 namespace cmk {
 

@@ -24,7 +24,7 @@
 #include "cli/hook_host.h"
 #include "cli/live_snapshot.h"
 #include "cli/planning.h"
-#include "engine/apply.h"
+#include "engine/apply/apply.h"
 #include "sandbox/sandbox_provider.h"
 
 namespace cmk {
@@ -174,7 +174,7 @@ class Rehearsal {
     if (desired.ok())
       for (const auto& [address, k] : desired->keys)
         if (k.value.name == i.key) vault = k.value.vault;
-    auto key = provider.GetKey(vault, i.key);
+    auto key = provider.GetKey(KeyRef{vault, i.key});
     if (vault.empty() || !key.ok() || !*key) {
       Note(provider.Now(), "inject", "key/" + i.key, "key not found: injection skipped");
       return;
@@ -183,7 +183,7 @@ class Rehearsal {
       if (v.version.rfind(i.prefix, 0) != 0) continue;
       KeyVersionState attrs = v;
       attrs.enabled = false;
-      Status s = provider.UpdateKeyVersion(vault, i.key, attrs);
+      Status s = provider.UpdateKeyVersion(UpdateKeyVersion{KeyRef{vault, i.key}, attrs});
       Note(provider.Now(), "inject", "key/" + i.key + "/versions/" + v.version,
            s.ok() ? "manual disable of version " + v.version : "manual disable failed: " + s.message());
       return;

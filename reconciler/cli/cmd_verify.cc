@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "model/key_id.h"
 #include "cli/exit_codes.h"
-#include "engine/live_reader.h"
+#include "engine/read/live_reader.h"
 #include "verify/canary.h"
 
 namespace cmk {

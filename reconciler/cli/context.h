@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "engine/provider.h"
+#include "provider/provider.h"
 #include "model/world.h"
 
 namespace cmk {

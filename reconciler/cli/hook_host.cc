@@ -8,7 +8,7 @@
 #include "base/strings.h"
 #include "model/arm_id.h"
 #include "model/key_id.h"
-#include "engine/render.h"
+#include "engine/plan/plan_codec.h"
 #include "sandbox/sandbox_provider.h"
 #include "verify/canary.h"
 #include "model/codec.h"
@@ -50,8 +50,11 @@ void AddBindingShortcuts(Json& object) {
   object["keyVersion"] = e.key_version.empty() ? "auto" : e.key_version;
 }
 
+// The plan's change, plus `after`: the request's members (nil for a delete),
+// as docs/hooks.md gives cmk.change.
 Json HookChangeJson(const Change& change) {
   Json j = ChangeToJson(change);
+  j["after"] = change.action == Action::kDelete ? Json() : RequestPayload(change.request);
   if (change.kind == Kind::kStorageCmkBinding) {
     AddBindingShortcuts(j["before"]);
     AddBindingShortcuts(j["after"]);
@@ -83,7 +86,7 @@ Result<Json> ProviderHookHost::Live(const std::string& address) {
   if (prefix == "vault") {
     const ArmRef* ref = FindRef(q.vaults, address, name);
     if (!ref) return NotInPlan(address);
-    CMK_ASSIGN_OR_RETURN(auto v, provider_.GetVault(ref->subscription, ref->resource_group, ref->name));
+    CMK_ASSIGN_OR_RETURN(auto v, provider_.GetVault(*ref));
     return v ? ToJson(*v) : Json();
   }
   if (prefix == "key") {
@@ -94,7 +97,7 @@ Result<Json> ProviderHookHost::Live(const std::string& address) {
     if (policy) name.resize(name.size() - policy_suffix.size());
     const KeyRef* ref = FindRef(q.keys, "key/" + name, name);
     if (!ref) return NotInPlan(address);
-    CMK_ASSIGN_OR_RETURN(auto k, provider_.GetKey(ref->vault, ref->name));
+    CMK_ASSIGN_OR_RETURN(auto k, provider_.GetKey(*ref));
     if (!k) return Json();
     if (!policy) return ToJson(*k);
     return k->rotation_policy ? ToJson(*k->rotation_policy) : Json();
@@ -102,8 +105,7 @@ Result<Json> ProviderHookHost::Live(const std::string& address) {
   if (prefix == "identity") {
     const ArmRef* ref = FindRef(q.identities, address, name);
     if (!ref) return NotInPlan(address);
-    CMK_ASSIGN_OR_RETURN(auto i,
-                         provider_.GetIdentity(ref->subscription, ref->resource_group, ref->name));
+    CMK_ASSIGN_OR_RETURN(auto i, provider_.GetIdentity(*ref));
     return i ? ToJson(*i) : Json();
   }
   if (prefix == "storage" || prefix == "binding") {
@@ -114,19 +116,26 @@ Result<Json> ProviderHookHost::Live(const std::string& address) {
       where = *ref;
     } else {
       const Change* c = FindChange(plan_, address);
-      if (!c) return NotInPlan(address);
-      const Json& j = c->after.is_object() ? c->after : c->before;
-      where = ArmRef{JsonString(j, "subscription"), JsonString(j, "resourceGroup"), JsonString(j, "storageAccount")};
+      const auto* binding = c ? std::get_if<UpdateStorageEncryption>(&c->request) : nullptr;
+      if (!binding) return NotInPlan(address);
+      where = binding->account;
     }
-    CMK_ASSIGN_OR_RETURN(auto s, provider_.GetStorageAccount(where.subscription,
-                                                             where.resource_group, where.name));
+    CMK_ASSIGN_OR_RETURN(auto s, provider_.GetStorageAccount(where));
     return s ? ToJson(*s) : Json();
   }
   if (prefix == "role-assignment") {
     const Change* c = FindChange(plan_, address);
     if (!c) return NotInPlan(address);
-    const Json& j = c->after.is_object() ? c->after : c->before;
-    std::string scope = JsonString(j, "scope"), id = JsonString(j, "id");
+    std::string scope, id;
+    if (const auto* grant = std::get_if<GrantRole>(&c->request)) {
+      scope = grant->assignment.scope;
+      id = grant->assignment.id;
+    } else if (const auto* del = std::get_if<DeleteRoleAssignment>(&c->request)) {
+      scope = del->scope;
+      id = del->id;
+    } else {
+      return NotInPlan(address);
+    }
     CMK_ASSIGN_OR_RETURN(auto list, provider_.ListRoleAssignments(scope));
     for (const auto& ra : list)
       if (EqualsIgnoreCase(ra.id, id)) return ToJson(ra);
@@ -143,8 +152,7 @@ Result<Json> ProviderHookHost::Consumers(const std::string& key) {
   std::string vault_uri = VaultUri(ref->vault, provider_.VaultDnsSuffix());
   Json out = Json::array();
   for (const auto& [address, acct] : plan_.query.storage_accounts) {
-    CMK_ASSIGN_OR_RETURN(auto s, provider_.GetStorageAccount(acct.subscription, acct.resource_group,
-                                                             acct.name));
+    CMK_ASSIGN_OR_RETURN(auto s, provider_.GetStorageAccount(acct));
     if (!s) continue;
     const EncryptionState& e = s->encryption;
     if (!EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault") ||
@@ -164,7 +172,7 @@ Result<Json> ProviderHookHost::Consumers(const std::string& key) {
 Result<Json> ProviderHookHost::Verify(const std::string& key, const std::string& version) {
   const KeyRef* ref = FindRef(plan_.query.keys, "key/" + key, key);
   if (!ref) return NotInPlan("key/" + key);
-  CMK_ASSIGN_OR_RETURN(auto k, provider_.GetKey(ref->vault, ref->name));
+  CMK_ASSIGN_OR_RETURN(auto k, provider_.GetKey(*ref));
   if (!k) return NotFound("key/" + key + " does not exist");
   std::string v = version;
   if (v.empty()) {

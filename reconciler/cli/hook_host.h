@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/apply.h"
-#include "engine/plan.h"
-#include "engine/provider.h"
+#include "engine/apply/apply.h"
+#include "engine/plan/plan.h"
+#include "provider/provider.h"
 #include "hooks/hook_runner.h"
 #include "hooks/host_api.h"
 

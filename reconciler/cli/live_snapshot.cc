@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "engine/live_reader.h"
+#include "engine/read/live_reader.h"
 #include "base/strings.h"
 #include "model/arm_id.h"
 #include "sandbox/sandbox_cloud.h"
@@ -39,7 +39,7 @@ Status ReadAccountIdentities(Provider& provider, LiveState& live) {
       known |= EqualsIgnoreCase(IdentityArmId(i.subscription, i.resource_group, i.name), id);
     std::optional<ArmRef> ref = IdentityRefOf(id);
     if (known || !ref) continue;
-    auto identity = provider.GetIdentity(ref->subscription, ref->resource_group, ref->name);
+    auto identity = provider.GetIdentity(*ref);
     if (!identity.ok()) return identity.status().WithContext("reading identity " + id);
     if (!*identity) continue;
     std::string address = "identity/" + ref->name;

@@ -2,8 +2,8 @@
 
 #include <ostream>
 
-#include "engine/diff.h"
-#include "engine/live_reader.h"
+#include "engine/diff/diff.h"
+#include "engine/read/live_reader.h"
 
 namespace cmk {
 

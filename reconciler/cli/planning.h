@@ -6,7 +6,7 @@
 
 #include "base/status.h"
 #include "cli/context.h"
-#include "engine/plan.h"
+#include "engine/plan/plan.h"
 
 namespace cmk {
 

@@ -97,7 +97,7 @@ CanaryResult RunKeyCanary(Provider& provider, const KeyState& key, const std::st
 
   if (IsRsa(key.kty)) {
     auto pub = Step(result, "get-public-key",
-                    [&] { return provider.GetPublicKey(key.vault, key.name, version); });
+                    [&] { return provider.GetPublicKey(KeyVersionRef{key.vault, key.name, version}); });
     if (!pub.ok()) {
       Fail(result, "cannot read the public key: " + pub.status().message());
       return result;
@@ -119,7 +119,7 @@ CanaryResult RunKeyCanary(Provider& provider, const KeyState& key, const std::st
       return result;
     }
     auto unwrapped = Step(result, "vault-unwrap-of-local-wrap", [&] {
-      return provider.UnwrapKey(key.vault, key.name, version, result.algorithm, *local);
+      return provider.UnwrapKey(UnwrapKey{KeyVersionRef{key.vault, key.name, version}, result.algorithm, *local});
     });
     if (!unwrapped.ok()) {
       Fail(result, "the vault cannot unwrap what its public key wrapped: " + unwrapped.status().message());
@@ -135,14 +135,14 @@ CanaryResult RunKeyCanary(Provider& provider, const KeyState& key, const std::st
   }
 
   auto wrapped = Step(result, "vault-wrap", [&] {
-    return provider.WrapKey(key.vault, key.name, version, result.algorithm, plain);
+    return provider.WrapKey(WrapKey{KeyVersionRef{key.vault, key.name, version}, result.algorithm, plain});
   });
   if (!wrapped.ok()) {
     Fail(result, "the vault refused to wrap: " + wrapped.status().message());
     return result;
   }
   auto back = Step(result, "vault-unwrap", [&] {
-    return provider.UnwrapKey(key.vault, key.name, version, result.algorithm, *wrapped);
+    return provider.UnwrapKey(UnwrapKey{KeyVersionRef{key.vault, key.name, version}, result.algorithm, *wrapped});
   });
   if (!back.ok()) {
     Fail(result, "the vault refused to unwrap: " + back.status().message());

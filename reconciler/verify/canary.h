@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/provider.h"
+#include "provider/provider.h"
 #include "model/state.h"
 
 namespace cmk {

@@ -200,7 +200,7 @@ TEST(ProviderGetKeys, ReadsEveryKeyOfAVaultInOneBatch) {
   EXPECT_EQ(w.transport->batch_sizes, (std::vector<size_t>{8, 2}));
 
   // GetKey is the one-key case and agrees.
-  auto one = p->GetKey("kv1", "beta");
+  auto one = p->GetKey(KeyRef{"kv1", "beta"});
   ASSERT_TRUE(one.ok());
   ASSERT_TRUE(one->has_value());
   EXPECT_EQ(ToJson(**one).dump(), ToJson(*(*keys)[0]).dump());

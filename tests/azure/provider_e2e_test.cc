@@ -236,7 +236,7 @@ TEST(AzureProviderE2E, PagingLroThrottlingAndChallenge) {
   v.subscription = "sub1";
   v.resource_group = "rg1";
   v.location = "westeurope";
-  auto put = p->PutVault(v);
+  auto put = p->PutVault(PutVault{v});
   ASSERT_TRUE(put.ok()) << put.status().ToString();
   EXPECT_EQ(put->name, "kv1");
   EXPECT_EQ(f.mock.lro_polls, 2);
@@ -248,7 +248,7 @@ TEST(AzureProviderE2E, PagingLroThrottlingAndChallenge) {
   k.kty = "RSA";
   k.key_size = 3072;
   k.key_ops = {"unwrapKey", "wrapKey"};
-  auto created = p->CreateKey(k);
+  auto created = p->CreateKey(CreateKey{k});
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   // 429 with Retry-After, re-read found no new version, then one create.
   EXPECT_EQ(f.mock.create_calls, 2);
@@ -266,7 +266,7 @@ TEST(AzureProviderE2E, PagingLroThrottlingAndChallenge) {
   EXPECT_EQ(kv_log[0].find(" auth"), std::string::npos);  // the probe: no token
   ASSERT_NE(p->Target().location.find("127.0.0.1"), std::string::npos);
 
-  auto dek = p->UnwrapKey("kv1", "cmk", kV2, "RSA-OAEP-256", Bytes{1, 2, 3});
+  auto dek = p->UnwrapKey(UnwrapKey{KeyVersionRef{"kv1", "cmk", kV2}, "RSA-OAEP-256", Bytes{1, 2, 3}});
   ASSERT_TRUE(dek.ok()) << dek.status().ToString();
   EXPECT_EQ(std::string(dek->begin(), dek->end()), "secret-dek");
 }
@@ -300,8 +300,8 @@ TEST(AzureProviderE2E, TraceLogNeverContainsSecrets) {
     k.name = "cmk";
     k.kty = "RSA";
     k.key_size = 3072;
-    ASSERT_TRUE(p->CreateKey(k).ok());
-    auto dek = p->UnwrapKey("kv1", "cmk", kV2, "RSA-OAEP-256", Bytes{1, 2, 3});
+    ASSERT_TRUE(p->CreateKey(CreateKey{k}).ok());
+    auto dek = p->UnwrapKey(UnwrapKey{KeyVersionRef{"kv1", "cmk", kV2}, "RSA-OAEP-256", Bytes{1, 2, 3}});
     ASSERT_TRUE(dek.ok());
   }
   std::string log = captured.str();

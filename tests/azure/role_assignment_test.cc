@@ -60,7 +60,7 @@ TEST(RoleAssignments, ExistsUnderAnotherGuidReturnsThatAssignment) {
     return Respond(200, nlohmann::json{{"value", value}}.dump());
   });
   ASSERT_NE(p, nullptr);
-  Result<RoleAssignmentState> r = p->PutRoleAssignment(Desired());
+  Result<RoleAssignmentState> r = p->PutRoleAssignment(PutRoleAssignment{Desired()});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->id, "cccccccc-0000-0000-0000-00000000000c");
   EXPECT_EQ(r->scope, kScope);
@@ -84,7 +84,7 @@ TEST(RoleAssignments, ExistsButNoMatchingAssignmentIsAConflictNamingTheGrant) {
     return Respond(200, nlohmann::json{{"value", value}}.dump());
   });
   ASSERT_NE(p, nullptr);
-  Result<RoleAssignmentState> r = p->PutRoleAssignment(Desired());
+  Result<RoleAssignmentState> r = p->PutRoleAssignment(PutRoleAssignment{Desired()});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kConflict);
   std::string m = r.status().message();
@@ -100,7 +100,7 @@ TEST(RoleAssignments, ListFailureAfterExistsIsReported) {
     return Respond(403, R"({"error":{"code":"AuthorizationFailed","message":"no read"}})");
   });
   ASSERT_NE(p, nullptr);
-  Result<RoleAssignmentState> r = p->PutRoleAssignment(Desired());
+  Result<RoleAssignmentState> r = p->PutRoleAssignment(PutRoleAssignment{Desired()});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
 }
@@ -115,7 +115,7 @@ TEST(RoleAssignments, CreatedAssignmentIsReturnedAsIs) {
     return Respond(200, R"({"value":[]})");
   });
   ASSERT_NE(p, nullptr);
-  Result<RoleAssignmentState> r = p->PutRoleAssignment(Desired());
+  Result<RoleAssignmentState> r = p->PutRoleAssignment(PutRoleAssignment{Desired()});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->id, "aaaaaaaa-0000-0000-0000-000000000001");
   EXPECT_EQ(lists, 0);

@@ -33,19 +33,19 @@ TEST(TargetClock, ProviderNowIsTheLatestDateOfTheTarget) {
   EXPECT_EQ(p->Now(), w.now);
 
   date = FormatHttpDate(At("2026-11-23T00:00:00Z"));
-  ASSERT_TRUE(p->GetVault("s", "rg", "kv").ok());
+  ASSERT_TRUE(p->GetVault(ArmRef{"s", "rg", "kv"}).ok());
   EXPECT_EQ(p->Now(), At("2026-11-23T00:00:00Z"));
   w.now += 400 * 86400;  // this machine's clock moves on; the target's does not
   EXPECT_EQ(p->Now(), At("2026-11-23T00:00:00Z"));
 
   date = FormatHttpDate(At("2026-11-24T00:00:00Z"));
-  ASSERT_TRUE(p->GetVault("s", "rg", "kv").ok());
+  ASSERT_TRUE(p->GetVault(ArmRef{"s", "rg", "kv"}).ok());
   EXPECT_EQ(p->Now(), At("2026-11-24T00:00:00Z"));
 
   // An older Date (a slow answer of a batch) and garbage leave it alone.
   for (const char* d : {"Mon, 23 Nov 2026 00:00:00 GMT", "yesterday", ""}) {
     date = d;
-    ASSERT_TRUE(p->GetVault("s", "rg", "kv").ok());
+    ASSERT_TRUE(p->GetVault(ArmRef{"s", "rg", "kv"}).ok());
     EXPECT_EQ(p->Now(), At("2026-11-24T00:00:00Z")) << d;
   }
 }
@@ -75,7 +75,7 @@ TEST(TargetClock, TokenEndpointsDoNotSetTheTargetsTime) {
       },
       hooks);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
-  ASSERT_TRUE((*p)->GetVault("s", "rg", "kv").ok());
+  ASSERT_TRUE((*p)->GetVault(ArmRef{"s", "rg", "kv"}).ok());
   bool token_asked = false;
   for (const auto& r : raw->requests) token_asked |= r.url.find("/oauth2/v2.0/token") != std::string::npos;
   ASSERT_TRUE(token_asked);

@@ -386,7 +386,7 @@ TEST(WireExamples, ArmStatusExamples) {
     v.name = "sample-vault";
     v.subscription = "00000000-0000-0000-0000-000000000000";
     v.resource_group = "sample-resource-group";
-    EXPECT_TRUE(p->DeleteVault(v).ok()) << status;
+    EXPECT_TRUE(p->DeleteVault(DeleteVault{ArmRef{v.subscription, v.resource_group, v.name}}).ok()) << status;
     EXPECT_EQ(w.transport->requests.back().method, "DELETE");
     EXPECT_NE(w.transport->requests.back().url.find("api-version=2026-04-01"), std::string::npos);
   }

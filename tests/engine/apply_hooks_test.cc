@@ -1,4 +1,4 @@
-// Apply with hooks: a fake ChangeHooks over the FakeProvider. Pre-hook
+// Apply with hooks: a cloud ChangeHooks over the TestCloud. Pre-hook
 // failures skip a change and its dependents; post-hook failures warn, halt
 // or roll back (docs/hooks.md).
 #include <gmock/gmock.h>
@@ -7,12 +7,13 @@
 #include <map>
 
 #include "model/codec.h"
-#include "engine/apply.h"
-#include "engine/diff.h"
-#include "engine/live_reader.h"
-#include "engine/render.h"
-#include "engine/rollback.h"
-#include "fake_provider.h"
+#include "engine/apply/apply.h"
+#include "engine/diff/diff.h"
+#include "engine/read/live_reader.h"
+#include "engine/plan/plan_codec.h"
+#include "engine/plan/render.h"
+#include "engine/apply/rollback.h"
+#include "test_cloud.h"
 #include "scenario.h"
 #include "test_util.h"
 #include "model/arm_id.h"
@@ -77,15 +78,15 @@ class HookEventRecorder : public ApplyObserver {
 class ApplyHooksTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fake_.SeedStorageAccount(Account("bankdata01"));
-    fake_.SeedStorageAccount(Account("archive01"));
+    cloud_.SeedStorageAccount(Account("bankdata01"));
+    cloud_.SeedStorageAccount(Account("archive01"));
   }
   Plan PlanNow(const DesiredState& d) {
     DiffOptions o;
-    o.vault_dns_suffix = fake_.VaultDnsSuffix();
-    Result<LiveState> live = ReadLive(fake_, BuildQuery(d), false);
+    o.vault_dns_suffix = cloud_.VaultDnsSuffix();
+    Result<LiveState> live = ReadLive(cloud_, BuildQuery(d), false);
     EXPECT_TRUE(live.ok()) << live.status().ToString();
-    return Diff(d, *live, o, fake_.Target());
+    return Diff(d, *live, o, cloud_.Target());
   }
   // Every change gets the hook "check", so FakeHooks decides for each.
   static Plan WithCheckHook(Plan p) {
@@ -102,7 +103,7 @@ class ApplyHooksTest : public ::testing::Test {
     ApplyOptions o;
     o.keep_going = keep_going;
     o.hooks = &hooks_;
-    return Apply(p, fake_, observer, o);
+    return Apply(p, cloud_, observer, o);
   }
   static const ChangeReport& ReportOf(const ApplyResult& r, const std::string& address) {
     for (const auto& c : r.report)
@@ -117,17 +118,17 @@ class ApplyHooksTest : public ::testing::Test {
   // Applies BankDesired with binding/archive pinned to the key's first
   // version, then rotates the key: returns {A, B}.
   std::pair<std::string, std::string> PinArchiveThenRotate(DesiredState& d) {
-    EXPECT_TRUE(Apply(PlanNow(d), fake_, nullptr).status.ok());
-    std::string a = fake_.FindKey("bank-kv", "bank-cmk")->versions.front().version;
+    EXPECT_TRUE(Apply(PlanNow(d), cloud_, nullptr).status.ok());
+    std::string a = cloud_.FindKey("bank-kv", "bank-cmk")->versions.front().version;
     d.bindings["binding/archive"].value.key_version = a;
-    EXPECT_TRUE(Apply(PlanNow(d), fake_, nullptr).status.ok());
-    EXPECT_TRUE(fake_.RotateKey("bank-kv", "bank-cmk").ok());
-    std::string b = fake_.FindKey("bank-kv", "bank-cmk")->versions.back().version;
+    EXPECT_TRUE(Apply(PlanNow(d), cloud_, nullptr).status.ok());
+    EXPECT_TRUE(cloud_.RotateKey(RotateKey{KeyRef{"bank-kv", "bank-cmk"}}).ok());
+    std::string b = cloud_.FindKey("bank-kv", "bank-cmk")->versions.back().version;
     EXPECT_NE(a, b);
     return {a, b};
   }
 
-  FakeProvider fake_;
+  TestCloud cloud_;
   FakeHooks hooks_;
 };
 
@@ -146,7 +147,7 @@ TEST_F(ApplyHooksTest, PreHookFailureSkipsTheChangeAndItsDependents) {
   EXPECT_EQ(o["role-assignment/archive-crypto"], Outcome::kSkipped);
   EXPECT_EQ(o["binding/bankdata"], Outcome::kSkipped);
   EXPECT_EQ(o["binding/archive"], Outcome::kSkipped);
-  EXPECT_EQ(fake_.FindKey("bank-kv", "bank-cmk"), nullptr);
+  EXPECT_FALSE(cloud_.FindKey("bank-kv", "bank-cmk"));
   EXPECT_EQ(ReportOf(r, "key/bank-cmk").reason, "pre-hook 'check' failed: consumer not ready");
   EXPECT_EQ(ReportOf(r, "binding/bankdata").reason,
             "depends on key/bank-cmk, which was skipped by a pre-hook");
@@ -177,15 +178,15 @@ TEST_F(ApplyHooksTest, PostHookRollbackRevertsABindingToItsPreviousVersion) {
   ASSERT_NE(repin, nullptr);
   ASSERT_EQ(repin->action, Action::kRepin);
   hooks_.post["binding/archive"] = {HookVerdict::kRollback, "rollback"};
-  fake_.ClearCalls();
+  cloud_.ClearCalls();
   HookEventRecorder rec;
   ApplyResult r = ApplyWith(p, false, &rec);
   ASSERT_FALSE(r.status.ok());
   EXPECT_EQ(Outcomes(r)["binding/archive"], Outcome::kRolledBack);
   // Applied (to B), then reverted (to A).
-  EXPECT_THAT(fake_.WriteCalls(), ElementsAre("UpdateStorageEncryption archive01",
+  EXPECT_THAT(cloud_.WriteCalls(), ElementsAre("UpdateStorageEncryption archive01",
                                               "UpdateStorageEncryption archive01"));
-  const StorageAccountState* archive = fake_.FindStorage("archive01");
+  auto archive = cloud_.FindStorage("archive01");
   EXPECT_EQ(archive->encryption.key_version, a);
   EXPECT_THAT(archive->encryption.current_versioned_key_id, ::testing::EndsWith(a));
   const ChangeReport& rep = ReportOf(r, "binding/archive");
@@ -207,8 +208,9 @@ TEST_F(ApplyHooksTest, RollbackReportsAppliedRolledBackSkippedAndNotAttempted) {
   EXPECT_EQ(o["role-assignment/bank-uami-crypto"], Outcome::kRolledBack);
   EXPECT_EQ(o["binding/bankdata"], Outcome::kSkipped);       // depends on the assignment
   EXPECT_EQ(o["binding/archive"], Outcome::kNotAttempted);   // independent, no --keep-going
-  EXPECT_THAT(fake_.WriteCalls(), Contains("DeleteRoleAssignment bank-uami-crypto"));
-  Result<std::vector<RoleAssignmentState>> left = fake_.ListRoleAssignments(BankKeyScope());
+  EXPECT_THAT(cloud_.WriteCalls(),
+              Contains("DeleteRoleAssignment " + DeterministicGuid("role-assignment/bank-uami-crypto")));
+  Result<std::vector<RoleAssignmentState>> left = cloud_.ListRoleAssignments(BankKeyScope());
   ASSERT_TRUE(left.ok());
   for (const auto& ra : *left) EXPECT_NE(ra.name, "bank-uami-crypto");
   EXPECT_EQ(ReportOf(r, "binding/bankdata").reason,
@@ -239,8 +241,8 @@ TEST_F(ApplyHooksTest, KeyCreateHasNoSafeInverseAndIsLeftAsItIs) {
   EXPECT_EQ(rep.reason, "post-hook 'check' failed: consumer not ready");
   ASSERT_FALSE(rep.notes.empty());
   EXPECT_THAT(rep.notes[0], HasSubstr("no safe inverse: key bank-cmk was created"));
-  EXPECT_NE(fake_.FindKey("bank-kv", "bank-cmk"), nullptr);  // never deleted
-  for (const auto& call : fake_.WriteCalls()) EXPECT_EQ(call.rfind("DeleteKey", 0), std::string::npos);
+  EXPECT_TRUE(cloud_.FindKey("bank-kv", "bank-cmk"));  // never deleted
+  for (const auto& call : cloud_.WriteCalls()) EXPECT_EQ(call.rfind("DeleteKey", 0), std::string::npos);
   EXPECT_EQ(Outcomes(r)["key/bank-cmk/rotation-policy"], Outcome::kSkipped);
   EXPECT_THAT(r.status.message(), HasSubstr("1 kept after a failed post-hook"));
 }
@@ -254,7 +256,7 @@ TEST_F(ApplyHooksTest, PostHookHaltKeepsTheChangeSkipsDependentsAndStops) {
   EXPECT_EQ(o["role-assignment/bank-uami-crypto"], Outcome::kApplied);
   EXPECT_EQ(o["binding/bankdata"], Outcome::kSkipped);
   EXPECT_EQ(o["binding/archive"], Outcome::kNotAttempted);
-  for (const auto& call : fake_.WriteCalls()) EXPECT_EQ(call.rfind("Delete", 0), std::string::npos);
+  for (const auto& call : cloud_.WriteCalls()) EXPECT_EQ(call.rfind("Delete", 0), std::string::npos);
   EXPECT_THAT(hooks_.calls, ::testing::Not(Contains(HasSubstr("rollback-script"))));
   EXPECT_EQ(ReportOf(r, "role-assignment/bank-uami-crypto").reason,
             "post-hook 'check' failed: consumer not ready");
@@ -285,21 +287,21 @@ TEST_F(ApplyHooksTest, ChangesWithoutHooksCallNoHooks) {
 }
 
 TEST(Revert, RotationPolicyWithoutAPreviousOneHasNoInverse) {
-  FakeProvider fake;
+  TestCloud cloud;
   Change c;
   c.address = "key/bank-cmk/rotation-policy";
   c.kind = Kind::kRotationPolicy;
   c.action = Action::kCreate;
-  c.after = Json{{"vault", "bank-kv"}, {"key", "bank-cmk"}, {"policy", Json::object()}};
-  RevertResult r = Revert(c, fake);
+  c.request = PutRotationPolicy{KeyRef{"bank-kv", "bank-cmk"}, {}};
+  RevertResult r = Revert(c, cloud);
   EXPECT_EQ(r.kind, RevertKind::kNoInverse);
   EXPECT_THAT(r.note, HasSubstr("bank-cmk had no rotation policy before"));
-  EXPECT_TRUE(fake.WriteCalls().empty());
+  EXPECT_TRUE(cloud.WriteCalls().empty());
 }
 
 TEST(Revert, RotationPolicyUpdateRestoresThePreviousPolicy) {
-  FakeProvider fake;
-  fake.SeedKey(Key("bank-kv", "bank-cmk"));
+  TestCloud cloud;
+  cloud.SeedKey(Key("bank-kv", "bank-cmk"));
   RotationPolicyState before;
   before.rotate_after_create = "P1Y";
   RotationPolicyState after;
@@ -308,50 +310,53 @@ TEST(Revert, RotationPolicyUpdateRestoresThePreviousPolicy) {
   c.address = "key/bank-cmk/rotation-policy";
   c.kind = Kind::kRotationPolicy;
   c.action = Action::kUpdate;
-  c.before = Json{{"vault", "bank-kv"}, {"key", "bank-cmk"}, {"policy", ToJson(before)}};
-  c.after = Json{{"vault", "bank-kv"}, {"key", "bank-cmk"}, {"policy", ToJson(after)}};
-  RevertResult r = Revert(c, fake);
+  c.before = KeyPolicy{KeyRef{"bank-kv", "bank-cmk"}, before};
+  c.request = PutRotationPolicy{KeyRef{"bank-kv", "bank-cmk"}, after};
+  RevertResult r = Revert(c, cloud);
   ASSERT_EQ(r.kind, RevertKind::kReverted) << r.note;
-  ASSERT_TRUE(fake.FindKey("bank-kv", "bank-cmk")->rotation_policy.has_value());
-  EXPECT_EQ(fake.FindKey("bank-kv", "bank-cmk")->rotation_policy->rotate_after_create, "P1Y");
+  ASSERT_TRUE(cloud.FindKey("bank-kv", "bank-cmk")->rotation_policy.has_value());
+  EXPECT_EQ(cloud.FindKey("bank-kv", "bank-cmk")->rotation_policy->rotate_after_create, "P1Y");
 }
 
 TEST(Revert, BindingFromMicrosoftManagedKeysGoesBackToThem) {
-  FakeProvider fake;
+  TestCloud cloud;
+  cloud.SeedKey(Key("bank-kv", "bank-cmk"));
   StorageAccountState acct = Account("bankdata01");
-  acct.system_principal_id = "p-1";
-  fake.SeedStorageAccount(acct);
+  acct.system_principal_id = DeterministicGuid("bankdata01 system identity");
+  cloud.SeedStorageAccount(acct);
+  RoleAssignmentState grant = Assignment("bankdata-crypto", BankKeyScope(), {});
+  grant.principal_id = acct.system_principal_id;
+  cloud.SeedRoleAssignment(grant);
   Change c;
   c.address = "binding/bankdata";
   c.kind = Kind::kStorageCmkBinding;
   c.action = Action::kUpdate;
-  Json where = {{"storageAccount", "bankdata01"}, {"subscription", kSub}, {"resourceGroup", kRg}};
-  c.before = where;
-  c.before["encryption"] = ToJson(EncryptionState{});
+  const ArmRef account{kSub, kRg, "bankdata01"};
+  c.before = AccountEncryption{account, EncryptionState{}};
   EncryptionState cmk;
   cmk.key_source = "Microsoft.Keyvault";
   cmk.key_vault_uri = VaultUri("bank-kv");
   cmk.key_name = "bank-cmk";
-  c.after = where;
-  c.after["encryption"] = ToJson(cmk);
-  ASSERT_TRUE(fake.UpdateStorageEncryption(kSub, kRg, "bankdata01", cmk).ok());
-  RevertResult r = Revert(c, fake);
+  c.request = UpdateStorageEncryption{account, cmk};
+  Result<StorageAccountState> bound = cloud.UpdateStorageEncryption(UpdateStorageEncryption{account, cmk});
+  ASSERT_TRUE(bound.ok()) << bound.status().ToString();
+  RevertResult r = Revert(c, cloud);
   ASSERT_EQ(r.kind, RevertKind::kReverted) << r.note;
   EXPECT_THAT(r.note, HasSubstr("Microsoft.Storage"));
-  EXPECT_EQ(fake.FindStorage("bankdata01")->encryption.key_source, "Microsoft.Storage");
+  EXPECT_EQ(cloud.FindStorage("bankdata01")->encryption.key_source, "Microsoft.Storage");
 }
 
 TEST(Revert, AFailedInverseIsReported) {
-  FakeProvider fake;
-  fake.SeedKey(Key("bank-kv", "bank-cmk"));
-  fake.FailOn("UpdateKey", Unavailable("throttled"));
+  TestCloud cloud;
+  cloud.SeedKey(Key("bank-kv", "bank-cmk"));
+  cloud.FailOn("UpdateKey", Unavailable("throttled"));
   Change c;
   c.address = "key/bank-cmk";
   c.kind = Kind::kKey;
   c.action = Action::kUpdate;
-  c.before = ToJson(*fake.FindKey("bank-kv", "bank-cmk"));
-  c.after = c.before;
-  RevertResult r = Revert(c, fake);
+  c.before = *cloud.FindKey("bank-kv", "bank-cmk");
+  c.request = UpdateKey{*cloud.FindKey("bank-kv", "bank-cmk")};
+  RevertResult r = Revert(c, cloud);
   EXPECT_EQ(r.kind, RevertKind::kFailed);
   EXPECT_THAT(r.note, HasSubstr("throttled"));
 }

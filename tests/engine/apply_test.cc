@@ -1,12 +1,13 @@
-#include "engine/apply.h"
+#include "engine/apply/apply.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engine/diff.h"
-#include "engine/live_reader.h"
-#include "engine/render.h"
-#include "fake_provider.h"
+#include "engine/diff/diff.h"
+#include "engine/read/live_reader.h"
+#include "engine/plan/plan_codec.h"
+#include "engine/plan/render.h"
+#include "test_cloud.h"
 #include "scenario.h"
 #include "test_util.h"
 
@@ -28,30 +29,30 @@ class ChangeEventRecorder : public ApplyObserver {
 class ApplyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fake_.SeedStorageAccount(Account("bankdata01"));
-    fake_.SeedStorageAccount(Account("archive01"));
+    cloud_.SeedStorageAccount(Account("bankdata01"));
+    cloud_.SeedStorageAccount(Account("archive01"));
   }
   Plan PlanNow(const DesiredState& d, DiffOptions o = {}) {
-    o.vault_dns_suffix = fake_.VaultDnsSuffix();
+    o.vault_dns_suffix = cloud_.VaultDnsSuffix();
     LiveQuery q = BuildQuery(d);
-    Result<LiveState> live = ReadLive(fake_, q, o.prune);
+    Result<LiveState> live = ReadLive(cloud_, q, o.prune);
     EXPECT_TRUE(live.ok()) << live.status().ToString();
-    return Diff(d, *live, o, fake_.Target());
+    return Diff(d, *live, o, cloud_.Target());
   }
   static std::map<std::string, Outcome> Outcomes(const ApplyResult& r) {
     return {r.outcomes.begin(), r.outcomes.end()};
   }
-  FakeProvider fake_;
+  TestCloud cloud_;
 };
 
 TEST_F(ApplyTest, CallsFollowThePlanOrder) {
   Plan p = PlanNow(BankDesired());
   ASSERT_FALSE(p.HasErrors());
-  fake_.ClearCalls();
+  cloud_.ClearCalls();
   ChangeEventRecorder rec;
-  ApplyResult r = Apply(p, fake_, &rec);
+  ApplyResult r = Apply(p, cloud_, &rec);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
-  EXPECT_THAT(fake_.WriteCalls(),
+  EXPECT_THAT(cloud_.WriteCalls(),
               ElementsAre("PutVault bank-kv", "PutIdentity bank-uami",
                           "EnableSystemIdentity archive01", "CreateKey bank-kv/bank-cmk",
                           "PutRotationPolicy bank-kv/bank-cmk", "PutRoleAssignment archive-crypto",
@@ -62,7 +63,7 @@ TEST_F(ApplyTest, CallsFollowThePlanOrder) {
   EXPECT_EQ(rec.events[1], "done vault/bank-kv");
   for (const auto& [address, outcome] : r.outcomes) EXPECT_EQ(outcome, Outcome::kApplied) << address;
   // Principals unknown at plan time were resolved at apply time.
-  const StorageAccountState* archive = fake_.FindStorage("archive01");
+  auto archive = cloud_.FindStorage("archive01");
   ASSERT_FALSE(archive->system_principal_id.empty());
   EXPECT_EQ(archive->encryption.key_source, "Microsoft.Keyvault");
 }
@@ -72,21 +73,21 @@ TEST_F(ApplyTest, ConvergesAndSecondApplyIsANoOp) {
   // Apply needs only the saved plan.
   Result<Plan> saved = PlanFromJson(PlanToJsonText(first));
   ASSERT_TRUE(saved.ok());
-  ASSERT_TRUE(Apply(*saved, fake_, nullptr).status.ok());
+  ASSERT_TRUE(Apply(*saved, cloud_, nullptr).status.ok());
   Plan second = PlanNow(BankDesired());
   EXPECT_FALSE(second.HasChanges()) << RenderText(second);
   EXPECT_FALSE(second.HasErrors());
-  fake_.ClearCalls();
-  ApplyResult again = Apply(second, fake_, nullptr);
+  cloud_.ClearCalls();
+  ApplyResult again = Apply(second, cloud_, nullptr);
   EXPECT_TRUE(again.status.ok());
   EXPECT_TRUE(again.outcomes.empty());
-  EXPECT_TRUE(fake_.WriteCalls().empty());
+  EXPECT_TRUE(cloud_.WriteCalls().empty());
 }
 
 TEST_F(ApplyTest, FailureSkipsDependentsAndStops) {
   Plan p = PlanNow(BankDesired());
-  fake_.FailOn("PutIdentity", Unavailable("throttled"));
-  ApplyResult r = Apply(p, fake_, nullptr);
+  cloud_.FailOn("PutIdentity", Unavailable("throttled"));
+  ApplyResult r = Apply(p, cloud_, nullptr);
   ASSERT_FALSE(r.status.ok());
   EXPECT_NE(r.status.message().find("identity/bank-uami: failed: unavailable: throttled"),
             std::string::npos);
@@ -98,15 +99,15 @@ TEST_F(ApplyTest, FailureSkipsDependentsAndStops) {
   EXPECT_EQ(o["role-assignment/bank-uami-crypto"], Outcome::kSkipped);
   EXPECT_EQ(o["binding/bankdata"], Outcome::kSkipped);
   EXPECT_EQ(o["binding/archive"], Outcome::kNotAttempted);
-  EXPECT_EQ(fake_.FindKey("bank-kv", "bank-cmk"), nullptr);
+  EXPECT_FALSE(cloud_.FindKey("bank-kv", "bank-cmk"));
 }
 
 TEST_F(ApplyTest, KeepGoingRunsIndependentChanges) {
   Plan p = PlanNow(BankDesired());
-  fake_.FailOn("PutIdentity", Unavailable("throttled"));
+  cloud_.FailOn("PutIdentity", Unavailable("throttled"));
   ApplyOptions opts;
   opts.keep_going = true;
-  ApplyResult r = Apply(p, fake_, nullptr, opts);
+  ApplyResult r = Apply(p, cloud_, nullptr, opts);
   ASSERT_FALSE(r.status.ok());
   auto o = Outcomes(r);
   EXPECT_EQ(o["identity/bank-uami"], Outcome::kFailed);
@@ -125,16 +126,16 @@ TEST_F(ApplyTest, KeepGoingRunsIndependentChanges) {
 
 TEST_F(ApplyTest, RetryAfterCrashCreatesNoSecondVersion) {
   Plan p = PlanNow(BankDesired());
-  fake_.FailOn("PutRotationPolicy", Unavailable("connection reset"), 1);
-  ApplyResult crashed = Apply(p, fake_, nullptr);
+  cloud_.FailOn("PutRotationPolicy", Unavailable("connection reset"), 1);
+  ApplyResult crashed = Apply(p, cloud_, nullptr);
   ASSERT_FALSE(crashed.status.ok());
-  ASSERT_NE(fake_.FindKey("bank-kv", "bank-cmk"), nullptr);
-  ASSERT_EQ(fake_.FindKey("bank-kv", "bank-cmk")->versions.size(), 1u);
-  fake_.ClearCalls();
-  ApplyResult retried = Apply(p, fake_, nullptr);  // the same saved plan
+  ASSERT_TRUE(cloud_.FindKey("bank-kv", "bank-cmk"));
+  ASSERT_EQ(cloud_.FindKey("bank-kv", "bank-cmk")->versions.size(), 1u);
+  cloud_.ClearCalls();
+  ApplyResult retried = Apply(p, cloud_, nullptr);  // the same saved plan
   ASSERT_TRUE(retried.status.ok()) << retried.status.ToString();
-  EXPECT_EQ(fake_.FindKey("bank-kv", "bank-cmk")->versions.size(), 1u);
-  for (const auto& c : fake_.calls()) EXPECT_NE(c.rfind("CreateKey", 0), 0u) << c;
+  EXPECT_EQ(cloud_.FindKey("bank-kv", "bank-cmk")->versions.size(), 1u);
+  for (const auto& c : cloud_.calls()) EXPECT_NE(c.rfind("CreateKey", 0), 0u) << c;
   EXPECT_FALSE(PlanNow(BankDesired()).HasChanges());
 }
 
@@ -143,38 +144,37 @@ TEST_F(ApplyTest, RefusesPlansWithErrors) {
   d.bindings["binding/missing"] = At(Binding("missing", "nosuch01", "bank-cmk", ""), 5);
   Plan p = PlanNow(d);
   ASSERT_TRUE(p.HasErrors());
-  fake_.ClearCalls();
-  ApplyResult r = Apply(p, fake_, nullptr);
+  cloud_.ClearCalls();
+  ApplyResult r = Apply(p, cloud_, nullptr);
   EXPECT_EQ(r.status.code(), StatusCode::kFailedPrecondition);
   EXPECT_TRUE(r.outcomes.empty());
-  EXPECT_TRUE(fake_.calls().empty());
+  EXPECT_TRUE(cloud_.calls().empty());
 }
 
 TEST_F(ApplyTest, PruneDeletesOwnedObjectsAndConverges) {
-  ASSERT_TRUE(Apply(PlanNow(BankDesired()), fake_, nullptr).status.ok());
+  ASSERT_TRUE(Apply(PlanNow(BankDesired()), cloud_, nullptr).status.ok());
   IdentityState old = Identity("old-uami");
   old.tags["managed-by"] = "cmkctl";
-  fake_.SeedIdentity(old);
+  ASSERT_TRUE(cloud_.cloud().PutIdentity(old).ok());
   DiffOptions o;
   o.prune = true;
   Plan p = PlanNow(BankDesired(), o);
   ASSERT_FALSE(p.HasErrors());
   ASSERT_NE(FindChange(p, "identity/old-uami"), nullptr);
   EXPECT_EQ(FindChange(p, "identity/old-uami")->action, Action::kDelete);
-  fake_.ClearCalls();
-  ASSERT_TRUE(Apply(p, fake_, nullptr).status.ok());
-  EXPECT_THAT(fake_.WriteCalls(), ElementsAre("DeleteIdentity old-uami"));
+  cloud_.ClearCalls();
+  ASSERT_TRUE(Apply(p, cloud_, nullptr).status.ok());
+  EXPECT_THAT(cloud_.WriteCalls(), ElementsAre("DeleteIdentity old-uami"));
   EXPECT_FALSE(PlanNow(BankDesired(), o).HasChanges());
 }
 
 TEST_F(ApplyTest, StalePlanIsDetected) {
   Plan p = PlanNow(BankDesired());
-  auto now = ReadFingerprints(fake_, p.query);
+  auto now = ReadFingerprints(cloud_, p.query);
   ASSERT_TRUE(now.ok());
   EXPECT_TRUE(CheckFresh(p, *now).ok());
-  VaultState v = Vault("bank-kv");
-  fake_.SeedVault(v);
-  now = ReadFingerprints(fake_, p.query);
+  ASSERT_TRUE(cloud_.cloud().PutVault(Vault("bank-kv")).ok());
+  now = ReadFingerprints(cloud_, p.query);
   ASSERT_TRUE(now.ok());
   Status s = CheckFresh(p, *now);
   EXPECT_EQ(s.message(), "saved plan is stale: vault/bank-kv appeared. Run plan again.");

@@ -1,12 +1,13 @@
-#include "engine/diff.h"
+#include "engine/diff/diff.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engine/diff_context.h"
+#include "engine/diff/diff_context.h"
 #include "base/strings.h"
 #include "model/arm_id.h"
-#include "engine/render.h"
+#include "engine/plan/plan_codec.h"
+#include "engine/plan/render.h"
 #include "scenario.h"
 #include "test_util.h"
 
@@ -50,8 +51,9 @@ TEST(DiffVault, AbsentIsCreateWithOwnershipTag) {
   EXPECT_EQ(c->action, Action::kCreate);
   EXPECT_EQ(c->risk, Risk::kLow);
   EXPECT_EQ(c->reason, std::string("not found in rg-bank (subscription ") + kSub + ")");
-  EXPECT_EQ(c->after["tags"]["managed-by"], "cmkctl");
-  EXPECT_TRUE(c->before.is_null());
+  EXPECT_EQ(std::get<PutVault>(c->request).vault.tags.at("managed-by"), "cmkctl");
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(c->before));
+  EXPECT_EQ(c->reason_code, ChangeReason::kMissing);
   EXPECT_EQ(c->owner, "platform-security");
   EXPECT_EQ(c->source, "manifests/bank.yaml:3:1");
   EXPECT_FALSE(p.HasErrors());
@@ -177,12 +179,12 @@ TEST(DiffKey, AbsentIsCreateThenRotationPolicyCreate) {
   ASSERT_TRUE(key && rp);
   EXPECT_EQ(key->action, Action::kCreate);
   EXPECT_EQ(key->reason, "not found in vault bank-kv");
-  EXPECT_FALSE(key->after.contains("rotationPolicy"));
+  EXPECT_FALSE(std::get<CreateKey>(key->request).key.rotation_policy);
   EXPECT_THAT(key->depends_on, ElementsAre("vault/bank-kv"));
   EXPECT_EQ(rp->action, Action::kCreate);
   EXPECT_EQ(rp->kind, Kind::kRotationPolicy);
   EXPECT_THAT(rp->depends_on, ElementsAre("key/bank-cmk"));
-  EXPECT_EQ(rp->after["policy"]["rotateAfterCreate"], "P1Y");
+  EXPECT_EQ(std::get<PutRotationPolicy>(rp->request).policy.rotate_after_create, "P1Y");
   EXPECT_LT(IndexOf(p, "key/bank-cmk"), IndexOf(p, "key/bank-cmk/rotation-policy"));
   EXPECT_TRUE(p.warnings.empty());
 }
@@ -383,8 +385,9 @@ TEST(DiffRoleAssignment, KnownPrincipalCreate) {
   const Change* c = FindChange(p, "role-assignment/ra");
   EXPECT_EQ(c->action, Action::kCreate);
   EXPECT_EQ(c->risk, Risk::kMedium);
-  EXPECT_EQ(c->after["principalId"], "p-1");
-  EXPECT_EQ(c->after["description"].get<std::string>().rfind("managed-by=cmkctl", 0), 0u);
+  const GrantRole& grant = std::get<GrantRole>(c->request);
+  EXPECT_EQ(grant.assignment.principal_id, "p-1");
+  EXPECT_EQ(grant.assignment.description.rfind("managed-by=cmkctl", 0), 0u);
   EXPECT_THAT(c->depends_on, ElementsAre("identity/bank-uami", "key/bank-cmk"));
 }
 
@@ -392,16 +395,18 @@ TEST(DiffRoleAssignment, PrincipalKnownAfterApply) {
   Plan p = PlanOf(IdentityAndAssignment({"bank-uami", "", ""}), VaultKeyLive(LiveKey()));
   const Change* c = FindChange(p, "role-assignment/ra");
   EXPECT_EQ(c->action, Action::kCreate);
-  EXPECT_FALSE(c->after.contains("principalId"));
+  const GrantRole& grant = std::get<GrantRole>(c->request);
+  EXPECT_TRUE(grant.assignment.principal_id.empty());
   EXPECT_NE(c->reason.find("principal known after apply"), std::string::npos);
-  EXPECT_EQ(c->after["resolvePrincipal"]["identity"]["name"], "bank-uami");
+  ASSERT_TRUE(grant.principal.identity);
+  EXPECT_EQ(grant.principal.identity->name, "bank-uami");
   EXPECT_LT(IndexOf(p, "identity/bank-uami"), IndexOf(p, "role-assignment/ra"));
 }
 
 TEST(DiffRoleAssignment, LiteralObjectId) {
   Plan p = PlanOf(IdentityAndAssignment({"", "", "0b1e0000-0000-0000-0000-000000000000"}),
                IdentityKeyLive());
-  EXPECT_EQ(FindChange(p, "role-assignment/ra")->after["principalId"],
+  EXPECT_EQ(std::get<GrantRole>(FindChange(p, "role-assignment/ra")->request).assignment.principal_id,
             "0b1e0000-0000-0000-0000-000000000000");
 }
 
@@ -431,8 +436,11 @@ TEST(DiffBinding, BindRepinAndNoOp) {
   EXPECT_EQ(bind->action, Action::kUpdate);
   EXPECT_EQ(bind->risk, Risk::kHigh);
   EXPECT_EQ(bind->reason, "bind: Microsoft.Storage \u2192 key bank-cmk (auto)");
-  EXPECT_EQ(bind->before["encryption"]["keySource"], "Microsoft.Storage");
-  EXPECT_EQ(bind->after["encryption"]["keyVaultUri"], "https://bank-kv.vault.azure.net");
+  EXPECT_EQ(bind->reason_code, ChangeReason::kBind);
+  EXPECT_EQ(std::get<AccountEncryption>(bind->before).encryption.key_source, "Microsoft.Storage");
+  const UpdateStorageEncryption& update = std::get<UpdateStorageEncryption>(bind->request);
+  EXPECT_EQ(update.encryption.key_vault_uri, "https://bank-kv.vault.azure.net");
+  EXPECT_EQ(update.account.name, "bankdata01");
 
   StorageAccountState& acct = l.storage_accounts["storage/bankdata01"];
   acct.encryption.key_source = "Microsoft.KeyVault";
@@ -515,7 +523,9 @@ TEST(DiffPrune, PruneWithoutAllowDestroyRefusesVaultsAndKeys) {
   EXPECT_EQ(c->owner, "unknown");
   EXPECT_EQ(c->source, "");
   EXPECT_EQ(c->risk, Risk::kHigh);
-  EXPECT_TRUE(c->after.is_null());
+  EXPECT_EQ(c->reason_code, ChangeReason::kPrune);
+  EXPECT_EQ(std::get<DeleteIdentity>(c->request).identity.name, "gone-uami");
+  EXPECT_EQ(std::get<IdentityState>(c->before).name, "gone-uami");
 }
 
 TEST(DiffPrune, DeletesComeLastInReverseDependencyOrder) {
@@ -584,7 +594,7 @@ TEST(DiffRoleAssignment, ReplacedIdentityReplacesItsAssignments) {
   EXPECT_FALSE(p.HasErrors());
   const Change* c = FindChange(p, "role-assignment/ra");
   EXPECT_EQ(c->action, Action::kReplace);
-  EXPECT_FALSE(c->after.contains("principalId"));
+  EXPECT_TRUE(std::get<GrantRole>(c->request).assignment.principal_id.empty());
   EXPECT_LT(IndexOf(p, "identity/bank-uami"), IndexOf(p, "role-assignment/ra"));
 }
 

@@ -1,10 +1,11 @@
-#include "engine/live_reader.h"
+#include "engine/read/live_reader.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engine/diff.h"
-#include "fake_provider.h"
+#include "engine/diff/diff.h"
+#include "model/codec.h"
+#include "test_cloud.h"
 #include "scenario.h"
 #include "model/arm_id.h"
 
@@ -28,7 +29,7 @@ TEST(BuildQuery, NamesEverythingDiffNeeds) {
   // Key-scoped assignments are listed through their vault's scope.
   EXPECT_THAT(q.role_assignment_scopes, ElementsAre(VaultArmId(kSub, kRg, "bank-kv")));
   EXPECT_FALSE(q.include_prune_candidates);
-  EXPECT_EQ(LiveQueryFromJson(ToJson(q)), q);
+  EXPECT_EQ(FromJson<LiveQuery>(ToJson(q)), q);
 }
 
 class ReadLiveTest : public ::testing::Test {
@@ -36,35 +37,35 @@ class ReadLiveTest : public ::testing::Test {
   void SetUp() override {
     VaultState v = Vault("bank-kv");
     v.tags["managed-by"] = "cmkctl";
-    fake_.SeedVault(v);
+    cloud_.SeedVault(v);
     VaultState gone = Vault("gone-kv");
     gone.tags["managed-by"] = "cmkctl";
-    fake_.SeedVault(gone);
-    fake_.SeedVault(Vault("their-kv"));
+    cloud_.SeedVault(gone);
+    cloud_.SeedVault(Vault("their-kv"));
     KeyState k = Key("gone-kv", "gone-cmk");
     k.tags["managed-by"] = "cmkctl";
-    fake_.SeedKey(k);
-    fake_.SeedKey(Key("gone-kv", "hand-made"));
-    fake_.SeedKey(Key("their-kv", "theirs"));
+    cloud_.SeedKey(k);
+    cloud_.SeedKey(Key("gone-kv", "hand-made"));
+    cloud_.SeedKey(Key("their-kv", "theirs"));
     IdentityState i = Identity("old-uami");
     i.tags["managed-by"] = "cmkctl";
-    fake_.SeedIdentity(i);
-    fake_.SeedIdentity(Identity("their-uami"));
+    cloud_.SeedIdentity(i);
+    cloud_.SeedIdentity(Identity("their-uami"));
     RoleAssignmentState owned = Assignment("gone-ra", KeyArmId(kSub, kRg, "gone-kv", "gone-cmk"), {});
-    owned.principal_id = "p";
+    owned.principal_id = DeterministicGuid("a principal");
     owned.description = "managed-by=cmkctl role-assignment/gone-ra";
-    fake_.SeedRoleAssignment(owned);
+    cloud_.SeedRoleAssignment(owned);
     RoleAssignmentState foreign = owned;
-    foreign.id = "foreign";
+    foreign.id = DeterministicGuid("foreign");
     foreign.description = "";
-    fake_.SeedRoleAssignment(foreign);
-    fake_.SeedStorageAccount(Account("bankdata01"));
+    cloud_.SeedRoleAssignment(foreign);
+    cloud_.SeedStorageAccount(Account("bankdata01"));
   }
-  FakeProvider fake_;
+  TestCloud cloud_;
 };
 
 TEST_F(ReadLiveTest, QueriedObjectsOnly) {
-  Result<LiveState> live = ReadLive(fake_, BuildQuery(BankDesired()), false);
+  Result<LiveState> live = ReadLive(cloud_, BuildQuery(BankDesired()), false);
   ASSERT_TRUE(live.ok()) << live.status().ToString();
   EXPECT_EQ(live->vaults.size(), 1u);
   EXPECT_EQ(live->vaults.count("vault/bank-kv"), 1u);
@@ -77,7 +78,7 @@ TEST_F(ReadLiveTest, QueriedObjectsOnly) {
 TEST_F(ReadLiveTest, PruneCandidatesKeepOnlyOwnedObjects) {
   LiveQuery q = BuildQuery(BankDesired());
   q.include_prune_candidates = true;
-  Result<LiveState> live = ReadLive(fake_, q, true);
+  Result<LiveState> live = ReadLive(cloud_, q, true);
   ASSERT_TRUE(live.ok()) << live.status().ToString();
   EXPECT_EQ(live->vaults.count("vault/gone-kv"), 1u);
   EXPECT_EQ(live->vaults.count("vault/their-kv"), 0u);
@@ -96,7 +97,7 @@ TEST_F(ReadLiveTest, PruneCandidatesKeepOnlyOwnedObjects) {
 }
 
 // Records the batched key reads, then answers them as every provider does by default.
-class BatchRecordingProvider : public FakeProvider {
+class BatchRecordingProvider : public TestCloud {
  public:
   Result<std::vector<std::optional<KeyState>>> GetKeys(
       const std::string& vault, const std::vector<std::string>& names) override {
@@ -133,14 +134,14 @@ TEST(ReadLiveBatches, KeysAreReadPerVaultInOneCall) {
 }
 
 TEST_F(ReadLiveTest, ProviderErrorsNameTheObject) {
-  fake_.FailOn("GetKey", Unavailable("throttled"));
-  Result<LiveState> live = ReadLive(fake_, BuildQuery(BankDesired()), false);
+  cloud_.FailOn("GetKey", Unavailable("throttled"));
+  Result<LiveState> live = ReadLive(cloud_, BuildQuery(BankDesired()), false);
   ASSERT_FALSE(live.ok());
   EXPECT_EQ(live.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(live.status().message(), "reading key/bank-cmk (vault bank-kv): throttled");
-  fake_.FailOn("GetKey", Status::Ok(), 0);
-  fake_.FailOn("GetStorageAccount", PermissionDenied("403"));
-  live = ReadLive(fake_, BuildQuery(BankDesired()), false);
+  cloud_.FailOn("GetKey", Status::Ok(), 0);
+  cloud_.FailOn("GetStorageAccount", PermissionDenied("403"));
+  live = ReadLive(cloud_, BuildQuery(BankDesired()), false);
   EXPECT_EQ(live.status().message(),
             std::string("reading storage/archive01 (subscription ") + kSub +
                 ", resource group rg-bank): 403");

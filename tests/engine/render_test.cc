@@ -1,8 +1,9 @@
-#include "engine/render.h"
+#include "engine/plan/plan_codec.h"
+#include "engine/plan/render.h"
 
 #include <gtest/gtest.h>
 
-#include "engine/diff.h"
+#include "engine/diff/diff.h"
 #include "scenario.h"
 #include "test_util.h"
 #include "model/arm_id.h"
@@ -35,16 +36,20 @@ TEST(PlanJson, PruneAndEmptyPlansRoundTrip) {
 
 TEST(PlanJson, ContractMembers) {
   Json j = PlanToJson(Rich());
-  EXPECT_EQ(j["format_version"], 1);
+  EXPECT_EQ(j["format_version"], 2);
   EXPECT_EQ(j["tool_version"], CMK_VERSION);
   EXPECT_EQ(j["target"]["kind"], "sandbox");
   EXPECT_EQ(j["summary"]["create"], 5);
   EXPECT_EQ(j["summary"]["no_op"], 1);
   const Json& c = j["changes"][0];
-  for (const char* m : {"address", "kind", "action", "reason", "risk", "owner", "source", "before",
-                        "after", "fields", "depends_on", "hooks"})
+  for (const char* m : {"address", "kind", "action", "reason", "reason_code", "risk", "owner",
+                        "source", "before", "request", "fields", "depends_on", "hooks"})
     EXPECT_TRUE(c.contains(m)) << m;
+  EXPECT_FALSE(c.contains("after"));
   EXPECT_EQ(c["kind"], "Vault");
+  EXPECT_EQ(c["request"]["op"], "put-vault");
+  EXPECT_EQ(c["request"]["name"], "bank-kv");
+  EXPECT_EQ(c["reason_code"], "differs");
 }
 
 TEST(PlanJson, RejectsMalformedAndUnknownVersions) {
@@ -54,10 +59,17 @@ TEST(PlanJson, RejectsMalformedAndUnknownVersions) {
   EXPECT_NE(bad.status().message().find("malformed plan JSON"), std::string::npos);
 
   Json j = PlanToJson(Rich());
-  j["format_version"] = 2;
+  j["format_version"] = 3;
   Result<Plan> future = PlanFromJson(j.dump());
   ASSERT_FALSE(future.ok());
-  EXPECT_NE(future.status().message().find("format_version 2 is not supported"), std::string::npos);
+  EXPECT_NE(future.status().message().find("format_version 3 is not supported"), std::string::npos);
+  // A plan saved by an earlier cmkctl (format 1) is refused, not misread.
+  j["format_version"] = 1;
+  Result<Plan> old = PlanFromJson(j.dump());
+  ASSERT_FALSE(old.ok());
+  EXPECT_NE(old.status().message().find("format_version 1 is not supported by this cmkctl (it reads "
+                                        "version 2); run plan again"),
+            std::string::npos);
 
   Json missing = PlanToJson(Rich());
   missing.erase("changes");
@@ -67,7 +79,22 @@ TEST(PlanJson, RejectsMalformedAndUnknownVersions) {
   wrong["changes"][0]["action"] = "explode";
   Result<Plan> w = PlanFromJson(wrong.dump());
   ASSERT_FALSE(w.ok());
-  EXPECT_NE(w.status().message().find("unknown kind, action or risk"), std::string::npos);
+  EXPECT_NE(w.status().message().find("changes[0].action: unknown value \"explode\""), std::string::npos)
+      << w.status().message();
+
+  // Every request names its op; an unknown op or a request of the wrong shape is refused.
+  Json op = PlanToJson(Rich());
+  op["changes"][0]["request"]["op"] = "purge-vault";
+  Result<Plan> o = PlanFromJson(op.dump());
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("unknown request op 'purge-vault'"), std::string::npos);
+  Json shape = PlanToJson(Rich());
+  shape["changes"][0]["request"]["softDeleteRetentionDays"] = "ninety";
+  Result<Plan> sh = PlanFromJson(shape.dump());
+  ASSERT_FALSE(sh.ok());
+  EXPECT_NE(sh.status().message().find("changes[0].request.softDeleteRetentionDays: expected an integer"),
+            std::string::npos)
+      << sh.status().message();
 
   Json typed = PlanToJson(Rich());
   typed["changes"][0]["reason"] = 7;

@@ -2,12 +2,13 @@
 // blocked, repin, warnings, the idempotent rotate after a crash.
 #include <gtest/gtest.h>
 
-#include "engine/apply.h"
-#include "engine/apply_versions.h"
-#include "engine/diff.h"
-#include "engine/forwarding_provider.h"
-#include "engine/render.h"
-#include "fake_provider.h"
+#include "engine/apply/apply.h"
+#include "engine/apply/apply_versions.h"
+#include "engine/diff/diff.h"
+#include "provider/forwarding_provider.h"
+#include "engine/plan/plan_codec.h"
+#include "engine/plan/render.h"
+#include "test_cloud.h"
 #include "scenario.h"
 #include "test_util.h"
 #include "model/arm_id.h"
@@ -78,7 +79,7 @@ TEST(RotationDiff, GenerationBumpPlansOneRotate) {
   const Change* c = FindChange(p, "key/bank-cmk/rotate");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->action, Action::kRotate);
-  EXPECT_EQ(c->after["generation"], 1);
+  EXPECT_EQ(std::get<RotateToGeneration>(c->request).generation, 1);
   EXPECT_NE(c->reason.find("generation 1 requested"), std::string::npos);
   // A version carrying the generation (even an older one) means done.
   w.live_key().versions[0].tags[kGenerationTagKey] = "1";
@@ -110,8 +111,10 @@ TEST(RotationDiff, RetirementPlannedAfterWindowWhenUnused) {
   const Change* c = FindChange(p, VersionAddress(kOld));
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->action, Action::kDisableVersion);
-  EXPECT_EQ(c->after["version"], kOld);
-  EXPECT_EQ(c->after["canaryVersions"], Json::array({kNew}));
+  const RetireVersion& retire = std::get<RetireVersion>(c->request);
+  EXPECT_EQ(retire.version, kOld);
+  EXPECT_EQ(retire.canary_versions, std::vector<std::string>{kNew});
+  EXPECT_EQ(c->reason_code, ChangeReason::kRetire);
 }
 
 TEST(RotationDiff, RetirementBlockedInsideAdoptionWindow) {
@@ -259,53 +262,48 @@ class CrashAfterRotate : public ForwardingProvider {
   using ForwardingProvider::ForwardingProvider;
   bool crash = true;
   bool rotated = false;
-  Result<KeyState> RotateKey(const std::string& v, const std::string& n) override {
+  Result<KeyState> RotateKey(const cmk::RotateKey& r) override {
     rotated = true;
-    return ForwardingProvider::RotateKey(v, n);
+    return ForwardingProvider::RotateKey(r);
   }
-  Result<KeyState> UpdateKey(const KeyState& k) override {
+  Result<KeyState> UpdateKey(const cmk::UpdateKey& r) override {
     if (crash && rotated) return Unavailable("killed");
-    return ForwardingProvider::UpdateKey(k);
+    return ForwardingProvider::UpdateKey(r);
   }
 };
 
-Change RotateChange(int64_t generation) {
-  Change c;
-  c.address = "key/bank-cmk/rotate";
-  c.kind = Kind::kKey;
-  c.action = Action::kRotate;
-  c.after = Json{{"vault", "bank-kv"}, {"key", "bank-cmk"}, {"generation", generation}};
-  return c;
+RotateToGeneration RotateChange(int64_t generation) {
+  return RotateToGeneration{KeyRef{"bank-kv", "bank-cmk"}, generation};
 }
 
 TEST(RotationApply, CrashAfterRotateThenRetryCreatesExactlyOneVersion) {
-  FakeProvider fake;
-  fake.SeedKey(Key("bank-kv", "bank-cmk"));
-  CrashAfterRotate p(fake);
-  EXPECT_FALSE(ApplyVersionChange(RotateChange(1), p).ok());
-  ASSERT_EQ(fake.FindKey("bank-kv", "bank-cmk")->versions.size(), 2u);
+  TestCloud cloud;
+  cloud.SeedKey(Key("bank-kv", "bank-cmk"));
+  CrashAfterRotate p(cloud);
+  EXPECT_FALSE(ApplyRotation(RotateChange(1), p).ok());
+  ASSERT_EQ(cloud.FindKey("bank-kv", "bank-cmk")->versions.size(), 2u);
   p.crash = false;
-  ASSERT_TRUE(ApplyVersionChange(RotateChange(1), p).ok());
-  const KeyState* k = fake.FindKey("bank-kv", "bank-cmk");
+  ASSERT_TRUE(ApplyRotation(RotateChange(1), p).ok());
+  auto k = cloud.FindKey("bank-kv", "bank-cmk");
   ASSERT_EQ(k->versions.size(), 2u);
   EXPECT_EQ(k->versions.back().tags.at(kGenerationTagKey), "1");
   EXPECT_EQ(k->versions.back().tags.count(kRotatePendingTagKey), 0u);
   // A second pipeline with the same generation does nothing.
-  ASSERT_TRUE(ApplyVersionChange(RotateChange(1), p).ok());
-  EXPECT_EQ(fake.FindKey("bank-kv", "bank-cmk")->versions.size(), 2u);
+  ASSERT_TRUE(ApplyRotation(RotateChange(1), p).ok());
+  EXPECT_EQ(cloud.FindKey("bank-kv", "bank-cmk")->versions.size(), 2u);
   // The next generation rotates once more.
-  ASSERT_TRUE(ApplyVersionChange(RotateChange(2), p).ok());
-  EXPECT_EQ(fake.FindKey("bank-kv", "bank-cmk")->versions.size(), 3u);
+  ASSERT_TRUE(ApplyRotation(RotateChange(2), p).ok());
+  EXPECT_EQ(cloud.FindKey("bank-kv", "bank-cmk")->versions.size(), 3u);
 }
 
 TEST(RotationApply, CrashBeforeRotateThenRetryRotatesOnce) {
-  FakeProvider fake;
-  fake.SeedKey(Key("bank-kv", "bank-cmk"));
-  fake.FailOn("RotateKey", Unavailable("killed"), 1);
-  EXPECT_FALSE(ApplyVersionChange(RotateChange(1), fake).ok());
-  EXPECT_EQ(fake.FindKey("bank-kv", "bank-cmk")->versions.size(), 1u);
-  ASSERT_TRUE(ApplyVersionChange(RotateChange(1), fake).ok());
-  EXPECT_EQ(fake.FindKey("bank-kv", "bank-cmk")->versions.size(), 2u);
+  TestCloud cloud;
+  cloud.SeedKey(Key("bank-kv", "bank-cmk"));
+  cloud.FailOn("RotateKey", Unavailable("killed"), 1);
+  EXPECT_FALSE(ApplyRotation(RotateChange(1), cloud).ok());
+  EXPECT_EQ(cloud.FindKey("bank-kv", "bank-cmk")->versions.size(), 1u);
+  ASSERT_TRUE(ApplyRotation(RotateChange(1), cloud).ok());
+  EXPECT_EQ(cloud.FindKey("bank-kv", "bank-cmk")->versions.size(), 2u);
 }
 
 // Wrap = identity, optionally failing: a canary the test controls.
@@ -313,63 +311,64 @@ class CanaryProvider : public ForwardingProvider {
  public:
   using ForwardingProvider::ForwardingProvider;
   bool fail = false;
-  Result<Bytes> WrapKey(const std::string&, const std::string&, const std::string&,
-                        const std::string&, const Bytes& b) override {
-    return b;
-  }
-  Result<Bytes> UnwrapKey(const std::string&, const std::string&, const std::string&,
-                          const std::string&, const Bytes& b) override {
+  Result<Bytes> WrapKey(const cmk::WrapKey& r) override { return r.plaintext; }
+  Result<Bytes> UnwrapKey(const cmk::UnwrapKey& r) override {
     if (fail) return PermissionDenied("Forbidden");
-    return b;
+    return r.ciphertext;
   }
 };
 
-// A key with an old and a new version, bankdata01 on the new one, and the
-// planned retirement of the old one.
+// A key with an old and a new version, bankdata01 (its system identity
+// granted the key) on the new one, and the planned retirement of the old one.
 struct Retirement {
-  FakeProvider fake;
+  TestCloud cloud;
   StorageAccountState s = Account("bankdata01");
   Change c;
   Retirement() {
     KeyState k = Key("bank-kv", "bank-cmk");
     k.versions = {Version(kOld, kT0 - kDay), Version(kNew, kT0)};
-    fake.SeedKey(k);
+    cloud.SeedKey(k);
+    s.system_principal_id = DeterministicGuid("bankdata01 system identity");
     s.encryption.key_source = "Microsoft.Keyvault";
+    s.encryption.key_vault_uri = VaultUri("bank-kv");
     s.encryption.key_name = "bank-cmk";
     s.encryption.current_versioned_key_id = VaultUri("bank-kv") + "/keys/bank-cmk/" + kNew;
-    fake.SeedStorageAccount(s);
+    cloud.SeedStorageAccount(s);
+    RoleAssignmentState grant = Assignment("bankdata-crypto", BankKeyScope(), {});
+    grant.principal_id = s.system_principal_id;
+    cloud.SeedRoleAssignment(grant);
     c.address = VersionAddress(kOld);
     c.kind = Kind::kKey;
     c.action = Action::kDisableVersion;
-    c.after = Json{{"vault", "bank-kv"}, {"key", "bank-cmk"}, {"version", kOld}, {"retire", "disable"},
-                   {"consumers", Json::array({Json{{"storageAccount", "bankdata01"},
-                                                   {"subscription", kSub},
-                                                   {"resourceGroup", kRg}}})}};
+    c.request = Request(RetireVersion{KeyRef{"bank-kv", "bank-cmk"}, kOld, "disable",
+                                      {ConsumerAccount{ArmRef{kSub, kRg, "bankdata01"}}}, {kNew}});
   }
 };
 
 TEST(RotationApply, DisableVersionRunsCanaryAndRechecksConsumers) {
   Retirement r;
-  FakeProvider& fake = r.fake;
+  TestCloud& cloud = r.cloud;
   StorageAccountState& s = r.s;
   const Change& c = r.c;
-  CanaryProvider p(fake);
+  CanaryProvider p(cloud);
   p.fail = true;
-  Status st = ApplyVersionChange(c, p);
+  Status st = ApplyChange(c, p);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("blocked: canary unwrap"), std::string::npos) << st.message();
-  EXPECT_TRUE(fake.FindKey("bank-kv", "bank-cmk")->versions[0].enabled);
+  EXPECT_TRUE(cloud.FindKey("bank-kv", "bank-cmk")->versions[0].enabled);
   p.fail = false;
-  ASSERT_TRUE(ApplyVersionChange(c, p).ok());
-  EXPECT_FALSE(fake.FindKey("bank-kv", "bank-cmk")->versions[0].enabled);
+  ASSERT_TRUE(ApplyChange(c, p).ok());
+  EXPECT_FALSE(cloud.FindKey("bank-kv", "bank-cmk")->versions[0].enabled);
   // Fresh evidence: a consumer that moved back onto the version blocks it.
-  ASSERT_TRUE(fake.UpdateKeyVersion("bank-kv", "bank-cmk", [&] {
-                    KeyVersionState v = Version(kOld, kT0 - kDay);
-                    return v;
-                  }()).ok());
-  s.encryption.current_versioned_key_id = VaultUri("bank-kv") + "/keys/bank-cmk/" + kOld;
-  fake.SeedStorageAccount(s);
-  st = ApplyVersionChange(c, p);
+  ASSERT_TRUE(cloud.UpdateKeyVersion(UpdateKeyVersion{KeyRef{"bank-kv", "bank-cmk"}, Version(kOld, kT0 - kDay)}).ok());
+  EncryptionState pinned = s.encryption;
+  pinned.key_version = kOld;
+  pinned.current_versioned_key_id.clear();
+  Result<StorageAccountState> moved =
+      cloud.UpdateStorageEncryption(UpdateStorageEncryption{ArmRef{kSub, kRg, "bankdata01"}, pinned});
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  ASSERT_TRUE(moved->encryption.current_versioned_key_id.ends_with(kOld));
+  st = ApplyChange(c, p);
   EXPECT_NE(st.message().find("now used by storage/bankdata01"), std::string::npos) << st.message();
 }
 
@@ -377,7 +376,7 @@ TEST(RotationApply, DisableVersionRunsCanaryAndRechecksConsumers) {
 // consumer really uses; its failure blocks the retirement.
 TEST(RotationApply, CallersCanaryDecidesTheRetirement) {
   Retirement r;
-  FakeProvider& fake = r.fake;
+  TestCloud& cloud = r.cloud;
   const Change& c = r.c;
   std::vector<std::string> probed;
   bool pass = false;
@@ -385,13 +384,13 @@ TEST(RotationApply, CallersCanaryDecidesTheRetirement) {
     probed.push_back(key.name + "/" + version);
     return pass ? Status::Ok() : FailedPrecondition("blocked: canary says no");
   };
-  Status st = ApplyChange(c, fake, canary);
+  Status st = ApplyChange(c, cloud, canary);
   EXPECT_EQ(st.message(), "blocked: canary says no");
   EXPECT_EQ(probed, std::vector<std::string>{"bank-cmk/" + kNew});
-  EXPECT_TRUE(fake.FindKey("bank-kv", "bank-cmk")->versions[0].enabled);
+  EXPECT_TRUE(cloud.FindKey("bank-kv", "bank-cmk")->versions[0].enabled);
   pass = true;
-  ASSERT_TRUE(ApplyChange(c, fake, canary).ok());
-  EXPECT_FALSE(fake.FindKey("bank-kv", "bank-cmk")->versions[0].enabled);
+  ASSERT_TRUE(ApplyChange(c, cloud, canary).ok());
+  EXPECT_FALSE(cloud.FindKey("bank-kv", "bank-cmk")->versions[0].enabled);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ VaultState Vault(const std::string& name) {
   v.subscription = kSub;
   v.resource_group = kRg;
   v.location = "westeurope";
+  v.sku = "premium";  // the keys are RSA-HSM
   v.purge_protection = true;
   v.tags = {{"env", "prod"}};
   return v;

@@ -203,10 +203,10 @@ TEST_F(SandboxTest, ProviderAdapterReportsTargetAndForwards) {
   EXPECT_EQ(p.Target().kind, "sandbox");
   EXPECT_EQ(p.Target().location, root_ + "/p/");
   EXPECT_EQ(p.VaultDnsSuffix(), "vault.azure.net");
-  CMK_ASSERT_OK(p.PutVault(Vault("bank-kv")));
-  EXPECT_TRUE(p.GetVault(kSub, kRg, "bank-kv")->has_value());
-  CMK_ASSERT_OK(p.DeleteVault(Vault("bank-kv")));
-  EXPECT_FALSE(p.GetVault(kSub, kRg, "bank-kv")->has_value());
+  CMK_ASSERT_OK(p.PutVault(PutVault{Vault("bank-kv")}));
+  EXPECT_TRUE(p.GetVault(ArmRef{kSub, kRg, "bank-kv"})->has_value());
+  CMK_ASSERT_OK(p.DeleteVault(DeleteVault{ArmRef{kSub, kRg, "bank-kv"}}));
+  EXPECT_FALSE(p.GetVault(ArmRef{kSub, kRg, "bank-kv"})->has_value());
 }
 
 TEST_F(SandboxTest, DnsSuffixOptionShapesVaultUris) {

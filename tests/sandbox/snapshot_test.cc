@@ -31,13 +31,13 @@ const std::string kForeignPrincipal = "11111111-2222-3333-4444-555555555555";
 // Provider interface.
 LiveState ReadEstate(Provider& p) {
   LiveState live;
-  auto vault = p.GetVault(kSub, kRg, "bank-kv");
+  auto vault = p.GetVault(ArmRef{kSub, kRg, "bank-kv"});
   EXPECT_TRUE(vault.ok() && vault->has_value());
   if (vault.ok() && *vault) live.vaults["vault/bank-kv"] = **vault;
-  auto key = p.GetKey("bank-kv", "cmk");
+  auto key = p.GetKey(KeyRef{"bank-kv", "cmk"});
   EXPECT_TRUE(key.ok() && key->has_value());
   if (key.ok() && *key) live.keys["bank-kv/cmk"] = **key;
-  auto identity = p.GetIdentity(kSub, kRg, "uami-bank");
+  auto identity = p.GetIdentity(ArmRef{kSub, kRg, "uami-bank"});
   EXPECT_TRUE(identity.ok() && identity->has_value());
   if (identity.ok() && *identity) live.identities["identity/uami-bank"] = **identity;
   auto ras = p.ListRoleAssignments(VaultArmId(kSub, kRg, "bank-kv"));
@@ -45,7 +45,7 @@ LiveState ReadEstate(Provider& p) {
   if (ras.ok())
     for (const auto& r : *ras) live.role_assignments[r.id] = r;
   for (const char* name : {"pinned01", "auto01"}) {
-    auto a = p.GetStorageAccount(kSub, kRg, name);
+    auto a = p.GetStorageAccount(ArmRef{kSub, kRg, name});
     EXPECT_TRUE(a.ok() && a->has_value());
     if (a.ok() && *a) live.storage_accounts[std::string("storage/") + name] = **a;
   }

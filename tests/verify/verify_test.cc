@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "engine/forwarding_provider.h"
+#include "provider/forwarding_provider.h"
 #include "sandbox/sandbox_provider.h"
 #include "verify/canary.h"
 #include "model/arm_id.h"
@@ -20,9 +20,8 @@ constexpr char kRoleEncryptionUser[] = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
 class CorruptingProvider : public ForwardingProvider {
  public:
   using ForwardingProvider::ForwardingProvider;
-  Result<Bytes> UnwrapKey(const std::string& v, const std::string& n, const std::string& ver,
-                          const std::string& alg, const Bytes& c) override {
-    auto r = target_.UnwrapKey(v, n, ver, alg, c);
+  Result<Bytes> UnwrapKey(const cmk::UnwrapKey& request) override {
+    auto r = target_.UnwrapKey(request);
     if (!r.ok()) return r;
     Bytes bad = *r;
     bad[0] ^= 0x01;
@@ -47,7 +46,7 @@ class CanaryTest : public ::testing::Test {
     vault_.resource_group = "rg";
     vault_.location = "westeurope";
     vault_.purge_protection = true;
-    auto v = provider_->PutVault(vault_);
+    auto v = provider_->PutVault(PutVault{vault_});
     ASSERT_TRUE(v.ok()) << v.status().ToString();
     vault_ = *v;
 
@@ -57,7 +56,7 @@ class CanaryTest : public ::testing::Test {
     key.kty = "RSA";
     key.key_size = 2048;
     key.key_ops = {"unwrapKey", "wrapKey"};
-    auto k = provider_->CreateKey(key);
+    auto k = provider_->CreateKey(CreateKey{key});
     ASSERT_TRUE(k.ok()) << k.status().ToString();
     key_ = *k;
 
@@ -69,21 +68,21 @@ class CanaryTest : public ::testing::Test {
     SeedOptions seed;
     seed.system_identity = true;
     ASSERT_TRUE(cloud.SeedStorageAccount(account, seed).ok());
-    auto a = provider_->GetStorageAccount(kSub, "rg-data", "consumer01");
+    auto a = provider_->GetStorageAccount(ArmRef{kSub, "rg-data", "consumer01"});
     ASSERT_TRUE(a.ok() && a->has_value());
 
     role_.id = "0b0b0b0b-1111-4222-8333-444444444444";
     role_.scope = KeyArmId(kSub, "rg", vault_.name, "cmk");
     role_.role_definition_id = kRoleEncryptionUser;
     role_.principal_id = (*a)->system_principal_id;
-    auto r = provider_->PutRoleAssignment(role_);
+    auto r = provider_->PutRoleAssignment(PutRoleAssignment{role_});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
 
     EncryptionState enc;
     enc.key_source = "Microsoft.Keyvault";
     enc.key_vault_uri = VaultUri(vault_.name);
     enc.key_name = "cmk";
-    auto bound = provider_->UpdateStorageEncryption(kSub, "rg-data", "consumer01", enc);
+    auto bound = provider_->UpdateStorageEncryption(UpdateStorageEncryption{ArmRef{kSub, "rg-data", "consumer01"}, enc});
     ASSERT_TRUE(bound.ok()) << bound.status().ToString();
     account_ = *bound;
   }
@@ -137,7 +136,7 @@ TEST_F(CanaryTest, ConsumerCanaryPassesAsTheConsumer) {
 TEST_F(CanaryTest, DisabledVersionFailsWithKeyVaultsReason) {
   KeyVersionState attrs = key_.versions.back();
   attrs.enabled = false;
-  ASSERT_TRUE(provider_->UpdateKeyVersion(vault_.name, "cmk", attrs).ok());
+  ASSERT_TRUE(provider_->UpdateKeyVersion(UpdateKeyVersion{KeyRef{vault_.name, "cmk"}, attrs}).ok());
   CanaryResult r = RunConsumerCanary(*provider_, account_, vault_, key_, {});
   EXPECT_EQ(r.outcome, CanaryOutcome::kFailed);
   EXPECT_NE(r.message.find("storage/consumer01 uses version " + Version()), std::string::npos) << r.message;
@@ -145,7 +144,7 @@ TEST_F(CanaryTest, DisabledVersionFailsWithKeyVaultsReason) {
 }
 
 TEST_F(CanaryTest, MissingRoleFailsTheConsumerNotTheKey) {
-  ASSERT_TRUE(provider_->DeleteRoleAssignment(role_).ok());
+  ASSERT_TRUE(provider_->DeleteRoleAssignment(DeleteRoleAssignment{role_.scope, role_.id}).ok());
   CanaryResult consumer = RunConsumerCanary(*provider_, account_, vault_, key_, {});
   EXPECT_EQ(consumer.outcome, CanaryOutcome::kFailed);
   EXPECT_NE(consumer.message.find("holds no role granting get/wrapKey/unwrapKey on key/cmk"),
@@ -170,7 +169,7 @@ TEST_F(CanaryTest, EcKeysAreSkippedWithAReason) {
   ec.kty = "EC";
   ec.curve = "P-256";
   ec.key_ops = {"sign", "verify"};
-  auto k = provider_->CreateKey(ec);
+  auto k = provider_->CreateKey(CreateKey{ec});
   ASSERT_TRUE(k.ok()) << k.status().ToString();
   CanaryResult r = RunKeyCanary(*provider_, *k, k->versions.back().version);
   EXPECT_EQ(r.outcome, CanaryOutcome::kSkipped);

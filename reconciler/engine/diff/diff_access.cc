@@ -1,0 +1,283 @@
+// Diff rules for access to keys: storage accounts' system identities, role
+// assignments and storage CMK bindings. cmkctl never creates storage
+// accounts; it only changes their identity and encryption.
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "engine/diff/diff_context.h"
+#include "base/strings.h"
+#include "model/arm_id.h"
+#include "model/key_id.h"
+#include "model/codec.h"
+
+namespace cmk {
+namespace {
+
+std::string StorageAddress(const std::string& account) { return "storage/" + account; }
+std::string StorageIdentityAddress(const std::string& account) {
+  return "storage/" + account + "/identity";
+}
+
+const Sourced<BindingState>* BindingFor(const DiffContext& ctx, const std::string& account) {
+  for (const auto& [address, b] : ctx.desired.bindings)
+    if (EqualsIgnoreCase(b.value.storage_account, account)) return &b;
+  return nullptr;
+}
+
+const StorageAccountState* LiveAccount(const DiffContext& ctx, const std::string& account) {
+  auto it = ctx.live.storage_accounts.find(StorageAddress(account));
+  return it == ctx.live.storage_accounts.end() ? nullptr : &it->second;
+}
+
+// The address of the desired vault or key whose ARM id is `scope`, or "".
+std::string ScopeAddress(const DiffContext& ctx, const std::string& scope) {
+  for (const auto& [address, v] : ctx.desired.vaults)
+    if (EqualsIgnoreCase(VaultArmId(v.value.subscription, v.value.resource_group, v.value.name),
+                         scope))
+      return address;
+  for (const auto& [address, k] : ctx.desired.keys) {
+    auto where = ctx.VaultLocation(k.value.vault);
+    if (where && EqualsIgnoreCase(KeyArmId(where->subscription, where->resource_group,
+                                           k.value.vault, k.value.name),
+                                  scope))
+      return address;
+  }
+  return "";
+}
+
+struct Principal {
+  std::string id;        // "" when known only after apply
+  std::string depends;   // change address the principal comes from
+  PrincipalLookup resolve;  // how apply finds the id when it is unknown now
+  bool replaced = false;  // the identity is being replaced
+  bool ok = true;
+};
+
+Principal ResolvePrincipal(DiffContext& ctx, const std::string& address,
+                           const Sourced<RoleAssignmentState>& s) {
+  const PrincipalRef& ref = s.value.principal;
+  Principal p;
+  if (!ref.object_id.empty()) {
+    p.id = ref.object_id;
+  } else if (!ref.identity.empty()) {
+    p.depends = "identity/" + ref.identity;
+    auto want = ctx.desired.identities.find(p.depends);
+    auto have = ctx.live.identities.find(p.depends);
+    if (want == ctx.desired.identities.end()) {
+      ctx.Error(address, address + ": principal " + p.depends + " is not declared in the manifests",
+                s.loc.ToString());
+      p.ok = false;
+      return p;
+    }
+    const IdentityState& i = want->second.value;
+    p.resolve.identity = ArmRef{i.subscription, i.resource_group, i.name};
+    p.replaced = ctx.replaced_identities.count(p.depends) > 0;
+    if (have != ctx.live.identities.end() && !p.replaced) p.id = have->second.principal_id;
+  } else if (!ref.storage_account.empty()) {
+    const Sourced<BindingState>* b = BindingFor(ctx, ref.storage_account);
+    if (!b) {
+      ctx.Error(address,
+                address + ": principal storage account " + ref.storage_account +
+                    " is not named by any StorageCmkBinding, so its subscription and resource "
+                    "group are unknown",
+                s.loc.ToString());
+      p.ok = false;
+      return p;
+    }
+    p.resolve.storage_account =
+        ArmRef{b->value.subscription, b->value.resource_group, ref.storage_account};
+    if (const StorageAccountState* acct = LiveAccount(ctx, ref.storage_account))
+      p.id = acct->system_principal_id;
+    if (ctx.HasChange(StorageIdentityAddress(ref.storage_account)))
+      p.depends = StorageIdentityAddress(ref.storage_account);
+  } else {
+    ctx.Error(address, address + ": no principal (identity, storageAccount or objectId)",
+              s.loc.ToString());
+    p.ok = false;
+  }
+  return p;
+}
+
+const RoleAssignmentState* FindAssignment(const DiffContext& ctx, const RoleAssignmentState& want) {
+  for (const auto& [id, ra] : ctx.live.role_assignments)
+    if (!want.id.empty() && EqualsIgnoreCase(id, want.id)) return &ra;
+  if (want.principal_id.empty()) return nullptr;
+  for (const auto& [id, ra] : ctx.live.role_assignments)
+    if (EqualsIgnoreCase(ra.scope, want.scope) &&
+        EqualsIgnoreCase(TrailingSegment(ra.role_definition_id),
+                         TrailingSegment(want.role_definition_id)) &&
+        EqualsIgnoreCase(ra.principal_id, want.principal_id))
+      return &ra;
+  return nullptr;
+}
+
+void DiffRoleAssignment(DiffContext& ctx, const std::string& address,
+                        const Sourced<RoleAssignmentState>& s) {
+  Principal p = ResolvePrincipal(ctx, address, s);
+  if (!p.ok) return;
+  RoleAssignmentState want = s.value;
+  want.principal_id = p.id;
+  const std::string prefix = kOwnershipDescriptionPrefix;
+  if (want.description.compare(0, prefix.size(), prefix) != 0)
+    want.description = prefix + " " + address + (want.description.empty() ? "" : " " + want.description);
+  Change c = BaseChange(address, Kind::kRoleAssignment, s);
+  c.request = GrantRole{want, p.resolve};
+  if (!p.depends.empty()) c.depends_on.push_back(p.depends);
+  std::string scope_address = ScopeAddress(ctx, want.scope);
+  if (!scope_address.empty()) c.depends_on.push_back(scope_address);
+  const RoleAssignmentState* have = FindAssignment(ctx, want);
+  if (have) {
+    ctx.claimed_assignments.insert(have->id);
+    c.before = *have;
+    if (p.replaced) {
+      c.action = Action::kReplace;
+      c.risk = Risk::kMedium;
+      c.reason_code = ChangeReason::kReplace;
+      c.reason = "replace: principal " + p.depends + " is replaced; principal known after apply";
+    } else if (!want.id.empty() && !EqualsIgnoreCase(have->id, want.id)) {
+      c.reason_code = ChangeReason::kCreatedElsewhere;
+      c.reason = "exists as " + have->id + ", created outside cmkctl";
+    } else {
+      c.reason = "up to date";
+    }
+  } else {
+    c.action = Action::kCreate;
+    c.risk = Risk::kMedium;
+    c.reason_code = ChangeReason::kMissing;
+    c.reason = "not found at " + want.scope;
+    if (want.principal_id.empty()) c.reason += "; principal known after apply";
+  }
+  ctx.Add(std::move(c), AddressName(address));
+}
+
+EncryptionState DesiredEncryption(const DiffContext& ctx, const BindingState& b) {
+  EncryptionState e;
+  e.key_source = "Microsoft.Keyvault";
+  e.key_vault_uri = VaultUri(b.vault, ctx.options.vault_dns_suffix);
+  e.key_name = b.key;
+  e.key_version = b.key_version;
+  e.user_assigned_identity = b.identity;
+  return e;
+}
+
+bool SameEncryption(const EncryptionState& have, const EncryptionState& want) {
+  return EqualsIgnoreCase(have.key_source, want.key_source) &&
+         SameUri(have.key_vault_uri, want.key_vault_uri) &&
+         EqualsIgnoreCase(have.key_name, want.key_name) &&
+         EqualsIgnoreCase(have.key_version, want.key_version) &&
+         EqualsIgnoreCase(have.user_assigned_identity, want.user_assigned_identity);
+}
+
+std::string VersionWord(const std::string& v) {
+  return v.empty() ? "auto" : ShortenVersions(v);
+}
+
+std::string IdentityWord(const std::string& id) {
+  return id.empty() ? "system" : TrailingSegment(id);
+}
+
+std::pair<ChangeReason, std::string> BindReason(const EncryptionState& have,
+                                                const EncryptionState& want) {
+  const std::string arrow = " \xE2\x86\x92 ";
+  std::string target = "key " + want.key_name + " (" + VersionWord(want.key_version) + ")";
+  if (!EqualsIgnoreCase(have.key_source, want.key_source))
+    return {ChangeReason::kBind, "bind: " + have.key_source + arrow + target};
+  if (SameUri(have.key_vault_uri, want.key_vault_uri) && EqualsIgnoreCase(have.key_name, want.key_name)) {
+    if (!EqualsIgnoreCase(have.key_version, want.key_version))
+      return {ChangeReason::kRepin, "repin: keyVersion " + VersionWord(have.key_version) + arrow +
+                                        VersionWord(want.key_version)};
+    return {ChangeReason::kSwitchIdentity, "identity: " + IdentityWord(have.user_assigned_identity) +
+                                               arrow + IdentityWord(want.user_assigned_identity)};
+  }
+  return {ChangeReason::kRebind, "rebind: key " + have.key_name + arrow + target};
+}
+
+// Live encryption without evidence, with values equal up to case (or a
+// trailing slash) spelled as desired, so that field changes show only real
+// differences.
+Json Comparable(EncryptionState e, const EncryptionState& want) {
+  e.current_versioned_key_id.clear();
+  e.last_key_rotation_timestamp.clear();
+  if (EqualsIgnoreCase(e.key_source, want.key_source)) e.key_source = want.key_source;
+  if (SameUri(e.key_vault_uri, want.key_vault_uri)) e.key_vault_uri = want.key_vault_uri;
+  if (EqualsIgnoreCase(e.key_name, want.key_name)) e.key_name = want.key_name;
+  if (EqualsIgnoreCase(e.key_version, want.key_version)) e.key_version = want.key_version;
+  if (EqualsIgnoreCase(e.user_assigned_identity, want.user_assigned_identity))
+    e.user_assigned_identity = want.user_assigned_identity;
+  return ToJson(e);
+}
+
+void DiffBinding(DiffContext& ctx, const std::string& address, const Sourced<BindingState>& s) {
+  const BindingState& b = s.value;
+  const StorageAccountState* acct = LiveAccount(ctx, b.storage_account);
+  if (!acct) {
+    ctx.Error(address,
+              StorageAddress(b.storage_account) + ": not found in subscription " + b.subscription +
+                  ", resource group " + b.resource_group +
+                  "; cmkctl never creates storage accounts",
+              s.loc.ToString());
+    return;
+  }
+  EncryptionState want = DesiredEncryption(ctx, b);
+  const ArmRef account{b.subscription, b.resource_group, b.storage_account};
+  Change c = BaseChange(address, Kind::kStorageCmkBinding, s);
+  c.before = AccountEncryption{account, acct->encryption};
+  c.request = UpdateStorageEncryption{account, want};
+  std::string key_address = ctx.DesiredKeyAddress(b.vault, b.key);
+  if (!key_address.empty()) c.depends_on.push_back(key_address);
+  if (!b.identity_name.empty()) c.depends_on.push_back("identity/" + b.identity_name);
+  if (ctx.HasChange(StorageIdentityAddress(b.storage_account)))
+    c.depends_on.push_back(StorageIdentityAddress(b.storage_account));
+  auto where_vault = ctx.VaultLocation(b.vault);
+  for (const auto& [ra_address, ra] : ctx.desired.role_assignments) {
+    const PrincipalRef& ref = ra.value.principal;
+    bool same_principal = b.identity.empty()
+                              ? EqualsIgnoreCase(ref.storage_account, b.storage_account)
+                              : (!b.identity_name.empty() && ref.identity == b.identity_name);
+    if (!same_principal || !where_vault) continue;
+    std::string vault_id = VaultArmId(where_vault->subscription, where_vault->resource_group, b.vault);
+    std::string key_id = KeyArmId(where_vault->subscription, where_vault->resource_group, b.vault, b.key);
+    if (EqualsIgnoreCase(ra.value.scope, vault_id) || EqualsIgnoreCase(ra.value.scope, key_id))
+      c.depends_on.push_back(ra_address);
+  }
+  if (SameEncryption(acct->encryption, want)) {
+    c.reason = "up to date";
+  } else {
+    std::tie(c.reason_code, c.reason) = BindReason(acct->encryption, want);
+    c.action = c.reason_code == ChangeReason::kRepin ? Action::kRepin : Action::kUpdate;
+    c.risk = Risk::kHigh;
+    c.fields = JsonFieldDiff(Json{{"encryption", Comparable(acct->encryption, want)}},
+                             Json{{"encryption", ToJson(want)}});
+  }
+  ctx.Add(std::move(c), AddressName(address));
+}
+
+}  // namespace
+
+void DiffStorageIdentities(DiffContext& ctx) {
+  for (const auto& [address, s] : ctx.desired.bindings) {
+    const BindingState& b = s.value;
+    const StorageAccountState* acct = LiveAccount(ctx, b.storage_account);
+    if (!acct || !b.identity.empty() || !acct->system_principal_id.empty()) continue;
+    std::string id_address = StorageIdentityAddress(b.storage_account);
+    if (ctx.HasChange(id_address)) continue;
+    Change c = BaseChange(id_address, Kind::kStorageCmkBinding, s);
+    c.action = Action::kCreate;
+    c.risk = Risk::kMedium;
+    c.reason_code = ChangeReason::kEnableIdentity;
+    c.reason = "enable the system-assigned identity (needed by " + address + ")";
+    c.request = EnableSystemIdentity{ArmRef{b.subscription, b.resource_group, b.storage_account}};
+    ctx.Add(std::move(c), AddressName(address));
+  }
+}
+
+void DiffRoleAssignments(DiffContext& ctx) {
+  for (const auto& [address, ra] : ctx.desired.role_assignments) DiffRoleAssignment(ctx, address, ra);
+}
+
+void DiffBindings(DiffContext& ctx) {
+  for (const auto& [address, b] : ctx.desired.bindings) DiffBinding(ctx, address, b);
+}
+
+}  // namespace cmk

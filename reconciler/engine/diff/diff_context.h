@@ -1,0 +1,70 @@
+// Internal to Diff: the state shared by the per-kind rules while one plan is
+// computed, and the helpers they share. Not part of the engine's API.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/diff/diff.h"
+#include "engine/read/live_query.h"
+
+namespace cmk {
+
+struct DiffContext {
+  const DesiredState& desired;
+  const LiveState& live;
+  const DiffOptions& options;
+  Plan& plan;
+  std::map<std::string, std::string> names;  // change address -> metadata name (hook selectors)
+  std::set<std::string> replaced_identities;  // identity addresses being replaced
+  std::set<std::string> claimed_assignments;  // live assignment ids matched by a desired one
+
+  void Error(const std::string& address, const std::string& message, const std::string& source);
+  void Warning(const std::string& address, const std::string& message, const std::string& source);
+  Change& Add(Change c, const std::string& name);
+  bool HasChange(const std::string& address) const;
+  // Where a vault lives: the desired vault of that name, else the live one.
+  std::optional<ArmRef> VaultLocation(const std::string& vault) const;
+  // Address of the desired key (vault, name), "" if none.
+  std::string DesiredKeyAddress(const std::string& vault, const std::string& name) const;
+};
+
+// A change with address, kind, owner and source filled from a manifest object.
+template <typename T>
+Change BaseChange(const std::string& address, Kind kind, const Sourced<T>& s) {
+  Change c;
+  c.address = address;
+  c.kind = kind;
+  c.owner = s.owner;
+  c.source = s.loc.ToString();
+  return c;
+}
+
+// The part after "prefix/" of an address.
+std::string AddressName(const std::string& address);
+// Field changes turning `before` into `after` (objects recurse, everything
+// else compares whole), sorted by path.
+std::vector<FieldChange> JsonFieldDiff(const Json& before, const Json& after);
+bool HasField(const std::vector<FieldChange>& fields, const std::string& path);
+// "tags.env differs" / "sku, tags.env differ".
+std::string Differs(const std::vector<FieldChange>& fields);
+// "RSA→EC" style compact rendering of a field change.
+std::string Arrow(const FieldChange& f);
+
+void DiffVaults(DiffContext& ctx);
+void DiffKeys(DiffContext& ctx);
+void DiffIdentities(DiffContext& ctx);
+void DiffStorageIdentities(DiffContext& ctx);
+void DiffRoleAssignments(DiffContext& ctx);
+void DiffBindings(DiffContext& ctx);
+// Rotation, retirement and the per-key version tables (diff_versions.cc).
+void DiffKeyVersions(DiffContext& ctx);
+void DiffPrune(DiffContext& ctx);
+// Topological order, hooks, sorted depends_on.
+void OrderChanges(DiffContext& ctx);
+void SelectHooks(DiffContext& ctx);
+
+}  // namespace cmk

@@ -1,0 +1,319 @@
+// Diff rules for the objects cmkctl creates: vaults, keys (with their
+// rotation policies) and user-assigned identities.
+#include <algorithm>
+
+#include "base/duration.h"
+
+#include "engine/diff/diff_context.h"
+#include "base/strings.h"
+#include "model/codec.h"
+
+namespace cmk {
+namespace {
+
+Json OrNull(const std::optional<int64_t>& v) { return v ? Json(*v) : Json(); }
+
+Json VaultComparable(const VaultState& v) {
+  NetworkAcls acls = v.network_acls;
+  std::sort(acls.ip_rules.begin(), acls.ip_rules.end());
+  std::sort(acls.virtual_network_rules.begin(), acls.virtual_network_rules.end());
+  return Json{{"subscription", Lower(v.subscription)},
+              {"resourceGroup", Lower(v.resource_group)},
+              {"location", Lower(v.location)},
+              {"sku", v.sku},
+              {"softDeleteRetentionDays", v.soft_delete_retention_days},
+              {"purgeProtection", v.purge_protection},
+              {"rbacAuthorization", v.rbac_authorization},
+              {"networkAcls", ToJson(acls)},
+              {"tags", v.tags}};
+}
+
+Json KeyComparable(const KeyState& k) {
+  std::vector<std::string> ops = k.key_ops;
+  std::sort(ops.begin(), ops.end());
+  return Json{{"kty", k.kty},
+              {"keySize", k.key_size ? Json(k.key_size) : Json()},
+              {"curve", k.curve.empty() ? Json() : Json(k.curve)},
+              {"keyOps", ops},
+              {"enabled", k.enabled},
+              {"notBefore", OrNull(k.not_before)},
+              {"expires", OrNull(k.expires)},
+              {"tags", k.tags}};
+}
+
+Json IdentityComparable(const IdentityState& i) {
+  return Json{{"subscription", Lower(i.subscription)},
+              {"resourceGroup", Lower(i.resource_group)},
+              {"location", Lower(i.location)},
+              {"tags", i.tags}};
+}
+
+const FieldChange* Find(const std::vector<FieldChange>& fields, const std::string& path) {
+  for (const auto& f : fields)
+    if (f.path == path) return &f;
+  return nullptr;
+}
+
+// "location westeurope→northeurope, resourceGroup a→b".
+std::string Moves(const std::vector<FieldChange>& fields,
+                  std::initializer_list<const char*> paths) {
+  std::string out;
+  for (const char* p : paths)
+    if (const FieldChange* f = Find(fields, p)) out += (out.empty() ? "" : ", ") + f->path + " " + Arrow(*f);
+  return out;
+}
+
+std::string NotFoundIn(const std::string& rg, const std::string& sub) {
+  return "not found in " + rg + " (subscription " + sub + ")";
+}
+
+// Fields other than the ownership tag; used to word adoption reasons.
+std::vector<FieldChange> WithoutOwnershipTag(const std::vector<FieldChange>& fields) {
+  std::vector<FieldChange> out;
+  for (const auto& f : fields)
+    if (f.path != std::string("tags.") + kOwnershipTagKey) out.push_back(f);
+  return out;
+}
+
+std::string UpdateReason(bool adopt, const std::vector<FieldChange>& fields) {
+  if (!adopt) return Differs(fields);
+  std::vector<FieldChange> rest = WithoutOwnershipTag(fields);
+  return "adopt: add managed-by tag" + (rest.empty() ? "" : "; " + Differs(rest));
+}
+
+void DiffVault(DiffContext& ctx, const std::string& address, const Sourced<VaultState>& s) {
+  VaultState want = s.value;
+  want.tags = WithOwnership(want.tags);
+  want.id.clear();
+  want.vault_uri.clear();
+  want.etag.clear();
+  Change c = BaseChange(address, Kind::kVault, s);
+  c.request = PutVault{want};
+  auto it = ctx.live.vaults.find(address);
+  if (it == ctx.live.vaults.end()) {
+    c.action = Action::kCreate;
+    c.risk = Risk::kLow;
+    c.reason_code = ChangeReason::kMissing;
+    c.reason = NotFoundIn(want.resource_group, want.subscription);
+    ctx.Add(std::move(c), want.name);
+    return;
+  }
+  const VaultState& have = it->second;
+  c.before = have;
+  c.fields = JsonFieldDiff(VaultComparable(have), VaultComparable(want));
+  if (c.fields.empty()) {
+    c.reason = "up to date";
+    ctx.Add(std::move(c), want.name);
+    return;
+  }
+  if (const FieldChange* f = Find(c.fields, "softDeleteRetentionDays"))
+    ctx.Error(address,
+              address + ": softDeleteRetentionDays is fixed when a vault is created (live " +
+                  f->before.dump() + ", manifest " + f->after.dump() + ")",
+              c.source);
+  if (have.purge_protection && !want.purge_protection)
+    ctx.Error(address, address + ": purge protection cannot be disabled once enabled", c.source);
+  std::string moves = Moves(c.fields, {"subscription", "resourceGroup", "location"});
+  bool adopt = !IsOwned(have.tags);
+  if (!moves.empty()) {
+    c.action = Action::kReplace;
+    c.risk = Risk::kHigh;
+    c.reason_code = ChangeReason::kReplace;
+    c.reason = "replace: " + moves + " forces a new vault";
+    ctx.Error(address,
+              address + ": replace: " + moves +
+                  " would need a new vault; vault names are global and a deleted vault keeps "
+                  "its name until it is purged, and cmkctl never purges: declare a vault with a "
+                  "new name",
+              c.source);
+  } else {
+    c.action = Action::kUpdate;
+    c.reason_code = adopt ? ChangeReason::kAdopt : ChangeReason::kDiffers;
+    c.reason = UpdateReason(adopt, c.fields);
+    c.risk = adopt ? Risk::kMedium : Risk::kLow;
+    if (!have.purge_protection && want.purge_protection) c.risk = std::max(c.risk, Risk::kMedium);
+    const FieldChange* acl = Find(c.fields, "networkAcls.defaultAction");
+    if ((have.rbac_authorization && !want.rbac_authorization) || (acl && acl->after == "Deny"))
+      c.risk = Risk::kHigh;
+  }
+  ctx.Add(std::move(c), want.name);
+}
+
+void DiffRotationPolicy(DiffContext& ctx, const std::string& key_address,
+                        const Sourced<KeyState>& s, const KeyState* have) {
+  const KeyState& want = s.value;
+  if (!want.rotation_policy) {
+    if (!have || !have->rotation_policy)
+      ctx.Warning(key_address, key_address + ": no rotation policy in manifests", s.loc.ToString());
+    return;
+  }
+  Change c = BaseChange(key_address + "/rotation-policy", Kind::kRotationPolicy, s);
+  RotationPolicyState policy = *want.rotation_policy;
+  policy.updated = 0;
+  c.request = PutRotationPolicy{KeyRef{want.vault, want.name}, policy};
+  c.depends_on = {key_address};
+  c.risk = Risk::kLow;
+  if (!have) {
+    c.action = Action::kCreate;
+    c.reason_code = ChangeReason::kMissing;
+    c.reason = "new key";
+  } else if (!have->rotation_policy) {
+    c.action = Action::kCreate;
+    c.reason_code = ChangeReason::kMissing;
+    c.reason = "no rotation policy on the live key";
+  } else {
+    c.before = KeyPolicy{KeyRef{have->vault, have->name}, *have->rotation_policy};
+    RotationPolicyState live_policy = *have->rotation_policy;
+    live_policy.updated = 0;
+    c.fields = JsonFieldDiff(Json{{"policy", ToJson(live_policy)}}, Json{{"policy", ToJson(policy)}});
+    if (c.fields.empty()) {
+      c.reason = "up to date";
+      c.risk = Risk::kNone;
+    } else {
+      c.action = Action::kUpdate;
+      c.reason_code = ChangeReason::kDiffers;
+      c.reason = Differs(c.fields);
+    }
+  }
+  ctx.Add(std::move(c), AddressName(key_address));
+}
+
+void DiffKey(DiffContext& ctx, const std::string& address, const Sourced<KeyState>& s) {
+  KeyState want = s.value;
+  want.tags = WithOwnership(want.tags);
+  std::sort(want.key_ops.begin(), want.key_ops.end());
+  want.rotation_policy.reset();
+  want.versions.clear();
+  want.kid.clear();
+  Change c = BaseChange(address, Kind::kKey, s);
+  auto it = ctx.live.keys.find(want.vault + "/" + want.name);
+  const KeyState* have = it == ctx.live.keys.end() ? nullptr : &it->second;
+  if (!have) {
+    // A new key's first version already satisfies the requested generation.
+    if (want.rotation_generation && *want.rotation_generation > 0)
+      want.tags[kGenerationTagKey] = std::to_string(*want.rotation_generation);
+    c.request = CreateKey{want};
+    c.action = Action::kCreate;
+    c.risk = Risk::kLow;
+    c.reason_code = ChangeReason::kMissing;
+    c.reason = "not found in vault " + want.vault;
+    c.depends_on = {"vault/" + want.vault};
+    for (const auto& [vault_address, v] : ctx.desired.vaults)
+      if (EqualsIgnoreCase(v.value.name, want.vault)) c.depends_on = {vault_address};
+  } else {
+    for (const auto& [vault_address, v] : ctx.desired.vaults)
+      if (EqualsIgnoreCase(v.value.name, want.vault)) c.depends_on = {vault_address};
+    // Versions created by the rotation policy carry its expiryTime; a manifest
+    // without an explicit expiry accepts it (an expiry cannot be removed).
+    const auto& policy = s.value.rotation_policy;
+    if (!want.expires && have->expires && policy && policy->expiry_time) want.expires = have->expires;
+    // A fixed manifest expiry describes the version it was written for: never
+    // pull a newer, policy-rotated version's expiry back to it.
+    if (want.expires && have->expires && *have->expires > *want.expires && policy &&
+        have->versions.size() > 1) {
+      ctx.Warning(address,
+                  address + ": spec.expiry " + FormatRfc3339(*want.expires) +
+                      " is earlier than the expiry the rotation policy gave the newest version (" +
+                      FormatRfc3339(*have->expires) + "); keeping the policy's",
+                  s.loc.ToString());
+      want.expires = have->expires;
+    }
+    // The generation tag belongs to the version a rotation created: keep it.
+    auto gen = have->tags.find(kGenerationTagKey);
+    if (gen != have->tags.end()) want.tags[kGenerationTagKey] = gen->second;
+    c.request = UpdateKey{want};
+    c.before = *have;
+    c.fields = JsonFieldDiff(KeyComparable(*have), KeyComparable(want));
+    std::string shape = Moves(c.fields, {"kty", "keySize", "curve"});
+    bool adopt = !IsOwned(have->tags);
+    if (c.fields.empty()) {
+      c.reason = "up to date";
+    } else if (!shape.empty()) {
+      c.action = Action::kReplace;
+      c.risk = Risk::kHigh;
+      c.reason_code = ChangeReason::kReplace;
+      c.reason = "replace: " + shape + " forces a new key";
+      ctx.Error(address,
+                address + ": replace: " + shape +
+                    " forces a new key; Key Vault keeps a deleted key's name until it is purged "
+                    "and cmkctl never purges: declare a key with a new name",
+                c.source);
+    } else {
+      c.action = Action::kUpdate;
+      c.reason_code = adopt ? ChangeReason::kAdopt : ChangeReason::kDiffers;
+      c.reason = UpdateReason(adopt, c.fields);
+      c.risk = adopt ? Risk::kMedium : Risk::kLow;
+      if (have->expires && !want.expires)
+        ctx.Error(address, address + ": an expiry cannot be removed once set", c.source);
+      if (have->enabled && !want.enabled) {
+        c.risk = Risk::kHigh;
+        c.reason += "; consumers lose access to the current version";
+      }
+    }
+  }
+  ctx.Add(std::move(c), AddressName(address));
+  DiffRotationPolicy(ctx, address, s, have);
+}
+
+void DiffIdentity(DiffContext& ctx, const std::string& address, const Sourced<IdentityState>& s) {
+  IdentityState want = s.value;
+  want.tags = WithOwnership(want.tags);
+  want.id.clear();
+  want.principal_id.clear();
+  want.client_id.clear();
+  want.tenant_id.clear();
+  Change c = BaseChange(address, Kind::kIdentity, s);
+  c.request = PutIdentity{want};
+  auto it = ctx.live.identities.find(address);
+  if (it == ctx.live.identities.end()) {
+    c.action = Action::kCreate;
+    c.risk = Risk::kLow;
+    c.reason_code = ChangeReason::kMissing;
+    c.reason = NotFoundIn(want.resource_group, want.subscription);
+    ctx.Add(std::move(c), AddressName(address));
+    return;
+  }
+  const IdentityState& have = it->second;
+  c.before = have;
+  c.fields = JsonFieldDiff(IdentityComparable(have), IdentityComparable(want));
+  std::string moves = Moves(c.fields, {"subscription", "resourceGroup", "location"});
+  if (c.fields.empty()) {
+    c.reason = "up to date";
+  } else if (!moves.empty()) {
+    c.action = Action::kReplace;
+    c.risk = Risk::kHigh;
+    c.reason_code = ChangeReason::kReplace;
+    c.reason = "replace: " + moves +
+               " gives the identity a new principal id; its role assignments must be recreated";
+    ctx.replaced_identities.insert(address);
+    if (!ctx.options.allow_destroy)
+      ctx.Error(address,
+                address + ": replace: " + moves +
+                    " deletes the identity and creates a new one with a new principal id; role "
+                    "assignments for it must be recreated; pass --allow-destroy to plan it",
+                c.source);
+  } else {
+    bool adopt = !IsOwned(have.tags);
+    c.action = Action::kUpdate;
+    c.risk = adopt ? Risk::kMedium : Risk::kLow;
+    c.reason_code = adopt ? ChangeReason::kAdopt : ChangeReason::kDiffers;
+    c.reason = UpdateReason(adopt, c.fields);
+  }
+  ctx.Add(std::move(c), AddressName(address));
+}
+
+}  // namespace
+
+void DiffVaults(DiffContext& ctx) {
+  for (const auto& [address, v] : ctx.desired.vaults) DiffVault(ctx, address, v);
+}
+
+void DiffKeys(DiffContext& ctx) {
+  for (const auto& [address, k] : ctx.desired.keys) DiffKey(ctx, address, k);
+}
+
+void DiffIdentities(DiffContext& ctx) {
+  for (const auto& [address, i] : ctx.desired.identities) DiffIdentity(ctx, address, i);
+}
+
+}  // namespace cmk

@@ -1,0 +1,62 @@
+// Plan: the value Diff produces, the renderers show and Apply executes.
+//
+// A plan is plain data: a header (format and tool version, target, the live
+// query it was computed from and a fingerprint of every live object read) and
+// an ordered list of changes, each with its reason, risk, owner and the
+// complete desired object. Apply needs nothing else: it never re-reads
+// manifests. The plan also carries the specs of the hooks its changes list
+// (scripts are read at apply time, from the absolute paths recorded here).
+// Nothing run-dependent (time, host, random ids) belongs here, so
+// the same inputs give byte-identical renderings. Plain values; no I/O.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/plan/change.h"
+#include "engine/plan/plan_versions.h"
+#include "engine/read/live_query.h"
+#include "model/state.h"
+#include "model/world.h"
+#include "provider/provider.h"
+
+namespace cmk {
+
+struct PlanMessage {
+  std::string severity;  // "error" | "warning"
+  std::string address;
+  std::string message;
+  std::string source;
+};
+
+struct PlanSummary {
+  int create = 0, update = 0, replace = 0, del = 0, no_op = 0;
+  int rotate = 0, repin = 0, disable_version = 0;  // version lifecycle steps
+};
+
+struct Plan {
+  int format_version = 2;
+  std::string tool_version = CMK_VERSION;
+  TargetInfo target;
+  LiveQuery query;
+  std::map<std::string, std::string> fingerprints;  // address -> hex, or "absent"
+  std::vector<Change> changes;  // apply order; no-ops kept
+  // Every hook named by a change's `hooks`, sorted by name: apply runs these
+  // and never re-reads manifests.
+  std::vector<HookSpec> hooks;
+  std::vector<PlanMessage> errors;
+  std::vector<PlanMessage> warnings;
+  // Per desired key with live versions: versions, consumers, upcoming dates.
+  std::vector<KeyVersions> keys;
+
+  bool HasChanges() const;
+  bool HasErrors() const { return !errors.empty(); }
+  PlanSummary Summary() const;
+  const HookSpec* FindHook(const std::string& name) const;  // nullptr when absent
+};
+
+inline constexpr int kPlanFormatVersion = 2;
+
+}  // namespace cmk

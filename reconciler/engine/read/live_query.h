@@ -1,0 +1,44 @@
+// LiveQuery: which live objects a plan was computed from.
+//
+// Built from the desired state alone (BuildQuery in live_reader.h) and saved
+// in the plan, so that a saved plan can be re-read with exactly the same
+// query to check that nothing moved. Every map is keyed by plan address.
+// Plain values; no I/O.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/json_codec.h"
+#include "model/refs.h"
+#include "model/state.h"
+
+namespace cmk {
+
+struct LiveQuery {
+  std::vector<std::string> subscriptions;        // sorted, unique
+  std::map<std::string, ArmRef> vaults;          // vault/NAME
+  std::map<std::string, KeyRef> keys;            // key/NAME
+  std::map<std::string, ArmRef> identities;      // identity/NAME
+  std::map<std::string, ArmRef> storage_accounts;  // storage/ACCOUNT
+  std::vector<std::string> role_assignment_scopes;  // ARM ids, sorted, unique
+  // Also list every subscription's vaults and identities, owned vaults' keys
+  // and role assignments, keeping objects that carry the ownership mark.
+  bool include_prune_candidates = false;
+  bool operator==(const LiveQuery&) const = default;
+};
+
+template <typename F, typename T>
+  requires std::same_as<std::remove_const_t<T>, LiveQuery>
+void Describe(F& f, T& q) {
+  f("subscriptions", q.subscriptions);
+  f("vaults", q.vaults);
+  f("keys", q.keys);
+  f("identities", q.identities);
+  f("storageAccounts", q.storage_accounts);
+  f("roleAssignmentScopes", q.role_assignment_scopes);
+  f("includePruneCandidates", q.include_prune_candidates);
+}
+
+}  // namespace cmk

@@ -1,0 +1,264 @@
+#include "engine/read/live_reader.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "base/strings.h"
+#include "model/arm_id.h"
+#include "model/codec.h"
+
+namespace cmk {
+namespace {
+
+void SortUnique(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+std::string Where(const ArmRef& r) {
+  return " (subscription " + r.subscription + ", resource group " + r.resource_group + ")";
+}
+
+bool ScopeCovered(const std::vector<std::string>& scopes, const std::string& scope) {
+  for (const auto& s : scopes)
+    if (UnderScope(scope, s)) return true;
+  return false;
+}
+
+Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
+  for (const auto& [address, r] : q.vaults) {
+    auto v = p.GetVault(r);
+    if (!v.ok()) return v.status().WithContext("reading " + address + Where(r));
+    if (*v) live.vaults[address] = **v;
+  }
+  // Keys are read per vault, so that a provider can batch them (GetKeys).
+  std::map<std::string, std::vector<const KeyRef*>> by_vault;
+  std::map<std::string, std::string> addresses;  // vault -> "key/a, key/b"
+  for (const auto& [address, r] : q.keys) {
+    by_vault[r.vault].push_back(&r);
+    std::string& a = addresses[r.vault];
+    a += (a.empty() ? "" : ", ") + address;
+  }
+  for (const auto& [vault, refs] : by_vault) {
+    std::vector<std::string> names;
+    for (const KeyRef* r : refs) names.push_back(r->name);
+    auto keys = p.GetKeys(vault, names);
+    if (!keys.ok())
+      return keys.status().WithContext("reading " + addresses[vault] + " (vault " + vault + ")");
+    for (size_t i = 0; i < refs.size() && i < keys->size(); ++i)
+      if ((*keys)[i]) live.keys[vault + "/" + refs[i]->name] = *(*keys)[i];
+  }
+  for (const auto& [address, r] : q.identities) {
+    auto i = p.GetIdentity(r);
+    if (!i.ok()) return i.status().WithContext("reading " + address + Where(r));
+    if (*i) live.identities[address] = **i;
+  }
+  for (const auto& [address, r] : q.storage_accounts) {
+    auto s = p.GetStorageAccount(r);
+    if (!s.ok()) return s.status().WithContext("reading " + address + Where(r));
+    if (*s) live.storage_accounts[address] = **s;
+  }
+  for (const auto& scope : q.role_assignment_scopes) {
+    auto list = p.ListRoleAssignments(scope);
+    if (!list.ok()) return list.status().WithContext("listing role assignments at " + scope);
+    for (auto& ra : *list) live.role_assignments[ra.id] = ra;
+  }
+  return Status::Ok();
+}
+
+Status ReadPruneCandidates(Provider& p, const LiveQuery& q, LiveState& live) {
+  for (const auto& sub : q.subscriptions) {
+    auto vaults = p.ListVaults(sub);
+    if (!vaults.ok()) return vaults.status().WithContext("listing vaults in subscription " + sub);
+    for (auto& v : *vaults) {
+      if (!IsOwned(v.tags)) continue;
+      bool known = false;
+      for (const auto& [address, lv] : live.vaults) known |= EqualsIgnoreCase(lv.name, v.name);
+      if (!known) live.vaults["vault/" + v.name] = v;
+    }
+    auto ids = p.ListIdentities(sub);
+    if (!ids.ok()) return ids.status().WithContext("listing identities in subscription " + sub);
+    for (auto& i : *ids) {
+      if (!IsOwned(i.tags)) continue;
+      bool known = false;
+      for (const auto& [address, li] : live.identities)
+        known |= EqualsIgnoreCase(IdentityArmId(li.subscription, li.resource_group, li.name),
+                                  IdentityArmId(i.subscription, i.resource_group, i.name));
+      if (known) continue;
+      std::string address = "identity/" + i.name;
+      if (live.identities.count(address) || q.identities.count(address))
+        address = "identity/" + i.resource_group + "/" + i.name;
+      live.identities[address] = i;
+    }
+  }
+  std::vector<VaultState> owned;
+  for (const auto& [address, v] : live.vaults)
+    if (IsOwned(v.tags)) owned.push_back(v);
+  for (const auto& v : owned) {
+    auto names = p.ListKeys(v.name);
+    if (!names.ok()) return names.status().WithContext("listing keys of vault/" + v.name);
+    std::vector<std::string> unread;
+    for (const auto& name : *names)
+      if (!live.keys.count(v.name + "/" + name)) unread.push_back(name);
+    auto keys = p.GetKeys(v.name, unread);
+    if (!keys.ok()) return keys.status().WithContext("reading the keys of vault/" + v.name);
+    for (size_t i = 0; i < unread.size() && i < keys->size(); ++i)
+      if ((*keys)[i] && IsOwned((*keys)[i]->tags)) live.keys[v.name + "/" + unread[i]] = *(*keys)[i];
+    std::string scope = LiveVaultId(v);
+    if (ScopeCovered(q.role_assignment_scopes, scope)) continue;
+    auto list = p.ListRoleAssignments(scope);
+    if (!list.ok()) return list.status().WithContext("listing role assignments at " + scope);
+    for (auto& ra : *list)
+      if (IsOwned(ra)) live.role_assignments[ra.id] = ra;
+  }
+  return Status::Ok();
+}
+
+std::string Fingerprint(const Json& j) { return Fnv1aHex(j.dump()); }
+
+}  // namespace
+
+LiveQuery BuildQuery(const DesiredState& desired) {
+  LiveQuery q;
+  q.subscriptions = desired.subscriptions;
+  for (const auto& [address, v] : desired.vaults) {
+    q.vaults[address] = ArmRef{v.value.subscription, v.value.resource_group, v.value.name};
+    q.subscriptions.push_back(v.value.subscription);
+    q.role_assignment_scopes.push_back(
+        VaultArmId(v.value.subscription, v.value.resource_group, v.value.name));
+  }
+  for (const auto& [address, k] : desired.keys) q.keys[address] = KeyRef{k.value.vault, k.value.name};
+  for (const auto& [address, i] : desired.identities) {
+    q.identities[address] = ArmRef{i.value.subscription, i.value.resource_group, i.value.name};
+    q.subscriptions.push_back(i.value.subscription);
+  }
+  for (const auto& [address, b] : desired.bindings) {
+    q.storage_accounts["storage/" + b.value.storage_account] =
+        ArmRef{b.value.subscription, b.value.resource_group, b.value.storage_account};
+    q.subscriptions.push_back(b.value.subscription);
+  }
+  // Principals {storageAccount} resolve through the binding naming the account;
+  // without one Diff reports an error.
+  std::vector<std::string> vault_scopes = q.role_assignment_scopes;
+  for (const auto& [address, ra] : desired.role_assignments) {
+    if (!ScopeCovered(vault_scopes, ra.value.scope)) q.role_assignment_scopes.push_back(ra.value.scope);
+  }
+  SortUnique(q.subscriptions);
+  q.subscriptions.erase(std::remove(q.subscriptions.begin(), q.subscriptions.end(), ""),
+                        q.subscriptions.end());
+  SortUnique(q.role_assignment_scopes);
+  return q;
+}
+
+Result<LiveState> ReadLive(Provider& provider, const LiveQuery& query,
+                           bool include_prune_candidates) {
+  LiveState live;
+  CMK_RETURN_IF_ERROR(ReadQueried(provider, query, live));
+  if (include_prune_candidates) CMK_RETURN_IF_ERROR(ReadPruneCandidates(provider, query, live));
+  return live;
+}
+
+std::map<std::string, std::string> ExtraKeyAddresses(const LiveQuery& query,
+                                                     const LiveState& live) {
+  std::map<std::string, std::string> out;
+  std::set<std::string> used;
+  for (const auto& [address, r] : query.keys) used.insert(address);
+  for (const auto& [id, k] : live.keys) {
+    bool queried = false;
+    for (const auto& [address, r] : query.keys)
+      queried |= EqualsIgnoreCase(r.vault, k.vault) && EqualsIgnoreCase(r.name, k.name);
+    if (queried) continue;
+    std::string address = "key/" + k.name;
+    if (used.count(address)) address = "key/" + k.vault + "/" + k.name;
+    used.insert(address);
+    out[id] = address;
+  }
+  return out;
+}
+
+std::string RoleAssignmentsAddress(const std::string& scope) {
+  return "role-assignments:" + scope;
+}
+
+std::map<std::string, std::string> Fingerprints(const LiveQuery& query, const LiveState& live) {
+  std::map<std::string, std::string> fp;
+  auto put = [&fp](const std::string& address, const Json* j) {
+    fp[address] = j ? Fingerprint(*j) : "absent";
+  };
+  for (const auto& [address, r] : query.vaults) {
+    auto it = live.vaults.find(address);
+    Json j = it == live.vaults.end() ? Json() : ToJson(it->second);
+    put(address, it == live.vaults.end() ? nullptr : &j);
+  }
+  for (const auto& [address, r] : query.keys) {
+    auto it = live.keys.find(r.vault + "/" + r.name);
+    Json j = it == live.keys.end() ? Json() : ToJson(it->second);
+    put(address, it == live.keys.end() ? nullptr : &j);
+  }
+  for (const auto& [address, r] : query.identities) {
+    auto it = live.identities.find(address);
+    Json j = it == live.identities.end() ? Json() : ToJson(it->second);
+    put(address, it == live.identities.end() ? nullptr : &j);
+  }
+  for (const auto& [address, r] : query.storage_accounts) {
+    auto it = live.storage_accounts.find(address);
+    Json j = it == live.storage_accounts.end() ? Json() : ToJson(it->second);
+    put(address, it == live.storage_accounts.end() ? nullptr : &j);
+  }
+  std::vector<std::string> scopes = query.role_assignment_scopes;
+  if (query.include_prune_candidates) {
+    for (const auto& [address, v] : live.vaults) {
+      if (query.vaults.count(address)) continue;
+      Json j = ToJson(v);
+      put(address, &j);
+      if (!ScopeCovered(query.role_assignment_scopes, LiveVaultId(v)))
+        scopes.push_back(LiveVaultId(v));
+    }
+    for (const auto& [address, i] : live.identities) {
+      if (query.identities.count(address)) continue;
+      Json j = ToJson(i);
+      put(address, &j);
+    }
+    for (const auto& [id, address] : ExtraKeyAddresses(query, live)) {
+      Json j = ToJson(live.keys.at(id));
+      put(address, &j);
+    }
+  }
+  for (const auto& scope : scopes) {
+    Json list = Json::array();  // live.role_assignments is ordered by id
+    for (const auto& [id, ra] : live.role_assignments)
+      if (UnderScope(ra.scope, scope)) list.push_back(ToJson(ra));
+    put(RoleAssignmentsAddress(scope), &list);
+  }
+  return fp;
+}
+
+Result<std::map<std::string, std::string>> ReadFingerprints(Provider& provider,
+                                                            const LiveQuery& query) {
+  CMK_ASSIGN_OR_RETURN(LiveState live, ReadLive(provider, query, query.include_prune_candidates));
+  return Fingerprints(query, live);
+}
+
+Status CheckFresh(const Plan& plan, const std::map<std::string, std::string>& now) {
+  std::set<std::string> addresses;
+  for (const auto& [a, f] : plan.fingerprints) addresses.insert(a);
+  for (const auto& [a, f] : now) addresses.insert(a);
+  std::vector<std::string> moved;
+  for (const auto& a : addresses) {
+    auto p = plan.fingerprints.find(a);
+    auto n = now.find(a);
+    std::string before = p == plan.fingerprints.end() ? "absent" : p->second;
+    std::string after = n == now.end() ? "absent" : n->second;
+    if (before == after) continue;
+    if (before == "absent") moved.push_back(a + " appeared");
+    else if (after == "absent") moved.push_back(a + " was deleted");
+    else moved.push_back(a + " changed since the plan was computed");
+  }
+  if (moved.empty()) return Status::Ok();
+  std::string msg = "saved plan is stale: ";
+  for (size_t i = 0; i < moved.size(); ++i) msg += (i ? "; " : "") + moved[i];
+  return FailedPrecondition(msg + ". Run plan again.");
+}
+
+}  // namespace cmk

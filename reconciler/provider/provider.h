@@ -1,0 +1,140 @@
+// Provider: the one interface between the reconciler and a cloud.
+//
+// Operations mirror Azure's (ARM for vaults, identities, role assignments and
+// storage accounts; the Key Vault data plane for keys) at the level of the
+// state model, so that the sandbox, the REST provider and test wrappers are
+// interchangeable. Each operation takes one request: a reference for reads
+// (model/refs.h), a request struct named after the operation for writes
+// (model/requests.h). A provider never decides policy (what is safe, what to
+// prune): it does what it is told and reports Azure's answer as a Status.
+// Get* return std::nullopt for "does not exist" (not an error).
+//
+// The operations are listed once, in CMK_PROVIDER_OPERATIONS; implementations
+// declare their overrides from the same list (CMK_PROVIDER_OVERRIDES), and
+// ForwardingProvider forwards each one.
+//
+// Implementations need not be thread-safe; the engine calls one at a time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "base/status.h"
+#include "model/refs.h"
+#include "model/requests.h"
+#include "model/state.h"
+
+namespace cmk {
+
+// What a provider says about itself, printed by every command.
+struct TargetInfo {
+  std::string kind;      // "sandbox" | "azure"
+  std::string location;  // sandbox directory, or the ARM endpoint
+  std::string ToString() const { return kind + ": " + location; }
+};
+
+// The public half of a key version as Key Vault returns it (JWK members).
+struct PublicKey {
+  std::string kid;
+  std::string kty;
+  std::vector<std::string> key_ops;
+  std::string n, e;         // RSA, base64url
+  std::string crv, x, y;    // EC, base64url
+};
+
+// What an operation answers: Status when it returns nothing, else Result<T>.
+template <typename T>
+using ProviderResult = std::conditional_t<std::is_void_v<T>, Status, Result<T>>;
+
+// What the list operations are of.
+using SubscriptionId = std::string;
+using VaultName = std::string;
+using ScopeId = std::string;  // an ARM id; assignments at it and below it
+
+using VaultList = std::vector<VaultState>;
+using KeyNames = std::vector<std::string>;
+using IdentityList = std::vector<IdentityState>;
+using RoleAssignmentList = std::vector<RoleAssignmentState>;
+using StorageAccountList = std::vector<StorageAccountState>;
+using OptionalVault = std::optional<VaultState>;
+using OptionalKey = std::optional<KeyState>;
+using OptionalIdentity = std::optional<IdentityState>;
+using OptionalStorageAccount = std::optional<StorageAccountState>;
+
+// X(Operation, Request, Answer). Lists are of one subscription (ListVaults,
+// ListIdentities, ListStorageAccounts), one vault (ListKeys: names of keys
+// that are not managed by Key Vault itself) or one scope and below
+// (ListRoleAssignments).
+#define CMK_PROVIDER_OPERATIONS(X)                                    \
+  /* Vaults (ARM). */                                                 \
+  X(GetVault, ArmRef, OptionalVault)                                  \
+  X(ListVaults, SubscriptionId, VaultList)                               \
+  X(PutVault, PutVault, VaultState)                                   \
+  X(DeleteVault, DeleteVault, void)                                   \
+  /* Keys (data plane): every version, oldest first, and the policy. */ \
+  X(GetKey, KeyRef, OptionalKey)                                      \
+  X(ListKeys, VaultName, KeyNames)                                  \
+  X(CreateKey, CreateKey, KeyState)                                   \
+  X(UpdateKey, UpdateKey, KeyState)                                   \
+  X(UpdateKeyVersion, UpdateKeyVersion, void)                         \
+  X(RotateKey, RotateKey, KeyState)                                   \
+  X(PutRotationPolicy, PutRotationPolicy, void)                       \
+  X(DeleteKey, DeleteKey, void)                                       \
+  X(GetPublicKey, KeyVersionRef, PublicKey)                           \
+  X(WrapKey, WrapKey, Bytes)                                          \
+  X(UnwrapKey, UnwrapKey, Bytes)                                      \
+  /* User-assigned managed identities (ARM). */                       \
+  X(GetIdentity, ArmRef, OptionalIdentity)                            \
+  X(ListIdentities, SubscriptionId, IdentityList)                        \
+  X(PutIdentity, PutIdentity, IdentityState)                          \
+  X(DeleteIdentity, DeleteIdentity, void)                             \
+  /* Role assignments (ARM). */                                       \
+  X(ListRoleAssignments, ScopeId, RoleAssignmentList)             \
+  X(PutRoleAssignment, PutRoleAssignment, RoleAssignmentState)        \
+  X(DeleteRoleAssignment, DeleteRoleAssignment, void)                 \
+  /* Storage accounts (ARM): read; change only identity and encryption. */ \
+  X(GetStorageAccount, ArmRef, OptionalStorageAccount)                \
+  X(ListStorageAccounts, SubscriptionId, StorageAccountList)             \
+  X(EnableSystemIdentity, EnableSystemIdentity, StorageAccountState)  \
+  X(UpdateStorageEncryption, UpdateStorageEncryption, StorageAccountState)
+
+#define CMK_PROVIDER_PURE_(Operation, Request, Answer) \
+  virtual ProviderResult<Answer> Operation(const ::cmk::Request& request) = 0;
+// In an implementation's class body: the override of every operation.
+#define CMK_PROVIDER_OVERRIDE_(Operation, Request, Answer) \
+  ProviderResult<Answer> Operation(const ::cmk::Request& request) override;
+#define CMK_PROVIDER_OVERRIDES CMK_PROVIDER_OPERATIONS(CMK_PROVIDER_OVERRIDE_)
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+
+  virtual TargetInfo Target() const = 0;
+  // The target's clock, unix seconds: the sandbox's (maybe simulated) clock,
+  // or Azure's as its responses state it.
+  virtual int64_t Now() const = 0;
+  // DNS suffix of vault URIs ("vault.azure.net", or the sandbox server's).
+  virtual std::string VaultDnsSuffix() const { return "vault.azure.net"; }
+
+  CMK_PROVIDER_OPERATIONS(CMK_PROVIDER_PURE_)
+
+  // GetKey for several keys of one vault: result i answers names[i]; the
+  // first error fails the whole read. The default reads them one by one; a
+  // provider may read them concurrently (AzureProvider batches the GETs).
+  virtual Result<std::vector<std::optional<KeyState>>> GetKeys(
+      const std::string& vault, const std::vector<std::string>& names) {
+    std::vector<std::optional<KeyState>> out;
+    out.reserve(names.size());
+    for (const auto& name : names) {
+      Result<std::optional<KeyState>> k = GetKey(KeyRef{vault, name});
+      if (!k.ok()) return k.status();
+      out.push_back(std::move(*k));
+    }
+    return out;
+  }
+};
+
+}  // namespace cmk
