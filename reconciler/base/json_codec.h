@@ -2,8 +2,7 @@
 //
 // A type lists its members once, as a `Describe` function found by ADL:
 //
-//   template <typename F, typename T>
-//     requires std::same_as<std::remove_const_t<T>, VaultState>
+//   template <typename F, DescribesAs<VaultState> T>
 //   void Describe(F& f, T& v) {
 //     f("name", v.name);
 //     f("id", v.id, Emit::kIfSet);
@@ -36,6 +35,10 @@
 #include "base/json.h"
 
 namespace cmk {
+
+// `T` is `U` or `const U`: what a Describe overload for U takes.
+template <typename T, typename U>
+concept DescribesAs = std::same_as<std::remove_const_t<T>, U>;
 
 // When a member is written: always; only when it is set (non-empty string,
 // non-zero number, engaged optional, non-empty container or object); never

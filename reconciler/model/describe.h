@@ -14,9 +14,6 @@
 
 namespace cmk {
 
-template <typename T, typename U>
-concept DescribesAs = std::same_as<std::remove_const_t<T>, U>;
-
 template <typename F, DescribesAs<NetworkAcls> T>
 void Describe(F& f, T& v) {
   f("defaultAction", v.default_action);

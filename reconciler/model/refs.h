@@ -30,16 +30,14 @@ struct KeyVersionRef {
   bool operator==(const KeyVersionRef&) const = default;
 };
 
-template <typename F, typename T>
-  requires std::same_as<std::remove_const_t<T>, ArmRef>
+template <typename F, DescribesAs<ArmRef> T>
 void Describe(F& f, T& v) {
   f("subscription", v.subscription);
   f("resourceGroup", v.resource_group);
   f("name", v.name);
 }
 
-template <typename F, typename T>
-  requires std::same_as<std::remove_const_t<T>, KeyRef>
+template <typename F, DescribesAs<KeyRef> T>
 void Describe(F& f, T& v) {
   f("vault", v.vault);
   f("name", v.name);

@@ -84,8 +84,7 @@ Rfc3339Field<T> Rfc3339(T& v) {
   return {v};
 }
 
-template <typename F, typename T>
-  requires std::same_as<std::remove_const_t<T>, VersionRow>
+template <typename F, DescribesAs<VersionRow> T>
 void Describe(F& f, T& v) {
   f("version", v.version);
   f("created", Rfc3339(v.created));
@@ -95,16 +94,14 @@ void Describe(F& f, T& v) {
   f("consumers", v.consumers);
 }
 
-template <typename F, typename T>
-  requires std::same_as<std::remove_const_t<T>, Finding>
+template <typename F, DescribesAs<Finding> T>
 void Describe(F& f, T& v) {
   f("kind", v.kind);
   f("subject", v.subject);
   f("message", v.message);
 }
 
-template <typename F, typename T>
-  requires std::same_as<std::remove_const_t<T>, KeyVersions>
+template <typename F, DescribesAs<KeyVersions> T>
 void Describe(F& f, T& k) {
   f("address", k.address);
   f("versions", k.versions);

@@ -29,8 +29,7 @@ struct LiveQuery {
   bool operator==(const LiveQuery&) const = default;
 };
 
-template <typename F, typename T>
-  requires std::same_as<std::remove_const_t<T>, LiveQuery>
+template <typename F, DescribesAs<LiveQuery> T>
 void Describe(F& f, T& q) {
   f("subscriptions", q.subscriptions);
   f("vaults", q.vaults);
