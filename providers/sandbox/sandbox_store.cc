@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -189,22 +190,83 @@ Status SandboxStore::InitSchema() {
 
 Result<StoreTransaction> SandboxStore::Begin() {
   CMK_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Status fresh = Revalidate();  // under the lock: what other processes committed is visible
+  if (!fresh.ok()) {
+    (void)Exec("ROLLBACK");
+    return fresh;
+  }
+  in_transaction_ = true;
   return StoreTransaction(this);
 }
 
-Status SandboxStore::Commit() { return Exec("COMMIT"); }
+Status SandboxStore::Commit() {
+  Status s = Exec("COMMIT");
+  in_transaction_ = false;
+  if (!s.ok()) DropCache();
+  return s;
+}
 
 void SandboxStore::Rollback() {
   if (!sqlite3_get_autocommit(db_)) (void)Exec("ROLLBACK");
+  in_transaction_ = false;
+  DropCache();  // the cache holds the writes that were just undone
+}
+
+void SandboxStore::DropCache() {
+  cache_.clear();
+  meta_loaded_ = false;
+  meta_.clear();
+}
+
+Status SandboxStore::Revalidate() {
+  if (in_transaction_) return Status::Ok();  // nobody else can commit while we hold the lock
+  Stmt s(db_, "PRAGMA data_version");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  CMK_ASSIGN_OR_RETURN(bool row, s.Step());
+  int64_t version = row ? s.Int(0) : -1;
+  if (version != data_version_) {
+    DropCache();
+    data_version_ = version;
+  }
+  return Status::Ok();
+}
+
+Result<SandboxStore::TableCache*> SandboxStore::Cached(StoreTable table) {
+  CMK_RETURN_IF_ERROR(Revalidate());
+  TableCache& c = cache_[table];
+  if (c.loaded) return &c;
+  Stmt s(db_, std::string("SELECT key, doc, seq FROM ") + TableName(table));
+  CMK_RETURN_IF_ERROR(s.prepared());
+  std::map<std::string, CachedRow> rows;
+  while (true) {
+    CMK_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    std::string key = s.Text(0);
+    CMK_ASSIGN_OR_RETURN(Json doc, ParseDoc(s.Text(1), key));
+    rows.emplace(std::move(key), CachedRow{s.Int(2), std::move(doc)});
+  }
+  c.rows = std::move(rows);
+  c.loaded = true;
+  return &c;
 }
 
 Result<std::optional<std::string>> SandboxStore::GetMeta(const std::string& key) {
-  Stmt s(db_, "SELECT v FROM meta WHERE k = ?1");
-  CMK_RETURN_IF_ERROR(s.prepared());
-  s.Bind(1, key);
-  CMK_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return std::optional<std::string>();
-  return std::optional<std::string>(s.Text(0));
+  CMK_RETURN_IF_ERROR(Revalidate());
+  if (!meta_loaded_) {
+    Stmt s(db_, "SELECT k, v FROM meta");
+    CMK_RETURN_IF_ERROR(s.prepared());
+    std::map<std::string, std::string> all;
+    while (true) {
+      CMK_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      all[s.Text(0)] = s.Text(1);
+    }
+    meta_ = std::move(all);
+    meta_loaded_ = true;
+  }
+  auto it = meta_.find(key);
+  if (it == meta_.end()) return std::optional<std::string>();
+  return std::optional<std::string>(it->second);
 }
 
 Status SandboxStore::SetMeta(const std::string& key, const std::string& value) {
@@ -212,40 +274,38 @@ Status SandboxStore::SetMeta(const std::string& key, const std::string& value) {
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);
   s.Bind(2, value);
-  return s.Step().status();
+  CMK_RETURN_IF_ERROR(s.Step().status());
+  if (meta_loaded_) meta_[key] = value;
+  return Status::Ok();
 }
 
 Status SandboxStore::DeleteMeta(const std::string& key) {
   Stmt s(db_, "DELETE FROM meta WHERE k = ?1");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);
-  return s.Step().status();
+  CMK_RETURN_IF_ERROR(s.Step().status());
+  meta_.erase(key);
+  return Status::Ok();
 }
 
 Result<std::optional<Json>> SandboxStore::Get(StoreTable table, const std::string& key) {
-  Stmt s(db_, std::string("SELECT doc FROM ") + TableName(table) + " WHERE key = ?1");
-  CMK_RETURN_IF_ERROR(s.prepared());
-  s.Bind(1, key);
-  CMK_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return std::optional<Json>();
-  CMK_ASSIGN_OR_RETURN(Json doc, ParseDoc(s.Text(0), key));
-  return std::optional<Json>(std::move(doc));
+  CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
+  auto it = c->rows.find(key);
+  if (it == c->rows.end()) return std::optional<Json>();
+  return std::optional<Json>(it->second.doc);
 }
 
 Result<std::vector<StoredDoc>> SandboxStore::List(StoreTable table, const std::string& prefix) {
-  // substr() rather than LIKE: keys may contain '_' and '%'.
-  Stmt s(db_, std::string("SELECT key, doc FROM ") + TableName(table) +
-                  " WHERE substr(key, 1, length(?1)) = ?1 ORDER BY seq");
-  CMK_RETURN_IF_ERROR(s.prepared());
-  s.Bind(1, prefix);
+  CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
+  std::vector<std::pair<int64_t, const std::pair<const std::string, CachedRow>*>> hits;
+  for (auto it = c->rows.lower_bound(prefix);
+       it != c->rows.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+    hits.emplace_back(it->second.seq, &*it);
+  std::sort(hits.begin(), hits.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<StoredDoc> out;
-  while (true) {
-    CMK_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    std::string key = s.Text(0);
-    CMK_ASSIGN_OR_RETURN(Json doc, ParseDoc(s.Text(1), key));
-    out.push_back({std::move(key), std::move(doc)});
-  }
+  out.reserve(hits.size());
+  for (const auto& [seq, row] : hits) out.push_back({row->first, row->second.doc});
   return out;
 }
 
@@ -255,7 +315,20 @@ Status SandboxStore::Put(StoreTable table, const std::string& key, const Json& d
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);
   s.Bind(2, doc.dump());
-  return s.Step().status();
+  CMK_RETURN_IF_ERROR(s.Step().status());
+  Remember(table, key, doc);
+  return Status::Ok();
+}
+
+void SandboxStore::Remember(StoreTable table, const std::string& key, const Json& doc) {
+  auto c = cache_.find(table);
+  if (c == cache_.end() || !c->second.loaded) return;  // read from the database when needed
+  auto it = c->second.rows.find(key);
+  if (it != c->second.rows.end()) {
+    it->second.doc = doc;  // an update keeps its place
+    return;
+  }
+  c->second.rows.emplace(key, CachedRow{sqlite3_last_insert_rowid(db_), doc});
 }
 
 Status SandboxStore::PutWithSecret(StoreTable table, const std::string& key, const Json& doc,
@@ -267,7 +340,9 @@ Status SandboxStore::PutWithSecret(StoreTable table, const std::string& key, con
   s.Bind(1, key);
   s.Bind(2, doc.dump());
   s.BindBlob(3, secret.data(), secret.size());
-  return s.Step().status();
+  CMK_RETURN_IF_ERROR(s.Step().status());
+  Remember(table, key, doc);
+  return Status::Ok();
 }
 
 Result<crypto::SecureBytes> SandboxStore::GetSecret(StoreTable table, const std::string& key) {
@@ -283,15 +358,26 @@ Status SandboxStore::Delete(StoreTable table, const std::string& key) {
   Stmt s(db_, std::string("DELETE FROM ") + TableName(table) + " WHERE key = ?1");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);
-  return s.Step().status();
+  CMK_RETURN_IF_ERROR(s.Step().status());
+  auto c = cache_.find(table);
+  if (c != cache_.end()) c->second.rows.erase(key);
+  return Status::Ok();
 }
 
 Status SandboxStore::DeletePrefix(StoreTable table, const std::string& prefix) {
+  // substr() rather than LIKE: keys may contain '_' and '%'.
   Stmt s(db_, std::string("DELETE FROM ") + TableName(table) +
                   " WHERE substr(key, 1, length(?1)) = ?1");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, prefix);
-  return s.Step().status();
+  CMK_RETURN_IF_ERROR(s.Step().status());
+  auto c = cache_.find(table);
+  if (c != cache_.end()) {
+    auto& rows = c->second.rows;
+    auto it = rows.lower_bound(prefix);
+    while (it != rows.end() && it->first.compare(0, prefix.size(), prefix) == 0) it = rows.erase(it);
+  }
+  return Status::Ok();
 }
 
 Status SandboxStore::AppendEvent(const SandboxEvent& e) {

@@ -7,6 +7,13 @@
 // rows also carry private key material in a BLOB column, which only
 // SandboxCloud's crypto calls read. This is the only file that uses SQLite.
 //
+// Reads are served from memory: each table is read and parsed once, then
+// kept in step with this connection's own writes (write-through) and thrown
+// away when another connection (another process sharing the directory) has
+// committed since, which SQLite's data_version tells; a rolled-back
+// transaction throws it away too. So a read never re-parses a stored
+// document, and a listing by key prefix costs what it returns.
+//
 // Thread-compatible: one connection, used by one thread at a time. Open()
 // briefly sets the process umask (077) while it creates the directory and the
 // file, so open stores before starting threads. Several processes may share a
@@ -14,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -111,8 +119,29 @@ class SandboxStore {
   void Rollback();
   Status InitSchema();
 
+  // The in-memory copy of one table: key -> (insertion order, document).
+  struct CachedRow {
+    int64_t seq = 0;
+    Json doc;
+  };
+  struct TableCache {
+    bool loaded = false;
+    std::map<std::string, CachedRow> rows;
+  };
+  // Drops every cached table when another connection has committed.
+  Status Revalidate();
+  void DropCache();
+  Result<TableCache*> Cached(StoreTable table);
+  // Keeps a loaded table in step with a write that just succeeded.
+  void Remember(StoreTable table, const std::string& key, const Json& doc);
+
   std::string dir_;
   sqlite3* db_;
+  bool in_transaction_ = false;
+  int64_t data_version_ = -1;
+  std::map<StoreTable, TableCache> cache_;
+  bool meta_loaded_ = false;
+  std::map<std::string, std::string> meta_;
 };
 
 }  // namespace cmk
