@@ -107,13 +107,12 @@ Result<bool> SandboxCloud::PrincipalExists(const std::string& object_id) {
   CMK_ASSIGN_OR_RETURN(std::optional<Json> foreign,
                        store_->Get(StoreTable::kPrincipals, Lower(object_id)));
   if (foreign) return true;
-  CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> ids, store_->List(StoreTable::kIdentities));
-  for (const auto& row : ids)
-    if (EqualsIgnoreCase(sandbox::DocString(row.doc, "principalId"), object_id)) return true;
-  CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> accounts, store_->List(StoreTable::kStorageAccounts));
-  for (const auto& row : accounts)
-    if (EqualsIgnoreCase(sandbox::DocString(row.doc, "systemPrincipalId"), object_id)) return true;
-  return false;
+  CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> ids,
+                       store_->FindBy(StoreTable::kIdentities, "principalId", object_id));
+  if (!ids.empty()) return true;
+  CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> accounts,
+                       store_->FindBy(StoreTable::kStorageAccounts, "systemPrincipalId", object_id));
+  return !accounts.empty();
 }
 
 Result<std::optional<RoleAssignmentState>> SandboxCloud::GetRoleAssignment(const std::string& id) {
@@ -179,7 +178,8 @@ Result<RoleAssignmentState> SandboxCloud::PutRoleAssignment(const RoleAssignment
       return AzureError(StatusCode::kInvalidArgument, "PrincipalNotFound",
                         "Principal " + r.principal_id + " does not exist in the directory " +
                             tenant_id_ + ".");
-    CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kRoleAssignments));
+    CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
+                         store_->FindBy(StoreTable::kRoleAssignments, "principalId", r.principal_id));
     for (const auto& row : rows)
       if (SameGrant(FromJson<RoleAssignmentState>(row.doc), r))
         return AzureError(StatusCode::kConflict, "RoleAssignmentExists",

@@ -12,6 +12,7 @@
 #include "base/duration.h"
 #include "sandbox/sandbox_util.h"
 #include "model/arm_id.h"
+#include "base/strings.h"
 
 namespace cmk {
 namespace {
@@ -100,6 +101,38 @@ Result<std::vector<SandboxEvent>> SandboxCloud::ListEvents(const EventFilter& fi
     if (e.time >= filter.since && e.seq > filter.after_seq && kind_matches(e.kind))
       out.push_back(std::move(e));
   return out;
+}
+
+void SandboxCloud::RowChanged(StoreTable table, const std::string& key, const Json* before,
+                              const Json* after) {
+  auto touch = [this](const std::string& topic) {
+    access_.Touch(topic);
+    timeline_.Touch(topic);
+  };
+  switch (table) {
+    case StoreTable::kVaults: touch("vault:" + key); break;
+    case StoreTable::kKeys: touch("key:" + key); break;
+    case StoreTable::kKeyVersions: {
+      touch("version:" + key);
+      touch("versions:" + key.substr(0, key.rfind('/')));  // "<vault>/<key>"
+      break;
+    }
+    case StoreTable::kIdentities: touch("identity:" + key); break;
+    case StoreTable::kRoleAssignments:
+      // Whoever gained or lost a grant.
+      for (const Json* doc : {before, after})
+        if (doc) touch("principal:" + Lower(sandbox::DocString(*doc, "principalId")));
+      break;
+    case StoreTable::kStorageAccounts: touch("account:" + key); break;
+    case StoreTable::kPrincipals: break;  // directory entries grant nothing by themselves
+  }
+}
+
+void SandboxCloud::Reset() {
+  access_.Reset();
+  timeline_.Reset();
+  due_.clear();
+  due_of_.clear();
 }
 
 Status SandboxCloud::Record(const std::string& kind, const std::string& object,

@@ -39,6 +39,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +49,7 @@
 #include "provider/provider.h"
 #include "model/state.h"
 #include "model/world.h"
+#include "sandbox/dependents.h"
 #include "sandbox/sandbox_store.h"
 
 namespace cmk {
@@ -110,7 +113,7 @@ inline constexpr const char* kRoleCryptoUser = "12338af0-0e69-4776-bea7-57ae8d29
 inline constexpr const char* kRoleCryptoOfficer = "14b46e9e-c2b7-41b4-b07b-48a6ebf60603";
 inline constexpr const char* kRoleKeyVaultAdministrator = "00482a5a-887f-4fb3-b363-3b7fe8e74483";
 
-class SandboxCloud {
+class SandboxCloud : private StoreObserver {
  public:
   // Opens (creating when missing) the sandbox in `dir`; a new sandbox gets a
   // fresh tenant id, stable from then on.
@@ -261,7 +264,17 @@ class SandboxCloud {
 
  private:
   SandboxCloud(std::unique_ptr<SandboxStore> store, SandboxOptions options)
-      : store_(std::move(store)), options_(std::move(options)) {}
+      : store_(std::move(store)), options_(std::move(options)) {
+    store_->SetObserver(this);
+  }
+  SandboxCloud(const SandboxCloud&) = delete;
+  SandboxCloud& operator=(const SandboxCloud&) = delete;
+
+  // StoreObserver: a changed row touches the topics that derived facts
+  // (access_, timeline_) depend on (sandbox_cloud.cc).
+  void RowChanged(StoreTable table, const std::string& key, const Json* before,
+                  const Json* after) override;
+  void Reset() override;
 
   // Runs `f` in one store transaction, committing when it succeeds.
   template <typename F>
@@ -319,7 +332,21 @@ class SandboxCloud {
     int64_t exp = 0;                  // key.notify / key.expired: the expiry it is about
     std::string detail;
   };
-  Result<std::vector<DueEvent>> CollectDueEventsInTxn();
+  struct DueOrder {
+    bool operator()(const DueEvent& a, const DueEvent& b) const;
+  };
+  using DueSet = std::multiset<DueEvent, DueOrder>;
+  // Brings due_ up to date with what changed since (timeline_), then it holds
+  // every event the current state makes due, soonest first.
+  Status RefreshDueInTxn();
+  // The events of one subject ("vault:<row>", "key:<row>", "account:<row>"),
+  // recomputed and recorded in timeline_.
+  Status DueOfInTxn(const std::string& subject);
+  Status DueOfVaultInTxn(const std::string& subject, const std::string& row);
+  Status DueOfKeyInTxn(const std::string& subject, const std::string& row);
+  Status DueOfAccountInTxn(const std::string& subject, const std::string& row);
+  void ForgetDue(const std::string& subject);
+  void AddDue(const std::string& subject, DueEvent event);
   Status ApplyDueEventInTxn(const DueEvent& event);
   // Applies every event due up to `target` in order, then sets the clock to
   // `target`. `applied` counts the events.
@@ -327,20 +354,36 @@ class SandboxCloud {
   Status MoveClockInTxn(int64_t target, const std::string& what);
 
   // Storage access (storage_access_ops.cc).
-  // Re-evaluates every account at Now(), recording incidents and events.
+  // Re-evaluates at Now() every account whose access may have changed since
+  // it was last evaluated (access_), recording incidents and events.
   Status EvaluateAccessInTxn();
+  // What an account's access was decided from: topics, and the time it
+  // must be decided again at (a not-before or an expiry).
+  struct AccessBasis {
+    std::vector<std::string> topics;
+    std::optional<int64_t> recheck_at;
+  };
   // Why `account` cannot use its key version now (nullopt: it can).
-  Result<std::optional<std::string>> AccessCauseInTxn(const StorageAccountState& account);
+  Result<std::optional<std::string>> AccessCauseInTxn(const StorageAccountState& account,
+                                                      AccessBasis* basis = nullptr);
   // Why `account` cannot reach its key at all (vault, key, firewall,
   // identity), whatever version it uses; nullopt when it can.
-  Result<std::optional<std::string>> ReachCauseInTxn(const StorageAccountState& account);
-  // An account on automatic version update that should adopt a newer version.
-  Status CollectAdoptionsInTxn(std::vector<DueEvent>& out);
+  Result<std::optional<std::string>> ReachCauseInTxn(const StorageAccountState& account,
+                                                     AccessBasis* basis = nullptr);
+  // The adoption an account on automatic version update is heading for, if
+  // any (storage.adopt), and what that was decided from.
+  Result<std::optional<DueEvent>> AdoptionOfInTxn(const StoredDoc& row, AccessBasis& basis);
   Status AdoptInTxn(const DueEvent& event);
 
   std::unique_ptr<SandboxStore> store_;
   SandboxOptions options_;
   std::string tenant_id_;
+  // Derived facts, kept by what changed: each account's access, and the
+  // time-driven events each vault, key and account will produce.
+  sandbox::Dependents access_{{"account:"}};
+  sandbox::Dependents timeline_{{"vault:", "key:", "account:"}};
+  DueSet due_;
+  std::unordered_map<std::string, std::vector<DueSet::iterator>> due_of_;
 };
 
 template <typename F>

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/strings.h"
+
 namespace cmk {
 namespace {
 
@@ -196,26 +198,30 @@ Result<StoreTransaction> SandboxStore::Begin() {
     return fresh;
   }
   in_transaction_ = true;
+  wrote_in_transaction_ = false;
   return StoreTransaction(this);
 }
 
 Status SandboxStore::Commit() {
   Status s = Exec("COMMIT");
   in_transaction_ = false;
-  if (!s.ok()) DropCache();
+  if (!s.ok() && wrote_in_transaction_) DropCache();
   return s;
 }
 
 void SandboxStore::Rollback() {
   if (!sqlite3_get_autocommit(db_)) (void)Exec("ROLLBACK");
   in_transaction_ = false;
-  DropCache();  // the cache holds the writes that were just undone
+  // The cache holds the writes that were just undone; a transaction that only
+  // read leaves it true.
+  if (wrote_in_transaction_) DropCache();
 }
 
 void SandboxStore::DropCache() {
   cache_.clear();
   meta_loaded_ = false;
   meta_.clear();
+  if (observer_) observer_->Reset();
 }
 
 Status SandboxStore::Revalidate() {
@@ -225,7 +231,7 @@ Status SandboxStore::Revalidate() {
   CMK_ASSIGN_OR_RETURN(bool row, s.Step());
   int64_t version = row ? s.Int(0) : -1;
   if (version != data_version_) {
-    DropCache();
+    if (data_version_ != -1) DropCache();
     data_version_ = version;
   }
   return Status::Ok();
@@ -275,6 +281,7 @@ Status SandboxStore::SetMeta(const std::string& key, const std::string& value) {
   s.Bind(1, key);
   s.Bind(2, value);
   CMK_RETURN_IF_ERROR(s.Step().status());
+  wrote_in_transaction_ = true;
   if (meta_loaded_) meta_[key] = value;
   return Status::Ok();
 }
@@ -284,6 +291,7 @@ Status SandboxStore::DeleteMeta(const std::string& key) {
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);
   CMK_RETURN_IF_ERROR(s.Step().status());
+  wrote_in_transaction_ = true;
   meta_.erase(key);
   return Status::Ok();
 }
@@ -295,12 +303,14 @@ Result<std::optional<Json>> SandboxStore::Get(StoreTable table, const std::strin
   return std::optional<Json>(it->second.doc);
 }
 
-Result<std::vector<StoredDoc>> SandboxStore::List(StoreTable table, const std::string& prefix) {
-  CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
+std::vector<StoredDoc> SandboxStore::InOrder(const TableCache& cache,
+                                             const std::vector<const std::string*>& keys) const {
   std::vector<std::pair<int64_t, const std::pair<const std::string, CachedRow>*>> hits;
-  for (auto it = c->rows.lower_bound(prefix);
-       it != c->rows.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
-    hits.emplace_back(it->second.seq, &*it);
+  hits.reserve(keys.size());
+  for (const std::string* key : keys) {
+    auto it = cache.rows.find(*key);
+    if (it != cache.rows.end()) hits.emplace_back(it->second.seq, &*it);
+  }
   std::sort(hits.begin(), hits.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<StoredDoc> out;
@@ -309,30 +319,94 @@ Result<std::vector<StoredDoc>> SandboxStore::List(StoreTable table, const std::s
   return out;
 }
 
+Result<std::vector<StoredDoc>> SandboxStore::List(StoreTable table, const std::string& prefix) {
+  CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
+  std::vector<const std::string*> keys;
+  for (auto it = c->rows.lower_bound(prefix);
+       it != c->rows.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+    keys.push_back(&it->first);
+  return InOrder(*c, keys);
+}
+
+Result<std::vector<StoredDoc>> SandboxStore::GetMany(StoreTable table,
+                                                     const std::vector<std::string>& keys) {
+  CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
+  std::vector<const std::string*> ptrs;
+  ptrs.reserve(keys.size());
+  for (const auto& k : keys) ptrs.push_back(&k);
+  return InOrder(*c, ptrs);
+}
+
+void SandboxStore::Index(TableCache& cache, const std::string& key, const Json& doc, bool add) {
+  for (auto& [field, index] : cache.by_field) {
+    auto it = doc.find(field);
+    if (it == doc.end() || !it->is_string()) continue;
+    std::string value = Lower(it->get_ref<const std::string&>());
+    if (add) {
+      index[value].insert(key);
+    } else if (auto hit = index.find(value); hit != index.end()) {
+      hit->second.erase(key);
+      if (hit->second.empty()) index.erase(hit);
+    }
+  }
+}
+
+Result<std::vector<StoredDoc>> SandboxStore::FindBy(StoreTable table, const std::string& field,
+                                                    const std::string& value) {
+  CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
+  auto [index, created] = c->by_field.try_emplace(field);
+  if (created) {
+    for (const auto& [key, row] : c->rows) {
+      auto it = row.doc.find(field);
+      if (it != row.doc.end() && it->is_string())
+        index->second[Lower(it->get_ref<const std::string&>())].insert(key);
+    }
+  }
+  auto hit = index->second.find(Lower(value));
+  if (hit == index->second.end()) return std::vector<StoredDoc>();
+  std::vector<const std::string*> keys;
+  keys.reserve(hit->second.size());
+  for (const auto& k : hit->second) keys.push_back(&k);
+  return InOrder(*c, keys);
+}
+
+void SandboxStore::Changed(StoreTable table, TableCache& cache, const std::string& key,
+                           const Json* after) {
+  wrote_in_transaction_ = true;
+  auto it = cache.rows.find(key);
+  std::optional<Json> before;
+  if (it != cache.rows.end()) {
+    Index(cache, key, it->second.doc, /*add=*/false);
+    before = std::move(it->second.doc);
+  }
+  if (after) {
+    if (it != cache.rows.end()) {
+      it->second.doc = *after;  // an update keeps its place
+    } else {
+      it = cache.rows.emplace(key, CachedRow{sqlite3_last_insert_rowid(db_), *after}).first;
+    }
+    Index(cache, key, it->second.doc, /*add=*/true);
+  } else if (it != cache.rows.end()) {
+    cache.rows.erase(it);
+  }
+  if (observer_) observer_->RowChanged(table, key, before ? &*before : nullptr, after);
+}
+
 Status SandboxStore::Put(StoreTable table, const std::string& key, const Json& doc) {
+  CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));  // what the row was, for the observer
   Stmt s(db_, std::string("INSERT INTO ") + TableName(table) +
                   " (key, doc) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET doc = excluded.doc");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);
   s.Bind(2, doc.dump());
   CMK_RETURN_IF_ERROR(s.Step().status());
-  Remember(table, key, doc);
+  Changed(table, *c, key, &doc);
   return Status::Ok();
-}
-
-void SandboxStore::Remember(StoreTable table, const std::string& key, const Json& doc) {
-  auto c = cache_.find(table);
-  if (c == cache_.end() || !c->second.loaded) return;  // read from the database when needed
-  auto it = c->second.rows.find(key);
-  if (it != c->second.rows.end()) {
-    it->second.doc = doc;  // an update keeps its place
-    return;
-  }
-  c->second.rows.emplace(key, CachedRow{sqlite3_last_insert_rowid(db_), doc});
 }
 
 Status SandboxStore::PutWithSecret(StoreTable table, const std::string& key, const Json& doc,
                                    const crypto::SecureBytes& secret) {
+  CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
   Stmt s(db_, std::string("INSERT INTO ") + TableName(table) +
                   " (key, doc, secret) VALUES (?1, ?2, ?3) ON CONFLICT(key) DO UPDATE SET"
                   " doc = excluded.doc, secret = excluded.secret");
@@ -341,7 +415,7 @@ Status SandboxStore::PutWithSecret(StoreTable table, const std::string& key, con
   s.Bind(2, doc.dump());
   s.BindBlob(3, secret.data(), secret.size());
   CMK_RETURN_IF_ERROR(s.Step().status());
-  Remember(table, key, doc);
+  Changed(table, *c, key, &doc);
   return Status::Ok();
 }
 
@@ -355,28 +429,28 @@ Result<crypto::SecureBytes> SandboxStore::GetSecret(StoreTable table, const std:
 }
 
 Status SandboxStore::Delete(StoreTable table, const std::string& key) {
+  CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
   Stmt s(db_, std::string("DELETE FROM ") + TableName(table) + " WHERE key = ?1");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);
   CMK_RETURN_IF_ERROR(s.Step().status());
-  auto c = cache_.find(table);
-  if (c != cache_.end()) c->second.rows.erase(key);
+  if (c->rows.count(key)) Changed(table, *c, key, nullptr);
   return Status::Ok();
 }
 
 Status SandboxStore::DeletePrefix(StoreTable table, const std::string& prefix) {
+  CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
   // substr() rather than LIKE: keys may contain '_' and '%'.
   Stmt s(db_, std::string("DELETE FROM ") + TableName(table) +
                   " WHERE substr(key, 1, length(?1)) = ?1");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, prefix);
   CMK_RETURN_IF_ERROR(s.Step().status());
-  auto c = cache_.find(table);
-  if (c != cache_.end()) {
-    auto& rows = c->second.rows;
-    auto it = rows.lower_bound(prefix);
-    while (it != rows.end() && it->first.compare(0, prefix.size(), prefix) == 0) it = rows.erase(it);
-  }
+  std::vector<std::string> gone;
+  for (auto it = c->rows.lower_bound(prefix);
+       it != c->rows.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+    gone.push_back(it->first);
+  for (const auto& key : gone) Changed(table, *c, key, nullptr);
   return Status::Ok();
 }
 

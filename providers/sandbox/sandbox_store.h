@@ -24,7 +24,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -48,6 +50,20 @@ enum class StoreTable {
 struct StoredDoc {
   std::string key;
   Json doc;
+};
+
+// Told of every row this connection writes, and of every moment its copy of
+// the tables stops being trustworthy, so that what is derived from rows can
+// be kept up to date by the rows that changed rather than recomputed.
+class StoreObserver {
+ public:
+  virtual ~StoreObserver() = default;
+  // `before`/`after` are null when the row did not / does not exist.
+  virtual void RowChanged(StoreTable table, const std::string& key, const Json* before,
+                          const Json* after) = 0;
+  // Anything may have changed: another process committed, or a transaction
+  // with writes rolled back.
+  virtual void Reset() = 0;
 };
 
 // One line of the activity log.
@@ -98,6 +114,13 @@ class SandboxStore {
   Result<std::optional<Json>> Get(StoreTable table, const std::string& key);
   // Rows whose key starts with `prefix`, in insertion order.
   Result<std::vector<StoredDoc>> List(StoreTable table, const std::string& prefix = "");
+  // Rows whose string member `field` equals `value` (ignoring case), in
+  // insertion order. The first call per (table, field) builds an index that
+  // writes keep up to date.
+  Result<std::vector<StoredDoc>> FindBy(StoreTable table, const std::string& field,
+                                        const std::string& value);
+  // The rows with these keys that exist, in insertion order.
+  Result<std::vector<StoredDoc>> GetMany(StoreTable table, const std::vector<std::string>& keys);
   // Insert or replace the document; an existing row keeps its position.
   Status Put(StoreTable table, const std::string& key, const Json& doc);
   Status Delete(StoreTable table, const std::string& key);
@@ -107,6 +130,9 @@ class SandboxStore {
   Status PutWithSecret(StoreTable table, const std::string& key, const Json& doc,
                        const crypto::SecureBytes& secret);
   Result<crypto::SecureBytes> GetSecret(StoreTable table, const std::string& key);
+
+  // At most one; not owned. Told of writes after they succeed.
+  void SetObserver(StoreObserver* observer) { observer_ = observer; }
 
   Status AppendEvent(const SandboxEvent& event);
   Result<std::vector<SandboxEvent>> ListEvents();
@@ -127,17 +153,26 @@ class SandboxStore {
   struct TableCache {
     bool loaded = false;
     std::map<std::string, CachedRow> rows;
+    // Secondary indexes by string member: field -> lower-cased value -> keys.
+    std::map<std::string, std::unordered_map<std::string, std::set<std::string>>> by_field;
   };
   // Drops every cached table when another connection has committed.
   Status Revalidate();
   void DropCache();
   Result<TableCache*> Cached(StoreTable table);
-  // Keeps a loaded table in step with a write that just succeeded.
-  void Remember(StoreTable table, const std::string& key, const Json& doc);
+  // Keeps the loaded table and its indexes in step with a write that just
+  // succeeded (`after` null: deleted), and tells the observer.
+  void Changed(StoreTable table, TableCache& cache, const std::string& key,
+               const Json* after);
+  static void Index(TableCache& cache, const std::string& key, const Json& doc, bool add);
+  std::vector<StoredDoc> InOrder(const TableCache& cache,
+                                 const std::vector<const std::string*>& keys) const;
 
   std::string dir_;
   sqlite3* db_;
+  StoreObserver* observer_ = nullptr;
   bool in_transaction_ = false;
+  bool wrote_in_transaction_ = false;
   int64_t data_version_ = -1;
   std::map<StoreTable, TableCache> cache_;
   bool meta_loaded_ = false;

@@ -51,16 +51,22 @@ Json WithExtras(const StorageAccountState& a, const Json& old) {
 
 }  // namespace
 
-Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAccountState& a) {
+Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAccountState& a,
+                                                                  AccessBasis* basis) {
   using Cause = std::optional<std::string>;
+  auto depends = [basis](std::string topic) {
+    if (basis) basis->topics.push_back(std::move(topic));
+  };
   std::optional<cmk::KeyId> in_use = InUse(a.encryption.current_versioned_key_id);
   if (!in_use)
     return Cause("key id '" + a.encryption.current_versioned_key_id +
                  "' names no key of this cloud");
+  depends("vault:" + sandbox::VaultRowKey(in_use->vault));
   CMK_ASSIGN_OR_RETURN(std::optional<Json> vault_doc, LoadVaultDoc(in_use->vault));
   if (!vault_doc) return Cause("vault '" + in_use->vault + "' no longer exists (purged)");
   VaultState vault = FromJson<VaultState>(sandbox::DocObject(*vault_doc, "vault"));
   if (sandbox::IsDeleted(*vault_doc)) return Cause("vault '" + vault.name + "' is deleted");
+  depends("key:" + sandbox::KeyRowKey(vault.name, in_use->name));
   CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc,
                        store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault.name, in_use->name)));
   if (!key_doc)
@@ -76,6 +82,7 @@ Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAc
   std::string principal;
   const std::string& uami = a.encryption.user_assigned_identity;
   if (!uami.empty()) {
+    depends("identity:" + Lower(uami));
     CMK_ASSIGN_OR_RETURN(std::optional<Json> ident,
                          store_->Get(StoreTable::kIdentities, Lower(uami)));
     if (!ident) return Cause("user-assigned identity '" + uami + "' no longer exists");
@@ -84,6 +91,7 @@ Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAc
     principal = a.system_principal_id;
     if (principal.empty()) return Cause("the account's system-assigned identity is off");
   }
+  depends("principal:" + Lower(principal));
   Status access = CheckKeyAccess(vault, key, principal);
   if (access.code() == StatusCode::kPermissionDenied)
     return Cause("identity " + principal + " is no longer permitted to use key '" + key +
@@ -92,10 +100,11 @@ Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAc
   return Cause();
 }
 
-Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const StorageAccountState& a) {
+Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const StorageAccountState& a,
+                                                                  AccessBasis* basis) {
   using Cause = std::optional<std::string>;
   if (!UsesCmk(a)) return Cause();
-  CMK_ASSIGN_OR_RETURN(Cause reach, ReachCauseInTxn(a));
+  CMK_ASSIGN_OR_RETURN(Cause reach, ReachCauseInTxn(a, basis));
   if (reach) return reach;
   cmk::KeyId in_use = *InUse(a.encryption.current_versioned_key_id);
   CMK_ASSIGN_OR_RETURN(std::optional<Json> vault_doc, LoadVaultDoc(in_use.vault));
@@ -105,12 +114,21 @@ Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const StorageA
   std::string key = sandbox::DocString(*key_doc, "name");
   std::string what = "key version " + in_use.version + " of key '" + key + "' in vault '" +
                      vault + "'";
+  std::string row = sandbox::VersionRowKey(vault, key, in_use.version);
+  if (basis) basis->topics.push_back("version:" + row);
   CMK_ASSIGN_OR_RETURN(std::optional<Json> version_doc,
-                       store_->Get(StoreTable::kKeyVersions,
-                                   sandbox::VersionRowKey(vault, key, in_use.version)));
+                       store_->Get(StoreTable::kKeyVersions, row));
   if (!version_doc) return Cause(what + " no longer exists");
   KeyVersionState v = FromJson<KeyVersionState>(*version_doc);
   const int64_t now = Now();
+  // The answer below holds until the version's not-before or expiry passes.
+  if (basis) {
+    if (v.not_before && now < *v.not_before) {
+      basis->recheck_at = *v.not_before;
+    } else if (v.expires && now < *v.expires) {
+      basis->recheck_at = *v.expires;
+    }
+  }
   if (!v.enabled) return Cause(what + " is disabled");
   if (v.expires && now >= *v.expires)
     return Cause(what + " expired at " + FormatRfc3339(*v.expires));
@@ -121,36 +139,51 @@ Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const StorageA
 
 Status SandboxCloud::EvaluateAccessInTxn() {
   const int64_t now = Now();
-  CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kStorageAccounts));
-  for (const auto& row : rows) {
+  sandbox::Dependents::Stale stale = access_.Take(now);
+  if (!stale.all && stale.subjects.empty()) return Status::Ok();
+  std::vector<StoredDoc> rows;
+  if (stale.all) {
+    CMK_ASSIGN_OR_RETURN(rows, store_->List(StoreTable::kStorageAccounts));
+  } else {
+    std::vector<std::string> keys;
+    for (const auto& subject : stale.subjects) {
+      access_.Forget(subject);  // recorded again below while its row exists
+      keys.push_back(subject.substr(subject.find(':') + 1));
+    }
+    CMK_ASSIGN_OR_RETURN(rows, store_->GetMany(StoreTable::kStorageAccounts, keys));
+  }
+  for (const auto& row : rows) {  // in insertion order, as the activity log has always had them
     StorageAccountState a = FromJson<StorageAccountState>(row.doc);
-    CMK_ASSIGN_OR_RETURN(std::optional<std::string> cause, AccessCauseInTxn(a));
+    AccessBasis basis;
+    CMK_ASSIGN_OR_RETURN(std::optional<std::string> cause, AccessCauseInTxn(a, &basis));
     std::string previous =
         sandbox::DocString(sandbox::DocObject(row.doc, sandbox::kAccountInaccessible), "cause");
-    if (cause.value_or("") == previous) continue;
-
-    Json doc = row.doc;
-    Json& incidents = doc[sandbox::kAccountIncidents];
-    if (!incidents.is_array()) incidents = Json::array();
-    for (auto it = incidents.rbegin(); it != incidents.rend(); ++it) {
-      if (!it->is_object() || it->contains("until")) continue;
-      (*it)["until"] = now;  // the open incident ends (recovered, or another cause took over)
-      break;
+    if (cause.value_or("") != previous) {
+      Json doc = row.doc;
+      Json& incidents = doc[sandbox::kAccountIncidents];
+      if (!incidents.is_array()) incidents = Json::array();
+      for (auto it = incidents.rbegin(); it != incidents.rend(); ++it) {
+        if (!it->is_object() || it->contains("until")) continue;
+        (*it)["until"] = now;  // the open incident ends (recovered, or another cause took over)
+        break;
+      }
+      if (cause) {
+        Json incident{{"cause", *cause}, {"since", now}};
+        doc[sandbox::kAccountInaccessible] = incident;
+        incidents.push_back(incident);
+      } else {
+        doc.erase(sandbox::kAccountInaccessible);
+      }
+      CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kStorageAccounts, row.key, doc));
+      if (cause) {
+        CMK_RETURN_IF_ERROR(Record("storage.inaccessible", "storage/" + a.name, *cause));
+      } else {
+        CMK_RETURN_IF_ERROR(Record("storage.recovered", "storage/" + a.name,
+                                   "accessible again (was: " + previous + ")"));
+      }
     }
-    if (cause) {
-      Json incident{{"cause", *cause}, {"since", now}};
-      doc[sandbox::kAccountInaccessible] = incident;
-      incidents.push_back(incident);
-    } else {
-      doc.erase(sandbox::kAccountInaccessible);
-    }
-    CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kStorageAccounts, row.key, doc));
-    if (cause) {
-      CMK_RETURN_IF_ERROR(Record("storage.inaccessible", "storage/" + a.name, *cause));
-    } else {
-      CMK_RETURN_IF_ERROR(Record("storage.recovered", "storage/" + a.name,
-                                 "accessible again (was: " + previous + ")"));
-    }
+    // After the write above, which changes nothing the answer came from.
+    access_.Record("account:" + row.key, basis.topics, basis.recheck_at);
   }
   return Status::Ok();
 }
@@ -201,42 +234,44 @@ Result<std::optional<std::string>> SandboxCloud::StorageInaccessibleCause(
   });
 }
 
-Status SandboxCloud::CollectAdoptionsInTxn(std::vector<DueEvent>& out) {
+Result<std::optional<SandboxCloud::DueEvent>> SandboxCloud::AdoptionOfInTxn(const StoredDoc& row,
+                                                                           AccessBasis& basis) {
+  using Due = std::optional<DueEvent>;
   const int64_t now = Now();
-  CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kStorageAccounts));
-  for (const auto& row : rows) {
-    StorageAccountState a = FromJson<StorageAccountState>(row.doc);
-    if (!UsesCmk(a) || !a.encryption.key_version.empty()) continue;  // pinned: never moves
-    CMK_ASSIGN_OR_RETURN(std::optional<std::string> unreachable, ReachCauseInTxn(a));
-    if (unreachable) continue;  // Storage cannot even read the key's versions
-    cmk::KeyId in_use = *InUse(a.encryption.current_versioned_key_id);
-    CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> versions,
-                         store_->List(StoreTable::kKeyVersions,
-                                      sandbox::VersionRowPrefix(in_use.vault, in_use.name)));
-    std::optional<KeyVersionState> target;
-    for (auto it = versions.rbegin(); it != versions.rend() && !target; ++it) {
-      KeyVersionState v = FromJson<KeyVersionState>(it->doc);
-      if (Usable(v, now)) target = v;
-    }
-    if (!target || EqualsIgnoreCase(target->version, in_use.version)) continue;
-    int64_t delay_hours = row.doc.contains(sandbox::kAccountAdoptionDelay)
-                              ? sandbox::DocInt(row.doc, sandbox::kAccountAdoptionDelay)
-                              : kDefaultAdoptionDelayHours;
-    int64_t from = std::max(target->created, sandbox::DocInt(row.doc, sandbox::kAccountBindingTime));
-    DueEvent e;
-    e.time = from + delay_hours * 3600;
-    e.object = "storage/" + a.name;
-    e.rank = kRankAdopt;
-    e.kind = "storage.adopt";
-    e.vault = in_use.vault;
-    e.key = in_use.name;
-    e.version = target->version;
-    e.account_row = row.key;
-    e.detail = "automatic version update to version " + target->version + " (adoption delay " +
-               std::to_string(delay_hours) + "h)";
-    out.push_back(std::move(e));
+  StorageAccountState a = FromJson<StorageAccountState>(row.doc);
+  if (!UsesCmk(a) || !a.encryption.key_version.empty()) return Due();  // pinned: never moves
+  CMK_ASSIGN_OR_RETURN(std::optional<std::string> unreachable, ReachCauseInTxn(a, &basis));
+  if (unreachable) return Due();  // Storage cannot even read the key's versions
+  cmk::KeyId in_use = *InUse(a.encryption.current_versioned_key_id);
+  std::string prefix = sandbox::VersionRowPrefix(in_use.vault, in_use.name);
+  basis.topics.push_back("versions:" + prefix.substr(0, prefix.size() - 1));
+  CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> versions,
+                       store_->List(StoreTable::kKeyVersions, prefix));
+  std::optional<KeyVersionState> target;
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    KeyVersionState v = FromJson<KeyVersionState>(it->doc);
+    // Which version is usable changes when a not-before or an expiry passes.
+    for (const auto& t : {v.not_before, v.expires})
+      if (t && *t > now && (!basis.recheck_at || *t < *basis.recheck_at)) basis.recheck_at = *t;
+    if (!target && Usable(v, now)) target = v;
   }
-  return Status::Ok();
+  if (!target || EqualsIgnoreCase(target->version, in_use.version)) return Due();
+  int64_t delay_hours = row.doc.contains(sandbox::kAccountAdoptionDelay)
+                            ? sandbox::DocInt(row.doc, sandbox::kAccountAdoptionDelay)
+                            : kDefaultAdoptionDelayHours;
+  int64_t from = std::max(target->created, sandbox::DocInt(row.doc, sandbox::kAccountBindingTime));
+  DueEvent e;
+  e.time = from + delay_hours * 3600;
+  e.object = "storage/" + a.name;
+  e.rank = kRankAdopt;
+  e.kind = "storage.adopt";
+  e.vault = in_use.vault;
+  e.key = in_use.name;
+  e.version = target->version;
+  e.account_row = row.key;
+  e.detail = "automatic version update to version " + target->version + " (adoption delay " +
+             std::to_string(delay_hours) + "h)";
+  return Due(std::move(e));
 }
 
 Status SandboxCloud::AdoptInTxn(const DueEvent& e) {

@@ -168,11 +168,11 @@ Status SandboxCloud::CheckKeyAccess(const VaultState& vault, const std::string& 
   // Access policies are not modelled: a non-RBAC vault lets Storage in.
   if (!vault.rbac_authorization) return Status::Ok();
   std::string key_id = KeyArmId(vault.subscription, vault.resource_group, vault.name, key_name);
-  CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kRoleAssignments));
+  CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
+                       store_->FindBy(StoreTable::kRoleAssignments, "principalId", principal_id));
   for (const auto& row : rows) {
     RoleAssignmentState r = FromJson<RoleAssignmentState>(row.doc);
-    if (EqualsIgnoreCase(r.principal_id, principal_id) &&
-        GrantsKeyUse(Lower(TrailingSegment(r.role_definition_id))) &&
+    if (GrantsKeyUse(Lower(TrailingSegment(r.role_definition_id))) &&
         UnderScope(key_id, r.scope))
       return Status::Ok();
   }

@@ -11,6 +11,7 @@
 // years costs a handful of steps, not one per hour.
 #include <algorithm>
 #include <tuple>
+#include <unordered_map>
 
 #include "base/duration.h"
 #include "sandbox/sandbox_cloud.h"
@@ -32,8 +33,9 @@ constexpr int kRankNotify = 3;
 // younger than this by policy, so a policy whose expiry is shorter than its
 // rotation lead cannot rotate in a loop.
 constexpr int64_t kMinRotationAge = 7 * 86400;
-// A safety net against a state that keeps producing events at one instant.
-constexpr int kMaxEventsPerMove = 10000;
+// A safety net against an object that keeps producing events at one instant
+// (an estate may have thousands of objects with events at one time).
+constexpr int kMaxEventsPerObjectAtOneTime = 100;
 
 constexpr const char* kExpiredReported = "expiredReported";  // the exp already reported
 constexpr const char* kNotifiedFor = "notifiedFor";          // the exp already notified
@@ -59,102 +61,161 @@ std::optional<IsoDuration> Duration(const std::optional<std::string>& text) {
 
 }  // namespace
 
-Result<std::vector<SandboxCloud::DueEvent>> SandboxCloud::CollectDueEventsInTxn() {
-  const int64_t now = Now();
-  std::vector<DueEvent> out;
-  CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> vaults, store_->List(StoreTable::kVaults));
-  for (const auto& vault_row : vaults) {
-    VaultState vault = FromJson<VaultState>(sandbox::DocObject(vault_row.doc, "vault"));
-    if (sandbox::IsDeleted(vault_row.doc)) {
-      DueEvent e;
-      e.time = sandbox::ScheduledPurgeDate(vault_row.doc);
-      e.object = "vault/" + vault.name;
-      e.rank = kRankPurge;
-      e.kind = "vault.purge";
-      e.vault = vault.name;
-      e.detail = "scheduled purge of the soft-deleted vault";
-      out.push_back(std::move(e));
-      continue;
+bool SandboxCloud::DueOrder::operator()(const DueEvent& a, const DueEvent& b) const {
+  return std::tie(a.time, a.object, a.rank, a.version, a.kind) <
+         std::tie(b.time, b.object, b.rank, b.version, b.kind);
+}
+
+void SandboxCloud::ForgetDue(const std::string& subject) {
+  auto it = due_of_.find(subject);
+  if (it == due_of_.end()) return;
+  for (auto event : it->second) due_.erase(event);
+  due_of_.erase(it);
+}
+
+void SandboxCloud::AddDue(const std::string& subject, DueEvent event) {
+  due_of_[subject].push_back(due_.insert(std::move(event)));
+}
+
+Status SandboxCloud::RefreshDueInTxn() {
+  sandbox::Dependents::Stale stale = timeline_.Take(Now());
+  if (stale.all) {
+    due_.clear();
+    due_of_.clear();
+    for (StoreTable table : {StoreTable::kVaults, StoreTable::kKeys, StoreTable::kStorageAccounts}) {
+      CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(table));
+      const char* kind = table == StoreTable::kVaults ? "vault:"
+                         : table == StoreTable::kKeys ? "key:"
+                                                      : "account:";
+      for (const auto& row : rows) CMK_RETURN_IF_ERROR(DueOfInTxn(kind + row.key));
     }
-    CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> keys,
-                         store_->List(StoreTable::kKeys, sandbox::KeyRowPrefix(vault.name)));
-    for (const auto& key_row : keys) {
-      const std::string name = sandbox::DocString(key_row.doc, "name");
-      const std::string object = "key/" + vault.name + "/" + name;
-      auto event = [&](int64_t time, int rank, const char* kind) {
-        DueEvent e;
-        e.time = time;
-        e.object = object;
-        e.rank = rank;
-        e.kind = kind;
-        e.vault = vault.name;
-        e.key = name;
-        return e;
-      };
-      if (sandbox::IsDeleted(key_row.doc)) {
-        DueEvent e = event(sandbox::ScheduledPurgeDate(key_row.doc), kRankPurge, "key.purge");
-        e.detail = "scheduled purge of the soft-deleted key";
-        out.push_back(std::move(e));
-        continue;
-      }
-      CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
-                           store_->List(StoreTable::kKeyVersions,
-                                        sandbox::VersionRowPrefix(vault.name, name)));
-      if (rows.empty()) continue;
-      std::optional<RotationPolicyState> policy;
-      if (key_row.doc.contains("rotationPolicy"))
-        policy = FromJson<RotationPolicyState>(key_row.doc["rotationPolicy"]);
+    return Status::Ok();
+  }
+  for (const auto& subject : stale.subjects) CMK_RETURN_IF_ERROR(DueOfInTxn(subject));
+  return Status::Ok();
+}
 
-      if (policy) {
-        KeyVersionState newest = FromJson<KeyVersionState>(rows.back().doc);
-        std::optional<int64_t> due;
-        std::string trigger;
-        if (auto d = Duration(policy->rotate_after_create)) {
-          due = AddDuration(newest.created, *d);
-          trigger = "timeAfterCreate " + d->text;
-        } else if (auto b = Duration(policy->rotate_before_expiry); b && newest.expires) {
-          due = AddDuration(*newest.expires, Negated(*b));
-          trigger = "timeBeforeExpiry " + b->text;
-        }
-        if (due) {
-          DueEvent e = event(std::max(*due, newest.created + kMinRotationAge), kRankRotate,
-                             "key.rotate");
-          e.version = newest.version;
-          e.detail = trigger;
-          out.push_back(std::move(e));
-        }
-      }
+Status SandboxCloud::DueOfInTxn(const std::string& subject) {
+  ForgetDue(subject);
+  timeline_.Forget(subject);
+  size_t colon = subject.find(':');
+  std::string kind = subject.substr(0, colon), row = subject.substr(colon + 1);
+  if (kind == "vault") return DueOfVaultInTxn(subject, row);
+  if (kind == "key") return DueOfKeyInTxn(subject, row);
+  if (kind == "account") return DueOfAccountInTxn(subject, row);
+  return Internal("sandbox: no time-driven events for " + subject);
+}
 
-      std::optional<IsoDuration> notify =
-          policy ? Duration(policy->notify_before_expiry) : std::nullopt;
-      for (const auto& row : rows) {
-        KeyVersionState v = FromJson<KeyVersionState>(row.doc);
-        if (!v.expires) continue;
-        if (sandbox::DocInt(row.doc, kExpiredReported) != *v.expires) {
-          DueEvent e = event(*v.expires, kRankExpire, "key.expired");
-          e.version = v.version;
-          e.exp = *v.expires;
-          e.detail = "version " + v.version + " expires";
-          out.push_back(std::move(e));
-        }
-        if (notify && v.enabled && now < *v.expires &&
-            sandbox::DocInt(row.doc, kNotifiedFor) != *v.expires) {
-          DueEvent e = event(AddDuration(*v.expires, Negated(*notify)), kRankNotify, "key.notify");
-          e.version = v.version;
-          e.exp = *v.expires;
-          e.detail = "version " + v.version + " expires at " + FormatRfc3339(*v.expires) +
-                     " (Notify " + notify->text + " before expiry)";
-          out.push_back(std::move(e));
-        }
-      }
+Status SandboxCloud::DueOfVaultInTxn(const std::string& subject, const std::string& row) {
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kVaults, row));
+  if (!doc) return Status::Ok();  // purged: nothing more to come
+  timeline_.Record(subject, {}, std::nullopt);
+  if (!sandbox::IsDeleted(*doc)) return Status::Ok();
+  VaultState vault = FromJson<VaultState>(sandbox::DocObject(*doc, "vault"));
+  DueEvent e;
+  e.time = sandbox::ScheduledPurgeDate(*doc);
+  e.object = "vault/" + vault.name;
+  e.rank = kRankPurge;
+  e.kind = "vault.purge";
+  e.vault = vault.name;
+  e.detail = "scheduled purge of the soft-deleted vault";
+  AddDue(subject, std::move(e));
+  return Status::Ok();
+}
+
+Status SandboxCloud::DueOfKeyInTxn(const std::string& subject, const std::string& row) {
+  const int64_t now = Now();
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc, store_->Get(StoreTable::kKeys, row));
+  if (!key_doc) return Status::Ok();  // purged
+  const std::string vault_row = row.substr(0, row.find('/'));
+  // A key's events wait while its vault is deleted (the vault's purge takes it along).
+  timeline_.Record(subject, {"vault:" + vault_row, "versions:" + row}, std::nullopt);
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> vault_doc, store_->Get(StoreTable::kVaults, vault_row));
+  if (!vault_doc || sandbox::IsDeleted(*vault_doc)) return Status::Ok();
+  VaultState vault = FromJson<VaultState>(sandbox::DocObject(*vault_doc, "vault"));
+
+  const std::string name = sandbox::DocString(*key_doc, "name");
+  const std::string object = "key/" + vault.name + "/" + name;
+  auto event = [&](int64_t time, int rank, const char* kind) {
+    DueEvent e;
+    e.time = time;
+    e.object = object;
+    e.rank = rank;
+    e.kind = kind;
+    e.vault = vault.name;
+    e.key = name;
+    return e;
+  };
+  if (sandbox::IsDeleted(*key_doc)) {
+    DueEvent e = event(sandbox::ScheduledPurgeDate(*key_doc), kRankPurge, "key.purge");
+    e.detail = "scheduled purge of the soft-deleted key";
+    AddDue(subject, std::move(e));
+    return Status::Ok();
+  }
+  CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
+                       store_->List(StoreTable::kKeyVersions,
+                                    sandbox::VersionRowPrefix(vault.name, name)));
+  if (rows.empty()) return Status::Ok();
+  std::optional<RotationPolicyState> policy;
+  if (key_doc->contains("rotationPolicy"))
+    policy = FromJson<RotationPolicyState>((*key_doc)["rotationPolicy"]);
+
+  if (policy) {
+    KeyVersionState newest = FromJson<KeyVersionState>(rows.back().doc);
+    std::optional<int64_t> due;
+    std::string trigger;
+    if (auto d = Duration(policy->rotate_after_create)) {
+      due = AddDuration(newest.created, *d);
+      trigger = "timeAfterCreate " + d->text;
+    } else if (auto b = Duration(policy->rotate_before_expiry); b && newest.expires) {
+      due = AddDuration(*newest.expires, Negated(*b));
+      trigger = "timeBeforeExpiry " + b->text;
+    }
+    if (due) {
+      DueEvent e = event(std::max(*due, newest.created + kMinRotationAge), kRankRotate,
+                         "key.rotate");
+      e.version = newest.version;
+      e.detail = trigger;
+      AddDue(subject, std::move(e));
     }
   }
-  CMK_RETURN_IF_ERROR(CollectAdoptionsInTxn(out));
-  std::sort(out.begin(), out.end(), [](const DueEvent& a, const DueEvent& b) {
-    return std::tie(a.time, a.object, a.rank, a.version) <
-           std::tie(b.time, b.object, b.rank, b.version);
-  });
-  return out;
+
+  std::optional<IsoDuration> notify =
+      policy ? Duration(policy->notify_before_expiry) : std::nullopt;
+  std::optional<int64_t> recheck;  // a notice is due only before its expiry
+  for (const auto& version_row : rows) {
+    KeyVersionState v = FromJson<KeyVersionState>(version_row.doc);
+    if (!v.expires) continue;
+    if (sandbox::DocInt(version_row.doc, kExpiredReported) != *v.expires) {
+      DueEvent e = event(*v.expires, kRankExpire, "key.expired");
+      e.version = v.version;
+      e.exp = *v.expires;
+      e.detail = "version " + v.version + " expires";
+      AddDue(subject, std::move(e));
+    }
+    if (notify && v.enabled && now < *v.expires &&
+        sandbox::DocInt(version_row.doc, kNotifiedFor) != *v.expires) {
+      if (!recheck || *v.expires < *recheck) recheck = *v.expires;
+      DueEvent e = event(AddDuration(*v.expires, Negated(*notify)), kRankNotify, "key.notify");
+      e.version = v.version;
+      e.exp = *v.expires;
+      e.detail = "version " + v.version + " expires at " + FormatRfc3339(*v.expires) +
+                 " (Notify " + notify->text + " before expiry)";
+      AddDue(subject, std::move(e));
+    }
+  }
+  if (recheck) timeline_.Record(subject, {"vault:" + vault_row, "versions:" + row}, recheck);
+  return Status::Ok();
+}
+
+Status SandboxCloud::DueOfAccountInTxn(const std::string& subject, const std::string& row) {
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kStorageAccounts, row));
+  if (!doc) return Status::Ok();
+  AccessBasis basis;
+  CMK_ASSIGN_OR_RETURN(std::optional<DueEvent> adoption, AdoptionOfInTxn({row, *doc}, basis));
+  timeline_.Record(subject, basis.topics, basis.recheck_at);
+  if (adoption) AddDue(subject, std::move(*adoption));
+  return Status::Ok();
 }
 
 Status SandboxCloud::ApplyDueEventInTxn(const DueEvent& e) {
@@ -188,16 +249,22 @@ Status SandboxCloud::SimulateUntilInTxn(int64_t target, int* applied) {
   int n = 0;
   CMK_RETURN_IF_ERROR(store_->SetMeta(kMetaClock, std::to_string(Now())));
   CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
+  int64_t instant = -1;
+  std::unordered_map<std::string, int> at_instant;  // events per object at `instant`
   while (true) {
-    CMK_ASSIGN_OR_RETURN(std::vector<DueEvent> due, CollectDueEventsInTxn());
-    if (due.empty()) break;
-    const DueEvent& next = due.front();
+    CMK_RETURN_IF_ERROR(RefreshDueInTxn());
+    if (due_.empty()) break;
+    const DueEvent next = *due_.begin();
     int64_t t = std::max(next.time, Now());  // an overdue event fires now
     if (t > target) break;
-    if (++n > kMaxEventsPerMove)
-      return FailedPrecondition("sandbox: more than " + std::to_string(kMaxEventsPerMove) +
-                                " time-driven events before " + FormatRfc3339(target) +
-                                " (stuck at " + next.kind + " " + next.object + ")");
+    if (t != instant) {
+      instant = t;
+      at_instant.clear();
+    }
+    if (++at_instant[next.object] > kMaxEventsPerObjectAtOneTime)
+      return FailedPrecondition("sandbox: " + next.object + " keeps producing events at " +
+                                FormatRfc3339(t) + " (stuck at " + next.kind + ")");
+    ++n;
     CMK_RETURN_IF_ERROR(store_->SetMeta(kMetaClock, std::to_string(t)));
     CMK_RETURN_IF_ERROR(ApplyDueEventInTxn(next));
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
@@ -263,9 +330,9 @@ Status SandboxCloud::UseRealClock() {
 
 Result<std::vector<PendingEvent>> SandboxCloud::ListPendingEvents() {
   return InTransaction([&]() -> Result<std::vector<PendingEvent>> {
-    CMK_ASSIGN_OR_RETURN(std::vector<DueEvent> due, CollectDueEventsInTxn());
+    CMK_RETURN_IF_ERROR(RefreshDueInTxn());
     std::vector<PendingEvent> out;
-    for (const auto& e : due) {
+    for (const auto& e : due_) {
       std::string detail = e.detail;
       if (e.kind == "key.rotate") detail = e.detail + " of version " + e.version;
       out.push_back({e.time, e.kind, e.object, detail});

@@ -1,0 +1,397 @@
+// What keeps the sandbox fast at estate scale, and the proof that it changes
+// no answer: the store's indexes and change notices, the Dependents
+// bookkeeping, and SandboxCloud's incremental access and event evaluation
+// checked against a from-scratch evaluation after every step of a random
+// (seeded, so reproducible) sequence of operations.
+#include <filesystem>
+#include <random>
+
+#include "base/duration.h"
+#include "model/arm_id.h"
+#include "sandbox/dependents.h"
+#include "sandbox/sandbox_store.h"
+#include "sandbox_test_util.h"
+
+namespace cmk::testing {
+namespace {
+
+using sandbox::Dependents;
+
+// ---- Dependents -------------------------------------------------------------
+
+TEST(DependentsTest, EverythingIsStaleUntilFirstComputed) {
+  Dependents d({"account:"});
+  d.Touch("vault:kv");
+  Dependents::Stale s = d.Take(100);
+  EXPECT_TRUE(s.all);
+  EXPECT_TRUE(d.Take(100).subjects.empty());
+  EXPECT_FALSE(d.Take(100).all);
+}
+
+TEST(DependentsTest, TouchingATopicMakesItsDependentsAndItsOwnSubjectStale) {
+  Dependents d({"account:"});
+  ASSERT_TRUE(d.Take(0).all);
+  d.Record("account:a", {"vault:kv", "principal:p1"}, std::nullopt);
+  d.Record("account:b", {"vault:kv", "principal:p2"}, std::nullopt);
+  d.Touch("principal:p2");
+  EXPECT_EQ(d.Take(0).subjects, std::vector<std::string>{"account:b"});
+  d.Touch("vault:kv");
+  EXPECT_EQ(d.Take(0).subjects, (std::vector<std::string>{"account:a", "account:b"}));
+  d.Touch("account:new");    // a row of the subjects' own kind: a new subject
+  d.Touch("identity:none");  // nobody depends on it
+  EXPECT_EQ(d.Take(0).subjects, std::vector<std::string>{"account:new"});
+}
+
+TEST(DependentsTest, RecordingAgainReplacesTheTopics) {
+  Dependents d({"account:"});
+  ASSERT_TRUE(d.Take(0).all);
+  d.Record("account:a", {"vault:old"}, std::nullopt);
+  d.Record("account:a", {"vault:new"}, std::nullopt);
+  d.Touch("vault:old");
+  EXPECT_TRUE(d.Take(0).subjects.empty());
+  d.Touch("vault:new");
+  EXPECT_EQ(d.Take(0).subjects, std::vector<std::string>{"account:a"});
+  d.Forget("account:a");
+  d.Touch("vault:new");
+  EXPECT_TRUE(d.Take(0).subjects.empty());
+  EXPECT_EQ(d.size(), 0u);
+}
+
+TEST(DependentsTest, RecheckTimesAndAClockGoingBack) {
+  Dependents d({"key:"});
+  ASSERT_TRUE(d.Take(0).all);
+  d.Record("key:kv/a", {}, 50);
+  d.Record("key:kv/b", {}, 80);
+  EXPECT_TRUE(d.Take(49).subjects.empty());
+  EXPECT_EQ(d.Take(50).subjects, std::vector<std::string>{"key:kv/a"});
+  EXPECT_TRUE(d.Take(60).subjects.empty());  // a recheck fires once
+  EXPECT_EQ(d.Take(200).subjects, std::vector<std::string>{"key:kv/b"});
+  EXPECT_TRUE(d.Take(100).all);  // time went back: nothing computed holds
+}
+
+TEST(DependentsTest, ResetMakesEverythingStale) {
+  Dependents d({"account:"});
+  ASSERT_TRUE(d.Take(0).all);
+  d.Record("account:a", {"vault:kv"}, 10);
+  d.Reset();
+  d.Touch("vault:kv");
+  EXPECT_TRUE(d.Take(0).all);
+  EXPECT_EQ(d.size(), 0u);
+}
+
+// ---- SandboxStore -----------------------------------------------------------
+
+struct Notice {
+  StoreTable table;
+  std::string key;
+  std::optional<Json> before, after;
+};
+
+class Recorder : public StoreObserver {
+ public:
+  void RowChanged(StoreTable table, const std::string& key, const Json* before,
+                  const Json* after) override {
+    notices.push_back({table, key, before ? std::optional<Json>(*before) : std::nullopt,
+                       after ? std::optional<Json>(*after) : std::nullopt});
+  }
+  void Reset() override { ++resets; }
+  std::vector<Notice> notices;
+  int resets = 0;
+};
+
+class StoreTest : public SandboxTest {
+ protected:
+  void SetUp() override {
+    SandboxTest::SetUp();
+    auto store = SandboxStore::Open(root_ + "/store");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    store_->SetObserver(&recorder_);
+  }
+  void TearDown() override {
+    store_.reset();
+    SandboxTest::TearDown();
+  }
+  std::vector<std::string> Keys(const Result<std::vector<StoredDoc>>& rows) {
+    std::vector<std::string> out;
+    if (!rows.ok()) return {"error: " + rows.status().ToString()};
+    for (const auto& r : *rows) out.push_back(r.key);
+    return out;
+  }
+  Status Put(const std::string& key, const std::string& principal) {
+    auto txn = store_->Begin();
+    if (!txn.ok()) return txn.status();
+    CMK_RETURN_IF_ERROR(
+        store_->Put(StoreTable::kRoleAssignments, key, Json{{"principalId", principal}}));
+    return txn->Commit();
+  }
+
+  Recorder recorder_;
+  std::unique_ptr<SandboxStore> store_;
+};
+
+TEST_F(StoreTest, FindByFollowsEveryWriteAndIgnoresCase) {
+  CMK_ASSERT_OK(Put("r1", "AAAA"));
+  CMK_ASSERT_OK(Put("r2", "bbbb"));
+  EXPECT_EQ(Keys(store_->FindBy(StoreTable::kRoleAssignments, "principalId", "aaaa")),
+            std::vector<std::string>{"r1"});  // the index is built here
+  CMK_ASSERT_OK(Put("r3", "aaaa"));
+  CMK_ASSERT_OK(Put("r2", "AaAa"));  // an update moves r2 to another value, keeping its place
+  EXPECT_EQ(Keys(store_->FindBy(StoreTable::kRoleAssignments, "principalId", "AAAA")),
+            (std::vector<std::string>{"r1", "r2", "r3"}));
+  EXPECT_TRUE(Keys(store_->FindBy(StoreTable::kRoleAssignments, "principalId", "bbbb")).empty());
+  {
+    auto txn = store_->Begin();
+    CMK_ASSERT_OK(txn);
+    CMK_ASSERT_OK(store_->Delete(StoreTable::kRoleAssignments, "r1"));
+    CMK_ASSERT_OK(store_->DeletePrefix(StoreTable::kRoleAssignments, "r3"));
+    CMK_ASSERT_OK(txn->Commit());
+  }
+  EXPECT_EQ(Keys(store_->FindBy(StoreTable::kRoleAssignments, "principalId", "aaaa")),
+            std::vector<std::string>{"r2"});
+  EXPECT_EQ(Keys(store_->GetMany(StoreTable::kRoleAssignments, {"r3", "r2", "nope"})),
+            std::vector<std::string>{"r2"});
+}
+
+TEST_F(StoreTest, ObserverHearsBeforeAndAfterOfEveryRow) {
+  CMK_ASSERT_OK(Put("r1", "p1"));
+  CMK_ASSERT_OK(Put("r1", "p2"));
+  {
+    auto txn = store_->Begin();
+    CMK_ASSERT_OK(txn);
+    CMK_ASSERT_OK(store_->DeletePrefix(StoreTable::kRoleAssignments, "r"));
+    CMK_ASSERT_OK(txn->Commit());
+  }
+  ASSERT_EQ(recorder_.notices.size(), 3u);
+  EXPECT_FALSE(recorder_.notices[0].before);
+  EXPECT_EQ((*recorder_.notices[0].after)["principalId"], "p1");
+  EXPECT_EQ((*recorder_.notices[1].before)["principalId"], "p1");
+  EXPECT_EQ((*recorder_.notices[1].after)["principalId"], "p2");
+  EXPECT_EQ((*recorder_.notices[2].before)["principalId"], "p2");
+  EXPECT_FALSE(recorder_.notices[2].after);
+  EXPECT_EQ(recorder_.resets, 0);
+}
+
+TEST_F(StoreTest, RollbackOfWritesResetsAndRestoresReadOnlyRollbackDoesNot) {
+  CMK_ASSERT_OK(Put("r1", "p1"));
+  {
+    auto txn = store_->Begin();  // only reads, then rolls back
+    CMK_ASSERT_OK(txn);
+    CMK_ASSERT_OK(store_->Get(StoreTable::kRoleAssignments, "r1"));
+  }
+  EXPECT_EQ(recorder_.resets, 0);
+  {
+    auto txn = store_->Begin();
+    CMK_ASSERT_OK(txn);
+    CMK_ASSERT_OK(store_->Put(StoreTable::kRoleAssignments, "r1", Json{{"principalId", "p9"}}));
+  }  // rolled back
+  EXPECT_EQ(recorder_.resets, 1);
+  auto doc = store_->Get(StoreTable::kRoleAssignments, "r1");
+  CMK_ASSERT_OK(doc);
+  EXPECT_EQ((**doc)["principalId"], "p1");
+  EXPECT_EQ(Keys(store_->FindBy(StoreTable::kRoleAssignments, "principalId", "p9")),
+            std::vector<std::string>{});
+}
+
+TEST_F(StoreTest, AnotherProcessesCommitIsSeen) {
+  CMK_ASSERT_OK(Put("r1", "p1"));
+  ASSERT_EQ(Keys(store_->FindBy(StoreTable::kRoleAssignments, "principalId", "p1")),
+            std::vector<std::string>{"r1"});
+  auto other = SandboxStore::Open(root_ + "/store");
+  CMK_ASSERT_OK(other);
+  {
+    auto txn = (*other)->Begin();
+    CMK_ASSERT_OK(txn);
+    CMK_ASSERT_OK((*other)->Put(StoreTable::kRoleAssignments, "r1", Json{{"principalId", "p2"}}));
+    CMK_ASSERT_OK(txn->Commit());
+  }
+  EXPECT_EQ(Keys(store_->FindBy(StoreTable::kRoleAssignments, "principalId", "p2")),
+            std::vector<std::string>{"r1"});
+  EXPECT_GE(recorder_.resets, 1);
+}
+
+// ---- SandboxCloud: incremental equals from scratch --------------------------
+
+// Everything the sandbox derives, as text: pending events, each account's
+// cause, and the incident history.
+std::string Derived(SandboxCloud& cloud, const std::vector<std::string>& accounts) {
+  std::string out;
+  auto pending = cloud.ListPendingEvents();
+  if (!pending.ok()) return "pending: " + pending.status().ToString();
+  for (const auto& e : *pending)
+    out += "pending " + std::to_string(e.time) + " " + e.kind + " " + e.object + " " + e.detail +
+           "\n";
+  for (const auto& a : accounts) {
+    auto cause = cloud.StorageInaccessibleCause(kSub, kRg, a);
+    out += "cause " + a + ": " + (cause.ok() ? cause->value_or("-") : cause.status().ToString()) +
+           "\n";
+  }
+  auto incidents = cloud.ListIncidents();
+  if (!incidents.ok()) return out + "incidents: " + incidents.status().ToString();
+  for (const auto& i : *incidents)
+    out += "incident " + i.account + " " + std::to_string(i.since) + ".." +
+           (i.until ? std::to_string(*i.until) : "") + " " + i.cause + "\n";
+  return out;
+}
+
+class IncrementalTest : public SandboxTest {
+ protected:
+  static constexpr int kVaults = 2, kKeysPerVault = 2, kAccounts = 5;
+
+  void SetUp() override {
+    SandboxTest::SetUp();
+    ASSERT_TRUE(cloud_->SetClock(At("2027-01-01T00:00:00Z")).ok());
+    RotationPolicyState policy;
+    policy.rotate_after_create = "P60D";
+    policy.notify_before_expiry = "P10D";
+    policy.expiry_time = "P90D";
+    for (int v = 0; v < kVaults; ++v) {
+      VaultState vault = Vault(VaultName(v));
+      vault.rbac_authorization = true;
+      CMK_ASSERT_OK(cloud_->PutVault(vault));
+      for (int k = 0; k < kKeysPerVault; ++k) {
+        KeyState key = Key(VaultName(v), KeyName(k), "EC", 0);
+        key.expires = cloud_->Now() + 80 * 86400;
+        CMK_ASSERT_OK(cloud_->CreateKey(key));
+        if (k == 0) CMK_ASSERT_OK(cloud_->PutRotationPolicy(VaultName(v), KeyName(k), policy));
+      }
+    }
+    CMK_ASSERT_OK(cloud_->PutIdentity(Identity("uami")));
+    for (int a = 0; a < kAccounts; ++a) {
+      accounts_.push_back("st" + std::to_string(a));
+      CMK_ASSERT_OK(cloud_->SeedStorageAccount(Account(accounts_.back()), {12 + a, true}));
+      CMK_ASSERT_OK(Grant(a));
+      CMK_ASSERT_OK(Bind(a, /*pinned=*/a % 3 == 2));
+    }
+  }
+
+  static std::string VaultName(int v) { return "kv" + std::to_string(v); }
+  static std::string KeyName(int k) { return "k" + std::to_string(k); }
+  // Account a uses vault a%2, key a%2 (so some accounts share a key), and
+  // the user-assigned identity when a is 1.
+  static int VaultOf(int a) { return a % kVaults; }
+  static int KeyOf(int a) { return (a / kVaults) % kKeysPerVault; }
+
+  std::string Principal(int a) {
+    if (a == 1) return (*cloud_->GetIdentity(kSub, kRg, "uami"))->principal_id;
+    return (*cloud_->GetStorageAccount(kSub, kRg, accounts_[a]))->system_principal_id;
+  }
+  std::string RoleId(int a) { return DeterministicGuid("role|" + accounts_[a]); }
+  Status Grant(int a) {
+    RoleAssignmentState r;
+    r.id = RoleId(a);
+    r.scope = KeyArmId(kSub, kRg, VaultName(VaultOf(a)), KeyName(KeyOf(a)));
+    r.role_definition_id = kRoleCryptoServiceEncryptionUser;
+    r.principal_id = Principal(a);
+    return cloud_->PutRoleAssignment(r).status();
+  }
+  Status Bind(int a, bool pinned) {
+    EncryptionState e;
+    e.key_source = "Microsoft.Keyvault";
+    e.key_vault_uri = "https://" + VaultName(VaultOf(a)) + ".vault.azure.net";
+    e.key_name = KeyName(KeyOf(a));
+    if (a == 1) e.user_assigned_identity = IdentityArmId(kSub, kRg, "uami");
+    if (pinned) {
+      auto key = cloud_->GetKey(VaultName(VaultOf(a)), KeyName(KeyOf(a)));
+      if (!key.ok() || !key->has_value() || (*key)->versions.empty())
+        return NotFound("no version to pin");
+      e.key_version = (*key)->versions.back().version;
+    }
+    return cloud_->UpdateStorageEncryption(kSub, kRg, accounts_[a], e).status();
+  }
+
+  // One random operation; refusals are part of the game (the point is that
+  // whatever happened, both evaluations agree).
+  std::string Step(std::mt19937& rng) {
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    const std::string vault = VaultName(pick(kVaults)), key = KeyName(pick(kKeysPerVault));
+    const int account = pick(kAccounts);
+    switch (pick(12)) {
+      case 0: {
+        auto k = cloud_->GetKey(vault, key);
+        if (!k.ok() || !k->has_value()) return "no key";
+        KeyVersionState v = (*k)->versions[static_cast<size_t>(pick(
+            static_cast<int>((*k)->versions.size())))];
+        v.enabled = !v.enabled;
+        (void)cloud_->UpdateKeyVersion(vault, key, v);
+        return "toggle " + vault + "/" + key + "/" + v.version;
+      }
+      case 1:
+        (void)cloud_->DeleteKey(vault, key);
+        return "delete key " + vault + "/" + key;
+      case 2:
+        (void)cloud_->RecoverKey(vault, key);
+        return "recover key " + vault + "/" + key;
+      case 3:
+        (void)cloud_->DeleteRoleAssignment(RoleId(account));
+        return "revoke " + accounts_[account];
+      case 4:
+        (void)Grant(account);
+        return "grant " + accounts_[account];
+      case 5:
+        (void)cloud_->RotateKey(vault, key);
+        return "rotate " + vault + "/" + key;
+      case 6:
+      case 7: {
+        int64_t seconds = static_cast<int64_t>(rng() % (40 * 86400));
+        (void)cloud_->AdvanceClock(seconds);
+        return "advance " + std::to_string(seconds);
+      }
+      case 8: {
+        auto v = cloud_->GetVault(kSub, kRg, vault);
+        if (!v.ok() || !v->has_value()) return "no vault";
+        VaultState s = **v;
+        bool closed = s.network_acls.default_action == "Deny";
+        s.network_acls.default_action = closed ? "Allow" : "Deny";
+        s.network_acls.bypass = closed ? "AzureServices" : "None";
+        (void)cloud_->PutVault(s);
+        return "firewall " + vault;
+      }
+      case 9:
+        (void)Bind(account, pick(2) == 0);
+        return "bind " + accounts_[account];
+      case 10:
+        (void)cloud_->SeedStorageAccount(Account(accounts_[account]), {12 + account, pick(2) == 0});
+        return "identity " + accounts_[account];
+      default: {
+        auto k = cloud_->GetKey(vault, key);
+        if (!k.ok() || !k->has_value()) return "no key";
+        KeyVersionState v = (*k)->versions.back();
+        v.expires = cloud_->Now() + static_cast<int64_t>(rng() % (30 * 86400));
+        (void)cloud_->UpdateKeyVersion(vault, key, v);
+        return "expire " + vault + "/" + key;
+      }
+    }
+  }
+
+  // A second cloud opened on a copy of the directory derives everything anew.
+  std::string FromScratch() {
+    std::string copy = root_ + "/copy";
+    std::filesystem::remove_all(copy);
+    std::filesystem::copy(dir_, copy);
+    auto fresh = SandboxCloud::Open(copy);
+    if (!fresh.ok()) return fresh.status().ToString();
+    return Derived(**fresh, accounts_);
+  }
+
+  std::vector<std::string> accounts_;
+};
+
+TEST_F(IncrementalTest, EveryStepAgreesWithAFromScratchEvaluation) {
+  std::mt19937 rng(20261203);
+  std::string trail;
+  for (int i = 0; i < 120; ++i) {
+    trail += Step(rng) + "\n";
+    std::string incremental = Derived(*cloud_, accounts_);
+    ASSERT_EQ(incremental, FromScratch()) << "after:\n" << trail;
+  }
+  // The sequence did cut accounts off and bring them back.
+  auto incidents = cloud_->ListIncidents();
+  CMK_ASSERT_OK(incidents);
+  EXPECT_GT(incidents->size(), 3u);
+  EXPECT_TRUE(std::any_of(incidents->begin(), incidents->end(),
+                          [](const AccessIncident& i) { return i.until.has_value(); }));
+}
+
+}  // namespace
+}  // namespace cmk::testing
