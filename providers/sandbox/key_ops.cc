@@ -190,11 +190,17 @@ Result<KeyVersionState> SandboxCloud::NewVersion(const std::string& vault,
                                                  int size, const std::string& curve,
                                                  KeyVersionState attrs,
                                                  const crypto::PrivateKey* imported) {
-  crypto::PrivateKey generated;
-  if (!imported) {
-    CMK_ASSIGN_OR_RETURN(generated, crypto::GenerateKey(kty, size, curve));
+  // Generated material is made when the version is first used (its public
+  // key read, or a wrap or unwrap; see MaterialInTxn), not here: most
+  // versions a rollout creates are not used for hours, if ever, and RSA
+  // generation is the slowest thing the sandbox does. The parameters are
+  // checked now, so a bad size is refused when the key is created.
+  std::string material_kty;
+  if (imported) {
+    material_kty = imported->kty;
+  } else {
+    CMK_ASSIGN_OR_RETURN(material_kty, crypto::GeneratedKty(kty, size, curve));
   }
-  const crypto::PrivateKey& material = imported ? *imported : generated;
   // A generated id never replaces an existing version: a sandbox restored
   // from a snapshot of another sandbox holds versions that sandbox's counter
   // generated, and this one's counter may reach the same values.
@@ -212,10 +218,10 @@ Result<KeyVersionState> SandboxCloud::NewVersion(const std::string& vault,
   doc["kty"] = kty;
   doc["keySize"] = size;
   doc["curve"] = curve;
-  doc["materialKty"] = material.kty;
+  doc["materialKty"] = material_kty;
   CMK_RETURN_IF_ERROR(store_->PutWithSecret(StoreTable::kKeyVersions,
                                             sandbox::VersionRowKey(vault, name, attrs.version),
-                                            doc, material.material));
+                                            doc, imported ? imported->material : crypto::SecureBytes()));
   return attrs;
 }
 

@@ -300,13 +300,17 @@ class SandboxCloud : private StoreObserver {
   Status PurgeKeyRows(const std::string& vault, const std::string& name);
   Status ForgetExpiredVault(const std::string& name);
   Status ForgetExpiredKey(const std::string& vault, const std::string& name);
-  // A new version with fresh key material (or `material` when given: an
-  // imported key); `attrs.version` and `attrs.created` are kept when set
+  // A new version with fresh key material, made on first use (or `material`
+  // when given: an imported key); `attrs.version` and `attrs.created` are kept when set
   // (seeding brownfield keys), else generated / now.
   Result<KeyVersionState> NewVersion(const std::string& vault, const std::string& name,
                                      const std::string& kty, int size, const std::string& curve,
                                      KeyVersionState attrs,
                                      const crypto::PrivateKey* material = nullptr);
+  // A version's private material, made (and stored) on its first use when
+  // the sandbox generated the version. `doc` is the version's row.
+  Result<crypto::PrivateKey> MaterialInTxn(const KeyState& key, const std::string& version,
+                                           const Json& doc);
   // CreateKey's work, with imported material when `material` is set.
   Result<KeyState> AddKeyVersion(const KeyState& desired, const crypto::PrivateKey* material);
   Result<bool> PrincipalExists(const std::string& object_id);

@@ -428,6 +428,17 @@ Result<crypto::SecureBytes> SandboxStore::GetSecret(StoreTable table, const std:
   return crypto::SecureBytes(s.Blob(0));
 }
 
+Status SandboxStore::PutSecret(StoreTable table, const std::string& key,
+                               const crypto::SecureBytes& secret) {
+  Stmt s(db_, std::string("UPDATE ") + TableName(table) + " SET secret = ?2 WHERE key = ?1");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, key);
+  s.BindBlob(2, secret.data(), secret.size());
+  CMK_RETURN_IF_ERROR(s.Step().status());
+  if (sqlite3_changes(db_) != 1) return NotFound("sandbox store: no row " + key);
+  return Status::Ok();  // the cache holds no secrets: nothing to drop on rollback
+}
+
 Status SandboxStore::Delete(StoreTable table, const std::string& key) {
   CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
   Stmt s(db_, std::string("DELETE FROM ") + TableName(table) + " WHERE key = ?1");

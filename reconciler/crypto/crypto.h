@@ -101,6 +101,10 @@ struct PrivateKey {
 // kty in {"RSA","RSA-HSM"} with size 2048|3072|4096; {"EC","EC-HSM"} with
 // crv P-256|P-384|P-521; "oct-HSM"/"oct" with size 128|192|256 (bits).
 Result<PrivateKey> GenerateKey(const std::string& kty, int size_bits, const std::string& crv);
+// The kty GenerateKey would give ("RSA", "EC" or "oct"), or its error for
+// these parameters, without generating anything: what a caller that makes the
+// material later checks now.
+Result<std::string> GeneratedKty(const std::string& kty, int size_bits, const std::string& crv);
 Result<PublicJwk> PublicJwkOf(const PrivateKey& key);  // error for oct
 // Import an RSA private key from JWK members (n, e, d, p, q, dp, dq, qi), for
 // test vectors and ImportKey. All eight members are required, the same size

@@ -21,39 +21,42 @@ Result<SecureBytes> PrivatePkcs8Pem(EVP_PKEY* pkey) {
 
 }  // namespace internal
 
-Result<PrivateKey> GenerateKey(const std::string& kty, int size_bits, const std::string& crv) {
-  PrivateKey key;
+Result<std::string> GeneratedKty(const std::string& kty, int size_bits, const std::string& crv) {
   if (kty == "RSA" || kty == "RSA-HSM") {
     if (size_bits != 2048 && size_bits != 3072 && size_bits != 4096) {
       return InvalidArgument("RSA key size must be 2048, 3072 or 4096, got " + std::to_string(size_bits));
     }
-    // EVP_PKEY_Q_keygen uses e = 65537 for RSA.
-    internal::PkeyPtr pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(size_bits)));
-    if (!pkey) return internal::OpenSslFailure("RSA key generation failed");
-    key.kty = "RSA";
-    CMK_ASSIGN_OR_RETURN(key.material, internal::PrivatePkcs8Pem(pkey.get()));
-    return key;
+    return std::string("RSA");
   }
   if (kty == "EC" || kty == "EC-HSM") {
     if (crv != "P-256" && crv != "P-384" && crv != "P-521") {
       return InvalidArgument("EC curve must be P-256, P-384 or P-521, got '" + crv + "'");
     }
-    const internal::CurveInfo* curve = internal::CurveByCrv(crv);
-    internal::PkeyPtr pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve->group));
-    if (!pkey) return internal::OpenSslFailure("EC key generation failed");
-    key.kty = "EC";
-    CMK_ASSIGN_OR_RETURN(key.material, internal::PrivatePkcs8Pem(pkey.get()));
-    return key;
+    return std::string("EC");
   }
   if (kty == "oct" || kty == "oct-HSM") {
     if (size_bits != 128 && size_bits != 192 && size_bits != 256) {
       return InvalidArgument("oct key size must be 128, 192 or 256, got " + std::to_string(size_bits));
     }
-    key.kty = "oct";
+    return std::string("oct");
+  }
+  return InvalidArgument("unsupported kty '" + kty + "' (expected RSA, EC or oct, optionally -HSM)");
+}
+
+Result<PrivateKey> GenerateKey(const std::string& kty, int size_bits, const std::string& crv) {
+  PrivateKey key;
+  CMK_ASSIGN_OR_RETURN(key.kty, GeneratedKty(kty, size_bits, crv));
+  if (key.kty == "oct") {
     CMK_ASSIGN_OR_RETURN(key.material, RandomBytes(static_cast<size_t>(size_bits / 8)));
     return key;
   }
-  return InvalidArgument("unsupported kty '" + kty + "' (expected RSA, EC or oct, optionally -HSM)");
+  // EVP_PKEY_Q_keygen uses e = 65537 for RSA.
+  internal::PkeyPtr pkey(key.kty == "RSA"
+                             ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(size_bits))
+                             : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", internal::CurveByCrv(crv)->group));
+  if (!pkey) return internal::OpenSslFailure(key.kty + " key generation failed");
+  CMK_ASSIGN_OR_RETURN(key.material, internal::PrivatePkcs8Pem(pkey.get()));
+  return key;
 }
 
 }  // namespace cmk::crypto

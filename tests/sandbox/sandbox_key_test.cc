@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "crypto/crypto.h"
+#include "sandbox/sandbox_store.h"
 #include "sandbox_test_util.h"
 
 namespace cmk::testing {
@@ -226,6 +227,52 @@ TEST_F(SandboxKeyTest, RsaWrapUnwrapAndKeyVaultRules) {
   EXPECT_NE(s.message().find("Key is disabled"), std::string::npos);
   EXPECT_EQ(cloud_->GetPublicKey("bank-kv", "cmk", version).status().code(),
             StatusCode::kPermissionDenied);
+}
+
+// Generated material is made on first use, once, and kept: creating a key
+// costs no RSA generation, and each version still has its own real key.
+TEST_F(SandboxKeyTest, MaterialIsMadeOnFirstUseAndKept) {
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", "cmk", "RSA", 2048)));
+  CMK_ASSERT_OK(cloud_->AdvanceClock(60));
+  auto created = cloud_->CreateKey(Key("bank-kv", "cmk", "RSA", 2048));
+  CMK_ASSERT_OK(created);
+  ASSERT_EQ(created->versions.size(), 2u);
+  const std::string v1 = created->versions[0].version, v2 = created->versions[1].version;
+  auto secret_size = [&](const std::string& version) -> size_t {
+    auto store = SandboxStore::Open(dir_);
+    if (!store.ok()) return 999999;
+    auto secret = (*store)->GetSecret(StoreTable::kKeyVersions, "bank-kv/cmk/" + version);
+    return secret.ok() ? secret->size() : 999999;
+  };
+  EXPECT_EQ(secret_size(v1), 0u);
+  EXPECT_EQ(secret_size(v2), 0u);
+
+  auto first = cloud_->GetPublicKey("bank-kv", "cmk", v1);
+  CMK_ASSERT_OK(first);
+  EXPECT_GT(secret_size(v1), 1000u);  // a PKCS#8 PEM of an RSA-2048 key
+  EXPECT_EQ(secret_size(v2), 0u);     // untouched versions stay unmade
+  auto again = cloud_->GetPublicKey("bank-kv", "cmk", v1);
+  CMK_ASSERT_OK(again);
+  EXPECT_EQ(again->n, first->n);
+
+  // The other version, made by an unwrap's wrap, is a different key.
+  Bytes dek(32, 0x42);
+  auto wrapped = cloud_->WrapKey("bank-kv", "cmk", v2, "RSA-OAEP-256", dek);
+  CMK_ASSERT_OK(wrapped);
+  auto second = cloud_->GetPublicKey("bank-kv", "cmk", v2);
+  CMK_ASSERT_OK(second);
+  EXPECT_NE(second->n, first->n);
+  EXPECT_FALSE(cloud_->UnwrapKey("bank-kv", "cmk", v1, "RSA-OAEP-256", *wrapped).ok());
+
+  // Kept across processes: a reopened sandbox publishes the same key and
+  // unwraps what the first one wrapped.
+  Reopen();
+  auto reread = cloud_->GetPublicKey("bank-kv", "cmk", v1);
+  CMK_ASSERT_OK(reread);
+  EXPECT_EQ(reread->n, first->n);
+  auto back = cloud_->UnwrapKey("bank-kv", "cmk", v2, "RSA-OAEP-256", *wrapped);
+  CMK_ASSERT_OK(back);
+  EXPECT_EQ(*back, dek);
 }
 
 TEST_F(SandboxKeyTest, EcKeysCannotWrap) {
