@@ -127,7 +127,14 @@ Result<std::optional<RoleAssignmentState>> SandboxCloud::GetRoleAssignment(const
 Result<std::vector<RoleAssignmentState>> SandboxCloud::ListRoleAssignments(
     const std::string& scope) {
   return InTransaction([&]() -> Result<std::vector<RoleAssignmentState>> {
-    CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kRoleAssignments));
+    // Candidates by the scope's text (everything at or below a scope starts
+    // with it), then ARM's segment-aware rule; the root scope covers all.
+    std::string prefix = scope;
+    while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+    CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
+                         prefix == "/" || prefix.empty()
+                             ? store_->List(StoreTable::kRoleAssignments)
+                             : store_->FindByPrefix(StoreTable::kRoleAssignments, "scope", prefix));
     std::vector<RoleAssignmentState> out;
     for (const auto& row : rows) {
       RoleAssignmentState r = FromJson<RoleAssignmentState>(row.doc);

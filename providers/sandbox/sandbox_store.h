@@ -119,6 +119,10 @@ class SandboxStore {
   // writes keep up to date.
   Result<std::vector<StoredDoc>> FindBy(StoreTable table, const std::string& field,
                                         const std::string& value);
+  // Rows whose string member `field` starts with `prefix` (ignoring case),
+  // in insertion order; the same index as FindBy.
+  Result<std::vector<StoredDoc>> FindByPrefix(StoreTable table, const std::string& field,
+                                              const std::string& prefix);
   // The rows with these keys that exist, in insertion order.
   Result<std::vector<StoredDoc>> GetMany(StoreTable table, const std::vector<std::string>& keys);
   // Insert or replace the document; an existing row keeps its position.
@@ -153,11 +157,13 @@ class SandboxStore {
     int64_t seq = 0;
     Json doc;
   };
+  using FieldIndex = std::map<std::string, std::set<std::string>>;  // lower value -> keys
   struct TableCache {
     bool loaded = false;
     std::map<std::string, CachedRow> rows;
     // Secondary indexes by string member: field -> lower-cased value -> keys.
-    std::map<std::string, std::unordered_map<std::string, std::set<std::string>>> by_field;
+    // Ordered, so that FindByPrefix is a range.
+    std::map<std::string, FieldIndex> by_field;
   };
   // Drops every cached table when another connection has committed.
   Status Revalidate();
@@ -168,6 +174,8 @@ class SandboxStore {
   void Changed(StoreTable table, TableCache& cache, const std::string& key,
                const Json* after);
   static void Index(TableCache& cache, const std::string& key, const Json& doc, bool add);
+  // The (table, field) index, built on first use.
+  static Result<FieldIndex*> IndexOf(TableCache& cache, const std::string& field);
   std::vector<StoredDoc> InOrder(const TableCache& cache,
                                  const std::vector<const std::string*>& keys) const;
 

@@ -566,7 +566,7 @@ TEST(DiffOrder, CyclesAreReportedNotLooped) {
   LiveState l;
   DiffOptions o;
   Plan p;
-  DiffContext ctx{d, l, o, p, {}, {}, {}};
+  DiffContext ctx{d, l, o, p, DiffIndex::Build(d, l), {}, {}, {}, {}};
   Change a;
   a.address = "key/a";
   a.kind = Kind::kKey;

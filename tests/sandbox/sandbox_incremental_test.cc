@@ -153,6 +153,29 @@ TEST_F(StoreTest, FindByFollowsEveryWriteAndIgnoresCase) {
             std::vector<std::string>{"r2"});
 }
 
+TEST_F(StoreTest, FindByPrefixIsARangeOfTheSameIndex) {
+  auto txn = store_->Begin();
+  CMK_ASSERT_OK(txn);
+  const std::string kv1 = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1";
+  int n = 0;
+  for (const std::string& scope : std::vector<std::string>{kv1 + "/keys/b", kv1 + "0", "/subscriptions/other", kv1,
+                                   kv1 + "/keys/a"})
+    CMK_ASSERT_OK(store_->Put(StoreTable::kRoleAssignments, "r" + std::to_string(++n),
+                              Json{{"scope", scope}}));
+  CMK_ASSERT_OK(txn->Commit());
+  // Insertion order, case ignored; kv10 shares the text prefix (callers
+  // apply the segment rule), the other subscription does not.
+  EXPECT_EQ(Keys(store_->FindByPrefix(StoreTable::kRoleAssignments, "scope", "/SUBSCRIPTIONS/s/resourcegroups/RG/providers/microsoft.keyvault/vaults/kv1")),
+            (std::vector<std::string>{"r1", "r2", "r4", "r5"}));
+  EXPECT_EQ(Keys(store_->FindByPrefix(StoreTable::kRoleAssignments, "scope", kv1 + "/KEYS/")),
+            (std::vector<std::string>{"r1", "r5"}));
+  EXPECT_EQ(Keys(store_->FindByPrefix(StoreTable::kRoleAssignments, "scope", "/nowhere")),
+            std::vector<std::string>{});
+  CMK_ASSERT_OK(Put("r1", "p"));  // r1 loses its scope member
+  EXPECT_EQ(Keys(store_->FindByPrefix(StoreTable::kRoleAssignments, "scope", kv1 + "/keys")),
+            std::vector<std::string>{"r5"});
+}
+
 TEST_F(StoreTest, ObserverHearsBeforeAndAfterOfEveryRow) {
   CMK_ASSERT_OK(Put("r1", "p1"));
   CMK_ASSERT_OK(Put("r1", "p2"));

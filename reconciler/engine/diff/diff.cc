@@ -6,6 +6,7 @@
 #include "engine/diff/diff_context.h"
 #include "engine/read/live_reader.h"
 #include "base/strings.h"
+#include "model/arm_id.h"
 
 namespace cmk {
 namespace {
@@ -39,31 +40,82 @@ void DiffContext::Warning(const std::string& address, const std::string& message
 
 Change& DiffContext::Add(Change c, const std::string& name) {
   names[c.address] = name;
+  change_at.try_emplace(c.address, plan.changes.size());
   plan.changes.push_back(std::move(c));
   return plan.changes.back();
 }
 
-bool DiffContext::HasChange(const std::string& address) const {
-  for (const auto& c : plan.changes)
-    if (c.address == address) return true;
-  return false;
+bool DiffContext::HasChange(const std::string& address) const { return change_at.count(address) > 0; }
+
+const Change* DiffContext::FindChange(const std::string& address) const {
+  auto it = change_at.find(address);
+  return it == change_at.end() ? nullptr : &plan.changes[it->second];
 }
 
 std::optional<ArmRef> DiffContext::VaultLocation(const std::string& vault) const {
-  for (const auto& [address, v] : desired.vaults)
-    if (EqualsIgnoreCase(v.value.name, vault))
-      return ArmRef{v.value.subscription, v.value.resource_group, v.value.name};
-  for (const auto& [address, v] : live.vaults)
-    if (EqualsIgnoreCase(v.name, vault)) return ArmRef{v.subscription, v.resource_group, v.name};
-  return std::nullopt;
+  auto it = index.vault_location.find(Lower(vault));
+  if (it == index.vault_location.end()) return std::nullopt;
+  return it->second;
 }
 
 std::string DiffContext::DesiredKeyAddress(const std::string& vault,
                                            const std::string& name) const {
-  for (const auto& [address, k] : desired.keys)
-    if (EqualsIgnoreCase(k.value.vault, vault) && EqualsIgnoreCase(k.value.name, name))
-      return address;
-  return "";
+  auto it = index.desired_key.find(DiffIndex::KeyOf(vault, name));
+  return it == index.desired_key.end() ? "" : it->second;
+}
+
+std::string DiffIndex::KeyOf(std::string_view vault, std::string_view key) {
+  return Lower(vault) + "/" + Lower(key);
+}
+
+std::string DiffIndex::GrantOf(std::string_view scope, std::string_view role_definition_id,
+                               std::string_view principal) {
+  return Lower(scope) + "|" + Lower(TrailingSegment(role_definition_id)) + "|" + Lower(principal);
+}
+
+std::string DiffIndex::ConsumedKeyOf(std::string_view vault_uri, std::string_view key) {
+  return NormalizedId(vault_uri) + "|" + Lower(key);
+}
+
+DiffIndex DiffIndex::Build(const DesiredState& desired, const LiveState& live) {
+  DiffIndex x;
+  for (const auto& [address, v] : desired.vaults) {
+    const VaultState& vault = v.value;
+    x.vault_location.try_emplace(Lower(vault.name),
+                                 ArmRef{vault.subscription, vault.resource_group, vault.name});
+    x.desired_vault.try_emplace(Lower(vault.name), address);
+    x.scope_address.try_emplace(Lower(VaultArmId(vault.subscription, vault.resource_group, vault.name)),
+                                address);
+  }
+  for (const auto& [address, v] : live.vaults)
+    x.vault_location.try_emplace(Lower(v.name), ArmRef{v.subscription, v.resource_group, v.name});
+  for (const auto& [address, k] : desired.keys) {
+    x.desired_key.try_emplace(KeyOf(k.value.vault, k.value.name), address);
+    auto where = x.vault_location.find(Lower(k.value.vault));
+    if (where != x.vault_location.end())
+      x.scope_address.try_emplace(Lower(KeyArmId(where->second.subscription, where->second.resource_group,
+                                                 k.value.vault, k.value.name)),
+                                  address);
+  }
+  for (const auto& [address, b] : desired.bindings) {
+    x.binding_by_account.try_emplace(Lower(b.value.storage_account), &b);
+    x.bindings_by_key[KeyOf(b.value.vault, b.value.key)].emplace_back(address, &b);
+  }
+  for (const auto& [address, ra] : desired.role_assignments) {
+    x.desired_assignments_by_scope[Lower(ra.value.scope)].push_back(address);
+    if (!ra.value.id.empty()) x.desired_assignment_ids.insert(Lower(ra.value.id));
+  }
+  for (const auto& [id, ra] : live.role_assignments) {
+    x.live_assignment_by_id.try_emplace(Lower(id), &ra);
+    x.live_assignment_by_grant.try_emplace(GrantOf(ra.scope, ra.role_definition_id, ra.principal_id),
+                                           &ra);
+  }
+  for (const auto& [address, acct] : live.storage_accounts) {
+    const EncryptionState& e = acct.encryption;
+    if (!EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault")) continue;
+    x.accounts_by_key[ConsumedKeyOf(e.key_vault_uri, e.key_name)].push_back(address);
+  }
+  return x;
 }
 
 std::string AddressName(const std::string& address) {
@@ -106,7 +158,8 @@ Plan Diff(const DesiredState& desired, const LiveState& live, const DiffOptions&
   plan.query = BuildQuery(desired);
   plan.query.include_prune_candidates = options.prune;
   plan.fingerprints = Fingerprints(plan.query, live);
-  DiffContext ctx{desired, live, options, plan, {}, {}, {}};
+  DiffContext ctx{desired, live, options, plan,
+                  DiffIndex::Build(desired, live), {}, {}, {}, {}};
   DiffVaults(ctx);
   DiffIdentities(ctx);
   DiffStorageIdentities(ctx);

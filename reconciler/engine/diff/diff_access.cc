@@ -20,9 +20,8 @@ std::string StorageIdentityAddress(const std::string& account) {
 }
 
 const Sourced<BindingState>* BindingFor(const DiffContext& ctx, const std::string& account) {
-  for (const auto& [address, b] : ctx.desired.bindings)
-    if (EqualsIgnoreCase(b.value.storage_account, account)) return &b;
-  return nullptr;
+  auto it = ctx.index.binding_by_account.find(Lower(account));
+  return it == ctx.index.binding_by_account.end() ? nullptr : it->second;
 }
 
 const StorageAccountState* LiveAccount(const DiffContext& ctx, const std::string& account) {
@@ -32,18 +31,8 @@ const StorageAccountState* LiveAccount(const DiffContext& ctx, const std::string
 
 // The address of the desired vault or key whose ARM id is `scope`, or "".
 std::string ScopeAddress(const DiffContext& ctx, const std::string& scope) {
-  for (const auto& [address, v] : ctx.desired.vaults)
-    if (EqualsIgnoreCase(VaultArmId(v.value.subscription, v.value.resource_group, v.value.name),
-                         scope))
-      return address;
-  for (const auto& [address, k] : ctx.desired.keys) {
-    auto where = ctx.VaultLocation(k.value.vault);
-    if (where && EqualsIgnoreCase(KeyArmId(where->subscription, where->resource_group,
-                                           k.value.vault, k.value.name),
-                                  scope))
-      return address;
-  }
-  return "";
+  auto it = ctx.index.scope_address.find(Lower(scope));
+  return it == ctx.index.scope_address.end() ? "" : it->second;
 }
 
 struct Principal {
@@ -100,16 +89,14 @@ Principal ResolvePrincipal(DiffContext& ctx, const std::string& address,
 }
 
 const RoleAssignmentState* FindAssignment(const DiffContext& ctx, const RoleAssignmentState& want) {
-  for (const auto& [id, ra] : ctx.live.role_assignments)
-    if (!want.id.empty() && EqualsIgnoreCase(id, want.id)) return &ra;
+  if (!want.id.empty())
+    if (auto it = ctx.index.live_assignment_by_id.find(Lower(want.id));
+        it != ctx.index.live_assignment_by_id.end())
+      return it->second;
   if (want.principal_id.empty()) return nullptr;
-  for (const auto& [id, ra] : ctx.live.role_assignments)
-    if (EqualsIgnoreCase(ra.scope, want.scope) &&
-        EqualsIgnoreCase(TrailingSegment(ra.role_definition_id),
-                         TrailingSegment(want.role_definition_id)) &&
-        EqualsIgnoreCase(ra.principal_id, want.principal_id))
-      return &ra;
-  return nullptr;
+  auto it = ctx.index.live_assignment_by_grant.find(
+      DiffIndex::GrantOf(want.scope, want.role_definition_id, want.principal_id));
+  return it == ctx.index.live_assignment_by_grant.end() ? nullptr : it->second;
 }
 
 void DiffRoleAssignment(DiffContext& ctx, const std::string& address,
@@ -229,17 +216,25 @@ void DiffBinding(DiffContext& ctx, const std::string& address, const Sourced<Bin
   if (!b.identity_name.empty()) c.depends_on.push_back("identity/" + b.identity_name);
   if (ctx.HasChange(StorageIdentityAddress(b.storage_account)))
     c.depends_on.push_back(StorageIdentityAddress(b.storage_account));
-  auto where_vault = ctx.VaultLocation(b.vault);
-  for (const auto& [ra_address, ra] : ctx.desired.role_assignments) {
-    const PrincipalRef& ref = ra.value.principal;
-    bool same_principal = b.identity.empty()
-                              ? EqualsIgnoreCase(ref.storage_account, b.storage_account)
-                              : (!b.identity_name.empty() && ref.identity == b.identity_name);
-    if (!same_principal || !where_vault) continue;
-    std::string vault_id = VaultArmId(where_vault->subscription, where_vault->resource_group, b.vault);
-    std::string key_id = KeyArmId(where_vault->subscription, where_vault->resource_group, b.vault, b.key);
-    if (EqualsIgnoreCase(ra.value.scope, vault_id) || EqualsIgnoreCase(ra.value.scope, key_id))
-      c.depends_on.push_back(ra_address);
+  // The grants this binding's principal needs first: desired assignments at
+  // the vault or the key, for the same principal.
+  if (auto where_vault = ctx.VaultLocation(b.vault)) {
+    std::vector<std::string> grants;
+    for (const std::string& scope :
+         {VaultArmId(where_vault->subscription, where_vault->resource_group, b.vault),
+          KeyArmId(where_vault->subscription, where_vault->resource_group, b.vault, b.key)}) {
+      auto at = ctx.index.desired_assignments_by_scope.find(Lower(scope));
+      if (at == ctx.index.desired_assignments_by_scope.end()) continue;
+      for (const std::string& ra_address : at->second) {
+        const PrincipalRef& ref = ctx.desired.role_assignments.at(ra_address).value.principal;
+        bool same_principal = b.identity.empty()
+                                  ? EqualsIgnoreCase(ref.storage_account, b.storage_account)
+                                  : (!b.identity_name.empty() && ref.identity == b.identity_name);
+        if (same_principal) grants.push_back(ra_address);
+      }
+    }
+    std::sort(grants.begin(), grants.end());  // address order, as the manifests list them
+    c.depends_on.insert(c.depends_on.end(), grants.begin(), grants.end());
   }
   if (SameEncryption(acct->encryption, want)) {
     c.reason = "up to date";

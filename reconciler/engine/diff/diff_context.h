@@ -6,6 +6,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/diff/diff.h"
@@ -13,19 +15,52 @@
 
 namespace cmk {
 
+// Lookups the rules make per object, built once per plan so that no rule
+// scans another collection. Keys are normalised once (lower case; ids and
+// URIs by NormalizedId); values keep the order the old scans found them in
+// (the maps' address order), so "first match" means what it meant.
+struct DiffIndex {
+  std::unordered_map<std::string, ArmRef> vault_location;          // vault name (desired, else live)
+  std::unordered_map<std::string, std::string> desired_vault;      // vault name -> address
+  std::unordered_map<std::string, std::string> desired_key;        // "vault/key" -> address
+  std::unordered_map<std::string, std::string> scope_address;      // vault or key ARM id -> address
+  std::unordered_map<std::string, const Sourced<BindingState>*> binding_by_account;
+  // "vault/key" -> desired bindings of that key, address order.
+  std::unordered_map<std::string, std::vector<std::pair<std::string, const Sourced<BindingState>*>>>
+      bindings_by_key;
+  // Role-assignment scope -> desired assignment addresses, address order.
+  std::unordered_map<std::string, std::vector<std::string>> desired_assignments_by_scope;
+  std::unordered_set<std::string> desired_assignment_ids;
+  std::unordered_map<std::string, const RoleAssignmentState*> live_assignment_by_id;
+  // "scope|role GUID|principal" -> the first live assignment granting it.
+  std::unordered_map<std::string, const RoleAssignmentState*> live_assignment_by_grant;
+  // "vault URI|key name" -> live storage accounts encrypting with it, address order.
+  std::unordered_map<std::string, std::vector<std::string>> accounts_by_key;
+
+  static DiffIndex Build(const DesiredState& desired, const LiveState& live);
+  static std::string KeyOf(std::string_view vault, std::string_view key);
+  static std::string GrantOf(std::string_view scope, std::string_view role_definition_id,
+                             std::string_view principal);
+  static std::string ConsumedKeyOf(std::string_view vault_uri, std::string_view key);
+};
+
 struct DiffContext {
   const DesiredState& desired;
   const LiveState& live;
   const DiffOptions& options;
   Plan& plan;
+  DiffIndex index;
   std::map<std::string, std::string> names;  // change address -> metadata name (hook selectors)
   std::set<std::string> replaced_identities;  // identity addresses being replaced
   std::set<std::string> claimed_assignments;  // live assignment ids matched by a desired one
+  std::unordered_map<std::string, size_t> change_at;  // change address -> index in plan.changes
 
   void Error(const std::string& address, const std::string& message, const std::string& source);
   void Warning(const std::string& address, const std::string& message, const std::string& source);
   Change& Add(Change c, const std::string& name);
   bool HasChange(const std::string& address) const;
+  // The change at `address` in this plan so far, or nullptr.
+  const Change* FindChange(const std::string& address) const;
   // Where a vault lives: the desired vault of that name, else the live one.
   std::optional<ArmRef> VaultLocation(const std::string& vault) const;
   // Address of the desired key (vault, name), "" if none.

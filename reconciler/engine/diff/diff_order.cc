@@ -71,10 +71,7 @@ void DiffPrune(DiffContext& ctx) {
   std::map<std::string, std::string> assignment_by_scope;  // live id -> address
   for (const auto& [id, ra] : live.role_assignments) {
     if (!IsOwned(ra) || ctx.claimed_assignments.count(ra.id)) continue;
-    bool desired = false;
-    for (const auto& [address, d] : ctx.desired.role_assignments)
-      desired |= !d.value.id.empty() && EqualsIgnoreCase(d.value.id, ra.id);
-    if (desired) continue;
+    if (ctx.index.desired_assignment_ids.count(Lower(ra.id))) continue;
     std::string address = AssignmentAddress(ra);
     if (ctx.desired.role_assignments.count(address)) address = "role-assignment/" + ra.id;
     assignment_by_scope[ra.id] = address;
@@ -107,9 +104,7 @@ void DiffPrune(DiffContext& ctx) {
   }
   for (const auto& [address, v] : live.vaults) {
     if (!IsOwned(v.tags)) continue;
-    bool desired = false;
-    for (const auto& [a, d] : ctx.desired.vaults) desired |= EqualsIgnoreCase(d.value.name, v.name);
-    if (desired) continue;
+    if (ctx.index.desired_vault.count(Lower(v.name))) continue;
     std::vector<std::string> deps = assignments_under(LiveVaultId(v), "");
     for (const auto& k : key_deletes_by_vault[Lower(v.name)]) deps.push_back(k);
     Prune(ctx, address, Kind::kVault, v, DeleteVault{ArmRef{v.subscription, v.resource_group, v.name}},
@@ -165,6 +160,8 @@ void OrderChanges(DiffContext& ctx) {
   sorted.reserve(changes.size());
   for (size_t i : order) sorted.push_back(std::move(changes[i]));
   changes = std::move(sorted);
+  ctx.change_at.clear();
+  for (size_t i = 0; i < changes.size(); ++i) ctx.change_at.try_emplace(changes[i].address, i);
 }
 
 namespace {

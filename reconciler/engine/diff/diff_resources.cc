@@ -198,11 +198,11 @@ void DiffKey(DiffContext& ctx, const std::string& address, const Sourced<KeyStat
     c.reason_code = ChangeReason::kMissing;
     c.reason = "not found in vault " + want.vault;
     c.depends_on = {"vault/" + want.vault};
-    for (const auto& [vault_address, v] : ctx.desired.vaults)
-      if (EqualsIgnoreCase(v.value.name, want.vault)) c.depends_on = {vault_address};
+    if (auto v = ctx.index.desired_vault.find(Lower(want.vault)); v != ctx.index.desired_vault.end())
+      c.depends_on = {v->second};
   } else {
-    for (const auto& [vault_address, v] : ctx.desired.vaults)
-      if (EqualsIgnoreCase(v.value.name, want.vault)) c.depends_on = {vault_address};
+    if (auto v = ctx.index.desired_vault.find(Lower(want.vault)); v != ctx.index.desired_vault.end())
+      c.depends_on = {v->second};
     // Versions created by the rotation policy carry its expiryTime; a manifest
     // without an explicit expiry accepts it (an expiry cannot be removed).
     const auto& policy = s.value.rotation_policy;

@@ -48,13 +48,13 @@ std::optional<int64_t> After(int64_t t, const std::string& iso) {
 // each uses.
 std::vector<Consumer> Consumers(const DiffContext& ctx, const KeyState& key) {
   std::vector<Consumer> out;
-  std::string uri = VaultUri(key.vault, ctx.options.vault_dns_suffix);
+  auto bound = ctx.index.accounts_by_key.find(
+      DiffIndex::ConsumedKeyOf(VaultUri(key.vault, ctx.options.vault_dns_suffix), key.name));
+  if (bound == ctx.index.accounts_by_key.end()) return out;
   std::string newest = key.versions.empty() ? "" : key.versions.back().version;
-  for (const auto& [address, acct] : ctx.live.storage_accounts) {
+  for (const std::string& address : bound->second) {
+    const StorageAccountState& acct = ctx.live.storage_accounts.at(address);
     const EncryptionState& e = acct.encryption;
-    if (!EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault") || !SameUri(e.key_vault_uri, uri) ||
-        !EqualsIgnoreCase(e.key_name, key.name))
-      continue;
     Consumer c;
     c.address = address;
     c.account = &acct;
@@ -72,10 +72,11 @@ std::vector<Consumer> Consumers(const DiffContext& ctx, const KeyState& key) {
 std::map<std::string, std::vector<std::string>> DesiredPins(const DiffContext& ctx,
                                                             const KeyState& key) {
   std::map<std::string, std::vector<std::string>> out;
-  for (const auto& [address, b] : ctx.desired.bindings)
-    if (!b.value.key_version.empty() && EqualsIgnoreCase(b.value.vault, key.vault) &&
-        EqualsIgnoreCase(b.value.key, key.name))
-      out[Lower(b.value.key_version)].push_back(address + " (pinned in manifests)");
+  auto bindings = ctx.index.bindings_by_key.find(DiffIndex::KeyOf(key.vault, key.name));
+  if (bindings == ctx.index.bindings_by_key.end()) return out;
+  for (const auto& [address, b] : bindings->second)
+    if (!b->value.key_version.empty())
+      out[Lower(b->value.key_version)].push_back(address + " (pinned in manifests)");
   return out;
 }
 
@@ -104,12 +105,11 @@ struct KeyRules {
   }
 
   void FindRepins() {
-    for (const auto& [binding, b] : ctx.desired.bindings) {
-      if (!EqualsIgnoreCase(b.value.vault, live.vault) || !EqualsIgnoreCase(b.value.key, live.name))
-        continue;
-      for (const Change& c : ctx.plan.changes)
-        if (c.address == binding && c.action == Action::kRepin)
-          repins["storage/" + b.value.storage_account] = binding;
+    auto bindings = ctx.index.bindings_by_key.find(DiffIndex::KeyOf(live.vault, live.name));
+    if (bindings == ctx.index.bindings_by_key.end()) return;
+    for (const auto& [binding, b] : bindings->second) {
+      const Change* c = ctx.FindChange(binding);
+      if (c && c->action == Action::kRepin) repins["storage/" + b->value.storage_account] = binding;
     }
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "base/strings.h"
 #include "model/arm_id.h"
@@ -68,24 +69,23 @@ Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
 }
 
 Status ReadPruneCandidates(Provider& p, const LiveQuery& q, LiveState& live) {
+  std::unordered_set<std::string> known_vaults, known_identities;  // normalised names / ids
+  for (const auto& [address, lv] : live.vaults) known_vaults.insert(Lower(lv.name));
+  for (const auto& [address, li] : live.identities)
+    known_identities.insert(Lower(IdentityArmId(li.subscription, li.resource_group, li.name)));
   for (const auto& sub : q.subscriptions) {
     auto vaults = p.ListVaults(sub);
     if (!vaults.ok()) return vaults.status().WithContext("listing vaults in subscription " + sub);
     for (auto& v : *vaults) {
       if (!IsOwned(v.tags)) continue;
-      bool known = false;
-      for (const auto& [address, lv] : live.vaults) known |= EqualsIgnoreCase(lv.name, v.name);
-      if (!known) live.vaults["vault/" + v.name] = v;
+      if (known_vaults.insert(Lower(v.name)).second) live.vaults["vault/" + v.name] = v;
     }
     auto ids = p.ListIdentities(sub);
     if (!ids.ok()) return ids.status().WithContext("listing identities in subscription " + sub);
     for (auto& i : *ids) {
       if (!IsOwned(i.tags)) continue;
-      bool known = false;
-      for (const auto& [address, li] : live.identities)
-        known |= EqualsIgnoreCase(IdentityArmId(li.subscription, li.resource_group, li.name),
-                                  IdentityArmId(i.subscription, i.resource_group, i.name));
-      if (known) continue;
+      if (!known_identities.insert(Lower(IdentityArmId(i.subscription, i.resource_group, i.name))).second)
+        continue;
       std::string address = "identity/" + i.name;
       if (live.identities.count(address) || q.identities.count(address))
         address = "identity/" + i.resource_group + "/" + i.name;
@@ -163,12 +163,13 @@ std::map<std::string, std::string> ExtraKeyAddresses(const LiveQuery& query,
                                                      const LiveState& live) {
   std::map<std::string, std::string> out;
   std::set<std::string> used;
-  for (const auto& [address, r] : query.keys) used.insert(address);
+  std::unordered_set<std::string> queried;  // "vault/key", lower case
+  for (const auto& [address, r] : query.keys) {
+    used.insert(address);
+    queried.insert(Lower(r.vault) + "/" + Lower(r.name));
+  }
   for (const auto& [id, k] : live.keys) {
-    bool queried = false;
-    for (const auto& [address, r] : query.keys)
-      queried |= EqualsIgnoreCase(r.vault, k.vault) && EqualsIgnoreCase(r.name, k.name);
-    if (queried) continue;
+    if (queried.count(Lower(k.vault) + "/" + Lower(k.name))) continue;
     std::string address = "key/" + k.name;
     if (used.count(address)) address = "key/" + k.vault + "/" + k.name;
     used.insert(address);
