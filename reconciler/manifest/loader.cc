@@ -96,7 +96,6 @@ LoadResult LoadManifests(const std::vector<std::string>& paths, const LoadOption
   std::map<std::string, std::vector<std::string>> sources;  // file -> lines
   std::vector<ParsedDoc> docs;
   size_t total_bytes = 0;
-  size_t documents = 0;
   for (const std::string& file : ListFiles(paths, diags)) {
     std::error_code ec;
     uintmax_t size = fs::file_size(file, ec);
@@ -128,9 +127,8 @@ LoadResult LoadManifests(const std::vector<std::string>& paths, const LoadOption
     if (!CheckTabs(text, file, diags)) continue;
     YamlParseOptions yaml_options;
     yaml_options.max_depth = options.max_depth;
-    yaml_options.max_documents = kMaxDocuments - std::min(documents, kMaxDocuments);
+    yaml_options.max_documents = options.max_file_documents;
     std::vector<YamlNode> roots = ParseYaml(text, file, yaml_options, diags);
-    documents += roots.size();
     std::string dir = fs::path(file).parent_path().string();
     for (const YamlNode& root : roots) {
       if (root.type == YamlNode::Type::kNull) continue;  // empty document

@@ -563,6 +563,30 @@ TEST_F(ManifestTest, MissingPathAndSizeLimits) {
   EXPECT_TRUE(HasError(LoadManifests({a}, options), "nesting deeper than 1 levels"));
 }
 
+// The document limit is per file: a load may hold any number of files'
+// documents (an estate of 10,000 resources is about 9,400 documents), while a
+// single runaway file is refused where it is.
+TEST_F(ManifestTest, DocumentLimitIsPerFileNotPerLoad) {
+  std::string empties;
+  for (int i = 0; i < 6000; ++i) empties += "---\n";
+  std::string a = Write("a.yaml", Vault("kv-one") + empties);
+  std::string b = Write("b.yaml", Vault("kv-two") + empties);
+  LoadResult both = LoadManifests({a, b});
+  EXPECT_TRUE(both.ok()) << Messages(both);
+  EXPECT_EQ(both.desired.vaults.size(), 2u);
+
+  std::string c = Write("c.yaml", Vault("kv-three") + empties + empties);
+  LoadResult runaway = LoadManifests({a, c});
+  EXPECT_FALSE(runaway.ok());
+  EXPECT_TRUE(HasError(runaway, "more than 10000 documents in one file")) << Messages(runaway);
+  EXPECT_EQ(runaway.diagnostics.at(0).loc.file, c);
+  EXPECT_EQ(runaway.desired.vaults.count("vault/kv-one"), 1u);  // the other file still loads
+
+  LoadOptions options;
+  options.max_file_documents = 3;
+  EXPECT_TRUE(HasError(LoadManifests({a}, options), "more than 3 documents in one file"));
+}
+
 TEST_F(ManifestTest, EmptyFilesAndDocumentsAreSkipped) {
   LoadResult r = LoadManifests({Write("empty.yaml", ""), Write("c.yaml", "# just a comment\n---\n")});
   EXPECT_TRUE(r.ok()) << Messages(r);
