@@ -1,5 +1,9 @@
 #include "sandbox/sandbox_provider.h"
 
+#include <chrono>
+#include <cmath>
+#include <thread>
+
 namespace cmk {
 
 Result<std::unique_ptr<SandboxProvider>> SandboxProvider::Open(const std::string& dir,
@@ -87,6 +91,18 @@ Result<StorageAccountState> SandboxProvider::UpdateStorageEncryption(
     const cmk::UpdateStorageEncryption& r) {
   return cloud_->UpdateStorageEncryption(r.account.subscription, r.account.resource_group,
                                          r.account.name, r.encryption);
+}
+
+void SandboxClock::Sleep(double seconds) {
+  if (!(seconds > 0)) return;
+  Result<bool> simulated = cloud_.ClockIsSimulated();
+  if (simulated.ok() && *simulated) {
+    unslept_ += seconds;
+    auto whole = static_cast<int64_t>(std::floor(unslept_));
+    if (whole > 0 && cloud_.AdvanceClock(whole).ok()) unslept_ -= double(whole);
+    return;
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
 }
 
 }  // namespace cmk

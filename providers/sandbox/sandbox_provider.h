@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "provider/clock.h"
 #include "provider/provider.h"
 #include "sandbox/sandbox_cloud.h"
 
@@ -33,6 +34,19 @@ class SandboxProvider : public Provider {
 
  private:
   std::unique_ptr<SandboxCloud> cloud_;
+};
+
+// The sandbox's clock: a wait advances a simulated clock (whole seconds;
+// fractions add up across waits) and blocks on the real one.
+class SandboxClock : public Clock {
+ public:
+  explicit SandboxClock(SandboxCloud& cloud) : cloud_(cloud) {}
+  int64_t Now() override { return cloud_.Now(); }
+  void Sleep(double seconds) override;
+
+ private:
+  SandboxCloud& cloud_;
+  double unslept_ = 0;  // fractions of a simulated second not yet advanced
 };
 
 }  // namespace cmk

@@ -156,7 +156,7 @@ int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
   ProgressPrinter printer;
   ApplyOptions options;
   options.keep_going = args.keep_going;
-  ApplyResult result = ApplyWithHooks(*plan, provider, &printer, options);  // the plan's hooks only
+  ApplyResult result = ApplyWithHooks(*plan, provider, (*target)->clock(), &printer, options);  // the plan's hooks only
   int applied = 0;
   bool all_applied = true;
   for (const auto& r : result.report) {

@@ -206,7 +206,8 @@ class Rehearsal {
       for (const auto& b : k.blocked)
         if (reported_blocked_.insert(k.address + b).second) Note(provider.Now(), "plan.blocked", k.address, b);
     if (plan->HasErrors() || !plan->HasChanges()) return;
-    ApplyResult result = ApplyWithHooks(*plan, provider, nullptr);
+    SandboxClock clock(provider.cloud());
+    ApplyResult result = ApplyWithHooks(*plan, provider, clock, nullptr);
     for (const auto& r : result.report) {
       for (const auto& h : r.hooks)
         Note(provider.Now(), "hook." + h.phase, r.address,

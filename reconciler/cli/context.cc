@@ -12,11 +12,16 @@ namespace {
 
 class ProviderTarget : public Target {
  public:
-  explicit ProviderTarget(std::unique_ptr<Provider> provider) : provider_(std::move(provider)) {}
+  explicit ProviderTarget(std::unique_ptr<Provider> provider)
+      : provider_(std::move(provider)), clock_(std::make_unique<ProviderClock>(*provider_)) {}
+  ProviderTarget(std::unique_ptr<Provider> provider, std::unique_ptr<Clock> clock)
+      : provider_(std::move(provider)), clock_(std::move(clock)) {}
   Provider& provider() override { return *provider_; }
+  Clock& clock() override { return *clock_; }
 
  private:
   std::unique_ptr<Provider> provider_;
+  std::unique_ptr<Clock> clock_;
 };
 
 }  // namespace
@@ -41,7 +46,8 @@ Result<std::unique_ptr<Target>> OpenTarget(const GlobalOptions& options) {
   std::string dir = ResolveSandboxDir(options);
   auto provider = SandboxProvider::Open(dir);
   if (!provider.ok()) return provider.status().WithContext("opening sandbox " + dir);
-  return std::unique_ptr<Target>(new ProviderTarget(std::move(provider).value()));
+  auto clock = std::make_unique<SandboxClock>((*provider)->cloud());
+  return std::unique_ptr<Target>(new ProviderTarget(std::move(provider).value(), std::move(clock)));
 }
 
 Result<DesiredState> LoadDesired(const GlobalOptions& options, std::ostream& err,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "provider/clock.h"
 #include "provider/provider.h"
 #include "model/world.h"
 
@@ -28,11 +29,13 @@ struct GlobalOptions {
   bool operator==(const GlobalOptions&) const = default;
 };
 
-// An opened target: the provider plus whatever owns its resources.
+// An opened target: the provider, the clock hooks wait on, and whatever owns
+// their resources.
 class Target {
  public:
   virtual ~Target() = default;
   virtual Provider& provider() = 0;
+  virtual Clock& clock() = 0;
 };
 
 // The sandbox directory the options name (flag, then environment, then default).

@@ -1,15 +1,11 @@
 #include "cli/hook_host.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <thread>
 
 #include "base/strings.h"
 #include "model/arm_id.h"
 #include "model/key_id.h"
 #include "engine/plan/plan_codec.h"
-#include "sandbox/sandbox_provider.h"
 #include "verify/canary.h"
 #include "model/codec.h"
 
@@ -73,8 +69,8 @@ Json PlanSummaryJson(const Plan& plan) {
 
 }  // namespace
 
-ProviderHookHost::ProviderHookHost(Provider& provider, const Plan& plan)
-    : provider_(provider), plan_(plan) {}
+ProviderHookHost::ProviderHookHost(Provider& provider, Clock& clock, const Plan& plan)
+    : provider_(provider), clock_(clock), plan_(plan) {}
 
 Result<Json> ProviderHookHost::Live(const std::string& address) {
   size_t slash = address.find('/');
@@ -189,21 +185,9 @@ Result<Json> ProviderHookHost::Verify(const std::string& key, const std::string&
   return ToJson(RunKeyCanary(provider_, *k, v));
 }
 
-int64_t ProviderHookHost::Now() { return provider_.Now(); }
+int64_t ProviderHookHost::Now() { return clock_.Now(); }
 
-void ProviderHookHost::Sleep(double seconds) {
-  if (!(seconds > 0)) return;
-  if (auto* sandbox = dynamic_cast<SandboxProvider*>(&provider_)) {
-    Result<bool> simulated = sandbox->cloud().ClockIsSimulated();
-    if (simulated.ok() && *simulated) {
-      unslept_ += seconds;
-      auto whole = static_cast<int64_t>(std::floor(unslept_));
-      if (whole > 0 && sandbox->cloud().AdvanceClock(whole).ok()) unslept_ -= double(whole);
-      return;
-    }
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-}
+void ProviderHookHost::Sleep(double seconds) { clock_.Sleep(seconds); }
 
 HookVerdict LuaChangeHooks::RunPre(const Plan& plan, const Change& change,
                                    std::vector<HookReport>* out) {
@@ -277,9 +261,9 @@ std::vector<std::string> CheckHookScripts(const std::vector<HookSpec>& hooks) {
   return problems;
 }
 
-ApplyResult ApplyWithHooks(const Plan& plan, Provider& provider, ApplyObserver* observer,
-                           ApplyOptions options) {
-  ProviderHookHost host(provider, plan);
+ApplyResult ApplyWithHooks(const Plan& plan, Provider& provider, Clock& clock,
+                           ApplyObserver* observer, ApplyOptions options) {
+  ProviderHookHost host(provider, clock, plan);
   HookLimits limits;
   limits.wall_seconds = 600;
   LuaChangeHooks hooks(host, limits);

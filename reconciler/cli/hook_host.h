@@ -17,6 +17,7 @@
 
 #include "engine/apply/apply.h"
 #include "engine/plan/plan.h"
+#include "provider/clock.h"
 #include "provider/provider.h"
 #include "hooks/hook_runner.h"
 #include "hooks/host_api.h"
@@ -26,7 +27,7 @@ namespace cmk {
 class ProviderHookHost : public HookHost {
  public:
   // `plan` and `provider` must outlive the host.
-  ProviderHookHost(Provider& provider, const Plan& plan);
+  ProviderHookHost(Provider& provider, Clock& clock, const Plan& plan);
 
   // "vault/N", "key/N", "key/N/rotation-policy", "identity/N", "storage/ACCOUNT",
   // "binding/N" (its storage account) and "role-assignment/N": the live
@@ -42,8 +43,8 @@ class ProviderHookHost : public HookHost {
 
  private:
   Provider& provider_;
+  Clock& clock_;
   const Plan& plan_;
-  double unslept_ = 0;  // fractions of a simulated second not yet advanced
 };
 
 // Runs, for each change, the plan's hook specs named by change.hooks of the
@@ -71,8 +72,8 @@ class LuaChangeHooks : public ChangeHooks {
 // command that applies does (`apply`, and each pipeline run of `rehearse`).
 // The runtime's wall-clock cap is the largest timeout a manifest may declare
 // (PT10M); each hook's own timeout applies within it.
-ApplyResult ApplyWithHooks(const Plan& plan, Provider& provider, ApplyObserver* observer,
-                           ApplyOptions options = {});
+ApplyResult ApplyWithHooks(const Plan& plan, Provider& provider, Clock& clock,
+                           ApplyObserver* observer, ApplyOptions options = {});
 
 // The hooks of a plan, checked offline: every script and rollback script
 // loads (syntax errors as "file:line: message"). One message per problem.

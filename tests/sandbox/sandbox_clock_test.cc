@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/duration.h"
+#include "sandbox/sandbox_provider.h"
 #include "sandbox_test_util.h"
 #include "model/arm_id.h"
 
@@ -421,6 +422,36 @@ TEST_F(SandboxClockTest, InaccessibilitySurvivesReopen) {
   Reopen();
   EXPECT_TRUE(Cause("bankdata01").has_value());
   EXPECT_EQ(cloud_->ListIncidents()->size(), 1u);
+}
+
+}  // namespace
+}  // namespace cmk::testing
+
+namespace cmk::testing {
+namespace {
+
+// What a hook's cmk.sleep waits on: a simulated clock advances instead of
+// blocking, fractions adding up across waits; the real clock is left alone.
+TEST_F(SandboxTest, SandboxClockSleepAdvancesASimulatedClock) {
+  CMK_ASSERT_OK(cloud_->SetClock(1'800'000'000));
+  SandboxClock clock(*cloud_);
+  EXPECT_EQ(clock.Now(), 1'800'000'000);
+  clock.Sleep(86400);
+  EXPECT_EQ(clock.Now(), 1'800'086'400);
+  clock.Sleep(0.6);
+  EXPECT_EQ(clock.Now(), 1'800'086'400);  // not a whole second yet
+  clock.Sleep(0.6);
+  EXPECT_EQ(clock.Now(), 1'800'086'401);
+  clock.Sleep(-5);
+  EXPECT_EQ(cloud_->Now(), 1'800'086'401);
+
+  CMK_ASSERT_OK(cloud_->UseRealClock());
+  int64_t before = clock.Now();
+  clock.Sleep(0.01);  // blocks for real; the store's clock is not moved
+  auto simulated = cloud_->ClockIsSimulated();
+  CMK_ASSERT_OK(simulated);
+  EXPECT_FALSE(*simulated);
+  EXPECT_GE(clock.Now(), before);
 }
 
 }  // namespace
