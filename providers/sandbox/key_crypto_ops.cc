@@ -56,19 +56,22 @@ Status CheckAlgFits(crypto::WrapAlg alg, const std::string& alg_name, const std:
 
 }  // namespace
 
-Result<crypto::PrivateKey> SandboxCloud::MaterialInTxn(const KeyState& key,
-                                                       const std::string& version,
-                                                       const Json& doc) {
+Result<crypto::LoadedKey> SandboxCloud::MaterialInTxn(const KeyState& key,
+                                                      const std::string& version,
+                                                      const Json& doc) {
   const std::string row = sandbox::VersionRowKey(key.vault, key.name, version);
+  if (auto it = loaded_.find(row); it != loaded_.end()) return it->second;
   crypto::PrivateKey priv{sandbox::DocString(doc, "materialKty"), {}};
   CMK_ASSIGN_OR_RETURN(priv.material, store_->GetSecret(StoreTable::kKeyVersions, row));
-  if (priv.material.size() > 0) return priv;
-  // First use of a generated version: make its material now, once.
-  CMK_ASSIGN_OR_RETURN(priv, crypto::GenerateKey(sandbox::DocString(doc, "kty"),
-                                                 static_cast<int>(sandbox::DocInt(doc, "keySize")),
-                                                 sandbox::DocString(doc, "curve")));
-  CMK_RETURN_IF_ERROR(store_->PutSecret(StoreTable::kKeyVersions, row, priv.material));
-  return priv;
+  if (priv.material.size() == 0) {
+    // First use of a generated version: make its material now, once.
+    CMK_ASSIGN_OR_RETURN(priv, crypto::GenerateKey(sandbox::DocString(doc, "kty"),
+                                                   static_cast<int>(sandbox::DocInt(doc, "keySize")),
+                                                   sandbox::DocString(doc, "curve")));
+    CMK_RETURN_IF_ERROR(store_->PutSecret(StoreTable::kKeyVersions, row, priv.material));
+  }
+  CMK_ASSIGN_OR_RETURN(crypto::LoadedKey loaded, crypto::LoadPrivateKey(priv));
+  return loaded_.insert_or_assign(row, std::move(loaded)).first->second;
 }
 
 Result<PublicKey> SandboxCloud::GetPublicKey(const std::string& vault, const std::string& name,
@@ -83,7 +86,7 @@ Result<PublicKey> SandboxCloud::GetPublicKey(const std::string& vault, const std
     pk.kty = sandbox::DocString(doc, "kty");
     pk.key_ops = v.key_ops;
     if (sandbox::DocString(doc, "materialKty") == "oct") return pk;  // symmetric: nothing to publish
-    CMK_ASSIGN_OR_RETURN(crypto::PrivateKey priv, MaterialInTxn(key, v.version, doc));
+    CMK_ASSIGN_OR_RETURN(crypto::LoadedKey priv, MaterialInTxn(key, v.version, doc));
     CMK_ASSIGN_OR_RETURN(crypto::PublicJwk jwk, crypto::PublicJwkOf(priv));
     pk.n = jwk.n;
     pk.e = jwk.e;
@@ -109,7 +112,7 @@ Result<Bytes> SandboxCloud::CryptoOp(bool wrap, const std::string& vault,
     std::string kty = sandbox::DocString(doc, "kty");
     CMK_RETURN_IF_ERROR(
         CheckAlgFits(*alg, alg_name, kty, static_cast<int>(sandbox::DocInt(doc, "keySize"))));
-    CMK_ASSIGN_OR_RETURN(crypto::PrivateKey priv, MaterialInTxn(key, v.version, doc));
+    CMK_ASSIGN_OR_RETURN(crypto::LoadedKey priv, MaterialInTxn(key, v.version, doc));
     if (wrap) {
       auto out = crypto::WrapWithPrivate(priv, *alg, input);
       if (!out.ok()) return BadParameter("wrapKey failed: " + out.status().message());

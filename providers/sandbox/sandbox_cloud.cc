@@ -113,6 +113,7 @@ void SandboxCloud::RowChanged(StoreTable table, const std::string& key, const Js
     case StoreTable::kVaults: touch("vault:" + key); break;
     case StoreTable::kKeys: touch("key:" + key); break;
     case StoreTable::kKeyVersions: {
+      loaded_.erase(key);
       touch("version:" + key);
       touch("versions:" + key.substr(0, key.rfind('/')));  // "<vault>/<key>"
       break;
@@ -129,6 +130,7 @@ void SandboxCloud::RowChanged(StoreTable table, const std::string& key, const Js
 }
 
 void SandboxCloud::Reset() {
+  loaded_.clear();
   access_.Reset();
   timeline_.Reset();
   due_.clear();

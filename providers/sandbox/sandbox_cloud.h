@@ -309,8 +309,10 @@ class SandboxCloud : private StoreObserver {
                                      const crypto::PrivateKey* material = nullptr);
   // A version's private material, made (and stored) on its first use when
   // the sandbox generated the version. `doc` is the version's row.
-  Result<crypto::PrivateKey> MaterialInTxn(const KeyState& key, const std::string& version,
-                                           const Json& doc);
+  // Parsed once per process and version (PEM decoding costs more than an
+  // RSA unwrap); dropped when the version's row changes.
+  Result<crypto::LoadedKey> MaterialInTxn(const KeyState& key, const std::string& version,
+                                          const Json& doc);
   // CreateKey's work, with imported material when `material` is set.
   Result<KeyState> AddKeyVersion(const KeyState& desired, const crypto::PrivateKey* material);
   Result<bool> PrincipalExists(const std::string& object_id);
@@ -388,6 +390,7 @@ class SandboxCloud : private StoreObserver {
   sandbox::Dependents timeline_{{"vault:", "key:", "account:"}};
   DueSet due_;
   std::unordered_map<std::string, std::vector<DueSet::iterator>> due_of_;
+  std::unordered_map<std::string, crypto::LoadedKey> loaded_;  // version row -> material
 };
 
 template <typename F>
