@@ -1,0 +1,71 @@
+#include "engine/inventory/inventory.h"
+
+#include <algorithm>
+
+#include "base/strings.h"
+#include "engine/diff/diff.h"
+#include "engine/read/live_reader.h"
+#include "model/key_id.h"
+
+namespace cmk {
+namespace {
+
+std::string KeyOf(const std::string& vault, const std::string& key) {
+  return Lower(vault) + "/" + Lower(key);
+}
+
+}  // namespace
+
+const std::vector<VersionConsumer>& Inventory::ConsumersOf(const std::string& vault,
+                                                           const std::string& key,
+                                                           const std::string& version) const {
+  static const std::vector<VersionConsumer> kNone;
+  auto k = consumers.find(KeyOf(vault, key));
+  if (k == consumers.end()) return kNone;
+  auto v = k->second.find(Lower(version));
+  return v == k->second.end() ? kNone : v->second;
+}
+
+const KeyVersions* Inventory::TableOf(const std::string& key_address) const {
+  auto it = tables.find(key_address);
+  return it == tables.end() ? nullptr : &analysis.keys[it->second];
+}
+
+std::string Inventory::AddressOf(const KeyState& key) const {
+  auto it = key_addresses.find(KeyOf(key.vault, key.name));
+  return it == key_addresses.end() ? "" : it->second;
+}
+
+Result<Inventory> BuildInventory(const DesiredState& desired, Provider& provider) {
+  Inventory inv;
+  inv.target = provider.Target();
+  CMK_ASSIGN_OR_RETURN(inv.live,
+                       ReadLive(provider, BuildQuery(desired), /*include_prune_candidates=*/false));
+  // After the read: over the wire, the target's time is learnt from its
+  // responses (the Date header), so asking before would give this machine's.
+  inv.now = provider.Now();
+  DiffOptions options;
+  options.vault_dns_suffix = provider.VaultDnsSuffix();
+  options.now = inv.now;
+  inv.analysis = Diff(desired, inv.live, options, inv.target);
+  for (const auto& [address, account] : inv.live.storage_accounts) {
+    const EncryptionState& e = account.encryption;
+    if (e.current_versioned_key_id.empty()) continue;
+    auto kid = ParseKeyId(e.current_versioned_key_id);
+    if (!kid) continue;
+    inv.consumers[KeyOf(kid->vault, kid->name)][Lower(kid->version)].push_back(
+        {account.name, !e.key_version.empty()});
+  }
+  for (auto& [key, versions] : inv.consumers)
+    for (auto& [version, users] : versions)
+      std::sort(users.begin(), users.end(), [](const VersionConsumer& a, const VersionConsumer& b) {
+        return a.account < b.account;
+      });
+  for (size_t i = 0; i < inv.analysis.keys.size(); ++i)
+    inv.tables.try_emplace(inv.analysis.keys[i].address, i);
+  for (const auto& [address, k] : desired.keys)
+    inv.key_addresses.try_emplace(KeyOf(k.value.vault, k.value.name), address);
+  return inv;
+}
+
+}  // namespace cmk
