@@ -37,9 +37,11 @@ bench: build
 	$(BUILD)/bench/crypto_bench
 	bench/wire_read_bench.sh $(CMKCTL)
 	bench/fleet/fleet_bench.sh $(CMKCTL) $(BUILD)/bench/measure "5 10 20"
+	bench/fleet/fleet_wire_bench.sh $(CMKCTL) $(BUILD)/bench/measure "5"
 
 bench-full: build
 	bench/fleet/fleet_bench.sh $(CMKCTL) $(BUILD)/bench/measure "20 50 100 200"
+	bench/fleet/fleet_wire_bench.sh $(CMKCTL) $(BUILD)/bench/measure "20 50"
 
 clean:
 	rm -rf $(BUILD)

@@ -24,7 +24,8 @@ CommandLine::CommandLine()
   app.add_flag("-v,--verbose", global.verbosity, "more diagnostics on stderr (-vv for trace)");
   app.add_option("--arm-endpoint", global.arm_endpoint, "azure: ARM endpoint (CMKCTL_ARM_ENDPOINT)");
   app.add_option("--vault-dns-suffix", global.vault_dns_suffix,
-                 "azure: vault DNS suffix, e.g. vault.azure.net (CMKCTL_VAULT_DNS_SUFFIX)");
+                 "vault DNS suffix, e.g. vault.azure.net (azure: also CMKCTL_VAULT_DNS_SUFFIX; "
+                 "sandbox: the vault URIs it answers with)");
   app.add_option("--authority-host", global.authority_host,
                  "azure: token authority (AZURE_AUTHORITY_HOST)");
   app.add_option("--ca-bundle", global.ca_bundle, "azure: CA bundle for TLS (CMKCTL_CA_BUNDLE)");

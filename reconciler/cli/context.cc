@@ -44,7 +44,9 @@ Result<std::unique_ptr<Target>> OpenTarget(const GlobalOptions& options) {
     return std::unique_ptr<Target>(new ProviderTarget(std::move(provider).value()));
   }
   std::string dir = ResolveSandboxDir(options);
-  auto provider = SandboxProvider::Open(dir);
+  SandboxOptions sandbox_options;
+  if (!options.vault_dns_suffix.empty()) sandbox_options.dns_suffix = options.vault_dns_suffix;
+  auto provider = SandboxProvider::Open(dir, std::move(sandbox_options));
   if (!provider.ok()) return provider.status().WithContext("opening sandbox " + dir);
   auto clock = std::make_unique<SandboxClock>((*provider)->cloud());
   return std::unique_ptr<Target>(new ProviderTarget(std::move(provider).value(), std::move(clock)));
