@@ -8,6 +8,7 @@
 #include "provider/forwarding_provider.h"
 #include "sandbox/sandbox_provider.h"
 #include "verify/canary.h"
+#include "verify/verify_estate.h"
 #include "model/arm_id.h"
 
 namespace cmk {
@@ -182,6 +183,60 @@ TEST_F(CanaryTest, UnboundConsumerFails) {
   CanaryResult r = RunConsumerCanary(*provider_, unbound, vault_, key_, {});
   EXPECT_EQ(r.outcome, CanaryOutcome::kFailed);
   EXPECT_NE(r.message.find("not bound"), std::string::npos);
+}
+
+// What verify selects: the newest enabled version of each declared key (or
+// every enabled one), then each binding as its consumer; what the target
+// lacks is a failed result that says so; --key narrows both.
+TEST_F(CanaryTest, VerifyEstateSelectsVersionsAndConsumers) {
+  auto rotated = provider_->RotateKey(RotateKey{KeyRef{vault_.name, "cmk"}});
+  ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
+  DesiredState desired;
+  desired.keys["key/cmk"].value = key_;
+  KeyState missing = key_;
+  missing.name = "not-applied";
+  desired.keys["key/not-applied"].value = missing;
+  BindingState b;
+  b.name = "consumer";
+  b.storage_account = "consumer01";
+  b.vault = vault_.name;
+  b.key = "cmk";
+  desired.bindings["binding/consumer"].value = b;
+  LiveState live;
+  live.vaults["vault/" + vault_.name] = vault_;
+  auto key = provider_->GetKey(KeyRef{vault_.name, "cmk"});
+  ASSERT_TRUE(key.ok() && key->has_value());
+  live.keys[vault_.name + "/cmk"] = **key;
+  auto account = provider_->GetStorageAccount(ArmRef{kSub, "rg-data", "consumer01"});
+  ASSERT_TRUE(account.ok() && account->has_value());
+  live.storage_accounts["storage/consumer01"] = **account;
+
+  std::vector<CanaryResult> newest = VerifyEstate(desired, live, *provider_);
+  ASSERT_EQ(newest.size(), 3u);
+  EXPECT_EQ(newest[0].key_address, "key/cmk");
+  EXPECT_EQ(newest[0].version, (*key)->versions.back().version);
+  EXPECT_EQ(newest[0].outcome, CanaryOutcome::kPassed) << newest[0].message;
+  EXPECT_EQ(newest[1].key_address, "key/not-applied");
+  EXPECT_EQ(newest[1].outcome, CanaryOutcome::kFailed);
+  EXPECT_NE(newest[1].message.find("does not exist on the target"), std::string::npos);
+  EXPECT_EQ(newest[2].consumer, "storage/consumer01");
+  EXPECT_EQ(newest[2].outcome, CanaryOutcome::kPassed) << newest[2].message;
+  CanaryTally t = Tally(newest);
+  EXPECT_EQ(t.passed, 2);
+  EXPECT_EQ(t.failed, 1);
+
+  VerifyOptions all;
+  all.all_versions = true;
+  all.key = "cmk";
+  std::vector<CanaryResult> every = VerifyEstate(desired, live, *provider_, all);
+  ASSERT_EQ(every.size(), 3u);  // both versions of cmk, oldest first, then the consumer
+  EXPECT_EQ(every[0].version, (*key)->versions.front().version);
+  EXPECT_EQ(every[1].version, (*key)->versions.back().version);
+  EXPECT_EQ(every[2].consumer, "storage/consumer01");
+
+  VerifyOptions other;
+  other.key = "nothing-here";
+  EXPECT_TRUE(VerifyEstate(desired, live, *provider_, other).empty());
 }
 
 }  // namespace

@@ -5,20 +5,13 @@
 
 #include "base/duration.h"
 #include "base/strings.h"
+#include "cli/views/text.h"
 #include "manifest/roles.h"
 #include "model/codec.h"
 #include "model/key_id.h"
 
 namespace cmk {
 namespace {
-
-// Pads to `width` visible characters (UTF-8 aware: "…" is one character).
-std::string Pad(const std::string& s, size_t width) {
-  size_t visible = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++visible;
-  return visible >= width ? s + " " : s + std::string(width - visible, ' ');
-}
 
 std::string Time(const std::optional<int64_t>& t) { return t ? FormatRfc3339(*t) : "-"; }
 

@@ -1,0 +1,69 @@
+#include "verify/verify_estate.h"
+
+#include <set>
+
+#include "model/state.h"
+
+namespace cmk {
+
+std::vector<CanaryResult> VerifyEstate(const DesiredState& desired, const LiveState& live,
+                                       Provider& provider, const VerifyOptions& options) {
+  std::vector<IdentityState> identities;
+  for (const auto& [a, i] : live.identities) identities.push_back(i);
+
+  std::vector<CanaryResult> results;
+  for (const auto& [address, d] : desired.keys) {
+    if (!options.key.empty() && d.value.name != options.key) continue;
+    auto it = live.keys.find(d.value.vault + "/" + d.value.name);
+    if (it == live.keys.end()) {
+      CanaryResult r;
+      r.key_address = address;
+      r.vault = d.value.vault;
+      r.key = d.value.name;
+      r.message = address + " does not exist on the target (not applied yet?)";
+      results.push_back(r);
+      continue;
+    }
+    const KeyState& key = it->second;
+    std::set<std::string> versions;
+    for (auto v = key.versions.rbegin(); v != key.versions.rend(); ++v) {
+      if (!v->enabled) continue;
+      versions.insert(v->version);
+      if (!options.all_versions) break;  // newest enabled only
+    }
+    for (const auto& v : key.versions)
+      if (versions.count(v.version))
+        results.push_back(RunKeyCanary(provider, key, v.version, options.canary));
+  }
+  for (const auto& [address, d] : desired.bindings) {
+    const BindingState& b = d.value;
+    if (!options.key.empty() && b.key != options.key) continue;
+    auto account = live.storage_accounts.find("storage/" + b.storage_account);
+    auto key = live.keys.find(b.vault + "/" + b.key);
+    auto vault = live.vaults.find(MakeAddress(Kind::kVault, b.vault));
+    if (account == live.storage_accounts.end() || key == live.keys.end() ||
+        vault == live.vaults.end()) {
+      CanaryResult r;
+      r.key_address = MakeAddress(Kind::kKey, b.key);
+      r.consumer = "storage/" + b.storage_account;
+      r.message = address + ": the storage account, key or vault does not exist on the target";
+      results.push_back(r);
+      continue;
+    }
+    results.push_back(RunConsumerCanary(provider, account->second, vault->second, key->second,
+                                        identities, options.canary));
+  }
+  return results;
+}
+
+CanaryTally Tally(const std::vector<CanaryResult>& results) {
+  CanaryTally t;
+  for (const auto& r : results) {
+    if (r.outcome == CanaryOutcome::kFailed) ++t.failed;
+    if (r.outcome == CanaryOutcome::kPassed) ++t.passed;
+    if (r.outcome == CanaryOutcome::kSkipped) ++t.skipped;
+  }
+  return t;
+}
+
+}  // namespace cmk
