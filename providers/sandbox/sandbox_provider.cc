@@ -105,4 +105,23 @@ void SandboxClock::Sleep(double seconds) {
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
 }
 
+Result<std::vector<SimulatedEvent>> SandboxSimulation::EventsAfter(int64_t seq) {
+  EventFilter filter;
+  filter.after_seq = seq;
+  CMK_ASSIGN_OR_RETURN(std::vector<SandboxEvent> events, cloud_.ListEvents(filter));
+  std::vector<SimulatedEvent> out;
+  out.reserve(events.size());
+  for (auto& e : events)
+    out.push_back({e.seq, e.time, std::move(e.kind), std::move(e.object), std::move(e.message)});
+  return out;
+}
+
+Result<std::vector<SimulatedIncident>> SandboxSimulation::Incidents() {
+  CMK_ASSIGN_OR_RETURN(std::vector<AccessIncident> incidents, cloud_.ListIncidents());
+  std::vector<SimulatedIncident> out;
+  out.reserve(incidents.size());
+  for (auto& i : incidents) out.push_back({std::move(i.account), std::move(i.cause), i.since, i.until});
+  return out;
+}
+
 }  // namespace cmk

@@ -13,6 +13,7 @@
 
 #include "provider/clock.h"
 #include "provider/provider.h"
+#include "provider/simulation.h"
 #include "sandbox/sandbox_cloud.h"
 
 namespace cmk {
@@ -47,6 +48,22 @@ class SandboxClock : public Clock {
  private:
   SandboxCloud& cloud_;
   double unslept_ = 0;  // fractions of a simulated second not yet advanced
+};
+
+// The sandbox as a Simulation: its simulated clock, activity log and access
+// incidents.
+class SandboxSimulation : public Simulation {
+ public:
+  explicit SandboxSimulation(SandboxCloud& cloud) : cloud_(cloud) {}
+  int64_t Now() override { return cloud_.Now(); }
+  Status AdvanceBy(const std::string& iso_duration) override {
+    return cloud_.AdvanceClockBy(iso_duration);
+  }
+  Result<std::vector<SimulatedEvent>> EventsAfter(int64_t seq) override;
+  Result<std::vector<SimulatedIncident>> Incidents() override;
+
+ private:
+  SandboxCloud& cloud_;
 };
 
 }  // namespace cmk

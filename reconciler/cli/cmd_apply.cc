@@ -9,71 +9,13 @@
 #include "cli/exit_codes.h"
 #include "cli/hook_host.h"
 #include "cli/planning.h"
+#include "cli/views/apply_view.h"
 #include "engine/apply/apply.h"
 #include "engine/plan/plan_codec.h"
 #include "engine/plan/render.h"
 
 namespace cmk {
 namespace {
-
-// Progress on stdout: one line per change, with its hooks (and their logs)
-// and any rollback under it. Without hooks the line is "  create x ... done".
-class ProgressPrinter : public ApplyObserver {
- public:
-  void OnChangeStart(const Change& change) override {
-    std::cout << "  " << ActionName(change.action) << " " << change.address << " ..." << std::flush;
-    line_open_ = true;
-  }
-  void OnChangeDone(const Change&, const Status& status) override {
-    std::cout << (line_open_ ? " " : "    ");
-    line_open_ = false;
-    if (status.ok()) {
-      std::cout << "done\n";
-    } else {
-      std::cout << "FAILED\n    " << status.message() << "\n";
-    }
-  }
-  void OnHook(const Change&, const HookReport& hook) override {
-    CloseLine();
-    if (hook.phase == "rollback") {
-      std::cout << "    rollback script: " << hook.message << "\n";
-    } else {
-      std::cout << "    " << hook.phase << "-" << hook.message
-                << (!hook.ok && hook.on_failure == "warn" ? " (warning only)" : "") << "\n";
-    }
-    for (const auto& line : hook.logs) std::cout << "      " << line << "\n";
-  }
-  void OnRevert(const Change&, const RevertResult& revert) override {
-    CloseLine();
-    std::cout << "    rollback: " << revert.note << "\n";
-  }
-  void OnChangeOutcome(const Change&, const ChangeReport& report) override {
-    CloseLine();
-    if (report.outcome == Outcome::kSkippedByHook) std::cout << "    skipped: nothing was changed\n";
-  }
-
- private:
-  void CloseLine() {
-    if (line_open_) std::cout << "\n";
-    line_open_ = false;
-  }
-  bool line_open_ = false;
-};
-
-// The final report: every change with its outcome and reason (docs/hooks.md).
-std::string RenderReport(const ApplyResult& result) {
-  size_t width = 30;
-  for (const auto& r : result.report) width = std::max(width, r.address.size() + 2);
-  std::ostringstream out;
-  for (const auto& r : result.report) {
-    std::string outcome = OutcomeName(r.outcome);
-    out << "  " << outcome << std::string(outcome.size() < 16 ? 16 - outcome.size() : 1, ' ')
-        << r.address << std::string(width - r.address.size(), ' ')
-        << (r.reason.empty() ? ActionName(r.action) : r.reason) << "\n";
-    for (const auto& note : r.notes) out << std::string(18 + width, ' ') << note << "\n";
-  }
-  return out.str();
-}
 
 bool Confirm(const Plan& plan) {
   std::cout << "\nApply these changes to " << plan.target.ToString()
@@ -153,7 +95,7 @@ int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
     }
   }
   std::cout << "\nApplying to " << plan->target.ToString() << ":\n";
-  ProgressPrinter printer;
+  ProgressPrinter printer(std::cout);
   ApplyOptions options;
   options.keep_going = args.keep_going;
   ApplyResult result = ApplyWithHooks(*plan, provider, (*target)->clock(), &printer, options);  // the plan's hooks only
@@ -165,7 +107,7 @@ int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
   }
   std::cout << "\nApply " << (result.status.ok() ? "complete" : "incomplete") << ": " << applied
             << " change(s) applied.\n";
-  if (result.hooks_ran || !all_applied) std::cout << RenderReport(result);
+  if (result.hooks_ran || !all_applied) std::cout << RenderApplyReport(result);
   if (!result.status.ok()) {
     std::cerr << "error: " << result.status.message() << "\n";
     return kExitError;
