@@ -46,13 +46,12 @@ Result<std::optional<IdentityState>> SandboxCloud::GetIdentity(const std::string
 
 Result<std::vector<IdentityState>> SandboxCloud::ListIdentities(const std::string& subscription) {
   return InTransaction([&]() -> Result<std::vector<IdentityState>> {
-    CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kIdentities));
+    CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
+                         subscription.empty()
+                             ? store_->List(StoreTable::kIdentities)
+                             : store_->FindBy(StoreTable::kIdentities, "subscription", subscription));
     std::vector<IdentityState> out;
-    for (const auto& row : rows) {
-      IdentityState i = FromJson<IdentityState>(row.doc);
-      if (subscription.empty() || EqualsIgnoreCase(i.subscription, subscription))
-        out.push_back(std::move(i));
-    }
+    for (const auto& row : rows) out.push_back(FromJson<IdentityState>(row.doc));
     std::sort(out.begin(), out.end(), [](const IdentityState& a, const IdentityState& b) {
       return Lower(a.id) < Lower(b.id);
     });

@@ -126,13 +126,12 @@ Result<std::vector<StorageAccountState>> SandboxCloud::ListStorageAccounts(
     const std::string& subscription) {
   return InTransaction([&]() -> Result<std::vector<StorageAccountState>> {
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
-    CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kStorageAccounts));
+    CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
+                         subscription.empty()
+                             ? store_->List(StoreTable::kStorageAccounts)
+                             : store_->FindBy(StoreTable::kStorageAccounts, "subscription", subscription));
     std::vector<StorageAccountState> out;
-    for (const auto& row : rows) {
-      StorageAccountState a = FromJson<StorageAccountState>(row.doc);
-      if (subscription.empty() || EqualsIgnoreCase(a.subscription, subscription))
-        out.push_back(std::move(a));
-    }
+    for (const auto& row : rows) out.push_back(FromJson<StorageAccountState>(row.doc));
     std::sort(out.begin(), out.end(),
               [](const StorageAccountState& a, const StorageAccountState& b) {
                 return Lower(a.id) < Lower(b.id);

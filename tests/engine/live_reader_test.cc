@@ -197,3 +197,52 @@ TEST(CheckFresh, RoleAssignmentScopesAreWatched) {
 
 }  // namespace
 }  // namespace cmk
+
+namespace cmk {
+namespace {
+
+using namespace test;
+
+// Several storage accounts or identities in one subscription are read with
+// one list call (ARM throttles per request); one or two with GETs. The
+// answer is the same either way, absent objects included.
+TEST(ReadLiveBatching, ASubscriptionNamingSeveralObjectsIsListedOnce) {
+  TestCloud cloud;
+  for (const char* name : {"acct01", "acct02", "acct03"}) cloud.SeedStorageAccount(Account(name));
+  cloud.SeedIdentity(Identity("uami-a"));
+  LiveQuery q;
+  for (const char* name : {"acct01", "acct02", "acct03", "missing04"})
+    q.storage_accounts[std::string("storage/") + name] = ArmRef{kSub, kRg, name};
+  q.identities["identity/uami-a"] = ArmRef{kSub, kRg, "uami-a"};
+  q.identities["identity/uami-gone"] = ArmRef{kSub, kRg, "uami-gone"};
+
+  Result<LiveState> listed = ReadLive(cloud, q, false);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_EQ(listed->storage_accounts.size(), 3u);
+  EXPECT_EQ(listed->storage_accounts.count("storage/missing04"), 0u);
+  EXPECT_EQ(listed->identities.size(), 1u);
+  int lists = 0, gets = 0, identity_gets = 0;
+  for (const auto& c : cloud.calls()) {
+    lists += c.rfind("ListStorageAccounts", 0) == 0;
+    gets += c.rfind("GetStorageAccount", 0) == 0;
+    identity_gets += c.rfind("GetIdentity", 0) == 0;
+  }
+  EXPECT_EQ(lists, 1);
+  EXPECT_EQ(gets, 0);
+  EXPECT_EQ(identity_gets, 2);  // two identities: GETs
+
+  // The same objects one at a time give the same state.
+  cloud.ClearCalls();
+  LiveState one_by_one;
+  for (const auto& [address, ref] : q.storage_accounts) {
+    LiveQuery single;
+    single.storage_accounts[address] = ref;
+    Result<LiveState> l = ReadLive(cloud, single, false);
+    ASSERT_TRUE(l.ok());
+    for (auto& [a, s] : l->storage_accounts) one_by_one.storage_accounts[a] = s;
+  }
+  EXPECT_EQ(ToJson(one_by_one.storage_accounts), ToJson(listed->storage_accounts));
+}
+
+}  // namespace
+}  // namespace cmk

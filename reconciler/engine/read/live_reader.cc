@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "base/strings.h"
@@ -25,6 +26,44 @@ bool ScopeCovered(const std::vector<std::string>& scopes, const std::string& sco
   for (const auto& s : scopes)
     if (UnderScope(scope, s)) return true;
   return false;
+}
+
+// A subscription that names at least this many objects of one kind is read
+// with one list call (Azure throttles ARM reads per request: 250, then 25
+// a second); fewer are read with one GET each.
+constexpr size_t kListAtLeast = 3;
+
+// Reads the objects `refs` names (address -> where), per subscription: a
+// list when it pays, else GETs. A list the caller may not run (403) falls
+// back to GETs, which resource-scoped permissions may still allow.
+template <typename State, typename Get, typename List>
+Status ReadArmObjects(const std::map<std::string, ArmRef>& refs, std::map<std::string, State>& out,
+                      const Get& get, const List& list, const std::string& kind) {
+  std::map<std::string, std::vector<const std::pair<const std::string, ArmRef>*>> by_subscription;
+  for (const auto& entry : refs) by_subscription[Lower(entry.second.subscription)].push_back(&entry);
+  for (const auto& [lower_subscription, entries] : by_subscription) {
+    const std::string& subscription = entries.front()->second.subscription;
+    if (entries.size() >= kListAtLeast) {
+      auto all = list(subscription);
+      if (all.ok()) {
+        std::unordered_map<std::string, const State*> by_name;  // "rg/name", lower case
+        for (const auto& s : *all) by_name.try_emplace(Lower(s.resource_group) + "/" + Lower(s.name), &s);
+        for (const auto* e : entries) {
+          auto it = by_name.find(Lower(e->second.resource_group) + "/" + Lower(e->second.name));
+          if (it != by_name.end()) out[e->first] = *it->second;
+        }
+        continue;
+      }
+      if (all.status().code() != StatusCode::kPermissionDenied)
+        return all.status().WithContext("listing " + kind + " in subscription " + subscription);
+    }
+    for (const auto* e : entries) {
+      auto one = get(e->second);
+      if (!one.ok()) return one.status().WithContext("reading " + e->first + Where(e->second));
+      if (*one) out[e->first] = **one;
+    }
+  }
+  return Status::Ok();
 }
 
 Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
@@ -50,16 +89,13 @@ Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
     for (size_t i = 0; i < refs.size() && i < keys->size(); ++i)
       if ((*keys)[i]) live.keys[vault + "/" + refs[i]->name] = *(*keys)[i];
   }
-  for (const auto& [address, r] : q.identities) {
-    auto i = p.GetIdentity(r);
-    if (!i.ok()) return i.status().WithContext("reading " + address + Where(r));
-    if (*i) live.identities[address] = **i;
-  }
-  for (const auto& [address, r] : q.storage_accounts) {
-    auto s = p.GetStorageAccount(r);
-    if (!s.ok()) return s.status().WithContext("reading " + address + Where(r));
-    if (*s) live.storage_accounts[address] = **s;
-  }
+  CMK_RETURN_IF_ERROR(ReadArmObjects(
+      q.identities, live.identities, [&](const ArmRef& r) { return p.GetIdentity(r); },
+      [&](const std::string& s) { return p.ListIdentities(s); }, "identities"));
+  CMK_RETURN_IF_ERROR(ReadArmObjects(
+      q.storage_accounts, live.storage_accounts,
+      [&](const ArmRef& r) { return p.GetStorageAccount(r); },
+      [&](const std::string& s) { return p.ListStorageAccounts(s); }, "storage accounts"));
   for (const auto& scope : q.role_assignment_scopes) {
     auto list = p.ListRoleAssignments(scope);
     if (!list.ok()) return list.status().WithContext("listing role assignments at " + scope);
