@@ -128,10 +128,9 @@ Result<std::vector<RoleAssignmentState>> SandboxCloud::ListRoleAssignments(
   return InTransaction([&]() -> Result<std::vector<RoleAssignmentState>> {
     // Candidates by the scope's text (everything at or below a scope starts
     // with it), then ARM's segment-aware rule; the root scope covers all.
-    std::string prefix = scope;
-    while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+    const std::string prefix = NormalizedId(scope);  // "" for the root scope "/"
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
-                         prefix == "/" || prefix.empty()
+                         prefix.empty()
                              ? store_->List(StoreTable::kRoleAssignments)
                              : store_->FindByPrefix(StoreTable::kRoleAssignments, "scope", prefix));
     std::vector<RoleAssignmentState> out;

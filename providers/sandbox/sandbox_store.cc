@@ -351,7 +351,7 @@ void SandboxStore::Index(TableCache& cache, const std::string& key, const Json& 
   }
 }
 
-Result<SandboxStore::FieldIndex*> SandboxStore::IndexOf(TableCache& c, const std::string& field) {
+SandboxStore::FieldIndex& SandboxStore::IndexOf(TableCache& c, const std::string& field) {
   auto [index, created] = c.by_field.try_emplace(field);
   if (created) {
     for (const auto& [key, row] : c.rows) {
@@ -360,15 +360,15 @@ Result<SandboxStore::FieldIndex*> SandboxStore::IndexOf(TableCache& c, const std
         index->second[Lower(it->get_ref<const std::string&>())].insert(key);
     }
   }
-  return &index->second;
+  return index->second;
 }
 
 Result<std::vector<StoredDoc>> SandboxStore::FindBy(StoreTable table, const std::string& field,
                                                     const std::string& value) {
   CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
-  CMK_ASSIGN_OR_RETURN(FieldIndex * index, IndexOf(*c, field));
-  auto hit = index->find(Lower(value));
-  if (hit == index->end()) return std::vector<StoredDoc>();
+  const FieldIndex& index = IndexOf(*c, field);
+  auto hit = index.find(Lower(value));
+  if (hit == index.end()) return std::vector<StoredDoc>();
   std::vector<const std::string*> keys;
   keys.reserve(hit->second.size());
   for (const auto& k : hit->second) keys.push_back(&k);
@@ -378,11 +378,11 @@ Result<std::vector<StoredDoc>> SandboxStore::FindBy(StoreTable table, const std:
 Result<std::vector<StoredDoc>> SandboxStore::FindByPrefix(StoreTable table, const std::string& field,
                                                           const std::string& prefix) {
   CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
-  CMK_ASSIGN_OR_RETURN(FieldIndex * index, IndexOf(*c, field));
+  const FieldIndex& index = IndexOf(*c, field);
   const std::string lower = Lower(prefix);
   std::vector<const std::string*> keys;
-  for (auto it = index->lower_bound(lower);
-       it != index->end() && it->first.compare(0, lower.size(), lower) == 0; ++it)
+  for (auto it = index.lower_bound(lower);
+       it != index.end() && it->first.compare(0, lower.size(), lower) == 0; ++it)
     for (const auto& k : it->second) keys.push_back(&k);
   return InOrder(*c, keys);
 }

@@ -175,7 +175,7 @@ class SandboxStore {
                const Json* after);
   static void Index(TableCache& cache, const std::string& key, const Json& doc, bool add);
   // The (table, field) index, built on first use.
-  static Result<FieldIndex*> IndexOf(TableCache& cache, const std::string& field);
+  static FieldIndex& IndexOf(TableCache& cache, const std::string& field);
   std::vector<StoredDoc> InOrder(const TableCache& cache,
                                  const std::vector<const std::string*>& keys) const;
 

@@ -40,6 +40,10 @@ std::optional<KeyId> ParseKeyId(std::string_view kid) {
   return id;
 }
 
+std::string NormalizedKeyName(std::string_view vault, std::string_view key) {
+  return Lower(vault) + "/" + Lower(key);
+}
+
 std::string VaultNameOfUri(std::string_view uri) {
   const size_t scheme = SchemeLength(uri);
   if (scheme == 0) return "";

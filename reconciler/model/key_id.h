@@ -21,6 +21,10 @@ struct KeyId {
 // local test servers: the scheme does not identify a key).
 std::optional<KeyId> ParseKeyId(std::string_view kid);
 
+// "vault/key", lower case: how indexes key a key (vault and key names are
+// case-insensitive in Azure).
+std::string NormalizedKeyName(std::string_view vault, std::string_view key);
+
 // The vault name of a vault URI or kid ("https://v.vault.azure.net/..." -> "v"); "" if none.
 std::string VaultNameOfUri(std::string_view uri);
 

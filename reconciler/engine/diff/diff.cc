@@ -7,6 +7,7 @@
 #include "engine/read/live_reader.h"
 #include "base/strings.h"
 #include "model/arm_id.h"
+#include "model/key_id.h"
 
 namespace cmk {
 namespace {
@@ -60,12 +61,8 @@ std::optional<ArmRef> DiffContext::VaultLocation(const std::string& vault) const
 
 std::string DiffContext::DesiredKeyAddress(const std::string& vault,
                                            const std::string& name) const {
-  auto it = index.desired_key.find(DiffIndex::KeyOf(vault, name));
+  auto it = index.desired_key.find(NormalizedKeyName(vault, name));
   return it == index.desired_key.end() ? "" : it->second;
-}
-
-std::string DiffIndex::KeyOf(std::string_view vault, std::string_view key) {
-  return Lower(vault) + "/" + Lower(key);
 }
 
 std::string DiffIndex::GrantOf(std::string_view scope, std::string_view role_definition_id,
@@ -90,7 +87,7 @@ DiffIndex DiffIndex::Build(const DesiredState& desired, const LiveState& live) {
   for (const auto& [address, v] : live.vaults)
     x.vault_location.try_emplace(Lower(v.name), ArmRef{v.subscription, v.resource_group, v.name});
   for (const auto& [address, k] : desired.keys) {
-    x.desired_key.try_emplace(KeyOf(k.value.vault, k.value.name), address);
+    x.desired_key.try_emplace(NormalizedKeyName(k.value.vault, k.value.name), address);
     auto where = x.vault_location.find(Lower(k.value.vault));
     if (where != x.vault_location.end())
       x.scope_address.try_emplace(Lower(KeyArmId(where->second.subscription, where->second.resource_group,
@@ -99,7 +96,7 @@ DiffIndex DiffIndex::Build(const DesiredState& desired, const LiveState& live) {
   }
   for (const auto& [address, b] : desired.bindings) {
     x.binding_by_account.try_emplace(Lower(b.value.storage_account), &b);
-    x.bindings_by_key[KeyOf(b.value.vault, b.value.key)].emplace_back(address, &b);
+    x.bindings_by_key[NormalizedKeyName(b.value.vault, b.value.key)].emplace_back(address, &b);
   }
   for (const auto& [address, ra] : desired.role_assignments) {
     x.desired_assignments_by_scope[Lower(ra.value.scope)].push_back(address);

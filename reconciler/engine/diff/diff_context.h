@@ -38,7 +38,6 @@ struct DiffIndex {
   std::unordered_map<std::string, std::vector<std::string>> accounts_by_key;
 
   static DiffIndex Build(const DesiredState& desired, const LiveState& live);
-  static std::string KeyOf(std::string_view vault, std::string_view key);
   static std::string GrantOf(std::string_view scope, std::string_view role_definition_id,
                              std::string_view principal);
   static std::string ConsumedKeyOf(std::string_view vault_uri, std::string_view key);

@@ -72,7 +72,7 @@ std::vector<Consumer> Consumers(const DiffContext& ctx, const KeyState& key) {
 std::map<std::string, std::vector<std::string>> DesiredPins(const DiffContext& ctx,
                                                             const KeyState& key) {
   std::map<std::string, std::vector<std::string>> out;
-  auto bindings = ctx.index.bindings_by_key.find(DiffIndex::KeyOf(key.vault, key.name));
+  auto bindings = ctx.index.bindings_by_key.find(NormalizedKeyName(key.vault, key.name));
   if (bindings == ctx.index.bindings_by_key.end()) return out;
   for (const auto& [address, b] : bindings->second)
     if (!b->value.key_version.empty())
@@ -105,7 +105,7 @@ struct KeyRules {
   }
 
   void FindRepins() {
-    auto bindings = ctx.index.bindings_by_key.find(DiffIndex::KeyOf(live.vault, live.name));
+    auto bindings = ctx.index.bindings_by_key.find(NormalizedKeyName(live.vault, live.name));
     if (bindings == ctx.index.bindings_by_key.end()) return;
     for (const auto& [binding, b] : bindings->second) {
       const Change* c = ctx.FindChange(binding);

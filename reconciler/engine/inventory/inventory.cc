@@ -8,19 +8,11 @@
 #include "model/key_id.h"
 
 namespace cmk {
-namespace {
-
-std::string KeyOf(const std::string& vault, const std::string& key) {
-  return Lower(vault) + "/" + Lower(key);
-}
-
-}  // namespace
-
 const std::vector<VersionConsumer>& Inventory::ConsumersOf(const std::string& vault,
                                                            const std::string& key,
                                                            const std::string& version) const {
   static const std::vector<VersionConsumer> kNone;
-  auto k = consumers.find(KeyOf(vault, key));
+  auto k = consumers.find(NormalizedKeyName(vault, key));
   if (k == consumers.end()) return kNone;
   auto v = k->second.find(Lower(version));
   return v == k->second.end() ? kNone : v->second;
@@ -32,7 +24,7 @@ const KeyVersions* Inventory::TableOf(const std::string& key_address) const {
 }
 
 std::string Inventory::AddressOf(const KeyState& key) const {
-  auto it = key_addresses.find(KeyOf(key.vault, key.name));
+  auto it = key_addresses.find(NormalizedKeyName(key.vault, key.name));
   return it == key_addresses.end() ? "" : it->second;
 }
 
@@ -53,7 +45,7 @@ Result<Inventory> BuildInventory(const DesiredState& desired, Provider& provider
     if (e.current_versioned_key_id.empty()) continue;
     auto kid = ParseKeyId(e.current_versioned_key_id);
     if (!kid) continue;
-    inv.consumers[KeyOf(kid->vault, kid->name)][Lower(kid->version)].push_back(
+    inv.consumers[NormalizedKeyName(kid->vault, kid->name)][Lower(kid->version)].push_back(
         {account.name, !e.key_version.empty()});
   }
   for (auto& [key, versions] : inv.consumers)
@@ -64,7 +56,7 @@ Result<Inventory> BuildInventory(const DesiredState& desired, Provider& provider
   for (size_t i = 0; i < inv.analysis.keys.size(); ++i)
     inv.tables.try_emplace(inv.analysis.keys[i].address, i);
   for (const auto& [address, k] : desired.keys)
-    inv.key_addresses.try_emplace(KeyOf(k.value.vault, k.value.name), address);
+    inv.key_addresses.try_emplace(NormalizedKeyName(k.value.vault, k.value.name), address);
   return inv;
 }
 

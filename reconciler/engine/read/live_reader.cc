@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "model/arm_id.h"
+#include "model/key_id.h"
 #include "model/codec.h"
 
 namespace cmk {
@@ -202,10 +203,10 @@ std::map<std::string, std::string> ExtraKeyAddresses(const LiveQuery& query,
   std::unordered_set<std::string> queried;  // "vault/key", lower case
   for (const auto& [address, r] : query.keys) {
     used.insert(address);
-    queried.insert(Lower(r.vault) + "/" + Lower(r.name));
+    queried.insert(NormalizedKeyName(r.vault, r.name));
   }
   for (const auto& [id, k] : live.keys) {
-    if (queried.count(Lower(k.vault) + "/" + Lower(k.name))) continue;
+    if (queried.count(NormalizedKeyName(k.vault, k.name))) continue;
     std::string address = "key/" + k.name;
     if (used.count(address)) address = "key/" + k.vault + "/" + k.name;
     used.insert(address);
