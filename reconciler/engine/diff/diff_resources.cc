@@ -81,6 +81,24 @@ std::string UpdateReason(bool adopt, const std::vector<FieldChange>& fields) {
   return "adopt: add managed-by tag" + (rest.empty() ? "" : "; " + Differs(rest));
 }
 
+// An existing object brought to the manifests: adopting it (it has no
+// ownership tag yet) is a medium-risk update.
+void MarkUpdate(Change& c, bool adopt) {
+  c.action = Action::kUpdate;
+  c.reason_code = adopt ? ChangeReason::kAdopt : ChangeReason::kDiffers;
+  c.reason = UpdateReason(adopt, c.fields);
+  c.risk = adopt ? Risk::kMedium : Risk::kLow;
+}
+
+// A change Azure can make only by creating the object anew: "replace:
+// MOVES CONSEQUENCE".
+void MarkReplace(Change& c, const std::string& moves, const std::string& consequence) {
+  c.action = Action::kReplace;
+  c.risk = Risk::kHigh;
+  c.reason_code = ChangeReason::kReplace;
+  c.reason = "replace: " + moves + " " + consequence;
+}
+
 void DiffVault(DiffContext& ctx, const std::string& address, const Sourced<VaultState>& s) {
   VaultState want = s.value;
   want.tags = WithOwnership(want.tags);
@@ -116,10 +134,7 @@ void DiffVault(DiffContext& ctx, const std::string& address, const Sourced<Vault
   std::string moves = Moves(c.fields, {"subscription", "resourceGroup", "location"});
   bool adopt = !IsOwned(have.tags);
   if (!moves.empty()) {
-    c.action = Action::kReplace;
-    c.risk = Risk::kHigh;
-    c.reason_code = ChangeReason::kReplace;
-    c.reason = "replace: " + moves + " forces a new vault";
+    MarkReplace(c, moves, "forces a new vault");
     ctx.Error(address,
               address + ": replace: " + moves +
                   " would need a new vault; vault names are global and a deleted vault keeps "
@@ -127,10 +142,7 @@ void DiffVault(DiffContext& ctx, const std::string& address, const Sourced<Vault
                   "new name",
               c.source);
   } else {
-    c.action = Action::kUpdate;
-    c.reason_code = adopt ? ChangeReason::kAdopt : ChangeReason::kDiffers;
-    c.reason = UpdateReason(adopt, c.fields);
-    c.risk = adopt ? Risk::kMedium : Risk::kLow;
+    MarkUpdate(c, adopt);
     if (!have.purge_protection && want.purge_protection) c.risk = std::max(c.risk, Risk::kMedium);
     const FieldChange* acl = Find(c.fields, "networkAcls.defaultAction");
     if ((have.rbac_authorization && !want.rbac_authorization) || (acl && acl->after == "Deny"))
@@ -229,20 +241,14 @@ void DiffKey(DiffContext& ctx, const std::string& address, const Sourced<KeyStat
     if (c.fields.empty()) {
       c.reason = "up to date";
     } else if (!shape.empty()) {
-      c.action = Action::kReplace;
-      c.risk = Risk::kHigh;
-      c.reason_code = ChangeReason::kReplace;
-      c.reason = "replace: " + shape + " forces a new key";
+      MarkReplace(c, shape, "forces a new key");
       ctx.Error(address,
                 address + ": replace: " + shape +
                     " forces a new key; Key Vault keeps a deleted key's name until it is purged "
                     "and cmkctl never purges: declare a key with a new name",
                 c.source);
     } else {
-      c.action = Action::kUpdate;
-      c.reason_code = adopt ? ChangeReason::kAdopt : ChangeReason::kDiffers;
-      c.reason = UpdateReason(adopt, c.fields);
-      c.risk = adopt ? Risk::kMedium : Risk::kLow;
+      MarkUpdate(c, adopt);
       if (have->expires && !want.expires)
         ctx.Error(address, address + ": an expiry cannot be removed once set", c.source);
       if (have->enabled && !want.enabled) {
@@ -280,11 +286,7 @@ void DiffIdentity(DiffContext& ctx, const std::string& address, const Sourced<Id
   if (c.fields.empty()) {
     c.reason = "up to date";
   } else if (!moves.empty()) {
-    c.action = Action::kReplace;
-    c.risk = Risk::kHigh;
-    c.reason_code = ChangeReason::kReplace;
-    c.reason = "replace: " + moves +
-               " gives the identity a new principal id; its role assignments must be recreated";
+    MarkReplace(c, moves, "gives the identity a new principal id; its role assignments must be recreated");
     ctx.replaced_identities.insert(address);
     if (!ctx.options.allow_destroy)
       ctx.Error(address,
@@ -293,11 +295,7 @@ void DiffIdentity(DiffContext& ctx, const std::string& address, const Sourced<Id
                     "assignments for it must be recreated; pass --allow-destroy to plan it",
                 c.source);
   } else {
-    bool adopt = !IsOwned(have.tags);
-    c.action = Action::kUpdate;
-    c.risk = adopt ? Risk::kMedium : Risk::kLow;
-    c.reason_code = adopt ? ChangeReason::kAdopt : ChangeReason::kDiffers;
-    c.reason = UpdateReason(adopt, c.fields);
+    MarkUpdate(c, !IsOwned(have.tags));
   }
   ctx.Add(std::move(c), AddressName(address));
 }
