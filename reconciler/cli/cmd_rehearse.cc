@@ -49,10 +49,9 @@ int RehearsalFailed(const Status& s) {
 // One scheduled pipeline run on the copy: plan, then auto-approved apply
 // with the plan's hooks, as `apply` does (a hook that waits advances the
 // copy's simulated clock).
-void Pipeline(const GlobalOptions& copy, SandboxProvider& provider, SandboxClock& clock,
+void Pipeline(const Result<DesiredState>& desired, SandboxProvider& provider, SandboxClock& clock,
               RehearsalLog& log) {
-  std::ostringstream diag;
-  auto plan = ComputePlan(copy, PlanFlags{}, provider, diag);
+  auto plan = desired.ok() ? ComputePlan(*desired, PlanFlags{}, provider) : Result<Plan>(desired.status());
   if (!plan.ok()) {
     log.Note(provider.Now(), "plan", "", "plan failed: " + plan.status().message());
     return;
@@ -73,11 +72,11 @@ void Pipeline(const GlobalOptions& copy, SandboxProvider& provider, SandboxClock
 
 int RehearseIn(const GlobalOptions& global, const RehearseArgs& args, const std::string& dir,
                const std::string& source) {
-  // For injections (which vault a key is in). The pipeline loads the
-  // manifests itself each run and reports what is wrong with them there.
-  std::ostringstream unused;
-  Result<DesiredState> loaded = LoadDesired(global, unused);
-  DesiredState desired = loaded.ok() ? std::move(loaded).value() : DesiredState{};
+  // Loaded once: the manifests do not change during a rehearsal. What is
+  // wrong with them is what each pipeline run reports ("plan failed").
+  std::ostringstream diagnostics;
+  const Result<DesiredState> desired = LoadDesired(global, diagnostics);
+  static const DesiredState kNone;
   auto opened = SandboxProvider::Open(dir);
   if (!opened.ok()) return RehearsalFailed(opened.status());
   SandboxProvider& provider = **opened;
@@ -87,14 +86,11 @@ int RehearseIn(const GlobalOptions& global, const RehearseArgs& args, const std:
   if (!*simulated) {
     if (Status s = cloud.SetClock(cloud.Now()); !s.ok()) return RehearsalFailed(s);
   }
-  GlobalOptions copy = global;
-  copy.target = "sandbox";
-  copy.sandbox_dir = dir;
   SandboxSimulation simulation(cloud);
   SandboxClock clock(cloud);
   RehearsalSpec spec{args.until, args.step, args.inject};
-  auto report = Rehearse(spec, desired, simulation, provider,
-                         [&](RehearsalLog& log) { Pipeline(copy, provider, clock, log); });
+  auto report = Rehearse(spec, desired.ok() ? *desired : kNone, simulation, provider,
+                         [&](RehearsalLog& log) { Pipeline(desired, provider, clock, log); });
   if (!report.ok()) return RehearsalFailed(report.status());
   if (args.format == "json") {
     std::cout << RehearsalJson(*report, spec, source).dump(2) << "\n";

@@ -10,6 +10,10 @@ namespace cmk {
 Result<Plan> ComputePlan(const GlobalOptions& global, const PlanFlags& flags, Provider& provider,
                          std::ostream& err) {
   CMK_ASSIGN_OR_RETURN(DesiredState desired, LoadDesired(global, err));
+  return ComputePlan(desired, flags, provider);
+}
+
+Result<Plan> ComputePlan(const DesiredState& desired, const PlanFlags& flags, Provider& provider) {
   LiveQuery query = BuildQuery(desired);
   CMK_ASSIGN_OR_RETURN(LiveState live, ReadLive(provider, query, flags.prune));
   DiffOptions options;

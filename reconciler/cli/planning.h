@@ -19,6 +19,9 @@ struct PlanFlags {
 // and diffs. Fingerprints of everything read are in the returned plan.
 [[nodiscard]] Result<Plan> ComputePlan(const GlobalOptions& global, const PlanFlags& flags,
                                        Provider& provider, std::ostream& err);
+// The same from manifests already loaded (a rehearsal plans them at every step).
+[[nodiscard]] Result<Plan> ComputePlan(const DesiredState& desired, const PlanFlags& flags,
+                                       Provider& provider);
 
 // Reads the live objects a saved plan was computed from and checks that none
 // moved (kFailedPrecondition naming each one that did).
