@@ -158,10 +158,15 @@ CanaryResult RunKeyCanary(Provider& provider, const KeyState& key, const std::st
   return result;
 }
 
+PrincipalsById PrincipalsOf(const std::map<std::string, IdentityState>& identities) {
+  PrincipalsById out;
+  for (const auto& [address, i] : identities) out.emplace(NormalizedId(i.id), i.principal_id);
+  return out;
+}
+
 CanaryResult RunConsumerCanary(Provider& provider, const StorageAccountState& account,
                                const VaultState& vault, const KeyState& key,
-                               const std::vector<IdentityState>& identities,
-                               const CanaryOptions& options) {
+                               const PrincipalsById& principals, const CanaryOptions& options) {
   CanaryResult result;
   result.key_address = MakeAddress(Kind::kKey, key.name);
   result.consumer = "storage/" + account.name;
@@ -185,8 +190,8 @@ CanaryResult RunConsumerCanary(Provider& provider, const StorageAccountState& ac
     who = "its system-assigned identity";
   } else {
     who = "user-assigned identity " + enc.user_assigned_identity.substr(enc.user_assigned_identity.rfind('/') + 1);
-    for (const auto& i : identities)
-      if (Lower(i.id) == Lower(enc.user_assigned_identity)) principal = i.principal_id;
+    if (auto it = principals.find(NormalizedId(enc.user_assigned_identity)); it != principals.end())
+      principal = it->second;
   }
   if (principal.empty()) {
     result.message = result.consumer + ": " + who + " has no principal id";

@@ -13,6 +13,7 @@
 // provider it is given is not).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -52,12 +53,13 @@ CanaryResult RunKeyCanary(Provider& provider, const KeyState& key, const std::st
 
 // The consumer canary for a storage account bound to `key`: the version it
 // really uses (from its evidence), its identity's permission on the key, then
-// the key canary on that version. `identities` resolves a user-assigned
-// identity's ARM id to its principal id.
+// the key canary on that version. `principals` maps a user-assigned
+// identity's ARM id (NormalizedId) to its principal id (PrincipalsOf).
+using PrincipalsById = std::map<std::string, std::string>;
+PrincipalsById PrincipalsOf(const std::map<std::string, IdentityState>& identities);
 CanaryResult RunConsumerCanary(Provider& provider, const StorageAccountState& account,
                                const VaultState& vault, const KeyState& key,
-                               const std::vector<IdentityState>& identities,
-                               const CanaryOptions& options = {});
+                               const PrincipalsById& principals, const CanaryOptions& options = {});
 
 Json ToJson(const CanaryResult& result);
 

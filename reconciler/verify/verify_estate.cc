@@ -8,8 +8,7 @@ namespace cmk {
 
 std::vector<CanaryResult> VerifyEstate(const DesiredState& desired, const LiveState& live,
                                        Provider& provider, const VerifyOptions& options) {
-  std::vector<IdentityState> identities;
-  for (const auto& [a, i] : live.identities) identities.push_back(i);
+  const PrincipalsById principals = PrincipalsOf(live.identities);
 
   std::vector<CanaryResult> results;
   for (const auto& [address, d] : desired.keys) {
@@ -51,7 +50,7 @@ std::vector<CanaryResult> VerifyEstate(const DesiredState& desired, const LiveSt
       continue;
     }
     results.push_back(RunConsumerCanary(provider, account->second, vault->second, key->second,
-                                        identities, options.canary));
+                                        principals, options.canary));
   }
   return results;
 }
