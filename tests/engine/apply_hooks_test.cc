@@ -81,13 +81,7 @@ class ApplyHooksTest : public ::testing::Test {
     cloud_.SeedStorageAccount(Account("bankdata01"));
     cloud_.SeedStorageAccount(Account("archive01"));
   }
-  Plan PlanNow(const DesiredState& d) {
-    DiffOptions o;
-    o.vault_dns_suffix = cloud_.VaultDnsSuffix();
-    Result<LiveState> live = ReadLive(cloud_, BuildQuery(d), false);
-    EXPECT_TRUE(live.ok()) << live.status().ToString();
-    return Diff(d, *live, o, cloud_.Target());
-  }
+  Plan PlanNow(const DesiredState& d) { return PlanAgainst(cloud_, d); }
   // Every change gets the hook "check", so FakeHooks decides for each.
   static Plan WithCheckHook(Plan p) {
     HookSpec check;

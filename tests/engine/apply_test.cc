@@ -32,13 +32,7 @@ class ApplyTest : public ::testing::Test {
     cloud_.SeedStorageAccount(Account("bankdata01"));
     cloud_.SeedStorageAccount(Account("archive01"));
   }
-  Plan PlanNow(const DesiredState& d, DiffOptions o = {}) {
-    o.vault_dns_suffix = cloud_.VaultDnsSuffix();
-    LiveQuery q = BuildQuery(d);
-    Result<LiveState> live = ReadLive(cloud_, q, o.prune);
-    EXPECT_TRUE(live.ok()) << live.status().ToString();
-    return Diff(d, *live, o, cloud_.Target());
-  }
+  Plan PlanNow(const DesiredState& d, DiffOptions o = {}) { return PlanAgainst(cloud_, d, o); }
   static std::map<std::string, Outcome> Outcomes(const ApplyResult& r) {
     return {r.outcomes.begin(), r.outcomes.end()};
   }

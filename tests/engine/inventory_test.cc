@@ -21,11 +21,8 @@ class InventoryTest : public ::testing::Test {
   }
   void ApplyNow(const DesiredState& d) {
     DiffOptions o;
-    o.vault_dns_suffix = cloud_.VaultDnsSuffix();
     o.now = cloud_.Now();
-    Result<LiveState> live = ReadLive(cloud_, BuildQuery(d), false);
-    ASSERT_TRUE(live.ok()) << live.status().ToString();
-    Plan p = Diff(d, *live, o, cloud_.Target());
+    Plan p = PlanAgainst(cloud_, d, o);
     ASSERT_FALSE(p.HasErrors());
     ASSERT_TRUE(Apply(p, cloud_, nullptr).status.ok());
   }

@@ -45,11 +45,8 @@ class RehearsalTest : public ::testing::Test {
   // The scheduled pipeline: plan and apply everything, noting each outcome.
   void RunPipeline(RehearsalLog* log = nullptr) {
     DiffOptions o;
-    o.vault_dns_suffix = cloud_.VaultDnsSuffix();
     o.now = cloud_.Now();
-    Result<LiveState> live = ReadLive(cloud_, BuildQuery(desired_), false);
-    ASSERT_TRUE(live.ok()) << live.status().ToString();
-    Plan p = Diff(desired_, *live, o, cloud_.Target());
+    Plan p = PlanAgainst(cloud_, desired_, o);
     ASSERT_FALSE(p.HasErrors());
     ++runs_;
     if (!p.HasChanges()) return;

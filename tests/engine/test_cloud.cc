@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "base/strings.h"
+#include "engine/read/live_reader.h"
 #include "model/arm_id.h"
 
 namespace cmk::test {
@@ -158,5 +159,12 @@ std::string CallObject(const PutRoleAssignment& r) { return r.assignment.name; }
 std::string CallObject(const DeleteRoleAssignment& r) { return r.id; }
 std::string CallObject(const EnableSystemIdentity& r) { return r.account.name; }
 std::string CallObject(const UpdateStorageEncryption& r) { return r.account.name; }
+
+Plan PlanAgainst(TestCloud& cloud, const DesiredState& desired, DiffOptions options) {
+  options.vault_dns_suffix = cloud.VaultDnsSuffix();
+  Result<LiveState> live = ReadLive(cloud, BuildQuery(desired), options.prune);
+  EXPECT_TRUE(live.ok()) << live.status().ToString();
+  return Diff(desired, live.ok() ? *live : LiveState{}, options, cloud.Target());
+}
 
 }  // namespace cmk::test

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/diff/diff.h"
 #include "model/world.h"
 #include "provider/forwarding_provider.h"
 #include "sandbox/sandbox_provider.h"
@@ -117,5 +118,10 @@ template <typename R>
 Status TestCloud::Call(const char* operation, const R& request) {
   return Record(operation, CallObject(request));
 }
+
+// The plan of `desired` against `cloud` now: reads what it names (prune
+// candidates too with options.prune) and diffs, with the cloud's vault DNS
+// suffix. A failed read fails the calling test.
+Plan PlanAgainst(TestCloud& cloud, const DesiredState& desired, DiffOptions options = {});
 
 }  // namespace cmk::test
