@@ -22,7 +22,7 @@
 
 #include "crypto/crypto.h"
 
-namespace cmk::crypto {
+namespace cmk {
 namespace {
 
 constexpr double kMinTime = 0.25;  // seconds per repetition
@@ -233,14 +233,14 @@ void PrintSummary() {
 }
 
 }  // namespace
-}  // namespace cmk::crypto
+}  // namespace cmk
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  cmk::crypto::RegisterAll();
+  cmk::RegisterAll();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  cmk::crypto::PrintSummary();
+  cmk::PrintSummary();
   return 0;
 }

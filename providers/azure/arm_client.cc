@@ -7,7 +7,7 @@
 #include "azure/error_mapping.h"
 #include "base/strings.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 bool IsTerminal(const std::string& state) {
@@ -189,4 +189,4 @@ Result<std::string> ArmClient::TokenTenant() {
   return tid;
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -19,7 +19,7 @@
 #include "azure/azure_endpoints.h"
 #include "azure/pipeline.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 using Json = nlohmann::json;
 
@@ -75,4 +75,4 @@ class ArmClient {
   LroOptions lro_;
 };
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -1,6 +1,6 @@
 #include "azure/azure_endpoints.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 std::string Trim(std::string s) {
@@ -46,4 +46,4 @@ void ApplyEndpointFlags(AzureEndpoints& e, const std::string& arm, const std::st
   if (!authority.empty()) e.authority_host = WithScheme(authority);
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -11,7 +11,7 @@
 
 #include "azure/credentials.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 struct AzureEndpoints {
   std::string arm = "https://management.azure.com";
@@ -36,4 +36,4 @@ AzureEndpoints EndpointsFromEnv(const EnvGetter& env);
 void ApplyEndpointFlags(AzureEndpoints& endpoints, const std::string& arm,
                         const std::string& vault_dns_suffix, const std::string& authority_host);
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -13,7 +13,7 @@
 #include "base/strings.h"
 #include "model/arm_id.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 AzureProviderOptions AzureOptionsFromEnv(const EnvGetter& env) {
   AzureProviderOptions o;
@@ -339,4 +339,4 @@ Result<StorageAccountState> AzureProvider::UpdateStorageEncryption(
   return StorageAccountFromArm(j);
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -26,7 +26,7 @@
 #include "azure/target_clock.h"
 #include "provider/provider.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 struct AzureProviderOptions {
   AzureEndpoints endpoints;
@@ -52,7 +52,7 @@ AzureProviderOptions AzureOptionsFromEnv(const EnvGetter& env);
 struct AzureTestHooks {
   Sleeper sleeper;
   std::function<double()> random01;
-  Clock clock;                                // unix seconds
+  UnixClock clock;                                // unix seconds
   std::function<double()> monotonic_seconds;  // rate limiter clock
   CommandRunner command_runner;
 };
@@ -111,4 +111,4 @@ class AzureProvider : public Provider {
   std::unique_ptr<KeyVaultClient> kv_;
 };
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -10,7 +10,7 @@
 #include "base/strings.h"
 #include "model/key_id.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 std::string KeyObject(const std::string& vault, const std::string& name) {
@@ -220,7 +220,7 @@ Result<Bytes> CryptoOp(KeyVaultClient& kv, const std::string& vault, const std::
   if (!j.is_object() || !j.contains("value") || !j["value"].is_string())
     return Internal(op + " " + object + ": response has no value");
   // The published wrapKey example uses the standard alphabet: accept both.
-  Result<Bytes> out = crypto::Base64AnyDecode(j["value"].get<std::string>());
+  Result<Bytes> out = Base64AnyDecode(j["value"].get<std::string>());
   if (!out.ok()) return Internal(op + " " + object + ": value is not base64");
   return *out;
 }
@@ -235,4 +235,4 @@ Result<Bytes> AzureProvider::UnwrapKey(const cmk::UnwrapKey& r) {
   return CryptoOp(*kv_, r.key.vault, r.key.name, r.key.version, "unwrapkey", r.alg, r.ciphertext);
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

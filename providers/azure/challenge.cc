@@ -7,7 +7,7 @@
 #include "azure/credentials.h"
 #include "azure/http_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 std::string Lower(std::string s) {
@@ -87,4 +87,4 @@ Status VerifyChallengeResource(const AuthChallenge& challenge, const std::string
   return Status::Ok();
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

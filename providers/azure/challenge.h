@@ -13,7 +13,7 @@
 
 #include "base/status.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 struct AuthChallenge {
   std::string scheme;     // "Bearer"
@@ -27,4 +27,4 @@ Result<AuthChallenge> ParseWwwAuthenticate(const std::string& header);
 // `vault_url`: the URL the challenge answered.
 Status VerifyChallengeResource(const AuthChallenge& challenge, const std::string& vault_url);
 
-}  // namespace cmk::azure
+}  // namespace cmk

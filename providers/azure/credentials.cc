@@ -10,7 +10,7 @@
 #include "crypto/crypto.h"
 #include <nlohmann/json.hpp>
 
-namespace cmk::azure {
+namespace cmk {
 
 EnvGetter ProcessEnv() {
   return [](const std::string& name) -> std::optional<std::string> {
@@ -80,14 +80,14 @@ std::string TenantFromJwt(const std::string& token) {
   if (a == std::string::npos) return "";
   size_t b = token.find('.', a + 1);
   if (b == std::string::npos) return "";
-  Result<crypto::Bytes> payload = crypto::Base64AnyDecode(token.substr(a + 1, b - a - 1));
+  Result<Bytes> payload = Base64AnyDecode(token.substr(a + 1, b - a - 1));
   if (!payload.ok()) return "";
   auto j = nlohmann::json::parse(payload->begin(), payload->end(), nullptr, false);
   if (!j.is_object() || !j.contains("tid") || !j["tid"].is_string()) return "";
   return j["tid"].get<std::string>();
 }
 
-CachingCredential::CachingCredential(std::unique_ptr<TokenCredential> inner, Clock clock,
+CachingCredential::CachingCredential(std::unique_ptr<TokenCredential> inner, UnixClock clock,
                                      int64_t refresh_margin)
     : inner_(std::move(inner)), clock_(std::move(clock)), margin_(refresh_margin) {}
 
@@ -130,7 +130,7 @@ Result<AccessToken> ChainCredential::GetToken(const std::string& scope) {
 
 Result<std::unique_ptr<CachingCredential>> MakeCredential(const CredentialOptions& options,
                                                           const EnvGetter& env,
-                                                          HttpTransport& transport, Clock clock,
+                                                          HttpTransport& transport, UnixClock clock,
                                                           CommandRunner runner) {
   std::vector<std::unique_ptr<TokenCredential>> chain;
   const std::string& n = options.named;
@@ -150,4 +150,4 @@ Result<std::unique_ptr<CachingCredential>> MakeCredential(const CredentialOption
       std::make_unique<ChainCredential>(std::move(chain)), clock);
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -28,7 +28,7 @@
 #include "azure/imds_retry.h"
 #include "base/status.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 struct AccessToken {
   std::string token;
@@ -48,7 +48,7 @@ EnvGetter ProcessEnv();
 // Runs argv without a shell and returns its stdout (tests substitute it).
 using CommandRunner = std::function<Result<std::string>(const std::vector<std::string>& argv)>;
 CommandRunner RealCommandRunner();
-using Clock = std::function<int64_t()>;  // unix seconds
+using UnixClock = std::function<int64_t()>;  // unix seconds
 
 struct CredentialOptions {
   // "" = the default chain; else one of: client-secret, workload-identity,
@@ -67,14 +67,14 @@ struct CredentialOptions {
 // before expiry. Invalidate drops one scope (after a 401).
 class CachingCredential : public TokenCredential {
  public:
-  CachingCredential(std::unique_ptr<TokenCredential> inner, Clock clock, int64_t refresh_margin = 300);
+  CachingCredential(std::unique_ptr<TokenCredential> inner, UnixClock clock, int64_t refresh_margin = 300);
   std::string Name() const override { return inner_->Name(); }
   Result<AccessToken> GetToken(const std::string& scope) override;
   void Invalidate(const std::string& scope) { cache_.erase(scope); }
 
  private:
   std::unique_ptr<TokenCredential> inner_;
-  Clock clock_;
+  UnixClock clock_;
   int64_t margin_;
   std::map<std::string, AccessToken> cache_;
 };
@@ -97,23 +97,23 @@ class ChainCredential : public TokenCredential {
 // outlive the credential.
 Result<std::unique_ptr<CachingCredential>> MakeCredential(const CredentialOptions& options,
                                                           const EnvGetter& env,
-                                                          HttpTransport& transport, Clock clock,
+                                                          HttpTransport& transport, UnixClock clock,
                                                           CommandRunner runner = RealCommandRunner());
 
 // Individual credentials (exposed for tests and for naming one explicitly).
 std::unique_ptr<TokenCredential> MakeClientSecretCredential(const EnvGetter& env,
                                                             const CredentialOptions& options,
-                                                            HttpTransport& transport, Clock clock);
+                                                            HttpTransport& transport, UnixClock clock);
 std::unique_ptr<TokenCredential> MakeWorkloadIdentityCredential(const EnvGetter& env,
                                                                 const CredentialOptions& options,
                                                                 HttpTransport& transport,
-                                                                Clock clock);
+                                                                UnixClock clock);
 std::unique_ptr<TokenCredential> MakeManagedIdentityCredential(const EnvGetter& env,
                                                                const CredentialOptions& options,
                                                                HttpTransport& transport,
-                                                               Clock clock);
+                                                               UnixClock clock);
 std::unique_ptr<TokenCredential> MakeAzureCliCredential(const EnvGetter& env,
-                                                        CommandRunner runner, Clock clock);
+                                                        CommandRunner runner, UnixClock clock);
 
 // Helpers shared with tests.
 // "https://vault.azure.net/.default" -> "https://vault.azure.net".
@@ -123,4 +123,4 @@ std::string TenantFromJwt(const std::string& token);
 // Where `program` is found on PATH ("" when not found).
 std::string FindOnPath(const std::string& program, const std::string& path_env);
 
-}  // namespace cmk::azure
+}  // namespace cmk

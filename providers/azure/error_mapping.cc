@@ -7,7 +7,7 @@
 #include "base/strings.h"
 #include "base/json.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 using nlohmann::json;
@@ -113,4 +113,4 @@ Status StatusFromResponse(const HttpResponse& r, const std::string& operation,
   return Internal(msg);
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -13,7 +13,7 @@
 #include "azure/http_transport.h"
 #include "base/status.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 struct AzureError {
   std::string code;
@@ -29,4 +29,4 @@ AzureError ParseAzureError(const std::string& body);
 Status StatusFromResponse(const HttpResponse& response, const std::string& operation,
                           const std::string& object);
 
-}  // namespace cmk::azure
+}  // namespace cmk

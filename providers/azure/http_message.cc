@@ -4,19 +4,13 @@
 
 #include "azure/http_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 std::vector<Result<HttpResponse>> HttpTransport::SendAll(const std::vector<HttpRequest>& requests) {
   std::vector<Result<HttpResponse>> out;
   out.reserve(requests.size());
   for (const HttpRequest& r : requests) out.push_back(Send(r));
   return out;
-}
-
-bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b) const {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
-  });
 }
 
 std::optional<std::string> HttpResponse::Header(const std::string& name) const {
@@ -69,4 +63,4 @@ bool SameOrigin(const std::string& a, const std::string& b) {
          pa->port == pb->port;
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

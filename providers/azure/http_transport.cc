@@ -10,7 +10,7 @@
 
 #include "azure/redaction.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 namespace {
 
@@ -267,4 +267,4 @@ std::unique_ptr<HttpTransport> MakeCurlTransport(const CurlTransportOptions& opt
   return std::make_unique<CurlTransport>(options);
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

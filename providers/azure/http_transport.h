@@ -26,16 +26,11 @@
 #include <utility>
 #include <vector>
 
+#include "base/header_map.h"
 #include "base/status.h"
 #include "base/url.h"  // UrlEncode
 
-namespace cmk::azure {
-
-// Case-insensitive ordering so that header maps look up any spelling.
-struct CaseInsensitiveLess {
-  bool operator()(const std::string& a, const std::string& b) const;
-};
-using HeaderMap = std::map<std::string, std::string, CaseInsensitiveLess>;
+namespace cmk {
 
 struct HttpRequest {
   std::string method = "GET";
@@ -89,4 +84,4 @@ Result<UrlParts> ParseUrl(const std::string& url);
 // True when both URLs have the same scheme, host and port.
 bool SameOrigin(const std::string& a, const std::string& b);
 
-}  // namespace cmk::azure
+}  // namespace cmk

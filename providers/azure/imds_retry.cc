@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
-namespace cmk::azure {
+namespace cmk {
 
 bool IsImdsRetryableStatus(int status) {
   return status == 404 || status == 410 || status == 429 || (status >= 500 && status <= 599);
@@ -49,4 +49,4 @@ ImdsSendResult SendWithImdsRetries(HttpTransport& transport, const HttpRequest& 
   }
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

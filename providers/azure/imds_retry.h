@@ -13,7 +13,7 @@
 #include "azure/http_transport.h"
 #include "azure/retry_policy.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 struct ImdsRetryOptions {
   int max_retries = 5;              // retries after the first attempt
@@ -38,4 +38,4 @@ struct ImdsSendResult {
 ImdsSendResult SendWithImdsRetries(HttpTransport& transport, const HttpRequest& request,
                                    const ImdsRetryOptions& options, const Sleeper& sleeper);
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -5,7 +5,7 @@
 #include "azure/error_mapping.h"
 #include "base/strings.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 using nlohmann::json;
 
@@ -178,4 +178,4 @@ Result<json> KeyVaultClient::Send(const std::string& vault, const std::string& m
   return j;
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

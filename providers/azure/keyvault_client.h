@@ -21,7 +21,7 @@
 #include "azure/challenge.h"
 #include "azure/pipeline.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 inline constexpr const char* kKeyVaultApiVersion = "2025-07-01";
 
@@ -73,4 +73,4 @@ class KeyVaultClient {
   std::map<std::string, AuthChallenge> challenges_;  // by lower-case vault name
 };
 
-}  // namespace cmk::azure
+}  // namespace cmk

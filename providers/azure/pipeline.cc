@@ -2,7 +2,7 @@
 
 #include "base/log.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 Pipeline::Pipeline(HttpTransport& transport, CachingCredential& credential, Retrier& retrier,
                    RateLimiter& limiter, bool allow_insecure_http_for_tests)
@@ -45,4 +45,4 @@ Result<HttpResponse> Pipeline::Send(HttpRequest request, const std::string& scop
   return r;
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -17,7 +17,7 @@
 #include "azure/rate_limiter.h"
 #include "azure/retry_policy.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 // One request of a batch.
 struct BatchRequest {
@@ -53,4 +53,4 @@ class Pipeline {
   bool allow_insecure_;
 };
 
-}  // namespace cmk::azure
+}  // namespace cmk

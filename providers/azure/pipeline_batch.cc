@@ -5,7 +5,7 @@
 
 #include "azure/pipeline.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 void AddDefaultHeaders(HttpRequest& r) {
@@ -102,4 +102,4 @@ std::vector<Result<HttpResponse>> Pipeline::SendAll(std::vector<BatchRequest> ba
   return out;
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

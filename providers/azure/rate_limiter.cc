@@ -7,7 +7,7 @@
 
 #include "base/strings.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 TokenBucket::TokenBucket(double capacity, double refill_per_second)
     : capacity_(std::max(1.0, capacity)),
@@ -73,4 +73,4 @@ void RateLimiter::Acquire(RateClass cls, const std::string& key) {
   }
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -13,7 +13,7 @@
 
 #include "azure/retry_policy.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 class TokenBucket {
  public:
@@ -63,4 +63,4 @@ class RateLimiter {
   Millis total_wait_{0};
 };
 
-}  // namespace cmk::azure
+}  // namespace cmk

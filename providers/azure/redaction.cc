@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 std::string Lower(std::string s) {
@@ -106,4 +106,4 @@ std::string RedactBody(const std::string& url, const std::string& body, size_t m
   return out + "\n";
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

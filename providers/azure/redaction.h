@@ -10,7 +10,7 @@
 
 #include "azure/http_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 inline constexpr const char* kRedacted = "[redacted]";
 
@@ -24,4 +24,4 @@ std::string RedactHeaders(const HeaderMap& headers);
 // Truncated to `max_chars`.
 std::string RedactBody(const std::string& url, const std::string& body, size_t max_chars = 4096);
 
-}  // namespace cmk::azure
+}  // namespace cmk

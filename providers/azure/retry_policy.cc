@@ -11,7 +11,7 @@
 #include <random>
 #include <thread>
 
-namespace cmk::azure {
+namespace cmk {
 
 Sleeper RealSleeper() {
   return [](Millis d) { std::this_thread::sleep_for(d); };
@@ -137,4 +137,4 @@ Result<HttpResponse> Retrier::Send(HttpTransport& transport, HttpRequest request
   }
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -22,7 +22,7 @@
 #include "azure/http_transport.h"
 #include "base/status.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 using Millis = std::chrono::milliseconds;
 using Sleeper = std::function<void(Millis)>;
@@ -89,4 +89,4 @@ class Retrier {
   std::function<int64_t()> now_unix_;
 };
 
-}  // namespace cmk::azure
+}  // namespace cmk

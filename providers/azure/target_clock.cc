@@ -4,7 +4,7 @@
 
 #include "base/duration.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 void TargetClock::Observe(const HttpResponse& response) {
   std::optional<std::string> date = response.Header("Date");
@@ -42,4 +42,4 @@ std::vector<Result<HttpResponse>> ClockObservingTransport::SendAll(
   return out;
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -22,11 +22,11 @@
 #include "azure/credentials.h"
 #include "azure/http_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 class TargetClock {
  public:
-  explicit TargetClock(Clock local) : local_(std::move(local)) {}
+  explicit TargetClock(UnixClock local) : local_(std::move(local)) {}
 
   void Observe(const HttpResponse& response);
   // The latest Date seen, else the local clock.
@@ -35,7 +35,7 @@ class TargetClock {
 
  private:
   static constexpr int64_t kNone = INT64_MIN;
-  Clock local_;
+  UnixClock local_;
   std::atomic<int64_t> latest_{kNone};
   mutable std::atomic<bool> told_fallback_{false};
 };
@@ -51,4 +51,4 @@ class ClockObservingTransport : public HttpTransport {
   TargetClock& clock_;
 };
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -8,7 +8,7 @@
 
 #include "azure/credentials.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 using nlohmann::json;
@@ -79,7 +79,7 @@ Result<AccessToken> ParseTokenResponse(const std::string& who, const HttpRespons
 class ClientSecretCredential : public TokenCredential {
  public:
   ClientSecretCredential(const EnvGetter& env, const CredentialOptions& options,
-                         HttpTransport& transport, Clock clock, bool workload)
+                         HttpTransport& transport, UnixClock clock, bool workload)
       : tenant_(Env(env, "AZURE_TENANT_ID")),
         client_id_(Env(env, "AZURE_CLIENT_ID")),
         secret_(workload ? "" : Env(env, "AZURE_CLIENT_SECRET")),
@@ -133,13 +133,13 @@ class ClientSecretCredential : public TokenCredential {
   bool insecure_ok_;
   bool workload_;
   HttpTransport& transport_;
-  Clock clock_;
+  UnixClock clock_;
 };
 
 class ManagedIdentityCredential : public TokenCredential {
  public:
   ManagedIdentityCredential(const EnvGetter& env, const CredentialOptions& options,
-                            HttpTransport& transport, Clock clock)
+                            HttpTransport& transport, UnixClock clock)
       : endpoint_(Env(env, "IDENTITY_ENDPOINT")),
         header_(Env(env, "IDENTITY_HEADER")),
         client_id_(Env(env, "AZURE_CLIENT_ID")),
@@ -208,12 +208,12 @@ class ManagedIdentityCredential : public TokenCredential {
   ImdsRetryOptions imds_retry_;
   Sleeper sleeper_;
   HttpTransport& transport_;
-  Clock clock_;
+  UnixClock clock_;
 };
 
 class AzureCliCredential : public TokenCredential {
  public:
-  AzureCliCredential(const EnvGetter& env, CommandRunner runner, Clock clock)
+  AzureCliCredential(const EnvGetter& env, CommandRunner runner, UnixClock clock)
       : az_(FindOnPath("az", Env(env, "PATH"))),
         tenant_(Env(env, "AZURE_TENANT_ID")),
         runner_(std::move(runner)),
@@ -256,31 +256,31 @@ class AzureCliCredential : public TokenCredential {
  private:
   std::string az_, tenant_;
   CommandRunner runner_;
-  Clock clock_;
+  UnixClock clock_;
 };
 
 }  // namespace
 
 std::unique_ptr<TokenCredential> MakeClientSecretCredential(const EnvGetter& env,
                                                             const CredentialOptions& options,
-                                                            HttpTransport& transport, Clock clock) {
+                                                            HttpTransport& transport, UnixClock clock) {
   return std::make_unique<ClientSecretCredential>(env, options, transport, std::move(clock), false);
 }
 std::unique_ptr<TokenCredential> MakeWorkloadIdentityCredential(const EnvGetter& env,
                                                                 const CredentialOptions& options,
                                                                 HttpTransport& transport,
-                                                                Clock clock) {
+                                                                UnixClock clock) {
   return std::make_unique<ClientSecretCredential>(env, options, transport, std::move(clock), true);
 }
 std::unique_ptr<TokenCredential> MakeManagedIdentityCredential(const EnvGetter& env,
                                                                const CredentialOptions& options,
                                                                HttpTransport& transport,
-                                                               Clock clock) {
+                                                               UnixClock clock) {
   return std::make_unique<ManagedIdentityCredential>(env, options, transport, std::move(clock));
 }
 std::unique_ptr<TokenCredential> MakeAzureCliCredential(const EnvGetter& env, CommandRunner runner,
-                                                        Clock clock) {
+                                                        UnixClock clock) {
   return std::make_unique<AzureCliCredential>(env, std::move(runner), std::move(clock));
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

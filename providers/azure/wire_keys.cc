@@ -6,7 +6,7 @@
 #include "base/strings.h"
 #include "model/key_id.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 // Unix seconds; the published GetKeyVersions example has fractions: truncated.
@@ -29,7 +29,7 @@ void FillAttributes(const Json& a, KeyVersionState& v) {
 
 int RsaBitsFromModulus(const std::string& n) {
   if (n.empty()) return 0;
-  Result<crypto::Bytes> bytes = crypto::Base64AnyDecode(n);
+  Result<Bytes> bytes = Base64AnyDecode(n);
   if (!bytes.ok()) return 0;
   size_t len = bytes->size();
   size_t i = 0;
@@ -164,7 +164,7 @@ Json RotationPolicyToWire(const RotationPolicyState& p) {
 }
 
 Json KeyOperationBody(const std::string& alg, const Bytes& value) {
-  return {{"alg", alg}, {"value", crypto::Base64UrlEncode(value)}};
+  return {{"alg", alg}, {"value", Base64UrlEncode(value)}};
 }
 
 DeletedKeyInfo DeletedKeyFromBundle(const Json& bundle) {
@@ -175,4 +175,4 @@ DeletedKeyInfo DeletedKeyFromBundle(const Json& bundle) {
   return d;
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -6,7 +6,7 @@
 #include "base/strings.h"
 #include "model/arm_id.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 
@@ -235,4 +235,4 @@ Json TagsToWire(const Tags& t) {
   return j;
 }
 
-}  // namespace cmk::azure
+}  // namespace cmk

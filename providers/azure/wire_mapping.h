@@ -13,7 +13,7 @@
 #include "provider/provider.h"
 #include "model/state.h"
 
-namespace cmk::azure {
+namespace cmk {
 
 using Json = nlohmann::json;
 
@@ -71,4 +71,4 @@ Json StorageEnableSystemIdentityBody(const StorageAccountState& current);
 // "microsoft.keyvault" -> "Microsoft.Keyvault", anything else Storage.
 std::string CanonicalKeySource(const std::string& s);
 
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace cmk::sandbox {
+namespace cmk {
 
 bool Dependents::IsSubject(const std::string& topic) const {
   return std::any_of(prefixes_.begin(), prefixes_.end(), [&](const std::string& p) {
@@ -82,4 +82,4 @@ void Dependents::Forget(const std::string& subject) {
   stale_.erase(subject);
 }
 
-}  // namespace cmk::sandbox
+}  // namespace cmk

@@ -23,7 +23,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace cmk::sandbox {
+namespace cmk {
 
 class Dependents {
  public:
@@ -64,4 +64,4 @@ class Dependents {
   std::unordered_map<std::string, std::multimap<int64_t, std::string>::iterator> recheck_of_;
 };
 
-}  // namespace cmk::sandbox
+}  // namespace cmk

@@ -10,7 +10,6 @@
 namespace cmk {
 namespace {
 
-using sandbox::AzureError;
 
 std::string IdentityRowKey(const std::string& sub, const std::string& rg,
                            const std::string& name) {
@@ -147,13 +146,13 @@ Result<std::vector<RoleAssignmentState>> SandboxCloud::ListRoleAssignments(
 }
 
 Result<RoleAssignmentState> SandboxCloud::PutRoleAssignment(const RoleAssignmentState& desired) {
-  if (!sandbox::LooksLikeGuid(desired.id))
+  if (!LooksLikeGuid(desired.id))
     return AzureError(StatusCode::kInvalidArgument, "InvalidRoleAssignmentId",
                       "The role assignment ID '" + desired.id + "' is not valid: it must be a GUID.");
   if (desired.scope.empty() || desired.scope[0] != '/')
     return AzureError(StatusCode::kInvalidArgument, "InvalidScope",
                       "The scope '" + desired.scope + "' is not a valid ARM id.");
-  if (!sandbox::LooksLikeGuid(Lower(TrailingSegment(desired.role_definition_id))))
+  if (!LooksLikeGuid(Lower(TrailingSegment(desired.role_definition_id))))
     return AzureError(StatusCode::kInvalidArgument, "InvalidRoleDefinitionId",
                       "The role definition ID '" + desired.role_definition_id + "' is not valid.");
   return InTransaction([&]() -> Result<RoleAssignmentState> {

@@ -12,8 +12,6 @@
 namespace cmk {
 namespace {
 
-using sandbox::AzureError;
-using sandbox::BadParameter;
 
 bool HasOp(const KeyVersionState& v, const std::string& op) {
   return std::find(v.key_ops.begin(), v.key_ops.end(), op) != v.key_ops.end();
@@ -36,15 +34,15 @@ Status CheckUsable(const KeyVersionState& v, const std::string& op, int64_t now)
 }
 
 // The wrap algorithm must fit the key type (and, for AES-KW, the key size).
-Status CheckAlgFits(crypto::WrapAlg alg, const std::string& alg_name, const std::string& kty,
+Status CheckAlgFits(WrapAlg alg, const std::string& alg_name, const std::string& kty,
                     int size) {
   bool rsa_key = kty == "RSA" || kty == "RSA-HSM";
   bool oct_key = kty == "oct-HSM" || kty == "oct";
-  bool fits = rsa_key ? crypto::IsRsaAlg(alg) : oct_key && !crypto::IsRsaAlg(alg);
+  bool fits = rsa_key ? IsRsaAlg(alg) : oct_key && !IsRsaAlg(alg);
   if (fits && oct_key) {
-    int need = alg == crypto::WrapAlg::kA128Kw   ? 128
-               : alg == crypto::WrapAlg::kA192Kw ? 192
-               : alg == crypto::WrapAlg::kA256Kw ? 256
+    int need = alg == WrapAlg::kA128Kw   ? 128
+               : alg == WrapAlg::kA192Kw ? 192
+               : alg == WrapAlg::kA256Kw ? 256
                                                  : size;
     fits = need == size;
   }
@@ -56,21 +54,21 @@ Status CheckAlgFits(crypto::WrapAlg alg, const std::string& alg_name, const std:
 
 }  // namespace
 
-Result<crypto::LoadedKey> SandboxCloud::MaterialInTxn(const KeyState& key,
+Result<LoadedKey> SandboxCloud::MaterialInTxn(const KeyState& key,
                                                       const std::string& version,
                                                       const Json& doc) {
-  const std::string row = sandbox::VersionRowKey(key.vault, key.name, version);
+  const std::string row = VersionRowKey(key.vault, key.name, version);
   if (auto it = loaded_.find(row); it != loaded_.end()) return it->second;
-  crypto::PrivateKey priv{sandbox::DocString(doc, "materialKty"), {}};
+  PrivateKey priv{DocString(doc, "materialKty"), {}};
   CMK_ASSIGN_OR_RETURN(priv.material, store_->GetSecret(StoreTable::kKeyVersions, row));
   if (priv.material.size() == 0) {
     // First use of a generated version: make its material now, once.
-    CMK_ASSIGN_OR_RETURN(priv, crypto::GenerateKey(sandbox::DocString(doc, "kty"),
-                                                   static_cast<int>(sandbox::DocInt(doc, "keySize")),
-                                                   sandbox::DocString(doc, "curve")));
+    CMK_ASSIGN_OR_RETURN(priv, GenerateKey(DocString(doc, "kty"),
+                                                   static_cast<int>(DocInt(doc, "keySize")),
+                                                   DocString(doc, "curve")));
     CMK_RETURN_IF_ERROR(store_->PutSecret(StoreTable::kKeyVersions, row, priv.material));
   }
-  CMK_ASSIGN_OR_RETURN(crypto::LoadedKey loaded, crypto::LoadPrivateKey(priv));
+  CMK_ASSIGN_OR_RETURN(LoadedKey loaded, LoadPrivateKey(priv));
   return loaded_.insert_or_assign(row, std::move(loaded)).first->second;
 }
 
@@ -83,11 +81,11 @@ Result<PublicKey> SandboxCloud::GetPublicKey(const std::string& vault, const std
     if (!v.enabled) return Forbidden("Operation get is not allowed on a disabled key.");
     PublicKey pk;
     pk.kid = KeyId(key.vault, key.name, v.version);
-    pk.kty = sandbox::DocString(doc, "kty");
+    pk.kty = DocString(doc, "kty");
     pk.key_ops = v.key_ops;
-    if (sandbox::DocString(doc, "materialKty") == "oct") return pk;  // symmetric: nothing to publish
-    CMK_ASSIGN_OR_RETURN(crypto::LoadedKey priv, MaterialInTxn(key, v.version, doc));
-    CMK_ASSIGN_OR_RETURN(crypto::PublicJwk jwk, crypto::PublicJwkOf(priv));
+    if (DocString(doc, "materialKty") == "oct") return pk;  // symmetric: nothing to publish
+    CMK_ASSIGN_OR_RETURN(LoadedKey priv, MaterialInTxn(key, v.version, doc));
+    CMK_ASSIGN_OR_RETURN(PublicJwk jwk, PublicJwkOf(priv));
     pk.n = jwk.n;
     pk.e = jwk.e;
     pk.crv = jwk.crv;
@@ -107,18 +105,18 @@ Result<Bytes> SandboxCloud::CryptoOp(bool wrap, const std::string& vault,
     KeyVersionState v = FromJson<KeyVersionState>(doc);
     CMK_RETURN_IF_ERROR(CheckUsable(v, op, Now()));
     if (!HasOp(v, op)) return BadParameter("Operation " + op + " is not permitted on this key.");
-    auto alg = crypto::WrapAlgFromName(alg_name);
+    auto alg = WrapAlgFromName(alg_name);
     if (!alg.ok()) return BadParameter("Invalid algorithm '" + alg_name + "'.");
-    std::string kty = sandbox::DocString(doc, "kty");
+    std::string kty = DocString(doc, "kty");
     CMK_RETURN_IF_ERROR(
-        CheckAlgFits(*alg, alg_name, kty, static_cast<int>(sandbox::DocInt(doc, "keySize"))));
-    CMK_ASSIGN_OR_RETURN(crypto::LoadedKey priv, MaterialInTxn(key, v.version, doc));
+        CheckAlgFits(*alg, alg_name, kty, static_cast<int>(DocInt(doc, "keySize"))));
+    CMK_ASSIGN_OR_RETURN(LoadedKey priv, MaterialInTxn(key, v.version, doc));
     if (wrap) {
-      auto out = crypto::WrapWithPrivate(priv, *alg, input);
+      auto out = WrapWithPrivate(priv, *alg, input);
       if (!out.ok()) return BadParameter("wrapKey failed: " + out.status().message());
       return std::move(out).value();
     }
-    auto out = crypto::Unwrap(priv, *alg, input);
+    auto out = Unwrap(priv, *alg, input);
     if (!out.ok()) return BadParameter("unwrapKey failed: " + out.status().message());
     return Bytes(out->bytes());
   });

@@ -9,8 +9,6 @@
 namespace cmk {
 namespace {
 
-using sandbox::AzureError;
-using sandbox::BadParameter;
 
 // A member that must be a non-empty string.
 Status RequireString(const Json& jwk, const char* member) {
@@ -26,7 +24,7 @@ Status RequireString(const Json& jwk, const char* member) {
 struct ImportedMaterial {
   std::string kty;  // as stored: RSA | RSA-HSM | oct-HSM
   int size = 0;     // bits
-  crypto::PrivateKey key;
+  PrivateKey key;
 };
 
 Result<ImportedMaterial> RsaMaterial(const Json& jwk, bool hsm) {
@@ -38,13 +36,13 @@ Result<ImportedMaterial> RsaMaterial(const Json& jwk, bool hsm) {
   }
   std::string text = only.dump();
   for (auto& [name, value] : only.items())
-    if (value.is_string()) crypto::CleanseString(value.get_ref<std::string&>());
-  Result<crypto::PrivateKey> key = crypto::RsaPrivateFromJwk(text);
-  crypto::CleanseString(text);
+    if (value.is_string()) CleanseString(value.get_ref<std::string&>());
+  Result<PrivateKey> key = RsaPrivateFromJwk(text);
+  CleanseString(text);
   if (!key.ok())
     return BadParameter("The JSON Web Key is not a valid RSA private key: " + key.status().message() +
                   ".");
-  auto n = crypto::Base64UrlDecode(jwk["n"].get<std::string>());
+  auto n = Base64UrlDecode(jwk["n"].get<std::string>());
   if (!n.ok()) return BadParameter("The JSON Web Key member 'n' is not valid base64url.");
   ImportedMaterial out;
   out.kty = hsm ? "RSA-HSM" : "RSA";
@@ -58,13 +56,13 @@ Result<ImportedMaterial> OctMaterial(const Json& jwk, bool hsm) {
     return BadParameter("Symmetric (oct) keys can be imported only into an HSM: use kty 'oct-HSM' or "
                   "set 'Hsm' to true.");
   CMK_RETURN_IF_ERROR(RequireString(jwk, "k"));
-  Result<crypto::Bytes> k = crypto::Base64UrlDecode(jwk["k"].get<std::string>());
+  Result<Bytes> k = Base64UrlDecode(jwk["k"].get<std::string>());
   if (!k.ok()) return BadParameter("The JSON Web Key member 'k' is not valid base64url.");
   ImportedMaterial out;
   out.kty = "oct-HSM";
   out.size = static_cast<int>(k->size() * 8);
   out.key.kty = "oct";
-  out.key.material = crypto::SecureBytes(std::move(*k));
+  out.key.material = SecureBytes(std::move(*k));
   return out;
 }
 

@@ -15,9 +15,6 @@
 namespace cmk {
 namespace {
 
-using sandbox::AzureError;
-using sandbox::BadParameter;
-using sandbox::ValidateKeyType;
 
 const std::set<std::string>& KnownOps() {
   static const std::set<std::string> kOps = {"encrypt", "decrypt",   "sign",   "verify",
@@ -83,7 +80,6 @@ Status KeyNotFound(const std::string& vault, const std::string& name) {
 
 }  // namespace
 
-namespace sandbox {
 
 Status ValidateKeyType(std::string& kty, int& size, std::string& curve) {
   if (kty == "RSA" || kty == "RSA-HSM") {
@@ -110,7 +106,6 @@ Status ValidateKeyType(std::string& kty, int& size, std::string& curve) {
   return Status::Ok();
 }
 
-}  // namespace sandbox
 
 std::string SandboxCloud::KeyId(const std::string& vault, const std::string& name,
                                 const std::string& version) const {
@@ -120,8 +115,8 @@ std::string SandboxCloud::KeyId(const std::string& vault, const std::string& nam
 
 Result<Json> SandboxCloud::LiveKeyDoc(const std::string& vault, const std::string& name) {
   CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
-                       store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault, name)));
-  if (!doc || sandbox::IsDeleted(*doc)) return KeyNotFound(vault, name);
+                       store_->Get(StoreTable::kKeys, KeyRowKey(vault, name)));
+  if (!doc || IsDeleted(*doc)) return KeyNotFound(vault, name);
   return std::move(*doc);
 }
 
@@ -130,13 +125,13 @@ Result<Json> SandboxCloud::VersionDoc(const std::string& vault, const std::strin
   if (version.empty()) {
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
                          store_->List(StoreTable::kKeyVersions,
-                                      sandbox::VersionRowPrefix(vault, name)));
+                                      VersionRowPrefix(vault, name)));
     if (rows.empty()) return KeyNotFound(vault, name);
     return std::move(rows.back().doc);
   }
   CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
                        store_->Get(StoreTable::kKeyVersions,
-                                   sandbox::VersionRowKey(vault, name, version)));
+                                   VersionRowKey(vault, name, version)));
   if (!doc) return KeyNotFound(vault, name + "/" + version);
   return std::move(*doc);
 }
@@ -147,17 +142,17 @@ Result<KeyState> SandboxCloud::LoadKey(const std::string& vault, const std::stri
   CMK_ASSIGN_OR_RETURN(Json key_doc, LiveKeyDoc(vault, name));
   CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
                        store_->List(StoreTable::kKeyVersions,
-                                    sandbox::VersionRowPrefix(vault, name)));
+                                    VersionRowPrefix(vault, name)));
   if (rows.empty()) return Internal("sandbox: key " + vault + "/" + name + " has no versions");
   KeyState k;
-  k.vault = sandbox::DocString(sandbox::DocObject(vault_doc, "vault"), "name");
-  k.name = sandbox::DocString(key_doc, "name");
+  k.vault = DocString(DocObject(vault_doc, "vault"), "name");
+  k.name = DocString(key_doc, "name");
   for (const auto& row : rows) k.versions.push_back(FromJson<KeyVersionState>(row.doc));
   const Json& newest = rows.back().doc;
   const KeyVersionState& v = k.versions.back();
-  k.kty = sandbox::DocString(newest, "kty");
-  k.key_size = static_cast<int>(sandbox::DocInt(newest, "keySize"));
-  k.curve = sandbox::DocString(newest, "curve");
+  k.kty = DocString(newest, "kty");
+  k.key_size = static_cast<int>(DocInt(newest, "keySize"));
+  k.curve = DocString(newest, "curve");
   k.key_ops = v.key_ops;
   k.enabled = v.enabled;
   k.not_before = v.not_before;
@@ -171,8 +166,8 @@ Result<KeyState> SandboxCloud::LoadKey(const std::string& vault, const std::stri
 
 Status SandboxCloud::ForgetExpiredKey(const std::string& vault, const std::string& name) {
   CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
-                       store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault, name)));
-  if (!doc || !sandbox::IsDeleted(*doc) || Now() < sandbox::ScheduledPurgeDate(*doc))
+                       store_->Get(StoreTable::kKeys, KeyRowKey(vault, name)));
+  if (!doc || !IsDeleted(*doc) || Now() < ScheduledPurgeDate(*doc))
     return Status::Ok();
   CMK_RETURN_IF_ERROR(PurgeKeyRows(vault, name));
   return Record("key.purge", "key/" + vault + "/" + name,
@@ -181,15 +176,15 @@ Status SandboxCloud::ForgetExpiredKey(const std::string& vault, const std::strin
 
 Status SandboxCloud::PurgeKeyRows(const std::string& vault, const std::string& name) {
   CMK_RETURN_IF_ERROR(
-      store_->DeletePrefix(StoreTable::kKeyVersions, sandbox::VersionRowPrefix(vault, name)));
-  return store_->Delete(StoreTable::kKeys, sandbox::KeyRowKey(vault, name));
+      store_->DeletePrefix(StoreTable::kKeyVersions, VersionRowPrefix(vault, name)));
+  return store_->Delete(StoreTable::kKeys, KeyRowKey(vault, name));
 }
 
 Result<KeyVersionState> SandboxCloud::NewVersion(const std::string& vault,
                                                  const std::string& name, const std::string& kty,
                                                  int size, const std::string& curve,
                                                  KeyVersionState attrs,
-                                                 const crypto::PrivateKey* imported) {
+                                                 const PrivateKey* imported) {
   // Generated material is made when the version is first used (its public
   // key read, or a wrap or unwrap; see MaterialInTxn), not here: most
   // versions a rollout creates are not used for hours, if ever, and RSA
@@ -199,7 +194,7 @@ Result<KeyVersionState> SandboxCloud::NewVersion(const std::string& vault,
   if (imported) {
     material_kty = imported->kty;
   } else {
-    CMK_ASSIGN_OR_RETURN(material_kty, crypto::GeneratedKty(kty, size, curve));
+    CMK_ASSIGN_OR_RETURN(material_kty, GeneratedKty(kty, size, curve));
   }
   // A generated id never replaces an existing version: a sandbox restored
   // from a snapshot of another sandbox holds versions that sandbox's counter
@@ -209,7 +204,7 @@ Result<KeyVersionState> SandboxCloud::NewVersion(const std::string& vault,
     CMK_ASSIGN_OR_RETURN(std::string id, NewVersionId("version|" + vault + "/" + name));
     CMK_ASSIGN_OR_RETURN(std::optional<Json> taken,
                          store_->Get(StoreTable::kKeyVersions,
-                                     sandbox::VersionRowKey(vault, name, id)));
+                                     VersionRowKey(vault, name, id)));
     if (!taken) attrs.version = id;
   }
   if (attrs.created == 0) attrs.created = Now();
@@ -220,18 +215,18 @@ Result<KeyVersionState> SandboxCloud::NewVersion(const std::string& vault,
   doc["curve"] = curve;
   doc["materialKty"] = material_kty;
   CMK_RETURN_IF_ERROR(store_->PutWithSecret(StoreTable::kKeyVersions,
-                                            sandbox::VersionRowKey(vault, name, attrs.version),
-                                            doc, imported ? imported->material : crypto::SecureBytes()));
+                                            VersionRowKey(vault, name, attrs.version),
+                                            doc, imported ? imported->material : SecureBytes()));
   return attrs;
 }
 
 Result<std::optional<KeyState>> SandboxCloud::GetKeyInTxn(const std::string& vault,
                                                           const std::string& name) {
   CMK_ASSIGN_OR_RETURN(std::optional<Json> vault_doc, LoadVaultDoc(vault));
-  if (!vault_doc || sandbox::IsDeleted(*vault_doc)) return std::optional<KeyState>();
+  if (!vault_doc || IsDeleted(*vault_doc)) return std::optional<KeyState>();
   CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc,
-                       store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault, name)));
-  if (!key_doc || sandbox::IsDeleted(*key_doc)) return std::optional<KeyState>();
+                       store_->Get(StoreTable::kKeys, KeyRowKey(vault, name)));
+  if (!key_doc || IsDeleted(*key_doc)) return std::optional<KeyState>();
   CMK_ASSIGN_OR_RETURN(KeyState k, LoadKey(vault, name));
   return std::optional<KeyState>(std::move(k));
 }
@@ -245,10 +240,10 @@ Result<std::vector<std::string>> SandboxCloud::ListKeys(const std::string& vault
   return InTransaction([&]() -> Result<std::vector<std::string>> {
     CMK_RETURN_IF_ERROR(LiveVaultDoc(vault).status());
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
-                         store_->List(StoreTable::kKeys, sandbox::KeyRowPrefix(vault)));
+                         store_->List(StoreTable::kKeys, KeyRowPrefix(vault)));
     std::vector<std::string> names;
     for (const auto& row : rows)
-      if (!sandbox::IsDeleted(row.doc)) names.push_back(sandbox::DocString(row.doc, "name"));
+      if (!IsDeleted(row.doc)) names.push_back(DocString(row.doc, "name"));
     std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
       return Lower(a) < Lower(b);
     });
@@ -261,7 +256,7 @@ Result<KeyState> SandboxCloud::CreateKey(const KeyState& desired) {
 }
 
 Result<KeyState> SandboxCloud::AddKeyVersion(const KeyState& desired,
-                                             const crypto::PrivateKey* material) {
+                                             const PrivateKey* material) {
   CMK_RETURN_IF_ERROR(ValidateKeyName(desired.name));
   std::string kty = desired.kty, curve = desired.curve;
   int size = desired.key_size;
@@ -271,22 +266,22 @@ Result<KeyState> SandboxCloud::AddKeyVersion(const KeyState& desired,
   CMK_RETURN_IF_ERROR(ValidateTimes(desired.not_before, desired.expires));
   return InTransaction([&]() -> Result<KeyState> {
     CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(desired.vault));
-    VaultState vault = FromJson<VaultState>(sandbox::DocObject(vault_doc, "vault"));
+    VaultState vault = FromJson<VaultState>(DocObject(vault_doc, "vault"));
     if (IsHsm(kty) && vault.sku != "premium")
       return BadParameter("Operation not allowed for this key type: " + kty +
                           " keys need a premium vault and vault '" + vault.name + "' is " +
                           vault.sku + ".");
     CMK_RETURN_IF_ERROR(ForgetExpiredKey(vault.name, desired.name));
-    std::string row_key = sandbox::KeyRowKey(vault.name, desired.name);
+    std::string row_key = KeyRowKey(vault.name, desired.name);
     CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc, store_->Get(StoreTable::kKeys, row_key));
-    if (key_doc && sandbox::IsDeleted(*key_doc))
+    if (key_doc && IsDeleted(*key_doc))
       return AzureError(StatusCode::kConflict, "ObjectIsDeletedButRecoverable",
                         "Key " + desired.name +
                             " is currently in a deleted but recoverable state, and its name "
                             "cannot be reused; in this state, the key can only be recovered or "
                             "purged.");
     bool exists = key_doc.has_value();
-    std::string name = exists ? sandbox::DocString(*key_doc, "name") : desired.name;
+    std::string name = exists ? DocString(*key_doc, "name") : desired.name;
     if (!exists)
       CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kKeys, row_key,
                                       Json{{"vault", vault.name}, {"name", name}}));
@@ -327,7 +322,7 @@ Result<KeyState> SandboxCloud::UpdateKey(const KeyState& desired) {
     v.tags = desired.tags;
     v.updated = Now();
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kKeyVersions,
-                                    sandbox::VersionRowKey(key.vault, key.name, v.version),
+                                    VersionRowKey(key.vault, key.name, v.version),
                                     VersionDocWith(v, doc)));
     CMK_RETURN_IF_ERROR(Record("key.update", "key/" + key.vault + "/" + key.name,
                                "updated version " + v.version +
@@ -351,7 +346,7 @@ Status SandboxCloud::UpdateKeyVersion(const std::string& vault, const std::strin
     v.expires = attributes.expires;
     v.updated = Now();
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kKeyVersions,
-                                    sandbox::VersionRowKey(key.vault, key.name, v.version),
+                                    VersionRowKey(key.vault, key.name, v.version),
                                     VersionDocWith(v, doc)));
     CMK_RETURN_IF_ERROR(Record("key.update-version", "key/" + key.vault + "/" + key.name,
                                "updated version " + v.version +
@@ -409,7 +404,7 @@ Status SandboxCloud::PutRotationPolicy(const std::string& vault, const std::stri
     p.updated = Now();
     doc["rotationPolicy"] = ToJson(p);
     CMK_RETURN_IF_ERROR(
-        store_->Put(StoreTable::kKeys, sandbox::KeyRowKey(key.vault, key.name), doc));
+        store_->Put(StoreTable::kKeys, KeyRowKey(key.vault, key.name), doc));
     return Record("key.rotation-policy", "key/" + key.vault + "/" + key.name,
                   "rotation policy set: " + ToJson(policy).dump());
   });
@@ -419,12 +414,12 @@ Status SandboxCloud::DeleteKey(const std::string& vault, const std::string& name
   return InTransaction([&]() -> Status {
     CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(vault));
     CMK_ASSIGN_OR_RETURN(Json doc, LiveKeyDoc(vault, name));
-    VaultState v = FromJson<VaultState>(sandbox::DocObject(vault_doc, "vault"));
-    sandbox::MarkDeleted(doc, Now(), v.soft_delete_retention_days);
-    CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kKeys, sandbox::KeyRowKey(vault, name), doc));
-    CMK_RETURN_IF_ERROR(Record("key.delete", "key/" + v.name + "/" + sandbox::DocString(doc, "name"),
+    VaultState v = FromJson<VaultState>(DocObject(vault_doc, "vault"));
+    MarkDeleted(doc, Now(), v.soft_delete_retention_days);
+    CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kKeys, KeyRowKey(vault, name), doc));
+    CMK_RETURN_IF_ERROR(Record("key.delete", "key/" + v.name + "/" + DocString(doc, "name"),
                                "soft-deleted (all versions); scheduled purge " +
-                                   FormatRfc3339(sandbox::ScheduledPurgeDate(doc))));
+                                   FormatRfc3339(ScheduledPurgeDate(doc))));
     return EvaluateAccessInTxn();
   });
 }
@@ -433,13 +428,13 @@ Result<std::vector<DeletedKey>> SandboxCloud::ListDeletedKeys(const std::string&
   return InTransaction([&]() -> Result<std::vector<DeletedKey>> {
     CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(vault));
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
-                         store_->List(StoreTable::kKeys, sandbox::KeyRowPrefix(vault)));
+                         store_->List(StoreTable::kKeys, KeyRowPrefix(vault)));
     int64_t now = Now();
     std::vector<DeletedKey> out;
     for (const auto& row : rows) {
-      if (!sandbox::IsDeleted(row.doc) || now >= sandbox::ScheduledPurgeDate(row.doc)) continue;
-      out.push_back({sandbox::DocString(row.doc, "vault"), sandbox::DocString(row.doc, "name"),
-                     sandbox::DeletionDate(row.doc), sandbox::ScheduledPurgeDate(row.doc)});
+      if (!IsDeleted(row.doc) || now >= ScheduledPurgeDate(row.doc)) continue;
+      out.push_back({DocString(row.doc, "vault"), DocString(row.doc, "name"),
+                     DeletionDate(row.doc), ScheduledPurgeDate(row.doc)});
     }
     std::sort(out.begin(), out.end(), [](const DeletedKey& a, const DeletedKey& b) {
       return Lower(a.name) < Lower(b.name);
@@ -452,15 +447,15 @@ Result<KeyState> SandboxCloud::RecoverKey(const std::string& vault, const std::s
   return InTransaction([&]() -> Result<KeyState> {
     CMK_RETURN_IF_ERROR(LiveVaultDoc(vault).status());
     CMK_RETURN_IF_ERROR(ForgetExpiredKey(vault, name));
-    std::string row_key = sandbox::KeyRowKey(vault, name);
+    std::string row_key = KeyRowKey(vault, name);
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kKeys, row_key));
-    if (!doc || !sandbox::IsDeleted(*doc))
+    if (!doc || !IsDeleted(*doc))
       return AzureError(StatusCode::kNotFound, "KeyNotFound",
                         "Deleted Key not found: " + name + " (vault " + vault + ").");
-    sandbox::ClearDeleted(*doc);
+    ClearDeleted(*doc);
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kKeys, row_key, *doc));
-    CMK_RETURN_IF_ERROR(Record("key.recover", "key/" + sandbox::DocString(*doc, "vault") + "/" +
-                                                  sandbox::DocString(*doc, "name"),
+    CMK_RETURN_IF_ERROR(Record("key.recover", "key/" + DocString(*doc, "vault") + "/" +
+                                                  DocString(*doc, "name"),
                                "recovered from soft delete"));
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     return LoadKey(vault, name);
@@ -470,13 +465,13 @@ Result<KeyState> SandboxCloud::RecoverKey(const std::string& vault, const std::s
 Status SandboxCloud::PurgeKey(const std::string& vault, const std::string& name) {
   return InTransaction([&]() -> Status {
     CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(vault));
-    VaultState v = FromJson<VaultState>(sandbox::DocObject(vault_doc, "vault"));
+    VaultState v = FromJson<VaultState>(DocObject(vault_doc, "vault"));
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
-                         store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault, name)));
-    if (!doc || !sandbox::IsDeleted(*doc))
+                         store_->Get(StoreTable::kKeys, KeyRowKey(vault, name)));
+    if (!doc || !IsDeleted(*doc))
       return AzureError(StatusCode::kNotFound, "KeyNotFound",
                         "Deleted Key not found: " + name + " (vault " + vault + ").");
-    int64_t purge_date = sandbox::ScheduledPurgeDate(*doc);
+    int64_t purge_date = ScheduledPurgeDate(*doc);
     if (v.purge_protection && Now() < purge_date)
       return AzureError(StatusCode::kFailedPrecondition, "Forbidden",
                         "Operation \"purge\" is not allowed because purge protection is enabled "
@@ -484,7 +479,7 @@ Status SandboxCloud::PurgeKey(const std::string& vault, const std::string& name)
                             FormatRfc3339(purge_date) + ".");
     CMK_RETURN_IF_ERROR(PurgeKeyRows(vault, name));
     CMK_RETURN_IF_ERROR(
-        Record("key.purge", "key/" + v.name + "/" + sandbox::DocString(*doc, "name"), "purged"));
+        Record("key.purge", "key/" + v.name + "/" + DocString(*doc, "name"), "purged"));
     return EvaluateAccessInTxn();
   });
 }
@@ -504,10 +499,10 @@ Status SandboxCloud::SeedKeyVersions(const std::string& vault, const std::string
   CMK_RETURN_IF_ERROR(NormalizeOps(type, ops));
   return InTransaction([&]() -> Status {
     CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(vault));
-    VaultState v = FromJson<VaultState>(sandbox::DocObject(vault_doc, "vault"));
-    std::string row_key = sandbox::KeyRowKey(v.name, name);
+    VaultState v = FromJson<VaultState>(DocObject(vault_doc, "vault"));
+    std::string row_key = KeyRowKey(v.name, name);
     CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc, store_->Get(StoreTable::kKeys, row_key));
-    if (key_doc && sandbox::IsDeleted(*key_doc))
+    if (key_doc && IsDeleted(*key_doc))
       return AzureError(StatusCode::kConflict, "ObjectIsDeletedButRecoverable",
                         "Key " + name + " is deleted but recoverable");
     if (!key_doc)
@@ -516,7 +511,7 @@ Status SandboxCloud::SeedKeyVersions(const std::string& vault, const std::string
     for (size_t i = 0; i < versions.size(); ++i) {
       CMK_ASSIGN_OR_RETURN(std::optional<Json> existing,
                            store_->Get(StoreTable::kKeyVersions,
-                                       sandbox::VersionRowKey(v.name, name, versions[i])));
+                                       VersionRowKey(v.name, name, versions[i])));
       if (existing) continue;
       KeyVersionState attrs;
       attrs.version = versions[i];

@@ -18,7 +18,6 @@ namespace cmk {
 namespace {
 
 constexpr const char* kMetaTenant = "tenant_id";
-using sandbox::kMetaClock;
 
 std::optional<int64_t> ParseInt64(const std::string& s) {
   if (s.empty()) return std::nullopt;
@@ -122,7 +121,7 @@ void SandboxCloud::RowChanged(StoreTable table, const std::string& key, const Js
     case StoreTable::kRoleAssignments:
       // Whoever gained or lost a grant.
       for (const Json* doc : {before, after})
-        if (doc) touch("principal:" + Lower(sandbox::DocString(*doc, "principalId")));
+        if (doc) touch("principal:" + Lower(DocString(*doc, "principalId")));
       break;
     case StoreTable::kStorageAccounts: touch("account:" + key); break;
     case StoreTable::kPrincipals: break;  // directory entries grant nothing by themselves

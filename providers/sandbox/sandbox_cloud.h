@@ -306,15 +306,15 @@ class SandboxCloud : private StoreObserver {
   Result<KeyVersionState> NewVersion(const std::string& vault, const std::string& name,
                                      const std::string& kty, int size, const std::string& curve,
                                      KeyVersionState attrs,
-                                     const crypto::PrivateKey* material = nullptr);
+                                     const PrivateKey* material = nullptr);
   // A version's private material, made (and stored) on its first use when
   // the sandbox generated the version. `doc` is the version's row.
   // Parsed once per process and version (PEM decoding costs more than an
   // RSA unwrap); dropped when the version's row changes.
-  Result<crypto::LoadedKey> MaterialInTxn(const KeyState& key, const std::string& version,
+  Result<LoadedKey> MaterialInTxn(const KeyState& key, const std::string& version,
                                           const Json& doc);
   // CreateKey's work, with imported material when `material` is set.
-  Result<KeyState> AddKeyVersion(const KeyState& desired, const crypto::PrivateKey* material);
+  Result<KeyState> AddKeyVersion(const KeyState& desired, const PrivateKey* material);
   Result<bool> PrincipalExists(const std::string& object_id);
   Status CheckKeyAccess(const VaultState& vault, const std::string& key_name,
                         const std::string& principal_id);
@@ -386,11 +386,11 @@ class SandboxCloud : private StoreObserver {
   std::string tenant_id_;
   // Derived facts, kept by what changed: each account's access, and the
   // time-driven events each vault, key and account will produce.
-  sandbox::Dependents access_{{"account:"}};
-  sandbox::Dependents timeline_{{"vault:", "key:", "account:"}};
+  Dependents access_{{"account:"}};
+  Dependents timeline_{{"vault:", "key:", "account:"}};
   DueSet due_;
   std::unordered_map<std::string, std::vector<DueSet::iterator>> due_of_;
-  std::unordered_map<std::string, crypto::LoadedKey> loaded_;  // version row -> material
+  std::unordered_map<std::string, LoadedKey> loaded_;  // version row -> material
 };
 
 template <typename F>

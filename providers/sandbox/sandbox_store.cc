@@ -74,10 +74,10 @@ class Stmt {
              : std::string();
   }
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  crypto::Bytes Blob(int col) const {
+  Bytes Blob(int col) const {
     const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, col));
     int n = sqlite3_column_bytes(stmt_, col);
-    return p ? crypto::Bytes(p, p + n) : crypto::Bytes();
+    return p ? Bytes(p, p + n) : Bytes();
   }
 
  private:
@@ -422,7 +422,7 @@ Status SandboxStore::Put(StoreTable table, const std::string& key, const Json& d
 }
 
 Status SandboxStore::PutWithSecret(StoreTable table, const std::string& key, const Json& doc,
-                                   const crypto::SecureBytes& secret) {
+                                   const SecureBytes& secret) {
   CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
   Stmt s(db_, std::string("INSERT INTO ") + TableName(table) +
                   " (key, doc, secret) VALUES (?1, ?2, ?3) ON CONFLICT(key) DO UPDATE SET"
@@ -436,17 +436,17 @@ Status SandboxStore::PutWithSecret(StoreTable table, const std::string& key, con
   return Status::Ok();
 }
 
-Result<crypto::SecureBytes> SandboxStore::GetSecret(StoreTable table, const std::string& key) {
+Result<SecureBytes> SandboxStore::GetSecret(StoreTable table, const std::string& key) {
   Stmt s(db_, std::string("SELECT secret FROM ") + TableName(table) + " WHERE key = ?1");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);
   CMK_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return NotFound("sandbox store: no secret for " + key);
-  return crypto::SecureBytes(s.Blob(0));
+  return SecureBytes(s.Blob(0));
 }
 
 Status SandboxStore::PutSecret(StoreTable table, const std::string& key,
-                               const crypto::SecureBytes& secret) {
+                               const SecureBytes& secret) {
   Stmt s(db_, std::string("UPDATE ") + TableName(table) + " SET secret = ?2 WHERE key = ?1");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);

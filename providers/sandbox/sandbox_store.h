@@ -132,11 +132,11 @@ class SandboxStore {
 
   // Private material of a key_versions row (set with the row, read alone).
   Status PutWithSecret(StoreTable table, const std::string& key, const Json& doc,
-                       const crypto::SecureBytes& secret);
-  Result<crypto::SecureBytes> GetSecret(StoreTable table, const std::string& key);
+                       const SecureBytes& secret);
+  Result<SecureBytes> GetSecret(StoreTable table, const std::string& key);
   // Sets a row's secret, leaving its document (and so every index and
   // observer) as it was: material made on demand for an existing row.
-  Status PutSecret(StoreTable table, const std::string& key, const crypto::SecureBytes& secret);
+  Status PutSecret(StoreTable table, const std::string& key, const SecureBytes& secret);
 
   // At most one; not owned. Told of writes after they succeed.
   void SetObserver(StoreObserver* observer) { observer_ = observer; }

@@ -8,21 +8,21 @@
 #include "base/strings.h"
 #include "model/arm_id.h"
 
-namespace cmk::sandbox {
+namespace cmk {
 
 Result<std::string> RandomGuid() {
-  CMK_ASSIGN_OR_RETURN(crypto::SecureBytes r, crypto::RandomBytes(16));
-  crypto::Bytes b = r.bytes();
+  CMK_ASSIGN_OR_RETURN(SecureBytes r, RandomBytes(16));
+  Bytes b = r.bytes();
   b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
-  std::string hex = crypto::HexEncode(b);
+  std::string hex = HexEncode(b);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
 
 Result<std::string> RandomVersionId() {
-  CMK_ASSIGN_OR_RETURN(crypto::SecureBytes r, crypto::RandomBytes(16));
-  return crypto::HexEncode(r.bytes());
+  CMK_ASSIGN_OR_RETURN(SecureBytes r, RandomBytes(16));
+  return HexEncode(r.bytes());
 }
 
 bool LooksLikeGuid(const std::string& s) {
@@ -101,4 +101,4 @@ void ClearDeleted(Json& doc) {
   doc.erase("scheduledPurgeDate");
 }
 
-}  // namespace cmk::sandbox
+}  // namespace cmk

@@ -10,7 +10,7 @@
 #include "base/status.h"
 #include "model/state.h"
 
-namespace cmk::sandbox {
+namespace cmk {
 
 // Random lower-case GUID (version 4) and 32-hex key version id.
 Result<std::string> RandomGuid();
@@ -65,4 +65,4 @@ int64_t ScheduledPurgeDate(const Json& doc);
 void MarkDeleted(Json& doc, int64_t now, int retention_days);
 void ClearDeleted(Json& doc);
 
-}  // namespace cmk::sandbox
+}  // namespace cmk

@@ -43,7 +43,7 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
         return FailedPrecondition("sandbox " + dir() + " is not empty: a snapshot is restored " +
                                   "only into a fresh sandbox");
     }
-    CMK_RETURN_IF_ERROR(store_->SetMeta(sandbox::kMetaClock, std::to_string(now)));
+    CMK_RETURN_IF_ERROR(store_->SetMeta(kMetaClock, std::to_string(now)));
 
     // Vault names as the snapshot spells them, by lower-case name.
     std::map<std::string, std::string> vault_names;
@@ -55,7 +55,7 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
       copy.vault_uri = VaultUri(copy.name, options_.dns_suffix);
       if (copy.id.empty()) copy.id = VaultArmId(copy.subscription, copy.resource_group, copy.name);
       vault_names[Lower(copy.name)] = copy.name;
-      CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kVaults, sandbox::VaultRowKey(copy.name),
+      CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kVaults, VaultRowKey(copy.name),
                                       Json{{"vault", ToJson(copy)}, {"created", now}}));
     }
     // A URI of any vault host, on this sandbox's suffix (consumers are
@@ -81,7 +81,7 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
       if (k.versions.empty()) return Invalid("key " + id + " has no versions");
       std::string kty = k.kty, curve = k.curve;
       int size = k.key_size;
-      CMK_RETURN_IF_ERROR(sandbox::ValidateKeyType(kty, size, curve));
+      CMK_RETURN_IF_ERROR(ValidateKeyType(kty, size, curve));
       Json key_doc{{"vault", vault->second}, {"name", k.name}};
       std::optional<IsoDuration> notify;
       if (k.rotation_policy) {
@@ -92,7 +92,7 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
         }
       }
       CMK_RETURN_IF_ERROR(
-          store_->Put(StoreTable::kKeys, sandbox::KeyRowKey(vault->second, k.name), key_doc));
+          store_->Put(StoreTable::kKeys, KeyRowKey(vault->second, k.name), key_doc));
       std::set<std::string> seen;
       for (const auto& v : k.versions) {
         if (v.version.empty() || !seen.insert(Lower(v.version)).second)
@@ -109,7 +109,7 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
         bool notified = notify && made.enabled && made.expires &&
                         AddDuration(now, *notify) >= *made.expires;
         if (!expired && !notified) continue;
-        std::string row = sandbox::VersionRowKey(vault->second, k.name, made.version);
+        std::string row = VersionRowKey(vault->second, k.name, made.version);
         CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kKeyVersions, row));
         if (!doc) return Internal("sandbox: restored version " + made.version + " vanished");
         if (expired) (*doc)["expiredReported"] = *made.expires;
@@ -139,19 +139,19 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
         e.current_versioned_key_id = rewrite(e.current_versioned_key_id);
       Json doc = ToJson(copy);
       if (!copy.system_principal_id.empty())
-        doc[sandbox::kAccountSavedPrincipal] = copy.system_principal_id;
-      doc[sandbox::kAccountAdoptionDelay] = SeedOptions{}.adoption_delay_hours;
+        doc[kAccountSavedPrincipal] = copy.system_principal_id;
+      doc[kAccountAdoptionDelay] = SeedOptions{}.adoption_delay_hours;
       // Storage's adoption clock starts at the later of the version's creation
       // and the binding; the binding time is not exposed, the last key change is.
       if (auto changed = ParseRfc3339(e.last_key_rotation_timestamp); changed.ok())
-        doc[sandbox::kAccountBindingTime] = *changed;
+        doc[kAccountBindingTime] = *changed;
       CMK_RETURN_IF_ERROR(store_->Put(
           StoreTable::kStorageAccounts,
-          sandbox::AccountRowKey(a.subscription, a.resource_group, a.name), doc));
+          AccountRowKey(a.subscription, a.resource_group, a.name), doc));
     }
 
     for (const auto& [id, ra] : live.role_assignments) {
-      if (!sandbox::LooksLikeGuid(ra.id)) return Invalid("role assignment id '" + ra.id + "'");
+      if (!LooksLikeGuid(ra.id)) return Invalid("role assignment id '" + ra.id + "'");
       RoleAssignmentState r = ra;
       r.id = Lower(r.id);
       r.role_definition_id = Lower(TrailingSegment(r.role_definition_id));
@@ -159,7 +159,7 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
       CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kRoleAssignments, r.id, ToJson(r)));
       // Users, groups and apps outside the snapshot, as SeedPrincipal registers them.
       CMK_ASSIGN_OR_RETURN(bool known, PrincipalExists(r.principal_id));
-      if (!known && sandbox::LooksLikeGuid(r.principal_id))
+      if (!known && LooksLikeGuid(r.principal_id))
         CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kPrincipals, Lower(r.principal_id),
                                         Json{{"objectId", r.principal_id}}));
     }

@@ -19,7 +19,6 @@
 namespace cmk {
 namespace {
 
-using sandbox::AzureError;
 
 constexpr int kRankAdopt = 4;  // after a key's own events at the same time (time_ops.cc)
 constexpr int64_t kDefaultAdoptionDelayHours = 24;
@@ -44,7 +43,7 @@ bool Usable(const KeyVersionState& v, int64_t now) {
 
 Json WithExtras(const StorageAccountState& a, const Json& old) {
   Json doc = ToJson(a);
-  for (const char* extra : sandbox::kAccountExtras)
+  for (const char* extra : kAccountExtras)
     if (old.contains(extra)) doc[extra] = old[extra];
   return doc;
 }
@@ -61,19 +60,19 @@ Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAc
   if (!in_use)
     return Cause("key id '" + a.encryption.current_versioned_key_id +
                  "' names no key of this cloud");
-  depends("vault:" + sandbox::VaultRowKey(in_use->vault));
+  depends("vault:" + VaultRowKey(in_use->vault));
   CMK_ASSIGN_OR_RETURN(std::optional<Json> vault_doc, LoadVaultDoc(in_use->vault));
   if (!vault_doc) return Cause("vault '" + in_use->vault + "' no longer exists (purged)");
-  VaultState vault = FromJson<VaultState>(sandbox::DocObject(*vault_doc, "vault"));
-  if (sandbox::IsDeleted(*vault_doc)) return Cause("vault '" + vault.name + "' is deleted");
-  depends("key:" + sandbox::KeyRowKey(vault.name, in_use->name));
+  VaultState vault = FromJson<VaultState>(DocObject(*vault_doc, "vault"));
+  if (IsDeleted(*vault_doc)) return Cause("vault '" + vault.name + "' is deleted");
+  depends("key:" + KeyRowKey(vault.name, in_use->name));
   CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc,
-                       store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault.name, in_use->name)));
+                       store_->Get(StoreTable::kKeys, KeyRowKey(vault.name, in_use->name)));
   if (!key_doc)
     return Cause("key '" + in_use->name + "' no longer exists in vault '" + vault.name +
                  "' (purged)");
-  std::string key = sandbox::DocString(*key_doc, "name");
-  if (sandbox::IsDeleted(*key_doc))
+  std::string key = DocString(*key_doc, "name");
+  if (IsDeleted(*key_doc))
     return Cause("key '" + key + "' in vault '" + vault.name + "' is deleted");
   if (vault.network_acls.default_action == "Deny" && vault.network_acls.bypass == "None")
     return Cause("vault '" + vault.name +
@@ -86,7 +85,7 @@ Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAc
     CMK_ASSIGN_OR_RETURN(std::optional<Json> ident,
                          store_->Get(StoreTable::kIdentities, Lower(uami)));
     if (!ident) return Cause("user-assigned identity '" + uami + "' no longer exists");
-    principal = sandbox::DocString(*ident, "principalId");
+    principal = DocString(*ident, "principalId");
   } else {
     principal = a.system_principal_id;
     if (principal.empty()) return Cause("the account's system-assigned identity is off");
@@ -108,13 +107,13 @@ Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const StorageA
   if (reach) return reach;
   cmk::KeyId in_use = *InUse(a.encryption.current_versioned_key_id);
   CMK_ASSIGN_OR_RETURN(std::optional<Json> vault_doc, LoadVaultDoc(in_use.vault));
-  std::string vault = FromJson<VaultState>(sandbox::DocObject(*vault_doc, "vault")).name;
+  std::string vault = FromJson<VaultState>(DocObject(*vault_doc, "vault")).name;
   CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc,
-                       store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(vault, in_use.name)));
-  std::string key = sandbox::DocString(*key_doc, "name");
+                       store_->Get(StoreTable::kKeys, KeyRowKey(vault, in_use.name)));
+  std::string key = DocString(*key_doc, "name");
   std::string what = "key version " + in_use.version + " of key '" + key + "' in vault '" +
                      vault + "'";
-  std::string row = sandbox::VersionRowKey(vault, key, in_use.version);
+  std::string row = VersionRowKey(vault, key, in_use.version);
   if (basis) basis->topics.push_back("version:" + row);
   CMK_ASSIGN_OR_RETURN(std::optional<Json> version_doc,
                        store_->Get(StoreTable::kKeyVersions, row));
@@ -139,7 +138,7 @@ Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const StorageA
 
 Status SandboxCloud::EvaluateAccessInTxn() {
   const int64_t now = Now();
-  sandbox::Dependents::Stale stale = access_.Take(now);
+  Dependents::Stale stale = access_.Take(now);
   if (!stale.all && stale.subjects.empty()) return Status::Ok();
   std::vector<StoredDoc> rows;
   if (stale.all) {
@@ -157,10 +156,10 @@ Status SandboxCloud::EvaluateAccessInTxn() {
     AccessBasis basis;
     CMK_ASSIGN_OR_RETURN(std::optional<std::string> cause, AccessCauseInTxn(a, &basis));
     std::string previous =
-        sandbox::DocString(sandbox::DocObject(row.doc, sandbox::kAccountInaccessible), "cause");
+        DocString(DocObject(row.doc, kAccountInaccessible), "cause");
     if (cause.value_or("") != previous) {
       Json doc = row.doc;
-      Json& incidents = doc[sandbox::kAccountIncidents];
+      Json& incidents = doc[kAccountIncidents];
       if (!incidents.is_array()) incidents = Json::array();
       for (auto it = incidents.rbegin(); it != incidents.rend(); ++it) {
         if (!it->is_object() || it->contains("until")) continue;
@@ -169,10 +168,10 @@ Status SandboxCloud::EvaluateAccessInTxn() {
       }
       if (cause) {
         Json incident{{"cause", *cause}, {"since", now}};
-        doc[sandbox::kAccountInaccessible] = incident;
+        doc[kAccountInaccessible] = incident;
         incidents.push_back(incident);
       } else {
-        doc.erase(sandbox::kAccountInaccessible);
+        doc.erase(kAccountInaccessible);
       }
       CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kStorageAccounts, row.key, doc));
       if (cause) {
@@ -196,15 +195,15 @@ Result<std::vector<AccessIncident>> SandboxCloud::ListIncidents() {
     std::vector<AccessIncident> out;
     for (const auto& row : rows) {
       StorageAccountState a = FromJson<StorageAccountState>(row.doc);
-      auto it = row.doc.find(sandbox::kAccountIncidents);
+      auto it = row.doc.find(kAccountIncidents);
       if (it == row.doc.end() || !it->is_array()) continue;
       for (const auto& j : *it) {
         AccessIncident incident;
         incident.account = a.name;
         incident.account_id = a.id;
-        incident.cause = sandbox::DocString(j, "cause");
-        incident.since = sandbox::DocInt(j, "since");
-        if (j.is_object() && j.contains("until")) incident.until = sandbox::DocInt(j, "until");
+        incident.cause = DocString(j, "cause");
+        incident.since = DocInt(j, "since");
+        if (j.is_object() && j.contains("until")) incident.until = DocInt(j, "until");
         out.push_back(std::move(incident));
       }
     }
@@ -222,13 +221,13 @@ Result<std::optional<std::string>> SandboxCloud::StorageInaccessibleCause(
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
                          store_->Get(StoreTable::kStorageAccounts,
-                                     sandbox::AccountRowKey(subscription, resource_group, name)));
+                                     AccountRowKey(subscription, resource_group, name)));
     if (!doc)
       return AzureError(StatusCode::kNotFound, "ResourceNotFound",
                         "The Resource 'Microsoft.Storage/storageAccounts/" + name +
                             "' under resource group '" + resource_group + "' was not found.");
     std::string cause =
-        sandbox::DocString(sandbox::DocObject(*doc, sandbox::kAccountInaccessible), "cause");
+        DocString(DocObject(*doc, kAccountInaccessible), "cause");
     if (cause.empty()) return std::optional<std::string>();
     return std::optional<std::string>(cause);
   });
@@ -243,7 +242,7 @@ Result<std::optional<SandboxCloud::DueEvent>> SandboxCloud::AdoptionOfInTxn(cons
   CMK_ASSIGN_OR_RETURN(std::optional<std::string> unreachable, ReachCauseInTxn(a, &basis));
   if (unreachable) return Due();  // Storage cannot even read the key's versions
   cmk::KeyId in_use = *InUse(a.encryption.current_versioned_key_id);
-  std::string prefix = sandbox::VersionRowPrefix(in_use.vault, in_use.name);
+  std::string prefix = VersionRowPrefix(in_use.vault, in_use.name);
   basis.topics.push_back("versions:" + prefix.substr(0, prefix.size() - 1));
   CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> versions,
                        store_->List(StoreTable::kKeyVersions, prefix));
@@ -256,10 +255,10 @@ Result<std::optional<SandboxCloud::DueEvent>> SandboxCloud::AdoptionOfInTxn(cons
     if (!target && Usable(v, now)) target = v;
   }
   if (!target || EqualsIgnoreCase(target->version, in_use.version)) return Due();
-  int64_t delay_hours = row.doc.contains(sandbox::kAccountAdoptionDelay)
-                            ? sandbox::DocInt(row.doc, sandbox::kAccountAdoptionDelay)
+  int64_t delay_hours = row.doc.contains(kAccountAdoptionDelay)
+                            ? DocInt(row.doc, kAccountAdoptionDelay)
                             : kDefaultAdoptionDelayHours;
-  int64_t from = std::max(target->created, sandbox::DocInt(row.doc, sandbox::kAccountBindingTime));
+  int64_t from = std::max(target->created, DocInt(row.doc, kAccountBindingTime));
   DueEvent e;
   e.time = from + delay_hours * 3600;
   e.object = "storage/" + a.name;
@@ -279,11 +278,11 @@ Status SandboxCloud::AdoptInTxn(const DueEvent& e) {
                        store_->Get(StoreTable::kStorageAccounts, e.account_row));
   CMK_ASSIGN_OR_RETURN(std::optional<VaultState> vault, GetVaultByNameInTxn(e.vault));
   CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc,
-                       store_->Get(StoreTable::kKeys, sandbox::KeyRowKey(e.vault, e.key)));
+                       store_->Get(StoreTable::kKeys, KeyRowKey(e.vault, e.key)));
   if (!doc || !vault || !key_doc)
     return Internal("sandbox: adoption by " + e.object + " lost its account, vault or key");
   StorageAccountState a = FromJson<StorageAccountState>(*doc);
-  std::string key = sandbox::DocString(*key_doc, "name");
+  std::string key = DocString(*key_doc, "name");
   std::optional<cmk::KeyId> was = InUse(a.encryption.current_versioned_key_id);
   a.encryption.current_versioned_key_id = vault->vault_uri + "/keys/" + key + "/" + e.version;
   a.encryption.last_key_rotation_timestamp = FormatRfc3339(Now());

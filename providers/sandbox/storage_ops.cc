@@ -13,11 +13,9 @@
 namespace cmk {
 namespace {
 
-using sandbox::AzureError;
 
-using sandbox::AccountRowKey;
-constexpr const char* kSavedPrincipal = sandbox::kAccountSavedPrincipal;
-constexpr const char* kAdoptionDelay = sandbox::kAccountAdoptionDelay;
+constexpr const char* kSavedPrincipal = kAccountSavedPrincipal;
+constexpr const char* kAdoptionDelay = kAccountAdoptionDelay;
 
 Status AccountNotFound(const std::string& rg, const std::string& name) {
   return AzureError(StatusCode::kNotFound, "ResourceNotFound",
@@ -29,7 +27,7 @@ Status AccountNotFound(const std::string& rg, const std::string& name) {
 // time, incidents) of `old`.
 Json AccountDoc(const StorageAccountState& a, const Json& old) {
   Json doc = ToJson(a);
-  for (const char* extra : sandbox::kAccountExtras)
+  for (const char* extra : kAccountExtras)
     if (old.is_object() && old.contains(extra)) doc[extra] = old[extra];
   return doc;
 }
@@ -77,7 +75,7 @@ Status SandboxCloud::SeedStorageAccount(const StorageAccountState& account, Seed
     if (want_system && a.system_principal_id.empty()) {
       a.system_principal_id = !account.system_principal_id.empty()
                                   ? account.system_principal_id
-                                  : sandbox::DocString(doc, kSavedPrincipal);
+                                  : DocString(doc, kSavedPrincipal);
       if (a.system_principal_id.empty()) {
         CMK_ASSIGN_OR_RETURN(a.system_principal_id, NewGuid("principal|" + a.id));
       }
@@ -98,7 +96,7 @@ Status SandboxCloud::SeedStorageAccount(const StorageAccountState& account, Seed
 }
 
 Status SandboxCloud::SeedPrincipal(const std::string& object_id) {
-  if (!sandbox::LooksLikeGuid(object_id))
+  if (!LooksLikeGuid(object_id))
     return InvalidArgument("seed: principal '" + object_id + "' is not a GUID");
   return InTransaction([&]() -> Status {
     CMK_ASSIGN_OR_RETURN(std::optional<Json> old,
@@ -149,7 +147,7 @@ Result<StorageAccountState> SandboxCloud::EnableSystemIdentity(const std::string
     if (!doc) return AccountNotFound(resource_group, name);
     StorageAccountState a = FromJson<StorageAccountState>(*doc);
     if (!a.system_principal_id.empty()) return a;
-    a.system_principal_id = sandbox::DocString(*doc, kSavedPrincipal);
+    a.system_principal_id = DocString(*doc, kSavedPrincipal);
     if (a.system_principal_id.empty()) {
       CMK_ASSIGN_OR_RETURN(a.system_principal_id, NewGuid("principal|" + a.id));
     }
@@ -269,8 +267,8 @@ Result<StorageAccountState> SandboxCloud::UpdateStorageEncryption(
         return InvalidEncryption("UserAssignedIdentityNotFound",
                                  "The user-assigned identity '" +
                                      encryption.user_assigned_identity + "' was not found.");
-      principal = sandbox::DocString(*ident, "principalId");
-      uami_id = sandbox::DocString(*ident, "id");
+      principal = DocString(*ident, "principalId");
+      uami_id = DocString(*ident, "id");
     } else {
       principal = a.system_principal_id;
       if (principal.empty())
@@ -299,7 +297,7 @@ Result<StorageAccountState> SandboxCloud::UpdateStorageEncryption(
     if (kid != a.encryption.current_versioned_key_id)
       e.last_key_rotation_timestamp = FormatRfc3339(now);
     a.encryption = e;
-    (*doc)[sandbox::kAccountBindingTime] = now;
+    (*doc)[kAccountBindingTime] = now;
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kStorageAccounts, key, AccountDoc(a, *doc)));
     CMK_RETURN_IF_ERROR(Record("storage.encryption", "storage/" + a.name,
                                "customer-managed key " + kid +

@@ -21,7 +21,6 @@
 namespace cmk {
 namespace {
 
-using sandbox::kMetaClock;
 
 // Order of one object's events at one time.
 constexpr int kRankPurge = 0;
@@ -78,7 +77,7 @@ void SandboxCloud::AddDue(const std::string& subject, DueEvent event) {
 }
 
 Status SandboxCloud::RefreshDueInTxn() {
-  sandbox::Dependents::Stale stale = timeline_.Take(Now());
+  Dependents::Stale stale = timeline_.Take(Now());
   if (stale.all) {
     due_.clear();
     due_of_.clear();
@@ -110,10 +109,10 @@ Status SandboxCloud::DueOfVaultInTxn(const std::string& subject, const std::stri
   CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kVaults, row));
   if (!doc) return Status::Ok();  // purged: nothing more to come
   timeline_.Record(subject, {}, std::nullopt);
-  if (!sandbox::IsDeleted(*doc)) return Status::Ok();
-  VaultState vault = FromJson<VaultState>(sandbox::DocObject(*doc, "vault"));
+  if (!IsDeleted(*doc)) return Status::Ok();
+  VaultState vault = FromJson<VaultState>(DocObject(*doc, "vault"));
   DueEvent e;
-  e.time = sandbox::ScheduledPurgeDate(*doc);
+  e.time = ScheduledPurgeDate(*doc);
   e.object = "vault/" + vault.name;
   e.rank = kRankPurge;
   e.kind = "vault.purge";
@@ -131,10 +130,10 @@ Status SandboxCloud::DueOfKeyInTxn(const std::string& subject, const std::string
   // A key's events wait while its vault is deleted (the vault's purge takes it along).
   timeline_.Record(subject, {"vault:" + vault_row, "versions:" + row}, std::nullopt);
   CMK_ASSIGN_OR_RETURN(std::optional<Json> vault_doc, store_->Get(StoreTable::kVaults, vault_row));
-  if (!vault_doc || sandbox::IsDeleted(*vault_doc)) return Status::Ok();
-  VaultState vault = FromJson<VaultState>(sandbox::DocObject(*vault_doc, "vault"));
+  if (!vault_doc || IsDeleted(*vault_doc)) return Status::Ok();
+  VaultState vault = FromJson<VaultState>(DocObject(*vault_doc, "vault"));
 
-  const std::string name = sandbox::DocString(*key_doc, "name");
+  const std::string name = DocString(*key_doc, "name");
   const std::string object = "key/" + vault.name + "/" + name;
   auto event = [&](int64_t time, int rank, const char* kind) {
     DueEvent e;
@@ -146,15 +145,15 @@ Status SandboxCloud::DueOfKeyInTxn(const std::string& subject, const std::string
     e.key = name;
     return e;
   };
-  if (sandbox::IsDeleted(*key_doc)) {
-    DueEvent e = event(sandbox::ScheduledPurgeDate(*key_doc), kRankPurge, "key.purge");
+  if (IsDeleted(*key_doc)) {
+    DueEvent e = event(ScheduledPurgeDate(*key_doc), kRankPurge, "key.purge");
     e.detail = "scheduled purge of the soft-deleted key";
     AddDue(subject, std::move(e));
     return Status::Ok();
   }
   CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
                        store_->List(StoreTable::kKeyVersions,
-                                    sandbox::VersionRowPrefix(vault.name, name)));
+                                    VersionRowPrefix(vault.name, name)));
   if (rows.empty()) return Status::Ok();
   std::optional<RotationPolicyState> policy;
   if (key_doc->contains("rotationPolicy"))
@@ -186,7 +185,7 @@ Status SandboxCloud::DueOfKeyInTxn(const std::string& subject, const std::string
   for (const auto& version_row : rows) {
     KeyVersionState v = FromJson<KeyVersionState>(version_row.doc);
     if (!v.expires) continue;
-    if (sandbox::DocInt(version_row.doc, kExpiredReported) != *v.expires) {
+    if (DocInt(version_row.doc, kExpiredReported) != *v.expires) {
       DueEvent e = event(*v.expires, kRankExpire, "key.expired");
       e.version = v.version;
       e.exp = *v.expires;
@@ -194,7 +193,7 @@ Status SandboxCloud::DueOfKeyInTxn(const std::string& subject, const std::string
       AddDue(subject, std::move(e));
     }
     if (notify && v.enabled && now < *v.expires &&
-        sandbox::DocInt(version_row.doc, kNotifiedFor) != *v.expires) {
+        DocInt(version_row.doc, kNotifiedFor) != *v.expires) {
       if (!recheck || *v.expires < *recheck) recheck = *v.expires;
       DueEvent e = event(AddDuration(*v.expires, Negated(*notify)), kRankNotify, "key.notify");
       e.version = v.version;
@@ -231,7 +230,7 @@ Status SandboxCloud::ApplyDueEventInTxn(const DueEvent& e) {
                       (v.expires ? ", expires " + FormatRfc3339(*v.expires) : ""));
   }
   if (e.kind == "key.expired" || e.kind == "key.notify") {
-    std::string row_key = sandbox::VersionRowKey(e.vault, e.key, e.version);
+    std::string row_key = VersionRowKey(e.vault, e.key, e.version);
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kKeyVersions, row_key));
     if (!doc) return Internal("sandbox: version " + e.version + " of " + e.object + " vanished");
     bool expired = e.kind == "key.expired";

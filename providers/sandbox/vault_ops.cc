@@ -12,7 +12,6 @@
 namespace cmk {
 namespace {
 
-using sandbox::AzureError;
 
 Status ValidateVault(const VaultState& v) {
   static const std::regex kName("^[a-zA-Z0-9-]{3,24}$");
@@ -47,7 +46,7 @@ Status ValidateVault(const VaultState& v) {
 // The vault URI follows the DNS suffix this instance serves (the CLI and the
 // HTTPS server may open one directory with different suffixes).
 VaultState FromDoc(const Json& doc, const std::string& dns_suffix) {
-  VaultState v = FromJson<VaultState>(sandbox::DocObject(doc, "vault"));
+  VaultState v = FromJson<VaultState>(DocObject(doc, "vault"));
   v.vault_uri = VaultUri(v.name, dns_suffix);
   return v;
 }
@@ -57,12 +56,12 @@ std::string OnOff(bool b) { return b ? "on" : "off"; }
 }  // namespace
 
 Result<std::optional<Json>> SandboxCloud::LoadVaultDoc(const std::string& name) {
-  return store_->Get(StoreTable::kVaults, sandbox::VaultRowKey(name));
+  return store_->Get(StoreTable::kVaults, VaultRowKey(name));
 }
 
 Result<Json> SandboxCloud::LiveVaultDoc(const std::string& name) {
   CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, LoadVaultDoc(name));
-  if (!doc || sandbox::IsDeleted(*doc))
+  if (!doc || IsDeleted(*doc))
     return AzureError(StatusCode::kNotFound, "VaultNotFound",
                       "Vault '" + name + "' does not exist.");
   return std::move(*doc);
@@ -71,17 +70,17 @@ Result<Json> SandboxCloud::LiveVaultDoc(const std::string& name) {
 // Azure purges soft-deleted objects once their scheduled purge date passes.
 Status SandboxCloud::ForgetExpiredVault(const std::string& name) {
   CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, LoadVaultDoc(name));
-  if (!doc || !sandbox::IsDeleted(*doc) || Now() < sandbox::ScheduledPurgeDate(*doc))
+  if (!doc || !IsDeleted(*doc) || Now() < ScheduledPurgeDate(*doc))
     return Status::Ok();
   CMK_RETURN_IF_ERROR(PurgeVaultRows(name));
   return Record("vault.purge", "vault/" + name, "purged automatically after the retention period");
 }
 
 Status SandboxCloud::PurgeVaultRows(const std::string& name) {
-  std::string prefix = sandbox::KeyRowPrefix(name);
+  std::string prefix = KeyRowPrefix(name);
   CMK_RETURN_IF_ERROR(store_->DeletePrefix(StoreTable::kKeyVersions, prefix));
   CMK_RETURN_IF_ERROR(store_->DeletePrefix(StoreTable::kKeys, prefix));
-  return store_->Delete(StoreTable::kVaults, sandbox::VaultRowKey(name));
+  return store_->Delete(StoreTable::kVaults, VaultRowKey(name));
 }
 
 Result<std::optional<VaultState>> SandboxCloud::GetVault(const std::string& subscription,
@@ -89,7 +88,7 @@ Result<std::optional<VaultState>> SandboxCloud::GetVault(const std::string& subs
                                                          const std::string& name) {
   return InTransaction([&]() -> Result<std::optional<VaultState>> {
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, LoadVaultDoc(name));
-    if (!doc || sandbox::IsDeleted(*doc)) return std::optional<VaultState>();
+    if (!doc || IsDeleted(*doc)) return std::optional<VaultState>();
     VaultState v = FromDoc(*doc, options_.dns_suffix);
     if (!EqualsIgnoreCase(v.subscription, subscription) ||
         !EqualsIgnoreCase(v.resource_group, resource_group))
@@ -100,7 +99,7 @@ Result<std::optional<VaultState>> SandboxCloud::GetVault(const std::string& subs
 
 Result<std::optional<VaultState>> SandboxCloud::GetVaultByNameInTxn(const std::string& name) {
   CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, LoadVaultDoc(name));
-  if (!doc || sandbox::IsDeleted(*doc)) return std::optional<VaultState>();
+  if (!doc || IsDeleted(*doc)) return std::optional<VaultState>();
   return std::optional<VaultState>(FromDoc(*doc, options_.dns_suffix));
 }
 
@@ -113,7 +112,7 @@ Result<std::vector<VaultState>> SandboxCloud::ListVaults(const std::string& subs
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kVaults));
     std::vector<VaultState> out;
     for (const auto& row : rows) {
-      if (sandbox::IsDeleted(row.doc)) continue;
+      if (IsDeleted(row.doc)) continue;
       VaultState v = FromDoc(row.doc, options_.dns_suffix);
       if (subscription.empty() || EqualsIgnoreCase(v.subscription, subscription))
         out.push_back(std::move(v));
@@ -131,7 +130,7 @@ Result<VaultState> SandboxCloud::PutVault(const VaultState& desired) {
     CMK_RETURN_IF_ERROR(ForgetExpiredVault(desired.name));
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, LoadVaultDoc(desired.name));
     CMK_ASSIGN_OR_RETURN(std::string etag, NewVersionId("etag"));
-    if (doc && sandbox::IsDeleted(*doc))
+    if (doc && IsDeleted(*doc))
       return AzureError(StatusCode::kConflict, "ConflictError",
                         "A vault with the same name already exists in deleted state. You need to "
                         "either recover or purge existing key vault.");
@@ -142,7 +141,7 @@ Result<VaultState> SandboxCloud::PutVault(const VaultState& desired) {
       v.vault_uri = VaultUri(v.name, options_.dns_suffix);
       v.etag = etag;
       Json row{{"vault", ToJson(v)}, {"created", Now()}};
-      CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kVaults, sandbox::VaultRowKey(v.name), row));
+      CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kVaults, VaultRowKey(v.name), row));
       CMK_RETURN_IF_ERROR(Record("vault.create", "vault/" + v.name,
                                  "created (sku " + v.sku + ", retention " +
                                      std::to_string(v.soft_delete_retention_days) +
@@ -186,7 +185,7 @@ Result<VaultState> SandboxCloud::PutVault(const VaultState& desired) {
     v.tags = desired.tags;
     v.etag = etag;
     (*doc)["vault"] = ToJson(v);
-    CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kVaults, sandbox::VaultRowKey(v.name), *doc));
+    CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kVaults, VaultRowKey(v.name), *doc));
     std::string what;
     for (const auto& c : changed) what += (what.empty() ? "" : ", ") + c;
     CMK_RETURN_IF_ERROR(
@@ -201,16 +200,16 @@ Status SandboxCloud::DeleteVault(const std::string& subscription,
   return InTransaction([&]() -> Status {
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, LoadVaultDoc(name));
     VaultState v = doc ? FromDoc(*doc, options_.dns_suffix) : VaultState{};
-    if (!doc || sandbox::IsDeleted(*doc) || !EqualsIgnoreCase(v.subscription, subscription) ||
+    if (!doc || IsDeleted(*doc) || !EqualsIgnoreCase(v.subscription, subscription) ||
         !EqualsIgnoreCase(v.resource_group, resource_group))
       return AzureError(StatusCode::kNotFound, "ResourceNotFound",
                         "The Resource 'Microsoft.KeyVault/vaults/" + name +
                             "' under resource group '" + resource_group + "' was not found.");
-    sandbox::MarkDeleted(*doc, Now(), v.soft_delete_retention_days);
-    CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kVaults, sandbox::VaultRowKey(name), *doc));
+    MarkDeleted(*doc, Now(), v.soft_delete_retention_days);
+    CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kVaults, VaultRowKey(name), *doc));
     CMK_RETURN_IF_ERROR(Record("vault.delete", "vault/" + v.name,
                                "soft-deleted; scheduled purge " +
-                                   FormatRfc3339(sandbox::ScheduledPurgeDate(*doc))));
+                                   FormatRfc3339(ScheduledPurgeDate(*doc))));
     return EvaluateAccessInTxn();
   });
 }
@@ -222,9 +221,9 @@ Result<std::vector<DeletedVault>> SandboxCloud::ListDeletedVaults(
     int64_t now = Now();
     std::vector<DeletedVault> out;
     for (const auto& row : rows) {
-      if (!sandbox::IsDeleted(row.doc) || now >= sandbox::ScheduledPurgeDate(row.doc)) continue;
-      DeletedVault d{FromDoc(row.doc, options_.dns_suffix), sandbox::DeletionDate(row.doc),
-                     sandbox::ScheduledPurgeDate(row.doc)};
+      if (!IsDeleted(row.doc) || now >= ScheduledPurgeDate(row.doc)) continue;
+      DeletedVault d{FromDoc(row.doc, options_.dns_suffix), DeletionDate(row.doc),
+                     ScheduledPurgeDate(row.doc)};
       if (subscription.empty() || EqualsIgnoreCase(d.vault.subscription, subscription))
         out.push_back(std::move(d));
     }
@@ -239,14 +238,14 @@ Result<VaultState> SandboxCloud::RecoverVault(const std::string& name) {
   return InTransaction([&]() -> Result<VaultState> {
     CMK_RETURN_IF_ERROR(ForgetExpiredVault(name));
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, LoadVaultDoc(name));
-    if (!doc || !sandbox::IsDeleted(*doc))
+    if (!doc || !IsDeleted(*doc))
       return AzureError(StatusCode::kNotFound, "DeletedVaultNotFound",
                         "There is no deleted vault named '" + name + "'.");
-    sandbox::ClearDeleted(*doc);
+    ClearDeleted(*doc);
     VaultState v = FromDoc(*doc, options_.dns_suffix);
     CMK_ASSIGN_OR_RETURN(v.etag, NewVersionId("etag"));
     (*doc)["vault"] = ToJson(v);
-    CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kVaults, sandbox::VaultRowKey(name), *doc));
+    CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kVaults, VaultRowKey(name), *doc));
     CMK_RETURN_IF_ERROR(Record("vault.recover", "vault/" + v.name, "recovered from soft delete"));
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     return v;
@@ -256,11 +255,11 @@ Result<VaultState> SandboxCloud::RecoverVault(const std::string& name) {
 Status SandboxCloud::PurgeVault(const std::string& name) {
   return InTransaction([&]() -> Status {
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, LoadVaultDoc(name));
-    if (!doc || !sandbox::IsDeleted(*doc))
+    if (!doc || !IsDeleted(*doc))
       return AzureError(StatusCode::kNotFound, "DeletedVaultNotFound",
                         "There is no deleted vault named '" + name + "'.");
     VaultState v = FromDoc(*doc, options_.dns_suffix);
-    int64_t purge_date = sandbox::ScheduledPurgeDate(*doc);
+    int64_t purge_date = ScheduledPurgeDate(*doc);
     if (v.purge_protection && Now() < purge_date)
       return AzureError(StatusCode::kFailedPrecondition, "PurgeProtectionEnabled",
                         "Vault '" + v.name +

@@ -4,7 +4,7 @@
 #include "model/arm_id.h"
 #include "base/strings.h"
 
-namespace cmk::server {
+namespace cmk {
 namespace {
 
 Json IdentityJson(const IdentityState& i, const std::string& api_version) {
@@ -24,7 +24,7 @@ Json IdentityJson(const IdentityState& i, const std::string& api_version) {
 
 }  // namespace
 
-HttpResponse ServerCore::ArmIdentities(Ctx& c, const std::string& sub, const std::string& rg,
+ServerResponse ServerCore::ArmIdentities(Ctx& c, const std::string& sub, const std::string& rg,
                                        const std::string& name) {
   std::lock_guard<std::mutex> lock(cloud_mu_);
   const std::string& m = c.req.method;
@@ -54,7 +54,7 @@ HttpResponse ServerCore::ArmIdentities(Ctx& c, const std::string& sub, const std
   if (m == "GET") return *existing ? JsonResponse(200, IdentityJson(**existing, c.api_version)) : not_found();
   if (m == "DELETE") {
     if (!*existing) {
-      HttpResponse r;
+      ServerResponse r;
       r.status = 204;
       return r;
     }
@@ -83,4 +83,4 @@ HttpResponse ServerCore::ArmIdentities(Ctx& c, const std::string& sub, const std
   return JsonResponse(*existing ? 200 : 201, IdentityJson(*put, c.api_version));
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

@@ -7,7 +7,7 @@
 #include "model/arm_id.h"
 #include "base/strings.h"
 
-namespace cmk::server {
+namespace cmk {
 namespace {
 
 // "https://v.vault.localhost:8443/keys/k/0123..." -> {vault, key, version}.
@@ -141,4 +141,4 @@ std::string ServerCore::NewOperationId(const std::string& resource_id) {
                            std::to_string(++counter_));
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

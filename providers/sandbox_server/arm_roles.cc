@@ -7,7 +7,7 @@
 #include "sandbox_server/wire_util.h"
 #include "base/strings.h"
 
-namespace cmk::server {
+namespace cmk {
 namespace {
 
 // `target` is `scope` or below it (ARM ids, case-insensitive, by segment).
@@ -51,7 +51,7 @@ std::string PrincipalFilter(const std::string& filter) {
 
 }  // namespace
 
-HttpResponse ServerCore::ArmRoleAssignments(Ctx& c, const std::string& scope,
+ServerResponse ServerCore::ArmRoleAssignments(Ctx& c, const std::string& scope,
                                             const std::string& name) {
   std::lock_guard<std::mutex> lock(cloud_mu_);
   const std::string& m = c.req.method;
@@ -89,7 +89,7 @@ HttpResponse ServerCore::ArmRoleAssignments(Ctx& c, const std::string& scope,
   }
   if (m == "DELETE") {
     if (!here) {
-      HttpResponse r;
+      ServerResponse r;
       r.status = 204;
       return r;
     }
@@ -120,4 +120,4 @@ HttpResponse ServerCore::ArmRoleAssignments(Ctx& c, const std::string& scope,
   return JsonResponse(*existing ? 200 : 201, AssignmentJson(*put));
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

@@ -7,9 +7,9 @@
 #include "sandbox_server/wire_util.h"
 #include "base/strings.h"
 
-namespace cmk::server {
+namespace cmk {
 
-HttpResponse ServerCore::ArmStorage(Ctx& c, const std::string& sub, const std::string& rg,
+ServerResponse ServerCore::ArmStorage(Ctx& c, const std::string& sub, const std::string& rg,
                                     const std::string& name) {
   std::lock_guard<std::mutex> lock(cloud_mu_);
   const std::string& m = c.req.method;
@@ -83,4 +83,4 @@ HttpResponse ServerCore::ArmStorage(Ctx& c, const std::string& sub, const std::s
   return JsonResponse(200, StorageJson(**now));
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

@@ -9,15 +9,15 @@
 #include "model/arm_id.h"
 #include "base/strings.h"
 
-namespace cmk::server {
+namespace cmk {
 namespace {
 
-HttpResponse MethodNotAllowed(const std::string& method) {
+ServerResponse MethodNotAllowed(const std::string& method) {
   return ArmError(405, "MethodNotAllowed",
                   "The requested resource does not support http method '" + method + "'.");
 }
 
-HttpResponse VaultNotFound(const std::string& rg, const std::string& name) {
+ServerResponse VaultNotFound(const std::string& rg, const std::string& name) {
   return ArmError(404, "ResourceNotFound",
                   "The Resource 'Microsoft.KeyVault/vaults/" + name + "' under resource group '" +
                       rg + "' was not found.");
@@ -67,7 +67,7 @@ Json DeletedVaultJson(const std::string& sub, const DeletedVault& d) {
 
 }  // namespace
 
-HttpResponse ServerCore::ArmVaults(Ctx& c, const std::string& sub, const std::string& rg,
+ServerResponse ServerCore::ArmVaults(Ctx& c, const std::string& sub, const std::string& rg,
                                    const std::string& name) {
   std::lock_guard<std::mutex> lock(cloud_mu_);
   const std::string& m = c.req.method;
@@ -95,7 +95,7 @@ HttpResponse ServerCore::ArmVaults(Ctx& c, const std::string& sub, const std::st
   }
   if (m == "DELETE") {
     if (!*existing) {
-      HttpResponse r;
+      ServerResponse r;
       r.status = 204;
       return r;
     }
@@ -162,14 +162,14 @@ HttpResponse ServerCore::ArmVaults(Ctx& c, const std::string& sub, const std::st
                      created->location;
   std::string query = "?api-version=" + UrlEncode(c.api_version);
   out["properties"]["provisioningState"] = "RegisteringDns";
-  HttpResponse r = JsonResponse(201, out);
+  ServerResponse r = JsonResponse(201, out);
   r.headers["Azure-AsyncOperation"] = base + "/operationStatuses/" + id + query;
   r.headers["Location"] = base + "/operationResults/" + id + query;
   r.headers["Retry-After"] = "1";
   return r;
 }
 
-HttpResponse ServerCore::ArmOperation(Ctx& c, const std::string& sub, const std::string& location,
+ServerResponse ServerCore::ArmOperation(Ctx& c, const std::string& sub, const std::string& location,
                                       bool status_form, const std::string& id) {
   std::lock_guard<std::mutex> lock(cloud_mu_);
   if (c.req.method != "GET") return MethodNotAllowed(c.req.method);
@@ -181,12 +181,12 @@ HttpResponse ServerCore::ArmOperation(Ctx& c, const std::string& sub, const std:
   if (running) --op.polls_left;
   if (status_form) {
     Json body{{"id", c.req.path}, {"name", id}, {"status", running ? "InProgress" : "Succeeded"}};
-    HttpResponse r = JsonResponse(200, body);
+    ServerResponse r = JsonResponse(200, body);
     if (running) r.headers["Retry-After"] = "1";
     return r;
   }
   if (running) {
-    HttpResponse r;
+    ServerResponse r;
     r.status = 202;
     r.headers["Location"] = c.base_url + c.req.path + "?api-version=" + UrlEncode(c.api_version);
     r.headers["Retry-After"] = "1";
@@ -200,7 +200,7 @@ HttpResponse ServerCore::ArmOperation(Ctx& c, const std::string& sub, const std:
   return JsonResponse(200, VaultJson(**v));
 }
 
-HttpResponse ServerCore::ArmDeletedVaults(Ctx& c, const std::string& sub,
+ServerResponse ServerCore::ArmDeletedVaults(Ctx& c, const std::string& sub,
                                           const std::string& location, const std::string& name,
                                           bool purge) {
   std::lock_guard<std::mutex> lock(cloud_mu_);
@@ -233,4 +233,4 @@ HttpResponse ServerCore::ArmDeletedVaults(Ctx& c, const std::string& sub,
   return JsonResponse(200, body);
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

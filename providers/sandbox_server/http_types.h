@@ -9,14 +9,11 @@
 #include <string>
 #include <vector>
 
-namespace cmk::server {
+#include "base/header_map.h"
 
-struct CaseInsensitiveLess {
-  bool operator()(const std::string& a, const std::string& b) const;
-};
-using HeaderMap = std::map<std::string, std::string, CaseInsensitiveLess>;
+namespace cmk {
 
-struct HttpRequest {
+struct ServerRequest {
   std::string method;  // upper case
   std::string path;    // decoded, without the query
   HeaderMap headers;
@@ -28,7 +25,7 @@ struct HttpRequest {
   std::string Query(const std::string& name) const;  // first value or ""
 };
 
-struct HttpResponse {
+struct ServerResponse {
   int status = 200;
   HeaderMap headers;
   std::string body;
@@ -36,4 +33,4 @@ struct HttpResponse {
   bool drop_connection = false;  // fault injection: close without answering
 };
 
-}  // namespace cmk::server
+}  // namespace cmk

@@ -9,10 +9,10 @@
 #include "model/arm_id.h"
 #include "base/strings.h"
 
-namespace cmk::server {
+namespace cmk {
 namespace {
 
-HttpResponse AadError(const TokenError& e, int64_t now) {
+ServerResponse AadError(const TokenError& e, int64_t now) {
   Json body{{"error", e.error}, {"error_description", e.description}};
   if (e.aadsts != 0) {
     body["error_codes"] = Json::array({e.aadsts});
@@ -25,7 +25,7 @@ HttpResponse AadError(const TokenError& e, int64_t now) {
 
 }  // namespace
 
-std::optional<HttpResponse> ServerCore::HandleIdentityPlatform(const HttpRequest& req,
+std::optional<ServerResponse> ServerCore::HandleIdentityPlatform(const ServerRequest& req,
                                                                const std::string& base_url) {
   const std::vector<std::string> seg = SplitPath(req.path);
   std::vector<std::string> l;
@@ -39,7 +39,7 @@ std::optional<HttpResponse> ServerCore::HandleIdentityPlatform(const HttpRequest
     auto result = tokens_.ClientCredentials(req.body, now);
     if (auto* e = std::get_if<TokenError>(&result)) return AadError(*e, now);
     const auto& t = std::get<IssuedToken>(result);
-    HttpResponse r = JsonResponse(200, Json{{"token_type", "Bearer"},
+    ServerResponse r = JsonResponse(200, Json{{"token_type", "Bearer"},
                                             {"expires_in", t.expires_in},
                                             {"ext_expires_in", t.expires_in},
                                             {"access_token", t.access_token}});
@@ -119,4 +119,4 @@ std::optional<HttpResponse> ServerCore::HandleIdentityPlatform(const HttpRequest
   return std::nullopt;
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

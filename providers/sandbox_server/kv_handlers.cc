@@ -13,20 +13,20 @@
 #include "sandbox_server/wire_util.h"
 #include "base/strings.h"
 
-namespace cmk::server {
+namespace cmk {
 namespace {
 
-HttpResponse NotImplemented(const std::string& what) {
+ServerResponse NotImplemented(const std::string& what) {
   return KvError(501, "NotImplemented", what + " is not supported by the cmkctl sandbox.");
 }
 
-HttpResponse KeyNotFound(const std::string& name) {
+ServerResponse KeyNotFound(const std::string& name) {
   return KvError(404, "KeyNotFound", "A key with (name/id) " + name +
                                          " was not found in this key vault. If you recently "
                                          "deleted this key you may be able to recover it.");
 }
 
-HttpResponse MethodNotAllowed(const std::string& method) {
+ServerResponse MethodNotAllowed(const std::string& method) {
   return KvError(405, "MethodNotAllowed",
                  "The requested resource does not support http method '" + method + "'.");
 }
@@ -62,7 +62,7 @@ void ReadNewKeyAttributes(const Json& body, KeyState& k) {
 // Overwrites every string of a request document that held private material.
 void WipeStrings(Json& j) {
   if (j.is_string()) {
-    crypto::CleanseString(j.get_ref<std::string&>());
+    CleanseString(j.get_ref<std::string&>());
   } else if (j.is_structured()) {
     for (auto& child : j) WipeStrings(child);
   }
@@ -76,7 +76,7 @@ Result<VaultState> ServerCore::KvVault(const Ctx& c) {
   return *v;
 }
 
-HttpResponse ServerCore::HandleKeyVault(Ctx& c) {
+ServerResponse ServerCore::HandleKeyVault(Ctx& c) {
   std::lock_guard<std::mutex> lock(cloud_mu_);
   const auto& l = c.lseg;
   const auto& s = c.seg;
@@ -126,7 +126,7 @@ HttpResponse ServerCore::HandleKeyVault(Ctx& c) {
   return KvError(404, "NotFound", "No operation at '" + c.req.path + "'.");
 }
 
-HttpResponse ServerCore::KvCreateKey(Ctx& c, const std::string& name) {
+ServerResponse ServerCore::KvCreateKey(Ctx& c, const std::string& name) {
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return KvError(body.status());
   auto vault = KvVault(c);
@@ -149,10 +149,10 @@ HttpResponse ServerCore::KvCreateKey(Ctx& c, const std::string& name) {
   return JsonResponse(200, KeyBundle(*created, created->versions.back(), *vault));
 }
 
-HttpResponse ServerCore::KvImportKey(Ctx& c, const std::string& name) {
+ServerResponse ServerCore::KvImportKey(Ctx& c, const std::string& name) {
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return KvError(body.status());
-  auto imported = [&]() -> HttpResponse {
+  auto imported = [&]() -> ServerResponse {
     auto vault = KvVault(c);
     if (!vault.ok()) return KvError(vault.status());
     auto key = body->find("key");
@@ -175,7 +175,7 @@ HttpResponse ServerCore::KvImportKey(Ctx& c, const std::string& name) {
   return imported;
 }
 
-HttpResponse ServerCore::KvGetKey(Ctx& c, const std::string& name, const std::string& version) {
+ServerResponse ServerCore::KvGetKey(Ctx& c, const std::string& name, const std::string& version) {
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   auto key = cloud_->GetKey(vault->name, name);
@@ -186,7 +186,7 @@ HttpResponse ServerCore::KvGetKey(Ctx& c, const std::string& name, const std::st
   return JsonResponse(200, KeyBundle(**key, *v, *vault));
 }
 
-HttpResponse ServerCore::KvUpdateKey(Ctx& c, const std::string& name, const std::string& version) {
+ServerResponse ServerCore::KvUpdateKey(Ctx& c, const std::string& name, const std::string& version) {
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return KvError(body.status());
   auto vault = KvVault(c);
@@ -222,7 +222,7 @@ HttpResponse ServerCore::KvUpdateKey(Ctx& c, const std::string& name, const std:
   return KvGetKey(c, name, target);
 }
 
-HttpResponse ServerCore::KvListKeys(Ctx& c) {
+ServerResponse ServerCore::KvListKeys(Ctx& c) {
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   auto names = cloud_->ListKeys(vault->name);
@@ -241,7 +241,7 @@ HttpResponse ServerCore::KvListKeys(Ctx& c) {
   return JsonResponse(200, Json{{"value", items}, {"nextLink", page->next_link}});
 }
 
-HttpResponse ServerCore::KvListVersions(Ctx& c, const std::string& name) {
+ServerResponse ServerCore::KvListVersions(Ctx& c, const std::string& name) {
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   auto key = cloud_->GetKey(vault->name, name);
@@ -255,7 +255,7 @@ HttpResponse ServerCore::KvListVersions(Ctx& c, const std::string& name) {
   return JsonResponse(200, Json{{"value", items}, {"nextLink", page->next_link}});
 }
 
-HttpResponse ServerCore::KvRotate(Ctx& c, const std::string& name) {
+ServerResponse ServerCore::KvRotate(Ctx& c, const std::string& name) {
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   auto key = cloud_->RotateKey(vault->name, name);
@@ -263,7 +263,7 @@ HttpResponse ServerCore::KvRotate(Ctx& c, const std::string& name) {
   return JsonResponse(200, KeyBundle(*key, key->versions.back(), *vault));
 }
 
-HttpResponse ServerCore::KvGetPolicy(Ctx& c, const std::string& name) {
+ServerResponse ServerCore::KvGetPolicy(Ctx& c, const std::string& name) {
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   auto key = cloud_->GetKey(vault->name, name);
@@ -274,7 +274,7 @@ HttpResponse ServerCore::KvGetPolicy(Ctx& c, const std::string& name) {
   return JsonResponse(200, PolicyJson(*vault, (*key)->name, *policy));
 }
 
-HttpResponse ServerCore::KvPutPolicy(Ctx& c, const std::string& name) {
+ServerResponse ServerCore::KvPutPolicy(Ctx& c, const std::string& name) {
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return KvError(body.status());
   auto vault = KvVault(c);
@@ -316,7 +316,7 @@ HttpResponse ServerCore::KvPutPolicy(Ctx& c, const std::string& name) {
   return KvGetPolicy(c, name);
 }
 
-HttpResponse ServerCore::KvWrap(Ctx& c, const std::string& name, const std::string& version,
+ServerResponse ServerCore::KvWrap(Ctx& c, const std::string& name, const std::string& version,
                                 bool wrap) {
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return KvError(body.status());
@@ -326,7 +326,7 @@ HttpResponse ServerCore::KvWrap(Ctx& c, const std::string& name, const std::stri
   std::string value = JString(*body, "value");
   if (alg.empty() || !body->contains("value") || !(*body)["value"].is_string())
     return KvError(400, "BadParameter", "The parameters 'alg' and 'value' are required.");
-  auto input = crypto::Base64AnyDecode(value);
+  auto input = Base64AnyDecode(value);
   if (!input.ok()) return KvError(400, "BadParameter", "The 'value' is not valid base64url.");
   auto key = cloud_->GetKey(vault->name, name);
   if (!key.ok()) return KvError(key.status());
@@ -337,10 +337,10 @@ HttpResponse ServerCore::KvWrap(Ctx& c, const std::string& name, const std::stri
                   : cloud_->UnwrapKey(vault->name, (*key)->name, v->version, alg, *input);
   if (!out.ok()) return KvError(out.status());
   return JsonResponse(200, Json{{"kid", vault->vault_uri + "/keys/" + (*key)->name + "/" + v->version},
-                                {"value", crypto::Base64UrlEncode(*out)}});
+                                {"value", Base64UrlEncode(*out)}});
 }
 
-HttpResponse ServerCore::KvDeleteKey(Ctx& c, const std::string& name) {
+ServerResponse ServerCore::KvDeleteKey(Ctx& c, const std::string& name) {
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   auto key = cloud_->GetKey(vault->name, name);
@@ -357,7 +357,7 @@ HttpResponse ServerCore::KvDeleteKey(Ctx& c, const std::string& name) {
   return JsonResponse(200, bundle);
 }
 
-HttpResponse ServerCore::KvListDeleted(Ctx& c) {
+ServerResponse ServerCore::KvListDeleted(Ctx& c) {
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   auto deleted = cloud_->ListDeletedKeys(vault->name);
@@ -385,7 +385,7 @@ HttpResponse ServerCore::KvListDeleted(Ctx& c) {
   return JsonResponse(200, Json{{"value", items}, {"nextLink", page->next_link}});
 }
 
-HttpResponse ServerCore::KvGetDeleted(Ctx& c, const std::string& name) {
+ServerResponse ServerCore::KvGetDeleted(Ctx& c, const std::string& name) {
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   auto deleted = cloud_->ListDeletedKeys(vault->name);
@@ -405,7 +405,7 @@ HttpResponse ServerCore::KvGetDeleted(Ctx& c, const std::string& name) {
   return KvError(404, "KeyNotFound", "Deleted Key not found: " + name);
 }
 
-HttpResponse ServerCore::KvRecover(Ctx& c, const std::string& name) {
+ServerResponse ServerCore::KvRecover(Ctx& c, const std::string& name) {
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   auto key = cloud_->RecoverKey(vault->name, name);
@@ -414,15 +414,15 @@ HttpResponse ServerCore::KvRecover(Ctx& c, const std::string& name) {
   return JsonResponse(200, KeyBundle(*key, key->versions.back(), *vault));
 }
 
-HttpResponse ServerCore::KvPurge(Ctx& c, const std::string& name) {
+ServerResponse ServerCore::KvPurge(Ctx& c, const std::string& name) {
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   Status st = cloud_->PurgeKey(vault->name, name);
   if (!st.ok()) return KvError(st);
   deleted_bundles_.erase(Lower(vault->name + "/" + name));
-  HttpResponse r;
+  ServerResponse r;
   r.status = 204;
   return r;
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

@@ -4,7 +4,7 @@
 #include "sandbox_server/wire_util.h"
 #include "base/strings.h"
 
-namespace cmk::server {
+namespace cmk {
 namespace {
 
 std::string RecoveryLevel(const VaultState& v) {
@@ -100,4 +100,4 @@ Json ServerCore::PolicyJson(const VaultState& vault, const std::string& name,
               {"attributes", attrs}};
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

@@ -6,7 +6,7 @@
 #include "sandbox_server/wire_util.h"
 #include "base/strings.h"
 
-namespace cmk::server {
+namespace cmk {
 
 RateGate::RateGate(FaultOptions faults, ThrottleOptions throttle)
     : faults_(faults), throttle_(throttle), rng_(faults.seed) {}
@@ -74,4 +74,4 @@ ThrottleDecision RateGate::TakeArm(const std::string& principal, ArmOp op) {
   return ThrottleDecision{};
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

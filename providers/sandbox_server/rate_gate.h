@@ -18,7 +18,7 @@
 
 #include "sandbox_server/server_options.h"
 
-namespace cmk::server {
+namespace cmk {
 
 enum class FaultOutcome { kServe, kDrop, kThrottle, kError };
 enum class ArmOp { kRead, kWrite, kDelete };
@@ -55,4 +55,4 @@ class RateGate {
   std::map<std::string, Bucket> buckets_;
 };
 
-}  // namespace cmk::server
+}  // namespace cmk

@@ -18,8 +18,8 @@ namespace {
 // Connections served at once (each kept-alive connection holds one).
 constexpr size_t kWorkerThreads = 64;
 
-server::HttpRequest ToRequest(const httplib::Request& req) {
-  server::HttpRequest r;
+ServerRequest ToRequest(const httplib::Request& req) {
+  ServerRequest r;
   r.method = req.method;
   r.path = req.path;
   for (const auto& [k, v] : req.headers) r.headers[k] = v;
@@ -44,7 +44,7 @@ void Drop(const httplib::Request& req) {
 
 struct SandboxServer::Impl {
   std::unique_ptr<httplib::SSLServer> http;
-  std::unique_ptr<server::ServerCore> core;
+  std::unique_ptr<ServerCore> core;
   std::thread thread;
   ServeEndpoints endpoints;
   int port = 0;
@@ -76,18 +76,18 @@ Status SandboxServer::Start(const ServeOptions& options) {
   std::filesystem::create_directories(dir_, ec);
   if (ec) return Internal("sandbox server: cannot create " + dir_ + ": " + ec.message());
 
-  server::TlsFiles tls{"", options.tls_cert_path, options.tls_key_path};
+  TlsFiles tls{"", options.tls_cert_path, options.tls_key_path};
   if (tls.cert.empty()) {
-    CMK_ASSIGN_OR_RETURN(tls, server::EnsureServerTls(dir_));
+    CMK_ASSIGN_OR_RETURN(tls, EnsureServerTls(dir_));
   }
   std::string secret_path;
   std::string client_secret = options.client_secret;
   if (client_secret.empty()) {
-    secret_path = dir_ + "/" + server::kClientSecretFile;
-    CMK_ASSIGN_OR_RETURN(client_secret, server::EnsureSecretFile(secret_path));
+    secret_path = dir_ + "/" + kClientSecretFile;
+    CMK_ASSIGN_OR_RETURN(client_secret, EnsureSecretFile(secret_path));
   }
-  const std::string header_path = dir_ + "/" + server::kIdentityHeaderFile;
-  CMK_ASSIGN_OR_RETURN(std::string identity_header, server::EnsureSecretFile(header_path));
+  const std::string header_path = dir_ + "/" + kIdentityHeaderFile;
+  CMK_ASSIGN_OR_RETURN(std::string identity_header, EnsureSecretFile(header_path));
 
   auto impl = std::make_unique<Impl>();
   try {
@@ -114,7 +114,7 @@ Status SandboxServer::Start(const ServeOptions& options) {
   so.dns_suffix = "vault.localhost:" + p;
   CMK_ASSIGN_OR_RETURN(std::unique_ptr<SandboxCloud> cloud, SandboxCloud::Open(dir_, so));
   const std::string tenant = cloud->tenant_id();
-  impl->core = std::make_unique<server::ServerCore>(std::move(cloud), options, impl->port,
+  impl->core = std::make_unique<ServerCore>(std::move(cloud), options, impl->port,
                                                     client_secret, identity_header);
 
   ServeEndpoints& ep = impl->endpoints;
@@ -131,9 +131,9 @@ Status SandboxServer::Start(const ServeOptions& options) {
   ep.ca_path = tls.ca;
   ep.client_secret_path = secret_path;
 
-  server::ServerCore* core = impl->core.get();
+  ServerCore* core = impl->core.get();
   auto handler = [core](const httplib::Request& req, httplib::Response& res) {
-    server::HttpResponse out = core->Handle(ToRequest(req));
+    ServerResponse out = core->Handle(ToRequest(req));
     if (out.drop_connection) {
       Drop(req);
       return;

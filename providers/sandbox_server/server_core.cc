@@ -9,7 +9,7 @@
 #include "model/arm_id.h"
 #include "base/strings.h"
 
-namespace cmk::server {
+namespace cmk {
 namespace {
 
 constexpr const char* kVaultHostSuffix = ".vault.localhost";
@@ -53,24 +53,24 @@ ServerCore::ServerCore(std::unique_ptr<SandboxCloud> cloud, const ServeOptions& 
               {"https://127.0.0.1:" + std::to_string(port), "https://localhost:" + std::to_string(port)}),
       gate_(options.faults, options.throttle) {}
 
-HttpResponse ServerCore::Unauthorized(bool kv, const std::string& base_url,
+ServerResponse ServerCore::Unauthorized(bool kv, const std::string& base_url,
                                       const std::string& message) {
   std::string authority = "https://127.0.0.1:" + std::to_string(port_) + "/" + tenant_id_;
   if (kv) {
-    HttpResponse r = KvError(401, "Unauthorized", message);
+    ServerResponse r = KvError(401, "Unauthorized", message);
     r.headers["WWW-Authenticate"] =
         "Bearer authorization=\"" + authority + "\", resource=\"https://vault.localhost\"";
     return r;
   }
-  HttpResponse r = ArmError(401, "AuthenticationFailed", message);
+  ServerResponse r = ArmError(401, "AuthenticationFailed", message);
   r.headers["WWW-Authenticate"] = "Bearer authorization_uri=\"" + authority +
                                   "\", error=\"invalid_token\", error_description=\"" + message +
                                   "\"";
   return r;
 }
 
-HttpResponse ServerCore::Handle(const HttpRequest& req) {
-  HttpResponse out = Answer(req);
+ServerResponse ServerCore::Handle(const ServerRequest& req) {
+  ServerResponse out = Answer(req);
   if (out.drop_connection) return out;
   // As Azure does on every response; the sandbox's clock may be simulated,
   // and clients take their "now" from here (azure/target_clock.h).
@@ -79,7 +79,7 @@ HttpResponse ServerCore::Handle(const HttpRequest& req) {
   return out;
 }
 
-HttpResponse ServerCore::Answer(const HttpRequest& req) {
+ServerResponse ServerCore::Answer(const ServerRequest& req) {
   const std::string host_header = req.Header("Host");
   const std::string host = HostWithoutPort(host_header);
   const std::string base_url =
@@ -100,12 +100,12 @@ HttpResponse ServerCore::Answer(const HttpRequest& req) {
     std::this_thread::sleep_for(std::chrono::milliseconds(gate_.latency_ms()));
   switch (gate_.DrawFault()) {
     case FaultOutcome::kDrop: {
-      HttpResponse r;
+      ServerResponse r;
       r.drop_connection = true;
       return r;
     }
     case FaultOutcome::kThrottle: {
-      HttpResponse r = kv ? KvError(429, "Throttled",
+      ServerResponse r = kv ? KvError(429, "Throttled",
                                     "Request was not processed because too many requests were "
                                     "received (injected fault).")
                           : ArmError(429, "TooManyRequests",
@@ -143,7 +143,7 @@ HttpResponse ServerCore::Answer(const HttpRequest& req) {
               : ArmError(400, "MissingApiVersionParameter", text);
   }
 
-  HttpResponse out;
+  ServerResponse out;
   if (kv) {
     ThrottleDecision d = gate_.TakeVault(c.vault, IsKeyCreate(c.lseg, req.method));
     if (!d.allowed) {
@@ -207,7 +207,7 @@ Result<ServerCore::Page> ServerCore::Paginate(const Ctx& c, size_t total, const 
   return p;
 }
 
-HttpResponse ServerCore::HandleArm(Ctx& c) {
+ServerResponse ServerCore::HandleArm(Ctx& c) {
   const auto& l = c.lseg;
   const auto& s = c.seg;
   // Role assignments live under any scope: find the last provider segment.
@@ -251,4 +251,4 @@ HttpResponse ServerCore::HandleArm(Ctx& c) {
                   "The resource type could not be found for path '" + c.req.path + "'.");
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

@@ -1,5 +1,5 @@
 // ServerCore: Azure's wire format over a SandboxCloud, without any HTTP
-// library. Takes an HttpRequest, returns an HttpResponse.
+// library. Takes an ServerRequest, returns an ServerResponse.
 //
 // Routing by Host: {vault}.vault.localhost:{port} is that vault's Key Vault
 // data plane; any other host is ARM plus the identity platform (token
@@ -27,7 +27,7 @@
 #include "sandbox_server/server_options.h"
 #include "sandbox_server/token_service.h"
 
-namespace cmk::server {
+namespace cmk {
 
 class ServerCore {
  public:
@@ -37,14 +37,14 @@ class ServerCore {
 
   // Every answer carries a Date header with the cloud's time (simulated or
   // real), as Azure's do.
-  HttpResponse Handle(const HttpRequest& req);
+  ServerResponse Handle(const ServerRequest& req);
 
   const std::string& tenant_id() const { return tenant_id_; }
   int port() const { return port_; }
 
  private:
   struct Ctx {
-    const HttpRequest& req;
+    const ServerRequest& req;
     std::string base_url;  // https://{Host header}
     std::string api_version;
     std::vector<std::string> seg;   // path segments as sent
@@ -57,32 +57,32 @@ class ServerCore {
     Json next_link;  // null or the absolute URL
   };
 
-  HttpResponse Answer(const HttpRequest& req);  // Handle without the Date
+  ServerResponse Answer(const ServerRequest& req);  // Handle without the Date
   // identity_endpoints.cc
-  std::optional<HttpResponse> HandleIdentityPlatform(const HttpRequest& req,
+  std::optional<ServerResponse> HandleIdentityPlatform(const ServerRequest& req,
                                                      const std::string& base_url);
   // server_core.cc
-  HttpResponse Unauthorized(bool kv, const std::string& base_url, const std::string& message);
+  ServerResponse Unauthorized(bool kv, const std::string& base_url, const std::string& message);
   Result<Page> Paginate(const Ctx& c, size_t total, const char* size_param, size_t default_size,
                         size_t max_size);
-  HttpResponse HandleArm(Ctx& c);
+  ServerResponse HandleArm(Ctx& c);
   // kv_handlers.cc / kv_render.cc
-  HttpResponse HandleKeyVault(Ctx& c);
-  HttpResponse KvCreateKey(Ctx& c, const std::string& name);
-  HttpResponse KvImportKey(Ctx& c, const std::string& name);
-  HttpResponse KvGetKey(Ctx& c, const std::string& name, const std::string& version);
-  HttpResponse KvUpdateKey(Ctx& c, const std::string& name, const std::string& version);
-  HttpResponse KvListKeys(Ctx& c);
-  HttpResponse KvListVersions(Ctx& c, const std::string& name);
-  HttpResponse KvRotate(Ctx& c, const std::string& name);
-  HttpResponse KvGetPolicy(Ctx& c, const std::string& name);
-  HttpResponse KvPutPolicy(Ctx& c, const std::string& name);
-  HttpResponse KvWrap(Ctx& c, const std::string& name, const std::string& version, bool wrap);
-  HttpResponse KvDeleteKey(Ctx& c, const std::string& name);
-  HttpResponse KvListDeleted(Ctx& c);
-  HttpResponse KvGetDeleted(Ctx& c, const std::string& name);
-  HttpResponse KvRecover(Ctx& c, const std::string& name);
-  HttpResponse KvPurge(Ctx& c, const std::string& name);
+  ServerResponse HandleKeyVault(Ctx& c);
+  ServerResponse KvCreateKey(Ctx& c, const std::string& name);
+  ServerResponse KvImportKey(Ctx& c, const std::string& name);
+  ServerResponse KvGetKey(Ctx& c, const std::string& name, const std::string& version);
+  ServerResponse KvUpdateKey(Ctx& c, const std::string& name, const std::string& version);
+  ServerResponse KvListKeys(Ctx& c);
+  ServerResponse KvListVersions(Ctx& c, const std::string& name);
+  ServerResponse KvRotate(Ctx& c, const std::string& name);
+  ServerResponse KvGetPolicy(Ctx& c, const std::string& name);
+  ServerResponse KvPutPolicy(Ctx& c, const std::string& name);
+  ServerResponse KvWrap(Ctx& c, const std::string& name, const std::string& version, bool wrap);
+  ServerResponse KvDeleteKey(Ctx& c, const std::string& name);
+  ServerResponse KvListDeleted(Ctx& c);
+  ServerResponse KvGetDeleted(Ctx& c, const std::string& name);
+  ServerResponse KvRecover(Ctx& c, const std::string& name);
+  ServerResponse KvPurge(Ctx& c, const std::string& name);
   Result<VaultState> KvVault(const Ctx& c);
   std::optional<PublicKey> CachedPublicKey(const std::string& vault, const std::string& name,
                                            const std::string& version);
@@ -94,16 +94,16 @@ class ServerCore {
   Json PolicyJson(const VaultState& vault, const std::string& name,
                   const std::optional<RotationPolicyState>& p) const;
   // arm_*.cc
-  HttpResponse ArmVaults(Ctx& c, const std::string& sub, const std::string& rg,
+  ServerResponse ArmVaults(Ctx& c, const std::string& sub, const std::string& rg,
                          const std::string& name);
-  HttpResponse ArmDeletedVaults(Ctx& c, const std::string& sub, const std::string& location,
+  ServerResponse ArmDeletedVaults(Ctx& c, const std::string& sub, const std::string& location,
                                 const std::string& name, bool purge);
-  HttpResponse ArmOperation(Ctx& c, const std::string& sub, const std::string& location,
+  ServerResponse ArmOperation(Ctx& c, const std::string& sub, const std::string& location,
                             bool status_form, const std::string& id);
-  HttpResponse ArmIdentities(Ctx& c, const std::string& sub, const std::string& rg,
+  ServerResponse ArmIdentities(Ctx& c, const std::string& sub, const std::string& rg,
                              const std::string& name);
-  HttpResponse ArmRoleAssignments(Ctx& c, const std::string& scope, const std::string& name);
-  HttpResponse ArmStorage(Ctx& c, const std::string& sub, const std::string& rg,
+  ServerResponse ArmRoleAssignments(Ctx& c, const std::string& scope, const std::string& name);
+  ServerResponse ArmStorage(Ctx& c, const std::string& sub, const std::string& rg,
                           const std::string& name);
   Json VaultJson(const VaultState& v) const;
   Json StorageJson(const StorageAccountState& a);
@@ -131,4 +131,4 @@ class ServerCore {
   uint64_t counter_ = 0;
 };
 
-}  // namespace cmk::server
+}  // namespace cmk

@@ -11,7 +11,7 @@
 
 #include "crypto/crypto.h"
 
-namespace cmk::server {
+namespace cmk {
 
 Result<std::string> ReadTextFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -49,8 +49,8 @@ Result<std::string> EnsureSecretFile(const std::string& path) {
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
     if (!s.empty()) return s;
   }
-  CMK_ASSIGN_OR_RETURN(crypto::SecureBytes random, crypto::RandomBytes(32));
-  std::string secret = crypto::Base64UrlEncode(random.bytes());
+  CMK_ASSIGN_OR_RETURN(SecureBytes random, RandomBytes(32));
+  std::string secret = Base64UrlEncode(random.bytes());
   CMK_RETURN_IF_ERROR(WriteTextFile(path, secret + "\n", 0600));
   return secret;
 }
@@ -61,13 +61,13 @@ Result<TlsFiles> EnsureServerTls(const std::string& dir) {
   if (::stat(f.ca.c_str(), &st) == 0 && ::stat(f.cert.c_str(), &st) == 0 &&
       ::stat(f.key.c_str(), &st) == 0)
     return f;
-  CMK_ASSIGN_OR_RETURN(crypto::TlsMaterial tls,
-                       crypto::GenerateServerTls({"localhost", "*.vault.localhost"}, {"127.0.0.1"}));
-  const crypto::Bytes& key = tls.server_key_pem.bytes();
+  CMK_ASSIGN_OR_RETURN(TlsMaterial tls,
+                       GenerateServerTls({"localhost", "*.vault.localhost"}, {"127.0.0.1"}));
+  const Bytes& key = tls.server_key_pem.bytes();
   CMK_RETURN_IF_ERROR(WriteTextFile(f.key, std::string(key.begin(), key.end()), 0600));
   CMK_RETURN_IF_ERROR(WriteTextFile(f.cert, tls.server_cert_pem, 0644));
   CMK_RETURN_IF_ERROR(WriteTextFile(f.ca, tls.ca_cert_pem, 0644));
   return f;
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

@@ -11,7 +11,7 @@
 
 #include "base/status.h"
 
-namespace cmk::server {
+namespace cmk {
 
 inline constexpr const char* kCaFile = "server-ca.pem";
 inline constexpr const char* kCertFile = "server-cert.pem";
@@ -35,4 +35,4 @@ struct TlsFiles {
 // and 127.0.0.1 in `dir` unless all three files already exist.
 Result<TlsFiles> EnsureServerTls(const std::string& dir);
 
-}  // namespace cmk::server
+}  // namespace cmk

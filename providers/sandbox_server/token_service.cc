@@ -7,7 +7,7 @@
 #include "model/arm_id.h"
 #include "base/strings.h"
 
-namespace cmk::server {
+namespace cmk {
 namespace {
 
 int HexVal(char c) {
@@ -34,10 +34,10 @@ std::string FormDecode(const std::string& s) {
 }
 
 std::string B64(const std::string& s) {
-  return crypto::Base64UrlEncode(crypto::Bytes(s.begin(), s.end()));
+  return Base64UrlEncode(Bytes(s.begin(), s.end()));
 }
 
-std::string TokenKey(const std::string& token) { return crypto::HexEncode(crypto::Sha256(token)); }
+std::string TokenKey(const std::string& token) { return HexEncode(Sha256(token)); }
 
 std::string StripSlash(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
@@ -98,8 +98,8 @@ IssuedToken TokenService::Issue(Audience audience, const std::string& resource,
               {"tid", tenant_id_},   {"oid", principal_id},
               {"appid", client_id},  {"iat", now},
               {"nbf", now},          {"exp", now + lifetime_}};
-  auto random = crypto::RandomBytes(32);
-  std::string tail = random.ok() ? crypto::Base64UrlEncode(random->bytes())
+  auto random = RandomBytes(32);
+  std::string tail = random.ok() ? Base64UrlEncode(random->bytes())
                                  : B64(std::to_string(now) + principal_id);
   IssuedToken t;
   t.access_token = B64(header.dump()) + "." + B64(claims.dump()) + "." + tail;
@@ -128,8 +128,8 @@ std::variant<IssuedToken, TokenError> TokenService::ClientCredentials(const std:
                "Application with identifier '" + client_id + "' was not found in the directory.");
   if (form.count("client_secret")) {
     const std::string& s = form["client_secret"];
-    if (!crypto::ConstantTimeEqual(crypto::Bytes(s.begin(), s.end()),
-                                   crypto::Bytes(client_secret_.begin(), client_secret_.end())))
+    if (!ConstantTimeEqual(Bytes(s.begin(), s.end()),
+                                   Bytes(client_secret_.begin(), client_secret_.end())))
       return Err(401, "invalid_client", 7000215, "Invalid client secret provided.");
   } else if (form.count("client_assertion")) {
     // Not verified (there is no registered certificate or federation); it
@@ -159,8 +159,8 @@ std::variant<IssuedToken, TokenError> TokenService::ManagedIdentity(
     const std::string& resource, const std::string& client_id, const std::string& principal_id,
     const std::string& header, int64_t now) {
   if (header.empty() ||
-      !crypto::ConstantTimeEqual(crypto::Bytes(header.begin(), header.end()),
-                                 crypto::Bytes(identity_header_.begin(), identity_header_.end())))
+      !ConstantTimeEqual(Bytes(header.begin(), header.end()),
+                                 Bytes(identity_header_.begin(), identity_header_.end())))
     return TokenError{401, "invalid_request", "The X-IDENTITY-HEADER header is missing or wrong.",
                       0};
   auto audience = AudienceOf(resource);
@@ -183,4 +183,4 @@ std::optional<TokenGrant> TokenService::Validate(const std::string& authorizatio
   return it->second;
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

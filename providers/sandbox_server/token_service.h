@@ -25,7 +25,7 @@
 #include "base/status.h"
 #include "model/state.h"
 
-namespace cmk::server {
+namespace cmk {
 
 enum class Audience { kArm, kKeyVault };
 
@@ -90,4 +90,4 @@ class TokenService {
 // application/x-www-form-urlencoded → ordered map (last value wins).
 std::map<std::string, std::string> ParseForm(const std::string& body);
 
-}  // namespace cmk::server
+}  // namespace cmk

@@ -5,23 +5,16 @@
 
 #include "crypto/crypto.h"
 
-namespace cmk::server {
+namespace cmk {
 
-bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b) const {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) <
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
-std::string HttpRequest::Header(const std::string& name) const {
+std::string ServerRequest::Header(const std::string& name) const {
   auto it = headers.find(name);
   return it == headers.end() ? "" : it->second;
 }
 
-bool HttpRequest::HasQuery(const std::string& name) const { return query.count(name) > 0; }
+bool ServerRequest::HasQuery(const std::string& name) const { return query.count(name) > 0; }
 
-std::string HttpRequest::Query(const std::string& name) const {
+std::string ServerRequest::Query(const std::string& name) const {
   auto it = query.find(name);
   return it == query.end() ? "" : it->second;
 }
@@ -86,23 +79,23 @@ WireError ToWireError(const Status& status, bool kv) {
   return e;
 }
 
-HttpResponse JsonResponse(int status, const Json& body) {
-  HttpResponse r;
+ServerResponse JsonResponse(int status, const Json& body) {
+  ServerResponse r;
   r.status = status;
   if (!body.is_null()) r.body = body.dump();
   return r;
 }
 
-HttpResponse ArmError(int status, const std::string& code, const std::string& message) {
+ServerResponse ArmError(int status, const std::string& code, const std::string& message) {
   return JsonResponse(status, Json{{"error", {{"code", code}, {"message", message}}}});
 }
 
-HttpResponse ArmError(const Status& status) {
+ServerResponse ArmError(const Status& status) {
   WireError e = ToWireError(status, false);
   return ArmError(e.http, e.code, e.message);
 }
 
-HttpResponse KvError(int status, const std::string& code, const std::string& message) {
+ServerResponse KvError(int status, const std::string& code, const std::string& message) {
   Json err{{"code", code}, {"message", message}};
   if (code == "ObjectIsDeletedButRecoverable") {
     err["code"] = "Conflict";
@@ -111,18 +104,18 @@ HttpResponse KvError(int status, const std::string& code, const std::string& mes
   return JsonResponse(status, Json{{"error", err}});
 }
 
-HttpResponse KvError(const Status& status) {
+ServerResponse KvError(const Status& status) {
   WireError e = ToWireError(status, true);
   return KvError(e.http, e.code, e.message);
 }
 
 std::string EncodeSkipToken(size_t offset) {
   std::string text = "{\"o\":" + std::to_string(offset) + "}";
-  return crypto::Base64UrlEncode(crypto::Bytes(text.begin(), text.end()));
+  return Base64UrlEncode(Bytes(text.begin(), text.end()));
 }
 
 std::optional<size_t> DecodeSkipToken(const std::string& token) {
-  auto bytes = crypto::Base64AnyDecode(token);
+  auto bytes = Base64AnyDecode(token);
   if (!bytes.ok()) return std::nullopt;
   Json j = Json::parse(bytes->begin(), bytes->end(), nullptr, false);
   if (!j.is_object() || !j.contains("o") || !j["o"].is_number_unsigned()) return std::nullopt;
@@ -179,4 +172,4 @@ std::vector<std::string> JStrings(const Json& j, const char* key) {
   return out;
 }
 
-}  // namespace cmk::server
+}  // namespace cmk

@@ -18,7 +18,7 @@
 #include "model/state.h"
 #include "sandbox_server/http_types.h"
 
-namespace cmk::server {
+namespace cmk {
 
 std::vector<std::string> SplitPath(const std::string& path);  // non-empty segments
 
@@ -30,15 +30,15 @@ struct WireError {
 // `kv` selects Key Vault's status for FailedPrecondition (403) vs ARM's (409).
 WireError ToWireError(const Status& status, bool kv);
 
-HttpResponse JsonResponse(int status, const Json& body);
+ServerResponse JsonResponse(int status, const Json& body);
 // ARM: {"error":{"code","message"}}.
-HttpResponse ArmError(int status, const std::string& code, const std::string& message);
-HttpResponse ArmError(const Status& status);
+ServerResponse ArmError(int status, const std::string& code, const std::string& message);
+ServerResponse ArmError(const Status& status);
 // Key Vault: {"error":{"code","message"[,"innererror"]}}; codes Azure nests
 // under a generic one (ObjectIsDeletedButRecoverable under Conflict) are
 // rendered that way.
-HttpResponse KvError(int status, const std::string& code, const std::string& message);
-HttpResponse KvError(const Status& status);
+ServerResponse KvError(int status, const std::string& code, const std::string& message);
+ServerResponse KvError(const Status& status);
 
 // Paging: an opaque token for an offset into a sorted list.
 std::string EncodeSkipToken(size_t offset);
@@ -53,4 +53,4 @@ const Json& JObject(const Json& j, const char* key);  // {} when absent or not a
 Tags JTags(const Json& j, const char* key);          // string members only
 std::vector<std::string> JStrings(const Json& j, const char* key);
 
-}  // namespace cmk::server
+}  // namespace cmk

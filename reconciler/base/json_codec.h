@@ -69,7 +69,7 @@ concept CustomJson = requires(const T& c, const Json& j, JsonDecoder& d, const s
   { c.FromJson(j, d, p) } -> std::same_as<bool>;
 };
 
-namespace json_codec {
+namespace internal {
 
 template <typename T>
 concept Described = requires(JsonEncoder& e, const T& v) { Describe(e, v); };
@@ -103,14 +103,14 @@ bool IsSet(const T& v) {
   else return true;
 }
 
-}  // namespace json_codec
+}  // namespace internal
 
 class JsonEncoder {
  public:
   template <typename T>
   void operator()(const char* name, const T& value, Emit emit = Emit::kAlways) {
-    if (emit == Emit::kNever || (emit == Emit::kIfSet && !json_codec::IsSet(value))) return;
-    out_[name] = json_codec::Encode(value);
+    if (emit == Emit::kNever || (emit == Emit::kIfSet && !internal::IsSet(value))) return;
+    out_[name] = internal::Encode(value);
   }
   template <typename S>
   void operator()(const char* name, const EmptyAsRef<S>& a, Emit emit = Emit::kAlways) {
@@ -175,7 +175,7 @@ class JsonDecoder {
   std::vector<std::string>* errors_;
 };
 
-namespace json_codec {
+namespace internal {
 
 template <typename T>
 Json Encode(const T& v) {
@@ -203,13 +203,13 @@ Json Encode(const T& v) {
   }
 }
 
-}  // namespace json_codec
+}  // namespace internal
 
 template <typename T>
 bool JsonDecoder::Decode(const Json& j, T& out, const std::string& path) {
-  using json_codec::IsOptional;
-  using json_codec::IsStringMap;
-  using json_codec::IsVector;
+  using internal::IsOptional;
+  using internal::IsStringMap;
+  using internal::IsVector;
   auto fail = [&](const char* what) {
     Error(path, what);
     return false;
@@ -263,7 +263,7 @@ bool JsonDecoder::Decode(const Json& j, T& out, const std::string& path) {
     }
     out = std::move(items);
   } else {
-    static_assert(json_codec::Described<T>, "no Describe(F&, T&) for this type");
+    static_assert(internal::Described<T>, "no Describe(F&, T&) for this type");
     if (!j.is_object()) return fail("expected an object");
     JsonDecoder d(j, path, errors_);
     Describe(d, out);
@@ -273,7 +273,7 @@ bool JsonDecoder::Decode(const Json& j, T& out, const std::string& path) {
 
 template <typename T>
 Json EncodeJson(const T& v) {
-  return json_codec::Encode(v);
+  return internal::Encode(v);
 }
 
 // Tolerant when `errors` is null; see the file comment.

@@ -24,7 +24,7 @@ std::string Join(const std::vector<std::string>& parts, std::string_view separat
 uint64_t Fnv1a(std::string_view s, uint64_t seed = 14695981039346656037ULL);
 std::string Fnv1aHex(std::string_view s);
 
-namespace strings_internal {
+namespace internal {
 inline void Append(std::string& out, std::string_view s) { out.append(s); }
 inline void Append(std::string& out, const char* s) { out.append(s); }
 inline void Append(std::string& out, char c) { out.push_back(c); }
@@ -34,13 +34,13 @@ void Append(std::string& out, T v) {
   out.append(std::to_string(v));
 }
 inline void Append(std::string& out, bool v) { out.append(v ? "true" : "false"); }
-}  // namespace strings_internal
+}  // namespace internal
 
 // Concatenates strings, characters and numbers: StrCat("waited ", 5, " ms").
 template <typename... Parts>
 std::string StrCat(const Parts&... parts) {
   std::string out;
-  (strings_internal::Append(out, parts), ...);
+  (internal::Append(out, parts), ...);
   return out;
 }
 

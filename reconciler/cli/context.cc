@@ -34,12 +34,12 @@ std::string ResolveSandboxDir(const GlobalOptions& options) {
 
 Result<std::unique_ptr<Target>> OpenTarget(const GlobalOptions& options) {
   if (options.target == "azure") {
-    azure::AzureProviderOptions o = azure::AzureOptionsFromEnv(azure::ProcessEnv());
-    azure::ApplyEndpointFlags(o.endpoints, options.arm_endpoint, options.vault_dns_suffix,
+    AzureProviderOptions o = AzureOptionsFromEnv(ProcessEnv());
+    ApplyEndpointFlags(o.endpoints, options.arm_endpoint, options.vault_dns_suffix,
                               options.authority_host);
     if (!options.ca_bundle.empty()) o.ca_bundle = options.ca_bundle;
     if (!options.credential.empty()) o.credential.named = options.credential;
-    auto provider = azure::AzureProvider::Create(std::move(o));
+    auto provider = AzureProvider::Create(std::move(o));
     if (!provider.ok()) return provider.status().WithContext("connecting to Azure");
     return std::unique_ptr<Target>(new ProviderTarget(std::move(provider).value()));
   }

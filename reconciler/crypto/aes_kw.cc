@@ -8,7 +8,7 @@
 
 #include "crypto/openssl_util.h"
 
-namespace cmk::crypto {
+namespace cmk {
 namespace {
 
 constexpr char kUnwrapFailed[] = "AES key unwrap failed: integrity check failed (wrong key or corrupted data)";
@@ -107,4 +107,4 @@ Result<SecureBytes> AesKeyUnwrap(const Bytes& kek, WrapAlg alg, const Bytes& cip
   return SecureBytes(std::move(out));
 }
 
-}  // namespace cmk::crypto
+}  // namespace cmk

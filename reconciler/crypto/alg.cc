@@ -1,7 +1,7 @@
 // Key Vault wrap algorithm names.
 #include "crypto/crypto.h"
 
-namespace cmk::crypto {
+namespace cmk {
 namespace {
 
 struct AlgName {
@@ -43,4 +43,4 @@ bool IsRsaAlg(WrapAlg alg) {
   return alg == WrapAlg::kRsaOaep || alg == WrapAlg::kRsaOaep256 || alg == WrapAlg::kRsa15;
 }
 
-}  // namespace cmk::crypto
+}  // namespace cmk

@@ -19,7 +19,7 @@
 
 struct evp_pkey_st;  // OpenSSL's EVP_PKEY, kept out of this header.
 
-namespace cmk::crypto {
+namespace cmk {
 
 using Bytes = std::vector<uint8_t>;
 
@@ -163,9 +163,9 @@ Result<SecureBytes> Unwrap(const LoadedKey& key, WrapAlg alg, const Bytes& ciphe
 Result<Bytes> AesKeyWrap(const Bytes& kek, WrapAlg alg, const Bytes& plaintext);
 Result<SecureBytes> AesKeyUnwrap(const Bytes& kek, WrapAlg alg, const Bytes& ciphertext);
 
-}  // namespace cmk::crypto
+}  // namespace cmk
 
-namespace cmk::crypto {
+namespace cmk {
 
 // TLS material for the sandbox HTTPS server: a throw-away self-signed CA
 // (its private key is discarded once the server certificate is signed, so it
@@ -180,4 +180,4 @@ struct TlsMaterial {
 Result<TlsMaterial> GenerateServerTls(const std::vector<std::string>& dns_names,
                                       const std::vector<std::string>& ips);
 
-}  // namespace cmk::crypto
+}  // namespace cmk

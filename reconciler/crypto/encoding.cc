@@ -4,7 +4,7 @@
 
 #include "crypto/crypto.h"
 
-namespace cmk::crypto {
+namespace cmk {
 namespace {
 
 constexpr char kUrlAlphabet[] =
@@ -130,4 +130,4 @@ Result<Bytes> HexDecode(const std::string& hex) {
   return out;
 }
 
-}  // namespace cmk::crypto
+}  // namespace cmk

@@ -8,7 +8,7 @@
 
 #include "crypto/openssl_util.h"
 
-namespace cmk::crypto {
+namespace cmk {
 namespace {
 
 using Json = nlohmann::json;  // std::map-backed: keys come out sorted
@@ -114,4 +114,4 @@ Result<PrivateKey> RsaPrivateFromJwk(const std::string& json_text) {
   return key;
 }
 
-}  // namespace cmk::crypto
+}  // namespace cmk

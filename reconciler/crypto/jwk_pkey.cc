@@ -6,7 +6,7 @@
 
 #include "crypto/openssl_util.h"
 
-namespace cmk::crypto::internal {
+namespace cmk::internal {
 namespace {
 
 Result<PkeyPtr> PkeyFromParams(const char* type, int selection, OSSL_PARAM_BLD* bld,
@@ -130,9 +130,9 @@ Result<PublicJwk> PublicJwkFromPkey(EVP_PKEY* pkey) {
   return InvalidArgument("key type has no JWK form here (expected RSA or EC)");
 }
 
-}  // namespace cmk::crypto::internal
+}  // namespace cmk::internal
 
-namespace cmk::crypto {
+namespace cmk {
 
 Result<Bytes> SpkiSha256(const PublicJwk& jwk) {
   CMK_ASSIGN_OR_RETURN(internal::PkeyPtr pkey, internal::PkeyFromPublicJwk(jwk));
@@ -144,4 +144,4 @@ Result<Bytes> SpkiSha256(const PublicJwk& jwk) {
   return Sha256(der_text);
 }
 
-}  // namespace cmk::crypto
+}  // namespace cmk

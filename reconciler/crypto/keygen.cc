@@ -4,7 +4,7 @@
 
 #include "crypto/openssl_util.h"
 
-namespace cmk::crypto {
+namespace cmk {
 namespace internal {
 
 Result<SecureBytes> PrivatePkcs8Pem(EVP_PKEY* pkey) {
@@ -59,4 +59,4 @@ Result<PrivateKey> GenerateKey(const std::string& kty, int size_bits, const std:
   return key;
 }
 
-}  // namespace cmk::crypto
+}  // namespace cmk

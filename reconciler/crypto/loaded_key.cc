@@ -4,7 +4,7 @@
 
 #include "crypto/openssl_util.h"
 
-namespace cmk::crypto {
+namespace cmk {
 namespace {
 
 // Never prompt on a terminal for a passphrase: our PEMs are unencrypted.
@@ -109,4 +109,4 @@ Result<PublicJwk> PublicJwkOf(const PrivateKey& key) {
   return PublicJwkOf(loaded);
 }
 
-}  // namespace cmk::crypto
+}  // namespace cmk

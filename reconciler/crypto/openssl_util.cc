@@ -3,7 +3,7 @@
 
 #include <openssl/err.h>
 
-namespace cmk::crypto::internal {
+namespace cmk::internal {
 namespace {
 
 constexpr CurveInfo kCurves[] = {
@@ -52,4 +52,4 @@ Result<BnPtr> JwkUint(const std::string& member, const std::string& value) {
   return BnPtr(bn);
 }
 
-}  // namespace cmk::crypto::internal
+}  // namespace cmk::internal

@@ -19,7 +19,7 @@
 
 #include "crypto/crypto.h"
 
-namespace cmk::crypto::internal {
+namespace cmk::internal {
 
 struct PkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
 struct PkeyCtxFree { void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); } };
@@ -77,15 +77,15 @@ Result<SecureBytes> RsaDecrypt(EVP_PKEY* pkey, WrapAlg alg, const Bytes& ciphert
 // An initialised encrypt or decrypt context for alg, or null on failure.
 PkeyCtxPtr PrepareRsaCtx(EVP_PKEY* pkey, WrapAlg alg, bool decrypt);
 
-}  // namespace cmk::crypto::internal
+}  // namespace cmk::internal
 
-namespace cmk::crypto::internal {
+namespace cmk::internal {
 // Builds, checks and PEM-encodes an RSA private key from its JWK members
 // (base64url values keyed "n", "e", "d", "p", "q", "dp", "dq", "qi").
 Result<PrivateKey> RsaPrivateFromMembers(const std::map<std::string, std::string>& members);
-}  // namespace cmk::crypto::internal
+}  // namespace cmk::internal
 
-namespace cmk::crypto {
+namespace cmk {
 // Contexts prepared at load time, indexed by RsaCtxIndex. Immutable after
 // construction: calls only read them (EVP_PKEY_CTX_dup), so one cache may be
 // shared by copies of a LoadedKey used from several threads.
@@ -98,4 +98,4 @@ inline int RsaCtxIndex(WrapAlg alg) {
   return alg == WrapAlg::kRsaOaep ? 0 : alg == WrapAlg::kRsaOaep256 ? 1 : 2;
 }
 }  // namespace internal
-}  // namespace cmk::crypto
+}  // namespace cmk

@@ -8,7 +8,7 @@
 
 #include "crypto/openssl_util.h"
 
-namespace cmk::crypto {
+namespace cmk {
 
 Result<SecureBytes> RandomBytes(size_t n) {
   if (n > static_cast<size_t>(std::numeric_limits<int>::max())) {
@@ -43,4 +43,4 @@ Bytes Sha256(const std::string& data) {
   return out;
 }
 
-}  // namespace cmk::crypto
+}  // namespace cmk

@@ -12,7 +12,7 @@
 
 #include "crypto/openssl_util.h"
 
-namespace cmk::crypto::internal {
+namespace cmk::internal {
 namespace {
 
 constexpr char kDecryptFailed[] = "RSA unwrap failed: invalid ciphertext or wrong key";
@@ -128,4 +128,4 @@ Result<SecureBytes> RsaDecrypt(EVP_PKEY* pkey, WrapAlg alg, const Bytes& ciphert
   return SecureBytes(std::move(buf));
 }
 
-}  // namespace cmk::crypto::internal
+}  // namespace cmk::internal

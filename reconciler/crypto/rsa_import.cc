@@ -4,7 +4,7 @@
 
 #include "crypto/openssl_util.h"
 
-namespace cmk::crypto::internal {
+namespace cmk::internal {
 
 Result<PrivateKey> RsaPrivateFromMembers(const std::map<std::string, std::string>& members) {
   static constexpr std::pair<const char*, const char*> kParams[] = {
@@ -50,4 +50,4 @@ Result<PrivateKey> RsaPrivateFromMembers(const std::map<std::string, std::string
   return key;
 }
 
-}  // namespace cmk::crypto::internal
+}  // namespace cmk::internal

@@ -3,7 +3,7 @@
 
 #include "crypto/crypto.h"
 
-namespace cmk::crypto {
+namespace cmk {
 namespace {
 
 void Cleanse(Bytes& b) {
@@ -41,4 +41,4 @@ SecureBytes::~SecureBytes() { Cleanse(b_); }
 
 void SecureBytes::clear() { Cleanse(b_); }
 
-}  // namespace cmk::crypto
+}  // namespace cmk

@@ -2,7 +2,7 @@
 // checks that the algorithm applies to the key.
 #include "crypto/openssl_util.h"
 
-namespace cmk::crypto {
+namespace cmk {
 namespace {
 
 // The context prepared at load time for alg, if any (a failed preparation
@@ -66,4 +66,4 @@ Result<SecureBytes> Unwrap(const PrivateKey& key, WrapAlg alg, const Bytes& ciph
   return Unwrap(loaded, alg, ciphertext);
 }
 
-}  // namespace cmk::crypto
+}  // namespace cmk

@@ -6,7 +6,7 @@
 
 #include "crypto/openssl_util.h"
 
-namespace cmk::crypto {
+namespace cmk {
 namespace {
 
 struct X509Free { void operator()(X509* p) const { X509_free(p); } };
@@ -119,4 +119,4 @@ Result<TlsMaterial> GenerateServerTls(const std::vector<std::string>& dns_names,
   return out;
 }
 
-}  // namespace cmk::crypto
+}  // namespace cmk

@@ -88,12 +88,12 @@ CanaryResult RunKeyCanary(Provider& provider, const KeyState& key, const std::st
     return result;
   }
   result.algorithm = IsRsa(key.kty) ? options.rsa_algorithm : AesAlgFor(key.key_size);
-  auto dek = crypto::GenerateDek();
+  auto dek = GenerateDek();
   if (!dek.ok()) {
     Fail(result, "cannot generate a DEK: " + dek.status().message());
     return result;
   }
-  const crypto::Bytes& plain = dek->bytes();
+  const Bytes& plain = dek->bytes();
 
   if (IsRsa(key.kty)) {
     auto pub = Step(result, "get-public-key",
@@ -103,17 +103,17 @@ CanaryResult RunKeyCanary(Provider& provider, const KeyState& key, const std::st
       return result;
     }
     result.kid = pub->kid;
-    crypto::PublicJwk jwk;
+    PublicJwk jwk;
     jwk.kty = "RSA";
     jwk.n = pub->n;
     jwk.e = pub->e;
-    if (auto tp = crypto::JwkThumbprint(jwk); tp.ok()) result.thumbprint = *tp;
-    auto alg = crypto::WrapAlgFromName(result.algorithm);
+    if (auto tp = JwkThumbprint(jwk); tp.ok()) result.thumbprint = *tp;
+    auto alg = WrapAlgFromName(result.algorithm);
     if (!alg.ok()) {
       Fail(result, alg.status().message());
       return result;
     }
-    auto local = Step(result, "local-wrap", [&] { return crypto::WrapWithPublic(jwk, *alg, plain); });
+    auto local = Step(result, "local-wrap", [&] { return WrapWithPublic(jwk, *alg, plain); });
     if (!local.ok()) {
       Fail(result, "wrapping with the published public key failed: " + local.status().message());
       return result;
@@ -125,7 +125,7 @@ CanaryResult RunKeyCanary(Provider& provider, const KeyState& key, const std::st
       Fail(result, "the vault cannot unwrap what its public key wrapped: " + unwrapped.status().message());
       return result;
     }
-    bool same = crypto::ConstantTimeEqual(*unwrapped, plain);
+    bool same = ConstantTimeEqual(*unwrapped, plain);
     result.steps.push_back({"compare-local", same, 0, same ? "" : "unwrapped DEK differs"});
     if (!same) {
       Fail(result, "the vault's unwrap of a locally wrapped DEK returned different bytes: the vault "
@@ -148,7 +148,7 @@ CanaryResult RunKeyCanary(Provider& provider, const KeyState& key, const std::st
     Fail(result, "the vault refused to unwrap: " + back.status().message());
     return result;
   }
-  bool same = crypto::ConstantTimeEqual(*back, plain);
+  bool same = ConstantTimeEqual(*back, plain);
   result.steps.push_back({"compare-vault", same, 0, same ? "" : "unwrapped DEK differs"});
   if (!same) {
     Fail(result, "the vault's unwrap returned different bytes than were wrapped (corrupted unwrap)");

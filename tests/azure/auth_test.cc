@@ -10,11 +10,9 @@
 #include "crypto/crypto.h"
 #include "fake_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
-using testing::FakeTransport;
-using testing::Respond;
 
 TEST(Challenge, ParsesKeyVaultChallenge) {
   auto c = ParseWwwAuthenticate(
@@ -86,7 +84,7 @@ struct CredHarness {
       return env[n];
     };
   }
-  Clock clock() { return [this] { return now; }; }
+  UnixClock clock() { return [this] { return now; }; }
   CommandRunner runner(std::string out) {
     return [this, out](const std::vector<std::string>& argv) -> Result<std::string> {
       commands.push_back(argv);
@@ -247,11 +245,11 @@ TEST(Credentials, RefusesSecretsOverPlainHttpAuthority) {
 TEST(Credentials, TenantFromJwt) {
   std::string payload = R"({"tid":"tenant-xyz","aud":"a"})";
   std::string jwt = "eyJhbGciOiJub25lIn0." +
-                    crypto::Base64UrlEncode(Bytes(payload.begin(), payload.end())) + ".sig";
+                    Base64UrlEncode(Bytes(payload.begin(), payload.end())) + ".sig";
   EXPECT_EQ(TenantFromJwt(jwt), "tenant-xyz");
   EXPECT_EQ(TenantFromJwt("opaque"), "");
   EXPECT_EQ(ScopeToResource("https://vault.azure.net/.default"), "https://vault.azure.net");
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -13,7 +13,7 @@
 
 #include "azure/http_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 class Server {
@@ -147,4 +147,4 @@ TEST(CurlBatch, CancelledTransportRefusesTheWholeBatch) {
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk

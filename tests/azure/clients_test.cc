@@ -5,14 +5,11 @@
 #include "azure/keyvault_client.h"
 #include "fake_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
-using testing::FakeTransport;
-using testing::LoadExample;
-using testing::Respond;
 
-struct Stack : testing::PipelineStack {
+struct Stack : PipelineStack {
   using PipelineStack::PipelineStack;
   int AuthorizedRequestsTo(const std::string& host) {
     int n = 0;
@@ -108,4 +105,4 @@ TEST(KeyVaultClient, ChallengeCachedPerVaultAndNextLinkStaysOnTheVault) {
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -3,10 +3,9 @@
 #include "azure/error_mapping.h"
 #include "fake_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
-using testing::Respond;
 
 TEST(ErrorMapping, NestedInnerErrorsAreParsed) {
   AzureError e = ParseAzureError(
@@ -60,4 +59,4 @@ TEST(ErrorMapping, CodesMapToStatus) {
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk

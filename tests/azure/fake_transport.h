@@ -11,7 +11,7 @@
 
 #include "azure/http_transport.h"
 
-namespace cmk::azure::testing {
+namespace cmk {
 
 class FakeTransport : public HttpTransport {
  public:
@@ -52,7 +52,7 @@ inline nlohmann::json LoadExample(const std::string& rel) {
   return nlohmann::json::parse(ss.str(), nullptr, false);
 }
 
-}  // namespace cmk::azure::testing
+}  // namespace cmk::testing
 
 #include <map>
 #include <memory>
@@ -60,7 +60,7 @@ inline nlohmann::json LoadExample(const std::string& rel) {
 #include "azure/azure_provider.h"
 #include "azure/pipeline.h"
 
-namespace cmk::azure::testing {
+namespace cmk {
 
 // A Pipeline over a fake transport: client-secret credential against a fake
 // token endpoint (token N is "tokN"), waits recorded, never slept.
@@ -139,4 +139,4 @@ struct FakeWorld {
   }
 };
 
-}  // namespace cmk::azure::testing
+}  // namespace cmk::testing

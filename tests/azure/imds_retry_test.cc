@@ -8,11 +8,9 @@
 #include "azure/imds_retry.h"
 #include "fake_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
-using testing::FakeTransport;
-using testing::Respond;
 
 constexpr const char* kToken =
     R"({"access_token":"imds-token","expires_on":"1700003600","resource":"x","token_type":"Bearer"})";
@@ -147,4 +145,4 @@ TEST(ImdsRetry, StatusClassification) {
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk

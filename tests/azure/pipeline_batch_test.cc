@@ -7,14 +7,11 @@
 #include "fake_transport.h"
 #include "model/codec.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
-using testing::FakeTransport;
-using testing::FakeWorld;
-using testing::Respond;
 
-struct Stack : testing::PipelineStack {
+struct Stack : PipelineStack {
   using PipelineStack::PipelineStack;
   std::vector<BatchRequest> Gets(const std::vector<std::string>& paths,
                                  const std::string& scope = "https://arm.example/.default") {
@@ -221,9 +218,9 @@ TEST(ProviderGetKeys, AnErrorNamesTheKey) {
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 TEST(AzureOptionsFromEnv, ConnectionsAndRateFraction) {
@@ -248,4 +245,4 @@ TEST(AzureOptionsFromEnv, ConnectionsAndRateFraction) {
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -13,7 +13,7 @@
 #include "base/log.h"
 #include "fake_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 using nlohmann::json;
@@ -315,4 +315,4 @@ TEST(AzureProviderE2E, TraceLogNeverContainsSecrets) {
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk

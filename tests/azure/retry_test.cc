@@ -5,11 +5,9 @@
 #include "base/duration.h"
 #include "fake_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
-using testing::FakeTransport;
-using testing::Respond;
 
 struct Harness {
   std::vector<Millis> sleeps;
@@ -206,4 +204,4 @@ TEST(RateLimiter, ArmBudgetsAtTheConfiguredFraction) {
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk

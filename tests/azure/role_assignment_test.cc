@@ -5,11 +5,9 @@
 #include "azure/azure_provider.h"
 #include "fake_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
-using testing::FakeWorld;
-using testing::Respond;
 
 constexpr const char* kScope =
     "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1";
@@ -122,4 +120,4 @@ TEST(RoleAssignments, CreatedAssignmentIsReturnedAsIs) {
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -7,12 +7,9 @@
 #include "base/duration.h"
 #include "fake_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
-using testing::FakeTransport;
-using testing::FakeWorld;
-using testing::Respond;
 
 constexpr const char* kVaultBody =
     R"({"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv","name":"kv",)"
@@ -99,4 +96,4 @@ TEST(TargetClock, BatchesAreObservedToo) {
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk

@@ -3,7 +3,7 @@
 #include "azure/http_transport.h"
 #include "azure/redaction.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
 TEST(Redaction, AuthorizationHeaderAnyCaseIsRedacted) {
@@ -84,4 +84,4 @@ TEST(CurlTransport, ConnectionRefusedIsUnavailable) {
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk

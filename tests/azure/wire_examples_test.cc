@@ -16,10 +16,9 @@
 #include "crypto/crypto.h"
 #include "fake_transport.h"
 
-namespace cmk::azure {
+namespace cmk {
 namespace {
 
-using testing::LoadExample;
 
 const char* TypeName(const Json& j) { return j.type_name(); }
 
@@ -170,12 +169,12 @@ std::map<std::string, Checker> Checkers() {
   };
   auto crypto_check = [](const Json& ex) {
     const Json& req = ex["parameters"]["parameters"];
-    Result<Bytes> in = crypto::Base64AnyDecode(req["value"].get<std::string>());
+    Result<Bytes> in = Base64AnyDecode(req["value"].get<std::string>());
     ASSERT_TRUE(in.ok());
     Json ours = KeyOperationBody(req["alg"].get<std::string>(), *in);
     EXPECT_EQ(ours, req);  // same members, and base64url without padding
     // Responses may use either alphabet (README F): both decode.
-    EXPECT_TRUE(crypto::Base64AnyDecode(Body(ex)["value"].get<std::string>()).ok());
+    EXPECT_TRUE(Base64AnyDecode(Body(ex)["value"].get<std::string>()).ok());
     EXPECT_EQ(ParseKeyId(Body(ex)["kid"].get<std::string>()).value_or(KeyId{}).version, "0698c2156c1a4e1da5b6bab6f6422fd6");
   };
   c["keyvault-keys/wrapKey-example.json"] = crypto_check;
@@ -358,7 +357,7 @@ std::map<std::string, Checker> Checkers() {
 TEST(WireExamples, EveryExampleFileIsParsedAndChecked) {
   std::map<std::string, Checker> checkers = Checkers();
   std::set<std::string> files;
-  std::string root = testing::ExamplePath("");
+  std::string root = ExamplePath("");
   for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
     if (e.path().extension() != ".json") continue;
     files.insert(std::filesystem::relative(e.path(), root).string());
@@ -378,9 +377,9 @@ TEST(WireExamples, EveryExampleFileIsParsedAndChecked) {
 TEST(WireExamples, ArmStatusExamples) {
   Json del = LoadExample("keyvault-arm/deleteVault.json");
   for (const auto& [status, _] : del["responses"].items()) {
-    testing::FakeWorld w;
+    FakeWorld w;
     int code = std::stoi(status);
-    auto p = w.Make([&](const HttpRequest& r) { return testing::Respond(code); });
+    auto p = w.Make([&](const HttpRequest& r) { return Respond(code); });
     ASSERT_TRUE(p);
     VaultState v;
     v.name = "sample-vault";
@@ -393,13 +392,13 @@ TEST(WireExamples, ArmStatusExamples) {
   // The purge example's Location is on another host: the ARM token never goes there.
   Json purge = LoadExample("keyvault-arm/purgeDeletedVault.json");
   std::string location = purge["responses"]["202"]["headers"]["Location"];
-  testing::FakeWorld w;
+  FakeWorld w;
   auto p = w.Make([&](const HttpRequest& r) {
-    return testing::Respond(202, "", {{"Location", location}});
+    return Respond(202, "", {{"Location", location}});
   });
   ASSERT_TRUE(p);
   EXPECT_FALSE(SameOrigin(location, "https://management.azure.com"));
 }
 
 }  // namespace
-}  // namespace cmk::azure
+}  // namespace cmk

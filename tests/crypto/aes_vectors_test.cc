@@ -6,7 +6,7 @@
 
 #include "test_util.h"
 
-namespace cmk::crypto::testing {
+namespace cmk {
 namespace {
 
 WrapAlg KwAlgForBits(int bits) {
@@ -95,4 +95,4 @@ TEST(WycheproofAesKwp, AllVectors) {
 }
 
 }  // namespace
-}  // namespace cmk::crypto::testing
+}  // namespace cmk::testing

@@ -4,7 +4,7 @@
 
 #include "test_util.h"
 
-namespace cmk::crypto::testing {
+namespace cmk {
 namespace {
 
 TEST(Base64Url, Rfc4648Vectors) {
@@ -127,4 +127,4 @@ TEST(WrapAlgNames, RoundTripAndRejects) {
 }
 
 }  // namespace
-}  // namespace cmk::crypto::testing
+}  // namespace cmk::testing

@@ -3,7 +3,7 @@
 
 #include "test_util.h"
 
-namespace cmk::crypto::testing {
+namespace cmk {
 namespace {
 
 // The RFC 7517 A.1 RSA key.
@@ -131,4 +131,4 @@ TEST(RsaPrivateFromJwk, RejectsMissingOrInconsistentMembers) {
 }
 
 }  // namespace
-}  // namespace cmk::crypto::testing
+}  // namespace cmk::testing

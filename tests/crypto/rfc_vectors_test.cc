@@ -4,7 +4,7 @@
 
 #include "test_util.h"
 
-namespace cmk::crypto::testing {
+namespace cmk {
 namespace {
 
 TEST(RfcKeyWrap, Rfc3394AndRfc5649BothDirections) {
@@ -164,4 +164,4 @@ TEST_F(RfcJwk, OctKeysHaveNoPublicFormButDecode) {
 }
 
 }  // namespace
-}  // namespace cmk::crypto::testing
+}  // namespace cmk::testing

@@ -6,7 +6,7 @@
 
 #include "test_util.h"
 
-namespace cmk::crypto::testing {
+namespace cmk {
 namespace {
 
 bool HasFlag(const Json& test, const std::string& flag) {
@@ -172,4 +172,4 @@ TEST(WycheproofRsaPkcs1, Rsa2048DecryptIsStrict) {
 }
 
 }  // namespace
-}  // namespace cmk::crypto::testing
+}  // namespace cmk::testing

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <sstream>
 
-namespace cmk::crypto::testing {
+namespace cmk {
 
 Json LoadVectors(const std::string& relative) {
   std::string path = std::string(CMK_TEST_DATA_DIR) + "/" + relative;
@@ -73,4 +73,4 @@ void Tally::Print() const {
   std::cout << "\n";
 }
 
-}  // namespace cmk::crypto::testing
+}  // namespace cmk::testing

@@ -10,7 +10,7 @@
 
 #include "crypto/crypto.h"
 
-namespace cmk::crypto::testing {
+namespace cmk {
 
 using Json = nlohmann::json;
 
@@ -49,4 +49,4 @@ class Tally {
   std::map<std::string, int> skipped_;
 };
 
-}  // namespace cmk::crypto::testing
+}  // namespace cmk::testing

@@ -7,7 +7,7 @@
 
 #include "test_util.h"
 
-namespace cmk::crypto::testing {
+namespace cmk {
 namespace {
 
 const PrivateKey& Rsa2048() { return CachedKey("RSA", 2048, ""); }
@@ -250,4 +250,4 @@ TEST(CleanseString, ZeroesEveryByteAndKeepsTheLength) {
 }
 
 }  // namespace
-}  // namespace cmk::crypto::testing
+}  // namespace cmk::testing

@@ -21,7 +21,6 @@
 namespace cmk {
 namespace {
 
-using namespace test;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;

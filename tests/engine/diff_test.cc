@@ -14,7 +14,6 @@
 namespace cmk {
 namespace {
 
-using namespace test;
 using ::testing::ElementsAre;
 
 

@@ -11,7 +11,6 @@
 namespace cmk {
 namespace {
 
-using namespace test;
 
 class InventoryTest : public ::testing::Test {
  protected:

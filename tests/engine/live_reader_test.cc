@@ -12,7 +12,6 @@
 namespace cmk {
 namespace {
 
-using namespace test;
 using ::testing::ElementsAre;
 
 TEST(BuildQuery, NamesEverythingDiffNeeds) {
@@ -201,7 +200,6 @@ TEST(CheckFresh, RoleAssignmentScopesAreWatched) {
 namespace cmk {
 namespace {
 
-using namespace test;
 
 // Several storage accounts or identities in one subscription are read with
 // one list call (ARM throttles per request); one or two with GETs. The

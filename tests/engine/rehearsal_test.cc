@@ -17,7 +17,6 @@
 namespace cmk {
 namespace {
 
-using namespace test;
 
 TEST(Injection, ParsesAndRefusesWhatItCannotDo) {
   auto ok = ParseInjection("disable key/bank-cmk/versions/3f2a@P1M", 1'800'000'000);

@@ -12,7 +12,7 @@ namespace cmk {
 namespace {
 
 
-Plan Rich() { return Diff(test::RichDesired(), test::RichLive(), {}, test::kTarget); }
+Plan Rich() { return Diff(RichDesired(), RichLive(), {}, kTarget); }
 
 TEST(PlanJson, RoundTripIsByteIdentical) {
   std::string text = PlanToJsonText(Rich());
@@ -25,8 +25,8 @@ TEST(PlanJson, RoundTripIsByteIdentical) {
 TEST(PlanJson, PruneAndEmptyPlansRoundTrip) {
   DiffOptions o;
   o.prune = true;
-  for (const Plan& p : {Diff(test::BankDesired(), test::RichLive(), o, test::kTarget),
-                        Diff(DesiredState{}, LiveState{}, {}, test::kTarget)}) {
+  for (const Plan& p : {Diff(BankDesired(), RichLive(), o, kTarget),
+                        Diff(DesiredState{}, LiveState{}, {}, kTarget)}) {
     std::string text = PlanToJsonText(p);
     Result<Plan> back = PlanFromJson(text);
     ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -113,14 +113,14 @@ TEST(RenderText, HeaderChangesAndSummary) {
 }
 
 TEST(RenderText, ShortensVersionsButJsonKeepsThem) {
-  LiveState l = test::RichLive();
+  LiveState l = RichLive();
   StorageAccountState& acct = l.storage_accounts["storage/bankdata01"];
   acct.encryption.key_source = "Microsoft.Keyvault";
   acct.encryption.key_vault_uri = "https://bank-kv.vault.azure.net";
   acct.encryption.key_name = "bank-cmk";
   acct.encryption.key_version = "fedcba9876543210fedcba9876543210";
-  acct.encryption.user_assigned_identity = IdentityArmId(test::kSub, test::kRg, "bank-uami");
-  Plan p = Diff(test::BankDesired(), l, {}, test::kTarget);
+  acct.encryption.user_assigned_identity = IdentityArmId(kSub, kRg, "bank-uami");
+  Plan p = Diff(BankDesired(), l, {}, kTarget);
   std::string text = RenderText(p);
   EXPECT_NE(text.find("repin: keyVersion fedcba98\u2026 \u2192 auto"), std::string::npos);
   EXPECT_NE(text.find("encryption.keyVersion: \"fedcba98\u2026\" \u2192 \"\""), std::string::npos);
@@ -129,7 +129,7 @@ TEST(RenderText, ShortensVersionsButJsonKeepsThem) {
 }
 
 TEST(RenderText, EmptyPlanSaysNoChanges) {
-  std::string text = RenderText(Diff(DesiredState{}, LiveState{}, {}, test::kTarget));
+  std::string text = RenderText(Diff(DesiredState{}, LiveState{}, {}, kTarget));
   EXPECT_NE(text.find("No changes."), std::string::npos);
   EXPECT_EQ(text.find("Plan:"), std::string::npos);
 }

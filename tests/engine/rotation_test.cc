@@ -16,7 +16,6 @@
 namespace cmk {
 namespace {
 
-using namespace test;
 
 constexpr int64_t kT0 = 1798761600;  // 2027-01-01T00:00:00Z
 constexpr int64_t kDay = 86400;

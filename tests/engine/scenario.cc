@@ -1,7 +1,7 @@
 #include "scenario.h"
 #include "model/arm_id.h"
 
-namespace cmk::test {
+namespace cmk {
 
 VaultState Vault(const std::string& name) {
   VaultState v;
@@ -147,4 +147,4 @@ LiveState RichLive() {
   return l;
 }
 
-}  // namespace cmk::test
+}  // namespace cmk

@@ -5,7 +5,7 @@
 
 #include "model/world.h"
 
-namespace cmk::test {
+namespace cmk {
 
 inline constexpr const char* kSub = "11111111-1111-1111-1111-111111111111";
 inline constexpr const char* kRg = "rg-bank";
@@ -37,4 +37,4 @@ DesiredState BankDesired();
 DesiredState RichDesired();
 LiveState RichLive();
 
-}  // namespace cmk::test
+}  // namespace cmk

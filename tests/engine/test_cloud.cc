@@ -11,7 +11,7 @@
 #include "engine/read/live_reader.h"
 #include "model/arm_id.h"
 
-namespace cmk::test {
+namespace cmk {
 namespace {
 
 std::string KeyObject(const std::string& vault, const std::string& name) { return vault + "/" + name; }
@@ -167,4 +167,4 @@ Plan PlanAgainst(TestCloud& cloud, const DesiredState& desired, DiffOptions opti
   return Diff(desired, live.ok() ? *live : LiveState{}, options, cloud.Target());
 }
 
-}  // namespace cmk::test
+}  // namespace cmk

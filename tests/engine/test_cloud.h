@@ -21,7 +21,7 @@
 #include "provider/forwarding_provider.h"
 #include "sandbox/sandbox_provider.h"
 
-namespace cmk::test {
+namespace cmk {
 
 // 2023-11-14T22:13:20Z: the clock every test cloud starts at.
 inline constexpr int64_t kTestNow = 1700000000;
@@ -124,4 +124,4 @@ Status TestCloud::Call(const char* operation, const R& request) {
 // suffix. A failed read fails the calling test.
 Plan PlanAgainst(TestCloud& cloud, const DesiredState& desired, DiffOptions options = {});
 
-}  // namespace cmk::test
+}  // namespace cmk

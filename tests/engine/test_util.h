@@ -6,7 +6,7 @@
 
 #include "engine/plan/plan.h"
 
-namespace cmk::test {
+namespace cmk {
 
 inline const TargetInfo kTarget{"sandbox", ".cmkctl/"};
 
@@ -34,4 +34,4 @@ inline std::vector<std::string> Paths(const Change& c) {
   return out;
 }
 
-}  // namespace cmk::test
+}  // namespace cmk

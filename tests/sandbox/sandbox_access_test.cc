@@ -2,7 +2,7 @@
 #include "sandbox_test_util.h"
 #include "model/arm_id.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 constexpr const char* kForeign = "11111111-2222-3333-4444-555555555555";
@@ -255,4 +255,4 @@ TEST_F(SandboxStorageTest, BackToMicrosoftManagedKeys) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

@@ -9,7 +9,7 @@
 #include "sandbox_test_util.h"
 #include "model/arm_id.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 int64_t Plus(int64_t t, const char* iso) { return AddDuration(t, *ParseIsoDuration(iso)); }
@@ -425,9 +425,9 @@ TEST_F(SandboxClockTest, InaccessibilitySurvivesReopen) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 // What a hook's cmk.sleep waits on: a simulated clock advances instead of
@@ -455,4 +455,4 @@ TEST_F(SandboxTest, SandboxClockSleepAdvancesASimulatedClock) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

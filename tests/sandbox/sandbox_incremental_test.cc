@@ -12,10 +12,9 @@
 #include "sandbox/sandbox_store.h"
 #include "sandbox_test_util.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
-using sandbox::Dependents;
 
 // ---- Dependents -------------------------------------------------------------
 
@@ -417,4 +416,4 @@ TEST_F(IncrementalTest, EveryStepAgreesWithAFromScratchEvaluation) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

@@ -6,7 +6,7 @@
 #include "sandbox/sandbox_store.h"
 #include "sandbox_test_util.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 class SandboxKeyTest : public SandboxTest {
@@ -182,8 +182,8 @@ TEST_F(SandboxKeyTest, RsaWrapUnwrapAndKeyVaultRules) {
   EXPECT_EQ(pub->kid, created->kid);
   EXPECT_EQ(pub->kty, "RSA");
   EXPECT_FALSE(pub->n.empty());
-  crypto::PublicJwk jwk{"RSA", pub->n, pub->e, "", "", ""};
-  auto local = crypto::WrapWithPublic(jwk, crypto::WrapAlg::kRsaOaep, dek);
+  PublicJwk jwk{"RSA", pub->n, pub->e, "", "", ""};
+  auto local = WrapWithPublic(jwk, WrapAlg::kRsaOaep, dek);
   CMK_ASSERT_OK(local);
   auto back = cloud_->UnwrapKey("bank-kv", "cmk", version, "RSA-OAEP", *local);
   CMK_ASSERT_OK(back);
@@ -320,4 +320,4 @@ TEST_F(SandboxKeyTest, KeyEventsRecorded) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

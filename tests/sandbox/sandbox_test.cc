@@ -8,7 +8,7 @@
 #include "sandbox_test_util.h"
 #include "model/arm_id.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 mode_t ModeOf(const std::string& path) {
@@ -221,4 +221,4 @@ TEST_F(SandboxTest, DnsSuffixOptionShapesVaultUris) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

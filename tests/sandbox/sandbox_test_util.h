@@ -12,7 +12,7 @@
 #include "base/duration.h"
 #include "sandbox/sandbox_cloud.h"
 
-namespace cmk::testing {
+namespace cmk {
 
 // Unix seconds of an RFC 3339 time the test spells out.
 inline int64_t At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
@@ -25,7 +25,7 @@ Status StatusOf(const Result<T>& r) {
 
 #define CMK_ASSERT_OK(expr)                                        \
   do {                                                             \
-    ::cmk::Status cmk_st_ = ::cmk::testing::StatusOf(expr);        \
+    ::cmk::Status cmk_st_ = StatusOf(expr);        \
     ASSERT_TRUE(cmk_st_.ok()) << cmk_st_.ToString();               \
   } while (0)
 
@@ -110,4 +110,4 @@ inline std::string AzureCode(const Status& s) {
   return pos == std::string::npos ? "" : s.message().substr(0, pos);
 }
 
-}  // namespace cmk::testing
+}  // namespace cmk

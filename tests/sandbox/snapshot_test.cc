@@ -20,7 +20,7 @@
 #include "model/arm_id.h"
 #include "model/codec.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 
@@ -285,4 +285,4 @@ TEST_F(SnapshotTest, RestoredKeysStillWrapAndUnwrap) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

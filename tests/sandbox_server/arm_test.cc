@@ -5,7 +5,7 @@
 #include "sandbox/sandbox_cloud.h"
 #include "server_test_util.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 const std::string kP = std::string("/subscriptions/") + kSub + "/resourceGroups/" + kRg + "/providers";
@@ -269,4 +269,4 @@ TEST_F(ArmTest, EveryAnswerCarriesTheSandboxClockInDate) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

@@ -10,7 +10,7 @@
 #include "crypto/crypto.h"
 #include "server_test_util.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 constexpr int kClients = 4;
@@ -56,7 +56,7 @@ class ConcurrencyTest : public ServerTest {
       }
       const std::string path = "/keys/" + key + "/" +
                                kid.get<std::string>().substr(kid.get<std::string>().rfind('/') + 1);
-      const std::string dek = crypto::Base64UrlEncode(crypto::Bytes(32, static_cast<uint8_t>(id)));
+      const std::string dek = Base64UrlEncode(Bytes(32, static_cast<uint8_t>(id)));
       Reply wrap = Kv("kv1", "POST", path + "/wrapkey" + kV,
                       Json{{"alg", "RSA-OAEP-256"}, {"value", dek}});
       check(wrap.status == 200 && Member(wrap.json, {"value"}).is_string());
@@ -109,4 +109,4 @@ TEST(MemberTest, MissingStepsGiveNullNotUndefinedBehaviour) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

@@ -13,7 +13,7 @@
 #include "server_test_util.h"
 #include "model/arm_id.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 namespace fs = std::filesystem;
@@ -357,4 +357,4 @@ TEST_F(ExamplesTest, EveryExampleIsReplayedWithTheSameShape) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

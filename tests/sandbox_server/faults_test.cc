@@ -2,7 +2,7 @@
 // Azure-like throttling (429 + Retry-After, x-ms-ratelimit headers).
 #include "server_test_util.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 class FaultsTest : public ServerTest {};
@@ -83,4 +83,4 @@ TEST_F(FaultsTest, ArmThrottlingPerPrincipalWithRemainingHeaders) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

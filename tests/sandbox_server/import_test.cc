@@ -8,7 +8,7 @@
 #include "crypto/crypto.h"
 #include "server_test_util.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 const char* const kPrivateMembers[] = {"d", "p", "q", "dp", "dq", "qi"};
@@ -115,29 +115,29 @@ TEST_F(ImportKeyTest, ImportedMaterialWrapsAndUnwrapsBothWays) {
   Reply r = Import("kv1", "imp", Json{{"key", jwk}});
   ASSERT_EQ(r.status, 200) << r.body;
   const std::string path = "/keys/imp/" + Version(r.json);
-  auto dek = crypto::GenerateDek();
+  auto dek = GenerateDek();
   ASSERT_TRUE(dek.ok());
 
   // Wrapped locally with the public half, unwrapped by the vault.
-  crypto::PublicJwk pub{"RSA", jwk["n"].get<std::string>(), jwk["e"].get<std::string>(), "", "", ""};
-  auto wrapped = crypto::WrapWithPublic(pub, crypto::WrapAlg::kRsaOaep256, dek->bytes());
+  PublicJwk pub{"RSA", jwk["n"].get<std::string>(), jwk["e"].get<std::string>(), "", "", ""};
+  auto wrapped = WrapWithPublic(pub, WrapAlg::kRsaOaep256, dek->bytes());
   ASSERT_TRUE(wrapped.ok()) << wrapped.status().ToString();
   Reply unwrap = Kv("kv1", "POST", path + "/unwrapkey" + kV,
-                    Json{{"alg", "RSA-OAEP-256"}, {"value", crypto::Base64UrlEncode(*wrapped)}});
+                    Json{{"alg", "RSA-OAEP-256"}, {"value", Base64UrlEncode(*wrapped)}});
   ASSERT_EQ(unwrap.status, 200) << unwrap.body;
-  EXPECT_EQ(unwrap.json["value"], crypto::Base64UrlEncode(dek->bytes()));
+  EXPECT_EQ(unwrap.json["value"], Base64UrlEncode(dek->bytes()));
 
   // Wrapped by the vault, unwrapped locally with the private JWK.
   Reply wrap = Kv("kv1", "POST", path + "/wrapkey" + kV,
-                  Json{{"alg", "RSA-OAEP"}, {"value", crypto::Base64UrlEncode(dek->bytes())}});
+                  Json{{"alg", "RSA-OAEP"}, {"value", Base64UrlEncode(dek->bytes())}});
   ASSERT_EQ(wrap.status, 200) << wrap.body;
-  auto ciphertext = crypto::Base64UrlDecode(wrap.json["value"].get<std::string>());
+  auto ciphertext = Base64UrlDecode(wrap.json["value"].get<std::string>());
   ASSERT_TRUE(ciphertext.ok());
-  auto priv = crypto::RsaPrivateFromJwk(jwk.dump());
+  auto priv = RsaPrivateFromJwk(jwk.dump());
   ASSERT_TRUE(priv.ok()) << priv.status().ToString();
-  auto back = crypto::Unwrap(*priv, crypto::WrapAlg::kRsaOaep, *ciphertext);
+  auto back = Unwrap(*priv, WrapAlg::kRsaOaep, *ciphertext);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_TRUE(crypto::ConstantTimeEqual(back->bytes(), dek->bytes()));
+  EXPECT_TRUE(ConstantTimeEqual(back->bytes(), dek->bytes()));
 }
 
 TEST_F(ImportKeyTest, ImportAddsAVersionToAnExistingKey) {
@@ -189,7 +189,7 @@ TEST_F(ImportKeyTest, BadJwksAreRejectedWithoutEchoingThem) {
   Json unknown = good;
   unknown["kty"] = "DSA";
   expect_bad(Json{{"key", unknown}}, "DSA");
-  expect_bad(Json{{"key", {{"kty", "oct"}, {"k", crypto::Base64UrlEncode(crypto::Bytes(32, 7))}}}},
+  expect_bad(Json{{"key", {{"kty", "oct"}, {"k", Base64UrlEncode(Bytes(32, 7))}}}},
              "HSM");
   expect_bad(Json{{"key", good}, {"Hsm", true}}, "premium");  // RSA-HSM in a standard vault
   expect_bad(Json{{"key", {{"kty", "EC"}, {"crv", "P-256"}, {"x", "a"}, {"y", "b"}, {"d", "c"}}}},
@@ -200,9 +200,9 @@ TEST_F(ImportKeyTest, BadJwksAreRejectedWithoutEchoingThem) {
 
 TEST_F(ImportKeyTest, OctHsmKeyImportsIntoAPremiumVault) {
   CreatePremiumVault("hsm1");
-  crypto::Bytes k(32);
+  Bytes k(32);
   for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(i * 7 + 1);
-  const std::string k_text = crypto::Base64UrlEncode(k);
+  const std::string k_text = Base64UrlEncode(k);
   Reply r = Import("hsm1", "aes", Json{{"key", {{"kty", "oct-HSM"}, {"k", k_text}}}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json["key"]["kty"], "oct-HSM");
@@ -210,27 +210,27 @@ TEST_F(ImportKeyTest, OctHsmKeyImportsIntoAPremiumVault) {
   EXPECT_EQ(r.body.find(k_text), std::string::npos);
 
   // RFC 3394 is deterministic: the vault's A256KW equals a local one with k.
-  crypto::Bytes dek(32, 0x42);
+  Bytes dek(32, 0x42);
   Reply wrap = Kv("hsm1", "POST", "/keys/aes/" + Version(r.json) + "/wrapkey" + kV,
-                  Json{{"alg", "A256KW"}, {"value", crypto::Base64UrlEncode(dek)}});
+                  Json{{"alg", "A256KW"}, {"value", Base64UrlEncode(dek)}});
   ASSERT_EQ(wrap.status, 200) << wrap.body;
-  auto local = crypto::AesKeyWrap(k, crypto::WrapAlg::kA256Kw, dek);
+  auto local = AesKeyWrap(k, WrapAlg::kA256Kw, dek);
   ASSERT_TRUE(local.ok());
-  EXPECT_EQ(wrap.json["value"], crypto::Base64UrlEncode(*local));
+  EXPECT_EQ(wrap.json["value"], Base64UrlEncode(*local));
   Reply unwrap = Kv("hsm1", "POST", "/keys/aes/unwrapkey" + std::string(kV),
                     Json{{"alg", "A256KW"}, {"value", wrap.json["value"]}});
   ASSERT_EQ(unwrap.status, 200) << unwrap.body;
-  EXPECT_EQ(unwrap.json["value"], crypto::Base64UrlEncode(dek));
+  EXPECT_EQ(unwrap.json["value"], Base64UrlEncode(dek));
 
   // "oct" with Hsm: true is the same; a 20-byte k is no AES key size.
   EXPECT_EQ(Import("hsm1", "aes2", Json{{"key", {{"kty", "oct"}, {"k", k_text}}}, {"Hsm", true}})
                 .status,
             200);
   Reply odd = Import("hsm1", "aes3",
-                     Json{{"key", {{"kty", "oct-HSM"}, {"k", crypto::Base64UrlEncode(crypto::Bytes(20, 1))}}}});
+                     Json{{"key", {{"kty", "oct-HSM"}, {"k", Base64UrlEncode(Bytes(20, 1))}}}});
   EXPECT_EQ(odd.status, 400) << odd.body;
   EXPECT_EQ(Member(odd.json, {"error", "code"}), "BadParameter");
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

@@ -6,7 +6,7 @@
 #include "crypto/crypto.h"
 #include "server_test_util.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 
@@ -161,21 +161,21 @@ TEST_F(KeyVaultTest, WrapUnwrapRoundTripBothAlphabets) {
   Json k = CreateKey("kv1", "w1");
   std::string kid = k["key"]["kid"];
   std::string version = kid.substr(kid.rfind('/') + 1);
-  crypto::Bytes dek(32, 0xfb);  // 0xfb... encodes with '-'/'_' vs '+'/'/'
+  Bytes dek(32, 0xfb);  // 0xfb... encodes with '-'/'_' vs '+'/'/'
   Reply wrap = Kv("kv1", "POST", "/keys/w1/" + version + "/wrapkey" + kV,
-                  Json{{"alg", "RSA-OAEP-256"}, {"value", crypto::Base64UrlEncode(dek)}});
+                  Json{{"alg", "RSA-OAEP-256"}, {"value", Base64UrlEncode(dek)}});
   ASSERT_EQ(wrap.status, 200) << wrap.body;
   EXPECT_EQ(wrap.json["kid"], kid);
   std::string wrapped = wrap.json["value"];
   EXPECT_EQ(wrapped.find_first_of("+/="), std::string::npos);
-  auto raw = crypto::Base64UrlDecode(wrapped);
+  auto raw = Base64UrlDecode(wrapped);
   ASSERT_TRUE(raw.ok());
   std::string standard = wrapped;
   for (char& c : standard) c = c == '-' ? '+' : c == '_' ? '/' : c;
   Reply unwrap = Kv("kv1", "POST", "/keys/w1/unwrapkey" + std::string(kV),
                     Json{{"alg", "RSA-OAEP-256"}, {"value", standard}});
   ASSERT_EQ(unwrap.status, 200) << unwrap.body;
-  EXPECT_EQ(unwrap.json["value"], crypto::Base64UrlEncode(dek));
+  EXPECT_EQ(unwrap.json["value"], Base64UrlEncode(dek));
   Reply bad = Kv("kv1", "POST", "/keys/w1/" + version + "/unwrapkey" + kV,
                  Json{{"alg", "RSA-OAEP-256"}, {"value", "AAAA"}});
   EXPECT_EQ(bad.status, 400);
@@ -219,4 +219,4 @@ TEST_F(KeyVaultTest, DeleteRecoverPurgeStateMachine) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

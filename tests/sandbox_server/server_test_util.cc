@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace cmk::testing {
+namespace cmk {
 
 std::string Reply::Header(const std::string& lower_name) const {
   auto it = headers.find(lower_name);
@@ -201,4 +201,4 @@ std::vector<std::string> CompareShape(const Json& example, const Json& actual,
   return errors;
 }
 
-}  // namespace cmk::testing
+}  // namespace cmk

@@ -15,7 +15,7 @@
 #include "model/state.h"
 #include "sandbox_server/sandbox_server.h"
 
-namespace cmk::testing {
+namespace cmk {
 
 inline constexpr const char* kSub = "00000000-0000-0000-0000-000000000001";
 inline constexpr const char* kRg = "rg-cmk";
@@ -78,4 +78,4 @@ std::vector<std::string> CompareShape(const Json& example, const Json& actual,
                                       const std::set<std::string>& may_miss,
                                       const std::set<std::string>& may_add);
 
-}  // namespace cmk::testing
+}  // namespace cmk

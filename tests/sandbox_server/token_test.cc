@@ -9,7 +9,7 @@
 #include "sandbox_server/serve.h"
 #include "server_test_util.h"
 
-namespace cmk::testing {
+namespace cmk {
 namespace {
 
 class TokenTest : public ServerTest {};
@@ -182,4 +182,4 @@ TEST_F(TokenTest, SecretFilesAreOwnerOnlyAndNeverPrinted) {
 }
 
 }  // namespace
-}  // namespace cmk::testing
+}  // namespace cmk

@@ -11,7 +11,7 @@
 #include "sandbox_server/token_service.h"
 #include "sandbox_server/wire_util.h"
 
-namespace cmk::server {
+namespace cmk {
 namespace {
 
 TEST(WireUtil, SplitsAzureCodeFromMessage) {
@@ -113,7 +113,7 @@ TEST(RateGate, BucketsArePerVaultAndPerKind) {
 }
 
 TEST(X509, ServerCertificateHasTheSansAndChainsToTheCa) {
-  auto tls = crypto::GenerateServerTls({"localhost", "*.vault.localhost"}, {"127.0.0.1"});
+  auto tls = GenerateServerTls({"localhost", "*.vault.localhost"}, {"127.0.0.1"});
   ASSERT_TRUE(tls.ok()) << tls.status().ToString();
   auto load = [](const std::string& pem) {
     BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
@@ -140,9 +140,9 @@ TEST(X509, ServerCertificateHasTheSansAndChainsToTheCa) {
   X509_free(ca);
   const auto& key = tls->server_key_pem.bytes();
   EXPECT_EQ(std::string(key.begin(), key.end()).rfind("-----BEGIN PRIVATE KEY-----", 0), 0u);
-  EXPECT_FALSE(crypto::GenerateServerTls({}, {}).ok());
-  EXPECT_FALSE(crypto::GenerateServerTls({"a,DNS:evil"}, {}).ok());
+  EXPECT_FALSE(GenerateServerTls({}, {}).ok());
+  EXPECT_FALSE(GenerateServerTls({"a,DNS:evil"}, {}).ok());
 }
 
 }  // namespace
-}  // namespace cmk::server
+}  // namespace cmk
