@@ -6,8 +6,8 @@
 # reads 250 then 25/s per principal; Key Vault 4,000 operations per 10 s per
 # vault).
 #
-# For each size: apply the estate in-process, serve it, run the plan once
-# with -v, and print wall time, peak RSS, the requests sent by kind, the 429s
+# For each size: apply the estate in-process, serve it, run the plan once to
+# let the server make key material, then again with -v, and print wall time, peak RSS, the requests sent by kind, the 429s
 # the client absorbed, and the bound the budgets and latency allow:
 #   max(requests x RTT / concurrency, ARM reads over budget / 25 per s)
 # with RTT = LATENCY_MS and concurrency = CMKCTL_MAX_CONNECTIONS (8). The
@@ -39,6 +39,13 @@ for size in $sizes; do
     --auto-approve >/dev/null 2>"$work/apply.err" ||
     { echo "apply of $size vaults failed:" >&2; tail -5 "$work/apply.err" >&2; exit 1; }
   start_server "$sb" --port "$port" --latency-ms "$latency"
+  # The first plan after an in-process apply also waits for the server to
+  # make each key's material (the sandbox makes it on first use: the key
+  # bundle carries the public key). Azure has it already, so the client's
+  # figures are those of the second plan; the first is printed beside them.
+  "$measure" "$cmkctl" --target azure plan -f "$dir/manifests" --detailed-exitcode \
+    >/dev/null 2>"$work/first.err" </dev/null
+  first=$(sed -n 's/^measure: wall \([0-9.]*\) s.*/\1/p' "$work/first.err" | tail -1)
   "$measure" "$cmkctl" -v --target azure plan -f "$dir/manifests" --detailed-exitcode \
     >"$work/plan.out" 2>"$work/plan.err" </dev/null
   stop_server
@@ -47,6 +54,7 @@ for size in $sizes; do
   kib=$(sed -n 's/.*peak rss \([0-9]*\) KiB.*/\1/p' <<<"$line")
   code=$(sed -n 's/.*exit \([0-9]*\)$/\1/p' <<<"$line")
   echo "== $size vaults over the wire (${latency} ms per request)"
+  printf '  first plan       %8.2f s  (the server makes key material on first use)\n' "$first"
   printf '  no-change plan   %8.2f s  %7.1f MiB  exit %s\n' "$secs" "$(awk -v k="$kib" 'BEGIN{print k/1024}')" "$code"
   # Requests by kind, from the client's own -v log.
   grep -o 'HTTP [A-Z]* [^ ]* -> [0-9]*' "$work/plan.err" | awk -v secs="$secs" -v rtt="$latency" \

@@ -30,7 +30,7 @@ AzureProviderOptions AzureOptionsFromEnv(const EnvGetter& env) {
   if (auto c = env("CMKCTL_MAX_CONNECTIONS")) {
     char* end = nullptr;
     long v = std::strtol(c->c_str(), &end, 10);
-    if (end != c->c_str() && *end == '\0' && v >= 1 && v <= 64) o.max_host_connections = static_cast<int>(v);
+    if (end != c->c_str() && *end == '\0' && v >= 1 && v <= 64) o.max_connections = static_cast<int>(v);
   }
   return o;
 }
@@ -47,7 +47,7 @@ Result<std::unique_ptr<AzureProvider>> AzureProvider::Create(AzureProviderOption
     CurlTransportOptions t;
     t.ca_bundle = options.ca_bundle;
     t.cancel = options.cancel;
-    t.max_host_connections = options.max_host_connections;
+    t.max_connections = options.max_connections;
     t.user_agent = std::string("cmkctl/") + CMK_VERSION;
     transport = MakeCurlTransport(t);
   }

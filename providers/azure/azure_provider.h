@@ -37,7 +37,7 @@ struct AzureProviderOptions {
   RateBudgets rate;        // rate.fraction: CMKCTL_RATE_FRACTION
   LroOptions lro;
   int principal_not_found_retries = 6;  // PrincipalNotFound after a new identity
-  int max_host_connections = 8;         // batched reads: connections per host
+  int max_connections = 8;              // batched reads: connections at once
   std::shared_ptr<std::atomic<bool>> cancel;  // optional
   // Tests only: plain-http endpoints may receive bearer tokens and secrets.
   bool allow_insecure_http_for_tests = false;
@@ -74,9 +74,9 @@ class AzureProvider : public Provider {
   CMK_PROVIDER_OVERRIDES
 
   // Their GETs (bundle, versions, rotation policy, then older versions'
-  // bundles) run as batches, concurrently over the curl transport.
-  Result<std::vector<std::optional<KeyState>>> GetKeys(
-      const std::string& vault, const std::vector<std::string>& names) override;
+  // bundles), for every key of every vault, run as batches, concurrently
+  // over the curl transport.
+  std::vector<Result<std::optional<KeyState>>> GetKeys(const std::vector<KeyRef>& keys) override;
 
   // The credential that produced the last token ("" before any), for -v.
   std::string CredentialName() const;
@@ -87,8 +87,9 @@ class AzureProvider : public Provider {
                 AzureTestHooks hooks);
   Result<std::vector<KeyVersionState>> ListVersions(const std::string& vault, const std::string& name);
   // Replaces the list's view of every non-newest version by its bundle
-  // (which adds key_ops), in one batch over all `keys`.
-  Status FillOlderVersions(const std::string& vault, std::vector<std::optional<KeyState>>& keys);
+  // (which adds key_ops), in one batch over all `keys`; a key whose
+  // version read fails becomes that error.
+  void FillOlderVersions(std::vector<Result<std::optional<KeyState>>>& keys);
   // After a 409 RoleAssignmentExists: the assignment granting the same role
   // to the same principal at the same scope under another GUID.
   Result<RoleAssignmentState> FindExistingRoleAssignment(const RoleAssignmentState& desired);

@@ -42,70 +42,75 @@ Result<std::vector<KeyVersionState>> AzureProvider::ListVersions(const std::stri
 }
 
 Result<std::optional<KeyState>> AzureProvider::GetKey(const KeyRef& request) {
-  CMK_ASSIGN_OR_RETURN(std::vector<std::optional<KeyState>> keys, GetKeys(request.vault, {request.name}));
-  return std::move(keys.front());
+  return std::move(GetKeys({request}).front());
 }
 
-Result<std::vector<std::optional<KeyState>>> AzureProvider::GetKeys(
-    const std::string& vault, const std::vector<std::string>& names) {
+std::vector<Result<std::optional<KeyState>>> AzureProvider::GetKeys(const std::vector<KeyRef>& keys) {
   // Bundle, first page of versions and rotation policy of every key are
   // independent GETs: one batch. Further version pages follow one by one.
-  std::vector<std::string> paths;
-  for (const auto& name : names) {
-    paths.push_back("/keys/" + name);
-    paths.push_back(VersionsPath(name));
-    paths.push_back("/keys/" + name + "/rotationpolicy");
+  std::vector<KeyVaultClient::VaultGet> gets;
+  gets.reserve(3 * keys.size());
+  for (const KeyRef& k : keys) {
+    gets.push_back({k.vault, "/keys/" + k.name});
+    gets.push_back({k.vault, VersionsPath(k.name)});
+    gets.push_back({k.vault, "/keys/" + k.name + "/rotationpolicy"});
   }
-  std::vector<Result<HttpResponse>> got = kv_->GetAll(vault, paths);
-  std::vector<std::optional<KeyState>> out;
-  for (size_t k = 0; k < names.size(); ++k) {
-    std::string object = KeyObject(vault, names[k]);
-    CMK_ASSIGN_OR_RETURN(std::optional<Json> bundle,
-                         KeyVaultClient::GetResult(std::move(got[3 * k]), object));
-    if (!bundle) {
-      out.emplace_back();
-      continue;
-    }
-    KeyState key = KeyFromBundle(*bundle, vault);
-    KeyVersionState newest = key.versions.back();
-    CMK_ASSIGN_OR_RETURN(key.versions,
-                         VersionsFrom(kv_->ListFrom(vault, std::move(got[3 * k + 1]), object)));
-    // The bundle is authoritative for the newest version (items lack key_ops).
-    key.versions.erase(std::remove_if(key.versions.begin(), key.versions.end(),
-                                      [&](const KeyVersionState& v) { return v.version == newest.version; }),
-                       key.versions.end());
-    key.versions.push_back(newest);
-    CMK_ASSIGN_OR_RETURN(std::optional<Json> policy,
-                         KeyVaultClient::GetResult(std::move(got[3 * k + 2]), object));
-    if (policy) key.rotation_policy = RotationPolicyFromWire(*policy);
-    out.push_back(std::move(key));
+  std::vector<Result<HttpResponse>> got = kv_->GetAll(gets);
+  std::vector<Result<std::optional<KeyState>>> out;
+  out.reserve(keys.size());
+  for (size_t k = 0; k < keys.size(); ++k) {
+    out.push_back([&]() -> Result<std::optional<KeyState>> {
+      const std::string& vault = keys[k].vault;
+      std::string object = KeyObject(vault, keys[k].name);
+      CMK_ASSIGN_OR_RETURN(std::optional<Json> bundle,
+                           KeyVaultClient::GetResult(std::move(got[3 * k]), object));
+      if (!bundle) return std::optional<KeyState>();
+      KeyState key = KeyFromBundle(*bundle, vault);
+      KeyVersionState newest = key.versions.back();
+      CMK_ASSIGN_OR_RETURN(key.versions,
+                           VersionsFrom(kv_->ListFrom(vault, std::move(got[3 * k + 1]), object)));
+      // The bundle is authoritative for the newest version (items lack key_ops).
+      key.versions.erase(std::remove_if(key.versions.begin(), key.versions.end(),
+                                        [&](const KeyVersionState& v) { return v.version == newest.version; }),
+                         key.versions.end());
+      key.versions.push_back(newest);
+      CMK_ASSIGN_OR_RETURN(std::optional<Json> policy,
+                           KeyVaultClient::GetResult(std::move(got[3 * k + 2]), object));
+      if (policy) key.rotation_policy = RotationPolicyFromWire(*policy);
+      return std::optional<KeyState>(std::move(key));
+    }());
   }
-  CMK_RETURN_IF_ERROR(FillOlderVersions(vault, out));
+  FillOlderVersions(out);
   return out;
 }
 
-Status AzureProvider::FillOlderVersions(const std::string& vault,
-                                        std::vector<std::optional<KeyState>>& keys) {
+void AzureProvider::FillOlderVersions(std::vector<Result<std::optional<KeyState>>>& keys) {
   // A version item carries attributes and tags but not the version's key
   // operations: read every older version's bundle, all in one batch.
-  std::vector<std::string> paths;
-  std::vector<KeyVersionState*> targets;
-  for (auto& key : keys) {
-    if (!key) continue;
-    for (size_t i = 0; i + 1 < key->versions.size(); ++i) {
-      paths.push_back("/keys/" + key->name + "/" + key->versions[i].version);
-      targets.push_back(&key->versions[i]);
+  std::vector<KeyVaultClient::VaultGet> gets;
+  std::vector<std::pair<size_t, size_t>> targets;  // (key, version)
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (!keys[k].ok() || !*keys[k]) continue;
+    const KeyState& key = **keys[k];
+    for (size_t i = 0; i + 1 < key.versions.size(); ++i) {
+      gets.push_back({key.vault, "/keys/" + key.name + "/" + key.versions[i].version});
+      targets.emplace_back(k, i);
     }
   }
-  if (paths.empty()) return Status::Ok();
-  std::vector<Result<HttpResponse>> got = kv_->GetAll(vault, paths);
-  for (size_t i = 0; i < paths.size(); ++i) {
-    CMK_ASSIGN_OR_RETURN(std::optional<Json> bundle,
-                         KeyVaultClient::GetResult(std::move(got[i]), "key version " + paths[i]));
+  if (gets.empty()) return;
+  std::vector<Result<HttpResponse>> got = kv_->GetAll(gets);
+  for (size_t g = 0; g < gets.size(); ++g) {
+    auto [k, i] = targets[g];
+    if (!keys[k].ok()) continue;  // an earlier version of this key failed
+    Result<std::optional<Json>> bundle = KeyVaultClient::GetResult(
+        std::move(got[g]), "key version " + gets[g].vault + gets[g].path);
+    if (!bundle.ok()) {
+      keys[k] = bundle.status();
+      continue;
+    }
     // Gone since the list (purged in between): keep what the list said.
-    if (bundle) *targets[i] = KeyVersionFromBundle(*bundle);
+    if (*bundle) (*keys[k])->versions[i] = KeyVersionFromBundle(**bundle);
   }
-  return Status::Ok();
 }
 
 Result<std::vector<std::string>> AzureProvider::ListKeys(const std::string& vault) {

@@ -84,8 +84,9 @@ class CurlTransport : public HttpTransport {
     multi_ = curl_multi_init();
     if (multi_ != nullptr) {
       curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-      curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
-                        static_cast<long>(std::max(1, options_.max_host_connections)));
+      const long connections = std::max(1, options_.max_connections);
+      curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, connections);
+      curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, connections);
     }
   }
   ~CurlTransport() override {

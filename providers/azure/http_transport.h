@@ -63,10 +63,11 @@ struct CurlTransportOptions {
   std::chrono::milliseconds connect_timeout{10000};
   bool http2 = true;      // CURL_HTTP_VERSION_2TLS
   std::string user_agent = "cmkctl";
-  // SendAll: at most this many connections per host. Over HTTP/2 the
-  // requests share one multiplexed connection; an HTTP/1.1 server gets up
-  // to this many connections in parallel.
-  int max_host_connections = 8;
+  // SendAll: at most this many connections open at once, in all and per
+  // host. Over HTTP/2 a host's requests share one multiplexed connection;
+  // an HTTP/1.1 server gets up to this many connections in parallel. When
+  // a batch moves on to another host, the oldest idle connection closes.
+  int max_connections = 8;
   // Set to true (from any thread) to abort transfers in flight and refuse new ones.
   std::shared_ptr<std::atomic<bool>> cancel;
 };

@@ -1,5 +1,7 @@
 #include "azure/keyvault_client.h"
 
+#include <set>
+
 #include "base/log.h"
 
 #include "azure/error_mapping.h"
@@ -47,29 +49,62 @@ Result<HttpRequest> KeyVaultClient::Request(const std::string& vault, const std:
   return req;
 }
 
-std::vector<Result<HttpResponse>> KeyVaultClient::GetAll(const std::string& vault,
-                                                         const std::vector<std::string>& paths) {
-  std::vector<std::optional<Result<HttpResponse>>> done(paths.size());
-  std::string key = Lower(vault);
-  size_t first = 0;
-  if (!challenges_.count(key) && !paths.empty()) {
-    done[0] = Call(vault, "GET", paths[0], std::nullopt);  // provokes and caches the challenge
-    first = 1;
+std::vector<Result<HttpResponse>> KeyVaultClient::GetAll(const std::vector<VaultGet>& gets) {
+  const size_t n = gets.size();
+  std::vector<std::optional<Result<HttpResponse>>> done(n);
+  std::vector<std::optional<HttpRequest>> requests(n);
+  for (size_t i = 0; i < n; ++i) {
+    Result<HttpRequest> req = Request(gets[i].vault, "GET", gets[i].path, std::nullopt);
+    if (req.ok())
+      requests[i] = std::move(*req);
+    else
+      done[i] = req.status();
   }
+
+  // Round 1: the challenge of every vault not seen yet, all probes at once.
+  std::vector<size_t> probes;
+  std::set<std::string> probed;
+  for (size_t i = 0; i < n; ++i) {
+    std::string key = Lower(gets[i].vault);
+    if (!done[i] && !challenges_.count(key) && probed.insert(key).second) probes.push_back(i);
+  }
+  if (!probes.empty()) {
+    std::vector<BatchRequest> batch;
+    for (size_t i : probes) batch.push_back({*requests[i], "", RateClass::kVaultOp, gets[i].vault});
+    std::vector<Result<HttpResponse>> got = pipeline_.SendAll(std::move(batch));
+    for (size_t k = 0; k < probes.size(); ++k) {
+      size_t i = probes[k];
+      Result<HttpResponse>& r = got[k];
+      if (!r.ok() || r->status != 401) {
+        // Failed, or the vault did not ask for a token: a GET without one was the real one.
+        if (r.ok())
+          CMK_LOG(kDebug, "Key Vault ", gets[i].vault, " answered ", r->status, " without a challenge");
+        done[i] = std::move(r);
+        continue;
+      }
+      Result<AuthChallenge> c = ChallengeFrom(*r, requests[i]->url);
+      if (!c.ok()) {
+        done[i] = c.status();
+        continue;
+      }
+      CMK_LOG(kDebug, "Key Vault ", gets[i].vault, ": challenge authority ", c->authority, ", scope ",
+              c->scope);
+      challenges_[Lower(gets[i].vault)] = std::move(*c);
+    }
+  }
+
+  // Round 2: everything else, with each vault's token.
   std::vector<size_t> batched;
   std::vector<BatchRequest> batch;
-  for (size_t i = first; i < paths.size(); ++i) {
-    if (!challenges_.count(key)) {  // no challenge (or it failed): one at a time, as Call does
-      done[i] = Call(vault, "GET", paths[i], std::nullopt);
-      continue;
-    }
-    Result<HttpRequest> req = Request(vault, "GET", paths[i], std::nullopt);
-    if (!req.ok()) {
-      done[i] = req.status();
+  for (size_t i = 0; i < n; ++i) {
+    if (done[i]) continue;
+    auto challenge = challenges_.find(Lower(gets[i].vault));
+    if (challenge == challenges_.end()) {  // no challenge (or it failed): one at a time, as Call does
+      done[i] = Call(gets[i].vault, "GET", gets[i].path, std::nullopt);
       continue;
     }
     batched.push_back(i);
-    batch.push_back({std::move(*req), challenges_[key].scope, RateClass::kVaultOp, vault});
+    batch.push_back({std::move(*requests[i]), challenge->second.scope, RateClass::kVaultOp, gets[i].vault});
   }
   std::vector<Result<HttpResponse>> got = pipeline_.SendAll(std::move(batch));
   for (size_t k = 0; k < batched.size(); ++k) {
@@ -77,12 +112,12 @@ std::vector<Result<HttpResponse>> KeyVaultClient::GetAll(const std::string& vaul
     Result<HttpResponse>& r = got[k];
     // A new challenge (another tenant or resource): Call re-reads it.
     if (r.ok() && r->status == 401 && r->Header("WWW-Authenticate"))
-      done[i] = Call(vault, "GET", paths[i], std::nullopt);
+      done[i] = Call(gets[i].vault, "GET", gets[i].path, std::nullopt);
     else
       done[i] = std::move(r);
   }
   std::vector<Result<HttpResponse>> out;
-  out.reserve(paths.size());
+  out.reserve(n);
   for (auto& d : done) out.push_back(std::move(*d));
   return out;
 }

@@ -35,11 +35,17 @@ class KeyVaultClient {
                             RateClass cls = RateClass::kVaultOp, SendOptions options = {},
                             bool* applied_elsewhere = nullptr);
 
-  // GETs of independent paths, batched (concurrently over the curl
-  // transport) once the vault's challenge is known; result i answers
-  // paths[i]. The first request to a vault goes alone to get the challenge.
-  std::vector<Result<HttpResponse>> GetAll(const std::string& vault,
-                                           const std::vector<std::string>& paths);
+  // One GET of the data plane of one vault.
+  struct VaultGet {
+    std::string vault;
+    std::string path;
+  };
+  // Independent GETs, of any vaults, batched (concurrently over the curl
+  // transport, in the order given: keep a vault's GETs together so that
+  // they share its connections); result i answers gets[i]. Every vault
+  // whose challenge is not yet known first gets one unauthenticated probe,
+  // all probes in one batch, so a read of N vaults costs two rounds, not N.
+  std::vector<Result<HttpResponse>> GetAll(const std::vector<VaultGet>& gets);
   // What Get makes of a GET's outcome: 404 -> nullopt, other non-200 -> Status.
   static Result<std::optional<nlohmann::json>> GetResult(Result<HttpResponse> response,
                                                          const std::string& object);

@@ -121,18 +121,14 @@ class Provider {
 
   CMK_PROVIDER_OPERATIONS(CMK_PROVIDER_PURE_)
 
-  // GetKey for several keys of one vault: result i answers names[i]; the
-  // first error fails the whole read. The default reads them one by one; a
-  // provider may read them concurrently (AzureProvider batches the GETs).
-  virtual Result<std::vector<std::optional<KeyState>>> GetKeys(
-      const std::string& vault, const std::vector<std::string>& names) {
-    std::vector<std::optional<KeyState>> out;
-    out.reserve(names.size());
-    for (const auto& name : names) {
-      Result<std::optional<KeyState>> k = GetKey(KeyRef{vault, name});
-      if (!k.ok()) return k.status();
-      out.push_back(std::move(*k));
-    }
+  // GetKey for many keys, of any vaults: result i answers keys[i], each
+  // with its own outcome. The default reads them one by one; a provider may
+  // read them concurrently (AzureProvider sends every GET of every vault as
+  // one batch).
+  virtual std::vector<Result<std::optional<KeyState>>> GetKeys(const std::vector<KeyRef>& keys) {
+    std::vector<Result<std::optional<KeyState>>> out;
+    out.reserve(keys.size());
+    for (const auto& key : keys) out.push_back(GetKey(key));
     return out;
   }
 };

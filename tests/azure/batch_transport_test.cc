@@ -102,7 +102,7 @@ TEST(CurlBatch, RequestsOverlapAndResultsFollowRequestOrder) {
 TEST(CurlBatch, ConnectionsPerHostAreCapped) {
   Server server(3, std::chrono::milliseconds(200));  // they never gather: do not wait long
   CurlTransportOptions o;
-  o.max_host_connections = 1;
+  o.max_connections = 1;
   auto t = MakeCurlTransport(o);
   auto got = t->SendAll(Requests(server, 3));
   ASSERT_EQ(got.size(), 3u);

@@ -175,9 +175,15 @@ TEST(ProviderGetKeys, ReadsEveryKeyOfAVaultInOneBatch) {
     return Respond(404, R"({"error":{"code":"KeyNotFound","message":"not found"}})");
   });
   ASSERT_NE(p, nullptr);
-  auto keys = p->GetKeys("kv1", {"beta", "gone", "alpha"});
-  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
-  ASSERT_EQ(keys->size(), 3u);
+  std::vector<Result<std::optional<KeyState>>> got =
+      p->GetKeys({{"kv1", "beta"}, {"kv1", "gone"}, {"kv1", "alpha"}});
+  ASSERT_EQ(got.size(), 3u);
+  std::vector<std::optional<KeyState>> values;
+  for (auto& k : got) {
+    ASSERT_TRUE(k.ok()) << k.status().ToString();
+    values.push_back(*k);
+  }
+  auto* keys = &values;
   ASSERT_TRUE((*keys)[0].has_value());
   EXPECT_EQ((*keys)[0]->name, "beta");
   EXPECT_TRUE((*keys)[0]->rotation_policy.has_value());
@@ -192,9 +198,10 @@ TEST(ProviderGetKeys, ReadsEveryKeyOfAVaultInOneBatch) {
   EXPECT_EQ((*keys)[2]->name, "alpha");
   EXPECT_FALSE((*keys)[2]->rotation_policy.has_value());
   EXPECT_EQ(versions_calls, 2);
-  // The first GET goes alone (it fetches the vault's challenge), the other
-  // eight in one batch, then the two older versions' bundles in another.
-  EXPECT_EQ(w.transport->batch_sizes, (std::vector<size_t>{8, 2}));
+  // The first GET goes alone, unauthenticated (it fetches the vault's
+  // challenge), then all nine with a token in one batch, then the two older
+  // versions' bundles in another.
+  EXPECT_EQ(w.transport->batch_sizes, (std::vector<size_t>{1, 9, 2}));
 
   // GetKey is the one-key case and agrees.
   auto one = p->GetKey(KeyRef{"kv1", "beta"});
@@ -211,10 +218,49 @@ TEST(ProviderGetKeys, AnErrorNamesTheKey) {
     return Respond(404, R"({"error":{"code":"KeyNotFound","message":"not found"}})");
   });
   ASSERT_NE(p, nullptr);
-  auto keys = p->GetKeys("kv1", {"a", "locked"});
-  ASSERT_FALSE(keys.ok());
-  EXPECT_EQ(keys.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_NE(keys.status().message().find("kv1/locked"), std::string::npos) << keys.status().message();
+  std::vector<Result<std::optional<KeyState>>> keys = p->GetKeys({{"kv1", "a"}, {"kv1", "locked"}});
+  ASSERT_EQ(keys.size(), 2u);
+  ASSERT_TRUE(keys[0].ok()) << keys[0].status().ToString();  // its own outcome: not found
+  EXPECT_FALSE(keys[0]->has_value());
+  ASSERT_FALSE(keys[1].ok());
+  EXPECT_EQ(keys[1].status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(keys[1].status().message().find("kv1/locked"), std::string::npos)
+      << keys[1].status().message();
+}
+
+TEST(ProviderGetKeys, ManyVaultsCostTwoRoundsNotOnePerVault) {
+  FakeWorld w;
+  std::vector<std::string> order;  // authenticated GETs, as sent
+  auto p = w.Make([&](const HttpRequest& r) -> Result<HttpResponse> {
+    std::string host = r.url.substr(8, r.url.find('.') - 8);
+    std::string path = r.url.substr(r.url.find("/keys"));
+    path = path.substr(0, path.find('?'));
+    order.push_back(host + path);
+    std::string name = path.substr(6, path.find('/', 6) == std::string::npos ? std::string::npos
+                                                                              : path.find('/', 6) - 6);
+    if (path == "/keys/" + name) return Respond(200, Bundle(name, kV2));
+    if (path == "/keys/" + name + "/versions") return Respond(200, R"({"value":[]})");
+    return Respond(404, R"({"error":{"code":"KeyNotFound","message":"not found"}})");
+  });
+  ASSERT_NE(p, nullptr);
+  std::vector<KeyRef> refs = {{"kv1", "a"}, {"kv1", "b"}, {"kv2", "c"}, {"kv3", "d"}};
+  std::vector<Result<std::optional<KeyState>>> keys = p->GetKeys(refs);
+  ASSERT_EQ(keys.size(), 4u);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_TRUE(keys[i].ok()) << keys[i].status().ToString();
+    ASSERT_TRUE(keys[i]->has_value());
+    EXPECT_EQ((*keys[i])->name, refs[i].name);
+    EXPECT_EQ((*keys[i])->vault, refs[i].vault);
+  }
+  // One probe per vault, all at once; then all twelve GETs in one batch, a
+  // vault's together and in the order asked; nothing else.
+  EXPECT_EQ(w.transport->batch_sizes, (std::vector<size_t>{3, 12}));
+  ASSERT_EQ(order.size(), 12u);
+  EXPECT_EQ(order.front(), "kv1/keys/a");
+  EXPECT_EQ(order.back(), "kv3/keys/d/rotationpolicy");
+  ASSERT_TRUE(p->GetKeys({{"kv2", "c"}}).front().ok());
+  // The challenges are remembered: a second read needs no probe.
+  EXPECT_EQ(w.transport->batch_sizes.back(), 3u);
 }
 
 }  // namespace
@@ -230,17 +276,17 @@ TEST(AzureOptionsFromEnv, ConnectionsAndRateFraction) {
     return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
   };
   AzureProviderOptions defaults = AzureOptionsFromEnv(env);
-  EXPECT_EQ(defaults.max_host_connections, 8);
+  EXPECT_EQ(defaults.max_connections, 8);
   EXPECT_DOUBLE_EQ(defaults.rate.fraction, 0.5);
   vars["CMKCTL_MAX_CONNECTIONS"] = "1";
   vars["CMKCTL_RATE_FRACTION"] = "0.25";
   AzureProviderOptions set = AzureOptionsFromEnv(env);
-  EXPECT_EQ(set.max_host_connections, 1);
+  EXPECT_EQ(set.max_connections, 1);
   EXPECT_DOUBLE_EQ(set.rate.fraction, 0.25);
   // Out of range or not a number: the default stays.
   for (const char* bad : {"0", "65", "8x", "", "many"}) {
     vars["CMKCTL_MAX_CONNECTIONS"] = bad;
-    EXPECT_EQ(AzureOptionsFromEnv(env).max_host_connections, 8) << bad;
+    EXPECT_EQ(AzureOptionsFromEnv(env).max_connections, 8) << bad;
   }
 }
 

@@ -98,19 +98,16 @@ TEST_F(ReadLiveTest, PruneCandidatesKeepOnlyOwnedObjects) {
 // Records the batched key reads, then answers them as every provider does by default.
 class BatchRecordingProvider : public TestCloud {
  public:
-  Result<std::vector<std::optional<KeyState>>> GetKeys(
-      const std::string& vault, const std::vector<std::string>& names) override {
-    batches.push_back(vault + ":" + [&] {
-      std::string joined;
-      for (const auto& n : names) joined += (joined.empty() ? "" : ",") + n;
-      return joined;
-    }());
-    return Provider::GetKeys(vault, names);
+  std::vector<Result<std::optional<KeyState>>> GetKeys(const std::vector<KeyRef>& keys) override {
+    std::string joined;
+    for (const auto& k : keys) joined += (joined.empty() ? "" : ",") + k.vault + "/" + k.name;
+    batches.push_back(joined);
+    return Provider::GetKeys(keys);
   }
   std::vector<std::string> batches;
 };
 
-TEST(ReadLiveBatches, KeysAreReadPerVaultInOneCall) {
+TEST(ReadLiveBatches, AllKeysAreReadInOneCallGroupedByVault) {
   BatchRecordingProvider p;
   p.SeedVault(Vault("bank-kv"));
   p.SeedVault(Vault("other-kv"));
@@ -123,7 +120,8 @@ TEST(ReadLiveBatches, KeysAreReadPerVaultInOneCall) {
   d.keys["key/not-yet"] = At(Key("other-kv", "not-yet"), 50);
   Result<LiveState> live = ReadLive(p, BuildQuery(d), false);
   ASSERT_TRUE(live.ok()) << live.status().ToString();
-  EXPECT_THAT(p.batches, ElementsAre("bank-kv:bank-cmk,bank-cmk2", "other-kv:not-yet,third"));
+  EXPECT_THAT(p.batches,
+              ElementsAre("bank-kv/bank-cmk,bank-kv/bank-cmk2,other-kv/not-yet,other-kv/third"));
   EXPECT_EQ(live->keys.count("bank-kv/bank-cmk"), 1u);
   EXPECT_EQ(live->keys.count("bank-kv/bank-cmk2"), 1u);
   EXPECT_EQ(live->keys.count("other-kv/third"), 1u);
@@ -240,6 +238,58 @@ TEST(ReadLiveBatching, ASubscriptionNamingSeveralObjectsIsListedOnce) {
     for (auto& [a, s] : l->storage_accounts) one_by_one.storage_accounts[a] = s;
   }
   EXPECT_EQ(ToJson(one_by_one.storage_accounts), ToJson(listed->storage_accounts));
+}
+
+// Vaults and role-assignment scopes follow the same rule: three or more in a
+// subscription cost one list, and the answer is the one that GETs and
+// per-scope lists give. A list the caller may not run falls back to them.
+TEST(ReadLiveBatching, VaultsAndRoleScopesOfASubscriptionAreListedOnce) {
+  TestCloud cloud;
+  std::vector<std::string> scopes;
+  LiveQuery q;
+  for (const char* name : {"kv-a", "kv-b", "kv-c"}) {
+    cloud.SeedVault(Vault(name));
+    q.vaults[std::string("vault/") + name] = ArmRef{kSub, kRg, name};
+    scopes.push_back(VaultArmId(kSub, kRg, name));
+    PrincipalRef who;
+    who.object_id = "00000000-0000-0000-0000-00000000000a";
+    cloud.SeedRoleAssignment(Assignment(std::string("on-") + name, scopes.back(), who));
+    cloud.SeedRoleAssignment(
+        Assignment(std::string("on-key-of-") + name, scopes.back() + "/keys/k", who));
+  }
+  q.vaults["vault/kv-missing"] = ArmRef{kSub, kRg, "kv-missing"};
+  PrincipalRef who;
+  who.object_id = "00000000-0000-0000-0000-00000000000b";
+  cloud.SeedVault(Vault("kv-other"));  // not queried: neither it nor its grants are read
+  cloud.SeedRoleAssignment(Assignment("on-other", VaultArmId(kSub, kRg, "kv-other"), who));
+  cloud.SeedRoleAssignment(Assignment("on-group", std::string("/subscriptions/") + kSub + "/resourceGroups/" + kRg, who));
+  q.role_assignment_scopes = scopes;
+
+  Result<LiveState> listed = ReadLive(cloud, q, false);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_EQ(listed->vaults.size(), 3u);
+  EXPECT_EQ(listed->role_assignments.size(), 6u);  // at and below the three vaults only
+  int vault_lists = 0, vault_gets = 0, role_lists = 0;
+  for (const auto& c : cloud.calls()) {
+    vault_lists += c.rfind("ListVaults", 0) == 0;
+    vault_gets += c.rfind("GetVault", 0) == 0;
+    role_lists += c.rfind("ListRoleAssignments", 0) == 0;
+  }
+  EXPECT_EQ(vault_lists, 1);
+  EXPECT_EQ(vault_gets, 0);
+  EXPECT_EQ(role_lists, 1);
+
+  // Forbidden at the subscription: one list per scope, the same answer.
+  cloud.ClearCalls();
+  cloud.FailOn("ListRoleAssignments", PermissionDenied("403"), 1);
+  cloud.FailOn("ListVaults", PermissionDenied("403"), 1);
+  Result<LiveState> fallback = ReadLive(cloud, q, false);
+  ASSERT_TRUE(fallback.ok()) << fallback.status().ToString();
+  EXPECT_EQ(ToJson(fallback->role_assignments), ToJson(listed->role_assignments));
+  EXPECT_EQ(ToJson(fallback->vaults), ToJson(listed->vaults));
+  role_lists = 0;
+  for (const auto& c : cloud.calls()) role_lists += c.rfind("ListRoleAssignments", 0) == 0;
+  EXPECT_EQ(role_lists, 1 + 3);
 }
 
 }  // namespace

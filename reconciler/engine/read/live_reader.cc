@@ -67,28 +67,74 @@ Status ReadArmObjects(const std::map<std::string, ArmRef>& refs, std::map<std::s
   return Status::Ok();
 }
 
+// The subscription an ARM scope lies in ("" for one above every subscription).
+std::string SubscriptionOf(const std::string& scope) {
+  static constexpr std::string_view kPrefix = "/subscriptions/";
+  if (scope.size() <= kPrefix.size() || !EqualsIgnoreCase(scope.substr(0, kPrefix.size()), kPrefix))
+    return "";
+  size_t end = scope.find('/', kPrefix.size());
+  return scope.substr(kPrefix.size(), end == std::string::npos ? std::string::npos : end - kPrefix.size());
+}
+
+// The role assignments at or below each scope. A subscription that holds at
+// least kListAtLeast of the scopes is listed once (ARM answers a list at a
+// scope with every assignment at, above and below it) and filtered; a list
+// the caller may not run (403) falls back to one list per scope.
+Status ReadRoleAssignments(Provider& p, const std::vector<std::string>& scopes, LiveState& live) {
+  // Whether an assignment's scope is at or below a queried one: look its
+  // ancestors up (an ARM id has a dozen segments), never scan the scopes.
+  std::unordered_set<std::string> queried;  // NormalizedId: the root scope "/" is ""
+  for (const auto& scope : scopes) queried.insert(NormalizedId(scope));
+  auto covered = [&](const std::string& scope) {
+    std::string s = NormalizedId(scope);
+    if (queried.count("")) return true;
+    for (size_t slash = s.find('/', 1); slash != std::string::npos; slash = s.find('/', slash + 1))
+      if (queried.count(s.substr(0, slash))) return true;
+    return queried.count(s) > 0;
+  };
+  std::map<std::string, std::vector<const std::string*>> by_subscription;  // lower-case id
+  for (const auto& scope : scopes) by_subscription[Lower(SubscriptionOf(scope))].push_back(&scope);
+  for (const auto& [lower_subscription, group] : by_subscription) {
+    if (!lower_subscription.empty() && group.size() >= kListAtLeast) {
+      std::string subscription = "/subscriptions/" + SubscriptionOf(*group.front());
+      auto all = p.ListRoleAssignments(subscription);
+      if (all.ok()) {
+        for (auto& ra : *all)
+          if (covered(ra.scope)) live.role_assignments[ra.id] = std::move(ra);
+        continue;
+      }
+      if (all.status().code() != StatusCode::kPermissionDenied)
+        return all.status().WithContext("listing role assignments in " + subscription);
+    }
+    for (const std::string* scope : group) {
+      auto list = p.ListRoleAssignments(*scope);
+      if (!list.ok()) return list.status().WithContext("listing role assignments at " + *scope);
+      for (auto& ra : *list) live.role_assignments[ra.id] = std::move(ra);
+    }
+  }
+  return Status::Ok();
+}
+
 Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
-  for (const auto& [address, r] : q.vaults) {
-    auto v = p.GetVault(r);
-    if (!v.ok()) return v.status().WithContext("reading " + address + Where(r));
-    if (*v) live.vaults[address] = **v;
-  }
-  // Keys are read per vault, so that a provider can batch them (GetKeys).
-  std::map<std::string, std::vector<const KeyRef*>> by_vault;
-  std::map<std::string, std::string> addresses;  // vault -> "key/a, key/b"
-  for (const auto& [address, r] : q.keys) {
-    by_vault[r.vault].push_back(&r);
-    std::string& a = addresses[r.vault];
-    a += (a.empty() ? "" : ", ") + address;
-  }
-  for (const auto& [vault, refs] : by_vault) {
-    std::vector<std::string> names;
-    for (const KeyRef* r : refs) names.push_back(r->name);
-    auto keys = p.GetKeys(vault, names);
-    if (!keys.ok())
-      return keys.status().WithContext("reading " + addresses[vault] + " (vault " + vault + ")");
-    for (size_t i = 0; i < refs.size() && i < keys->size(); ++i)
-      if ((*keys)[i]) live.keys[vault + "/" + refs[i]->name] = *(*keys)[i];
+  CMK_RETURN_IF_ERROR(ReadArmObjects(
+      q.vaults, live.vaults, [&](const ArmRef& r) { return p.GetVault(r); },
+      [&](const std::string& s) { return p.ListVaults(s); }, "vaults"));
+  // Every key in one call, so that a provider can batch all their reads
+  // (GetKeys); grouped by vault, so that a vault's reads share connections.
+  std::vector<std::pair<const std::string*, const KeyRef*>> keys;  // (address, ref)
+  keys.reserve(q.keys.size());
+  for (const auto& [address, r] : q.keys) keys.emplace_back(&address, &r);
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const auto& a, const auto& b) { return a.second->vault < b.second->vault; });
+  std::vector<KeyRef> refs;
+  refs.reserve(keys.size());
+  for (const auto& k : keys) refs.push_back(*k.second);
+  std::vector<Result<std::optional<KeyState>>> got = p.GetKeys(refs);
+  for (size_t i = 0; i < refs.size(); ++i) {
+    if (i >= got.size()) return Internal("the provider answered fewer keys than it was asked");
+    if (!got[i].ok())
+      return got[i].status().WithContext("reading " + *keys[i].first + " (vault " + refs[i].vault + ")");
+    if (*got[i]) live.keys[refs[i].vault + "/" + refs[i].name] = std::move(**got[i]);
   }
   CMK_RETURN_IF_ERROR(ReadArmObjects(
       q.identities, live.identities, [&](const ArmRef& r) { return p.GetIdentity(r); },
@@ -97,12 +143,7 @@ Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
       q.storage_accounts, live.storage_accounts,
       [&](const ArmRef& r) { return p.GetStorageAccount(r); },
       [&](const std::string& s) { return p.ListStorageAccounts(s); }, "storage accounts"));
-  for (const auto& scope : q.role_assignment_scopes) {
-    auto list = p.ListRoleAssignments(scope);
-    if (!list.ok()) return list.status().WithContext("listing role assignments at " + scope);
-    for (auto& ra : *list) live.role_assignments[ra.id] = ra;
-  }
-  return Status::Ok();
+  return ReadRoleAssignments(p, q.role_assignment_scopes, live);
 }
 
 Status ReadPruneCandidates(Provider& p, const LiveQuery& q, LiveState& live) {
@@ -132,16 +173,22 @@ Status ReadPruneCandidates(Provider& p, const LiveQuery& q, LiveState& live) {
   std::vector<VaultState> owned;
   for (const auto& [address, v] : live.vaults)
     if (IsOwned(v.tags)) owned.push_back(v);
+  std::vector<KeyRef> unread;  // keys of owned vaults the manifests do not name
   for (const auto& v : owned) {
     auto names = p.ListKeys(v.name);
     if (!names.ok()) return names.status().WithContext("listing keys of vault/" + v.name);
-    std::vector<std::string> unread;
     for (const auto& name : *names)
-      if (!live.keys.count(v.name + "/" + name)) unread.push_back(name);
-    auto keys = p.GetKeys(v.name, unread);
-    if (!keys.ok()) return keys.status().WithContext("reading the keys of vault/" + v.name);
-    for (size_t i = 0; i < unread.size() && i < keys->size(); ++i)
-      if ((*keys)[i] && IsOwned((*keys)[i]->tags)) live.keys[v.name + "/" + unread[i]] = *(*keys)[i];
+      if (!live.keys.count(v.name + "/" + name)) unread.push_back(KeyRef{v.name, name});
+  }
+  std::vector<Result<std::optional<KeyState>>> got = p.GetKeys(unread);
+  for (size_t i = 0; i < unread.size(); ++i) {
+    if (i >= got.size()) return Internal("the provider answered fewer keys than it was asked");
+    if (!got[i].ok())
+      return got[i].status().WithContext("reading key " + unread[i].name + " of vault/" + unread[i].vault);
+    if (*got[i] && IsOwned((*got[i])->tags))
+      live.keys[unread[i].vault + "/" + unread[i].name] = std::move(**got[i]);
+  }
+  for (const auto& v : owned) {
     std::string scope = LiveVaultId(v);
     if (ScopeCovered(q.role_assignment_scopes, scope)) continue;
     auto list = p.ListRoleAssignments(scope);
