@@ -47,6 +47,7 @@
 
 #include "base/status.h"
 #include "provider/provider.h"
+#include "model/roles.h"
 #include "model/state.h"
 #include "model/world.h"
 #include "sandbox/dependents.h"
@@ -107,11 +108,6 @@ struct DeletedKey {
   int64_t scheduled_purge_date = 0;
 };
 
-// Role GUIDs that grant get/wrapKey/unwrapKey on keys.
-inline constexpr const char* kRoleCryptoServiceEncryptionUser = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
-inline constexpr const char* kRoleCryptoUser = "12338af0-0e69-4776-bea7-57ae8d297424";
-inline constexpr const char* kRoleCryptoOfficer = "14b46e9e-c2b7-41b4-b07b-48a6ebf60603";
-inline constexpr const char* kRoleKeyVaultAdministrator = "00482a5a-887f-4fb3-b363-3b7fe8e74483";
 
 class SandboxCloud : private StoreObserver {
  public:

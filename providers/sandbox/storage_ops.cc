@@ -32,13 +32,6 @@ Json AccountDoc(const StorageAccountState& a, const Json& old) {
   return doc;
 }
 
-bool GrantsKeyUse(const std::string& role_guid) {
-  for (const char* r : {kRoleCryptoServiceEncryptionUser, kRoleCryptoUser, kRoleCryptoOfficer,
-                        kRoleKeyVaultAdministrator})
-    if (role_guid == r) return true;
-  return false;
-}
-
 Status InvalidEncryption(const std::string& code, const std::string& message) {
   return AzureError(StatusCode::kInvalidArgument, code, message);
 }
@@ -169,7 +162,7 @@ Status SandboxCloud::CheckKeyAccess(const VaultState& vault, const std::string& 
                        store_->FindBy(StoreTable::kRoleAssignments, "principalId", principal_id));
   for (const auto& row : rows) {
     RoleAssignmentState r = FromJson<RoleAssignmentState>(row.doc);
-    if (GrantsKeyUse(Lower(TrailingSegment(r.role_definition_id))) &&
+    if (RoleGrantsKeyUse(r.role_definition_id) &&
         UnderScope(key_id, r.scope))
       return Status::Ok();
   }

@@ -137,6 +137,9 @@ TEST_F(ReadLiveTest, ProviderErrorsNameTheObject) {
   EXPECT_EQ(live.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(live.status().message(), "reading key/bank-cmk (vault bank-kv): throttled");
   cloud_.FailOn("GetKey", Status::Ok(), 0);
+  // Storage accounts are listed per subscription; a forbidden list falls
+  // back to one GET per account, whose error names the account.
+  cloud_.FailOn("ListStorageAccounts", PermissionDenied("403"));
   cloud_.FailOn("GetStorageAccount", PermissionDenied("403"));
   live = ReadLive(cloud_, BuildQuery(BankDesired()), false);
   EXPECT_EQ(live.status().message(),

@@ -97,6 +97,8 @@ void DiffBindings(DiffContext& ctx);
 // Rotation, retirement and the per-key version tables (diff_versions.cc).
 void DiffKeyVersions(DiffContext& ctx);
 void DiffPrune(DiffContext& ctx);
+// Inaccessible consumers now (findings) and after the plan (errors); see diff_consumers.cc.
+void CheckConsumerAccess(DiffContext& ctx);
 // Topological order, hooks, sorted depends_on.
 void OrderChanges(DiffContext& ctx);
 void SelectHooks(DiffContext& ctx);

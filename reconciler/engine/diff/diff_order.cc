@@ -14,7 +14,9 @@ namespace {
 
 void Prune(DiffContext& ctx, const std::string& address, Kind kind, LiveObject before,
            Request request, std::vector<std::string> depends_on) {
-  const bool destructive = kind == Kind::kVault || kind == Kind::kKey;
+  // A vault or key takes data with it once purged; a role assignment may be
+  // what a consumer reaches its key with. Both need an explicit decision.
+  const bool destructive = kind == Kind::kVault || kind == Kind::kKey || kind == Kind::kRoleAssignment;
   if (!ctx.options.prune) {
     ctx.Warning(address,
                 address + " is managed by cmkctl but absent from the manifests (use --prune to "
@@ -24,9 +26,12 @@ void Prune(DiffContext& ctx, const std::string& address, Kind kind, LiveObject b
   }
   if (destructive && !ctx.options.allow_destroy)
     ctx.Error(address,
-              "deleting " + address + " is destructive: it makes data wrapped with " +
-                  (kind == Kind::kKey ? "its versions" : "its keys") +
-                  " unreadable once purged; pass --allow-destroy to plan it",
+              kind == Kind::kRoleAssignment
+                  ? "deleting " + address + " takes a grant away from its principal (a consumer may "
+                                            "reach its key with it); pass --allow-destroy to plan it"
+                  : "deleting " + address + " is destructive: it makes data wrapped with " +
+                        (kind == Kind::kKey ? "its versions" : "its keys") +
+                        " unreadable once purged; pass --allow-destroy to plan it",
               "");
   Change c;
   c.address = address;
@@ -35,7 +40,9 @@ void Prune(DiffContext& ctx, const std::string& address, Kind kind, LiveObject b
   c.risk = Risk::kHigh;
   c.owner = "unknown";
   c.reason_code = ChangeReason::kPrune;
-  c.reason = "managed by cmkctl, absent from the manifests (soft delete, never purged)";
+  c.reason = kind == Kind::kVault || kind == Kind::kKey
+                 ? "managed by cmkctl, absent from the manifests (soft delete, never purged)"
+                 : "managed by cmkctl, absent from the manifests";
   c.before = std::move(before);
   c.request = std::move(request);
   c.depends_on = std::move(depends_on);

@@ -39,12 +39,13 @@ constexpr size_t kListAtLeast = 3;
 // back to GETs, which resource-scoped permissions may still allow.
 template <typename State, typename Get, typename List>
 Status ReadArmObjects(const std::map<std::string, ArmRef>& refs, std::map<std::string, State>& out,
-                      const Get& get, const List& list, const std::string& kind) {
+                      const Get& get, const List& list, const std::string& kind,
+                      size_t list_at_least = kListAtLeast) {
   std::map<std::string, std::vector<const std::pair<const std::string, ArmRef>*>> by_subscription;
   for (const auto& entry : refs) by_subscription[Lower(entry.second.subscription)].push_back(&entry);
   for (const auto& [lower_subscription, entries] : by_subscription) {
     const std::string& subscription = entries.front()->second.subscription;
-    if (entries.size() >= kListAtLeast) {
+    if (entries.size() >= list_at_least) {
       auto all = list(subscription);
       if (all.ok()) {
         std::unordered_map<std::string, const State*> by_name;  // "rg/name", lower case
@@ -139,10 +140,42 @@ Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
   CMK_RETURN_IF_ERROR(ReadArmObjects(
       q.identities, live.identities, [&](const ArmRef& r) { return p.GetIdentity(r); },
       [&](const std::string& s) { return p.ListIdentities(s); }, "identities"));
+  // Storage accounts: every subscription of the manifests is listed once,
+  // for the accounts they bind and for consumers they do not (an account a
+  // team bound by hand still uses the key, and a plan must not cut it off).
+  std::map<std::string, ProviderResult<StorageAccountList>> listed;  // lower subscription
+  auto list_accounts = [&](const std::string& s) -> const ProviderResult<StorageAccountList>& {
+    auto it = listed.find(Lower(s));
+    if (it == listed.end()) it = listed.emplace(Lower(s), p.ListStorageAccounts(s)).first;
+    return it->second;
+  };
   CMK_RETURN_IF_ERROR(ReadArmObjects(
       q.storage_accounts, live.storage_accounts,
-      [&](const ArmRef& r) { return p.GetStorageAccount(r); },
-      [&](const std::string& s) { return p.ListStorageAccounts(s); }, "storage accounts"));
+      [&](const ArmRef& r) { return p.GetStorageAccount(r); }, list_accounts, "storage accounts",
+      /*list_at_least=*/q.vaults.empty() ? kListAtLeast : 1));
+  if (!q.vaults.empty()) {
+    std::unordered_set<std::string> read_vaults;  // lower names
+    for (const auto& [address, v] : live.vaults) read_vaults.insert(Lower(v.name));
+    std::unordered_set<std::string> known;  // lower account names already read
+    for (const auto& [address, a] : live.storage_accounts) known.insert(Lower(a.name));
+    for (const auto& subscription : q.subscriptions) {
+      const auto& all = list_accounts(subscription);
+      if (!all.ok()) {
+        if (all.status().code() == StatusCode::kPermissionDenied) continue;  // cannot discover here
+        return all.status().WithContext("listing storage accounts in subscription " + subscription);
+      }
+      for (const auto& a : *all) {
+        if (!EqualsIgnoreCase(a.encryption.key_source, "Microsoft.Keyvault") || known.count(Lower(a.name)))
+          continue;
+        std::string vault = VaultNameOfUri(a.encryption.current_versioned_key_id.empty()
+                                               ? a.encryption.key_vault_uri
+                                               : a.encryption.current_versioned_key_id);
+        if (!read_vaults.count(Lower(vault))) continue;
+        known.insert(Lower(a.name));
+        live.storage_accounts["storage/" + a.name] = a;
+      }
+    }
+  }
   return ReadRoleAssignments(p, q.role_assignment_scopes, live);
 }
 

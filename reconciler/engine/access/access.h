@@ -1,0 +1,38 @@
+// Access analysis: whether each consumer of a managed key can use the key
+// version it uses, decided by cmkctl from the live state it read, not from a
+// target's own verdict, so it answers alike in-process and over the wire.
+//
+// A consumer (a storage account with a Key Vault key today) can use its
+// version when: the vault and key exist; the vault's firewall lets Azure
+// services through (Deny without the AzureServices bypass shuts Storage
+// out); its identity (user-assigned, else the system-assigned one) exists
+// and, on an RBAC vault, holds a role granting get/wrapKey/unwrapKey at the
+// key or any scope above it (vault, resource group, subscription); and the
+// version exists, is enabled, not expired and past its not-before. The
+// causes use the sandbox's words. Access-policy vaults are not judged
+// (their policies are not read). Pure; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/read/live_query.h"
+#include "model/world.h"
+
+namespace cmk {
+
+struct ConsumerAccess {
+  std::string consumer;  // "storage/NAME"
+  std::string vault;     // vault name of the key it uses
+  std::string key;       // key name
+  std::string version;   // the version it uses: its evidence, else its pin, else the newest
+  std::optional<std::string> cause;  // why it cannot use it; nullopt: it can
+};
+
+// Every consumer in `live` whose key's vault the query read (a vault it did
+// not read cannot be judged), sorted by consumer.
+std::vector<ConsumerAccess> AnalyseAccess(const LiveState& live, const LiveQuery& query, int64_t now);
+
+}  // namespace cmk

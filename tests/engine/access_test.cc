@@ -1,0 +1,199 @@
+// The access analysis and the plan rules built on it: a consumer that cannot
+// use its key version is an `inaccessible` finding; a plan after which a
+// consumer that can use it now no longer could is refused. The sandbox's own
+// verdict (StorageInaccessibleCause, computed by the sandbox from its store)
+// is the independent oracle the analysis is checked against.
+#include "engine/access/access.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "engine/apply/apply.h"
+#include "engine/diff/diff.h"
+#include "engine/plan/render.h"
+#include "engine/read/live_reader.h"
+#include "model/arm_id.h"
+#include "scenario.h"
+#include "test_cloud.h"
+#include "test_util.h"
+
+namespace cmk {
+namespace {
+
+class AccessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cloud_.SeedStorageAccount(Account("bankdata01"));
+    cloud_.SeedStorageAccount(Account("archive01"));
+    Plan first = PlanNow(BankDesired());
+    ASSERT_FALSE(first.HasErrors()) << RenderText(first);
+    ApplyResult r = Apply(first, cloud_, nullptr);
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    ASSERT_EQ(Oracle("bankdata01"), std::nullopt);
+    ASSERT_EQ(Oracle("archive01"), std::nullopt);
+  }
+  Plan PlanNow(const DesiredState& d, DiffOptions o = {}) {
+    o.now = cloud_.Now();
+    return PlanAgainst(cloud_, d, o);
+  }
+  std::optional<std::string> Oracle(const std::string& account) {
+    auto cause = cloud_.cloud().StorageInaccessibleCause(kSub, kRg, account);
+    EXPECT_TRUE(cause.ok()) << cause.status().ToString();
+    return cause.ok() ? *cause : std::optional<std::string>("(oracle failed)");
+  }
+  static std::vector<const Finding*> Inaccessible(const Plan& p) {
+    std::vector<const Finding*> out;
+    for (const auto& k : p.keys)
+      for (const auto& f : k.findings)
+        if (f.kind == "inaccessible") out.push_back(&f);
+    return out;
+  }
+  TestCloud cloud_;
+};
+
+// Hole 2: a grant removed behind cmkctl's back shows up in the plan, with the
+// cause in the sandbox's own words.
+TEST_F(AccessTest, AnOutOfBandRemovalIsAnInaccessibleFinding) {
+  EXPECT_TRUE(Inaccessible(PlanNow(BankDesired())).empty());
+  const std::string id = BankDesired().role_assignments["role-assignment/archive-crypto"].value.id;
+  ASSERT_TRUE(cloud_.cloud().DeleteRoleAssignment(id).ok());
+  std::optional<std::string> oracle = Oracle("archive01");
+  ASSERT_TRUE(oracle.has_value());
+  Plan p = PlanNow(BankDesired());
+  std::vector<const Finding*> found = Inaccessible(p);
+  ASSERT_EQ(found.size(), 1u) << RenderText(p);
+  EXPECT_EQ(found[0]->subject, "storage/archive01");
+  EXPECT_NE(found[0]->message.find(*oracle), std::string::npos) << found[0]->message << " vs " << *oracle;
+  EXPECT_NE(RenderText(p).find("storage/archive01 cannot use its key"), std::string::npos);
+}
+
+// Hole 1: pruning the grant a bound account depends on is refused, and
+// deleting a role assignment needs --allow-destroy in the first place.
+TEST_F(AccessTest, PruningAGrantInUseIsAPlanError) {
+  DesiredState d = BankDesired();
+  d.role_assignments.erase("role-assignment/archive-crypto");
+  DiffOptions o;
+  o.prune = true;
+  Plan without_consent = PlanNow(d, o);
+  EXPECT_TRUE(HasMessage(without_consent.errors, "pass --allow-destroy")) << RenderText(without_consent);
+  o.allow_destroy = true;
+  Plan p = PlanNow(d, o);
+  ASSERT_TRUE(p.HasErrors());
+  EXPECT_TRUE(HasMessage(p.errors, "would cut storage/archive01 off the key version it uses")) << RenderText(p);
+  EXPECT_FALSE(HasMessage(p.errors, "storage/bankdata01"));
+  EXPECT_FALSE(Apply(p, cloud_, nullptr).status.ok());
+  EXPECT_EQ(Oracle("archive01"), std::nullopt);
+}
+
+// Hole 5: each manifest edit that would cut both accounts off is a plan
+// error naming them.
+TEST_F(AccessTest, ManifestEditsThatCutConsumersOffAreRefused) {
+  struct Edit {
+    std::string what;
+    std::function<void(DesiredState&)> apply;
+    std::string cause;
+  };
+  const int64_t now = cloud_.Now();
+  std::vector<Edit> edits = {
+      {"expiry in the past", [&](DesiredState& d) { d.keys["key/bank-cmk"].value.expires = now - 86400; },
+       "expired at"},
+      {"notBefore in 2030", [&](DesiredState& d) { d.keys["key/bank-cmk"].value.not_before = 1893456000; },
+       "is not valid before 2030-01-01T00:00:00Z"},
+      {"bypass None behind Deny",
+       [&](DesiredState& d) {
+         d.vaults["vault/bank-kv"].value.network_acls.default_action = "Deny";
+         d.vaults["vault/bank-kv"].value.network_acls.bypass = "None";
+       },
+       "does not let trusted Azure services through"},
+      {"operations encrypt, decrypt",
+       [&](DesiredState& d) { d.keys["key/bank-cmk"].value.key_ops = {"decrypt", "encrypt"}; },
+       "does not permit wrapKey and unwrapKey"},
+      {"enabled: false", [&](DesiredState& d) { d.keys["key/bank-cmk"].value.enabled = false; },
+       "is disabled"},
+  };
+  for (const Edit& e : edits) {
+    DesiredState d = BankDesired();
+    e.apply(d);
+    Plan p = PlanNow(d);
+    for (const char* account : {"storage/bankdata01", "storage/archive01"})
+      EXPECT_TRUE(HasMessage(p.errors, std::string("would cut ") + account)) << e.what << "\n" << RenderText(p);
+    EXPECT_TRUE(HasMessage(p.errors, e.cause)) << e.what << "\n" << RenderText(p);
+  }
+}
+
+// Repointing the binding in the same plan lifts the refusal: Azure judges the
+// new binding when it is written.
+TEST_F(AccessTest, RepointingTheBindingFirstIsAllowed) {
+  DesiredState d = BankDesired();
+  KeyState other = Key("bank-kv", "archive-cmk");
+  d.keys["key/archive-cmk"] = At(other, 25);
+  RoleAssignmentState grant = Assignment("archive-crypto", KeyArmId(kSub, kRg, "bank-kv", "archive-cmk"),
+                                         PrincipalRef{"", "archive01", ""});
+  d.role_assignments["role-assignment/archive-crypto"] = At(grant, 60);
+  d.bindings["binding/archive"].value.key = "archive-cmk";
+  DiffOptions o;
+  o.prune = true;
+  o.allow_destroy = true;
+  Plan p = PlanNow(d, o);
+  EXPECT_FALSE(HasMessage(p.errors, "would cut storage/archive01")) << RenderText(p);
+}
+
+// The property the analysis exists for: over random change sequences, after
+// every apply, no consumer that could use its key before is cut off.
+TEST(AccessProperty, NoApplyCutsAConsumerOff) {
+  int sequences = 0, applies = 0, refused = 0;
+  for (uint32_t seed = 1; seed <= 60; ++seed, ++sequences) {
+    std::mt19937 rng(seed);
+    TestCloud cloud;
+    cloud.SeedStorageAccount(Account("bankdata01"));
+    cloud.SeedStorageAccount(Account("archive01"));
+    DesiredState d = BankDesired();
+    auto plan = [&](const DesiredState& desired, DiffOptions o) {
+      o.now = cloud.Now();
+      return PlanAgainst(cloud, desired, o);
+    };
+    ASSERT_TRUE(Apply(plan(d, {}), cloud, nullptr).status.ok());
+    for (int step = 0; step < 8; ++step) {
+      DesiredState next = d;
+      DiffOptions o;
+      switch (rng() % 8) {
+        case 0: next.role_assignments.erase("role-assignment/archive-crypto"); break;
+        case 1: next.role_assignments.erase("role-assignment/bank-uami-crypto"); break;
+        case 2: next.keys["key/bank-cmk"].value.enabled = rng() % 2; break;
+        case 3:
+          next.vaults["vault/bank-kv"].value.network_acls.default_action = rng() % 2 ? "Deny" : "Allow";
+          next.vaults["vault/bank-kv"].value.network_acls.bypass = rng() % 2 ? "None" : "AzureServices";
+          break;
+        case 4: next.keys["key/bank-cmk"].value.expires = cloud.Now() + (int64_t(rng() % 3) - 1) * 86400 * 30; break;
+        case 5: ASSERT_TRUE(cloud.cloud().AdvanceClockBy(rng() % 2 ? "P1M" : "P6M").ok()); break;
+        case 6: next.keys["key/bank-cmk"].value.rotation_generation = int64_t(step + 1); break;
+        case 7: next.bindings.erase("binding/bankdata"); break;
+      }
+      o.prune = o.allow_destroy = rng() % 2;
+      std::map<std::string, bool> usable;
+      for (const char* a : {"bankdata01", "archive01"})
+        usable[a] = !cloud.cloud().StorageInaccessibleCause(kSub, kRg, a).value().has_value();
+      Plan p = plan(next, o);
+      if (p.HasErrors()) {
+        ++refused;
+        continue;  // apply refuses a plan with errors; the manifests stay as they were
+      }
+      ApplyResult r = Apply(p, cloud, nullptr);
+      ++applies;
+      if (r.status.ok()) d = next;
+      for (const auto& [a, was] : usable) {
+        auto now = cloud.cloud().StorageInaccessibleCause(kSub, kRg, a).value();
+        EXPECT_FALSE(was && now.has_value())
+            << "seed " << seed << " step " << step << ": apply cut " << a << " off: " << *now << "\n"
+            << RenderText(p);
+      }
+    }
+  }
+  std::printf("access property: %d sequences, %d applies, %d plans refused\n", sequences, applies, refused);
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(applies, refused);
+}
+
+}  // namespace
+}  // namespace cmk
