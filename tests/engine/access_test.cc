@@ -68,6 +68,24 @@ TEST_F(AccessTest, AnOutOfBandRemovalIsAnInaccessibleFinding) {
   EXPECT_NE(RenderText(p).find("storage/archive01 cannot use its key"), std::string::npos);
 }
 
+// A grant inherited from the resource group reaches the key, as in Azure:
+// the read covers the vault's resource group and subscription.
+TEST_F(AccessTest, AGrantAtTheResourceGroupCounts) {
+  std::string principal = cloud_.FindStorage("archive01")->system_principal_id;
+  RoleAssignmentState above = Assignment("archive-rg", std::string("/subscriptions/") + kSub + "/resourceGroups/" + kRg,
+                                         PrincipalRef{});
+  above.principal_id = principal;
+  ASSERT_TRUE(cloud_.cloud().PutRoleAssignment(above).ok());
+  const std::string id = BankDesired().role_assignments["role-assignment/archive-crypto"].value.id;
+  ASSERT_TRUE(cloud_.cloud().DeleteRoleAssignment(id).ok());
+  ASSERT_EQ(Oracle("archive01"), std::nullopt);
+  DesiredState d = BankDesired();
+  d.role_assignments.erase("role-assignment/archive-crypto");
+  Plan p = PlanNow(d);
+  EXPECT_TRUE(Inaccessible(p).empty()) << RenderText(p);
+  EXPECT_FALSE(p.HasErrors()) << RenderText(p);
+}
+
 // Hole 1: pruning the grant a bound account depends on is refused, and
 // deleting a role assignment needs --allow-destroy in the first place.
 TEST_F(AccessTest, PruningAGrantInUseIsAPlanError) {

@@ -23,6 +23,9 @@ struct LiveQuery {
   std::map<std::string, ArmRef> identities;      // identity/NAME
   std::map<std::string, ArmRef> storage_accounts;  // storage/ACCOUNT
   std::vector<std::string> role_assignment_scopes;  // ARM ids, sorted, unique
+  // Scopes whose own assignments (not those below) are read: the vaults'
+  // resource groups and subscriptions, whose grants reach the keys.
+  std::vector<std::string> inherited_role_scopes;
   // Also list every subscription's vaults and identities, owned vaults' keys
   // and role assignments, keeping objects that carry the ownership mark.
   bool include_prune_candidates = false;
@@ -37,6 +40,7 @@ void Describe(F& f, T& q) {
   f("identities", q.identities);
   f("storageAccounts", q.storage_accounts);
   f("roleAssignmentScopes", q.role_assignment_scopes);
+  f("inheritedRoleScopes", q.inherited_role_scopes);
   f("includePruneCandidates", q.include_prune_candidates);
 }
 

@@ -81,7 +81,8 @@ std::string SubscriptionOf(const std::string& scope) {
 // least kListAtLeast of the scopes is listed once (ARM answers a list at a
 // scope with every assignment at, above and below it) and filtered; a list
 // the caller may not run (403) falls back to one list per scope.
-Status ReadRoleAssignments(Provider& p, const std::vector<std::string>& scopes, LiveState& live) {
+Status ReadRoleAssignments(Provider& p, const std::vector<std::string>& scopes,
+                           const std::vector<std::string>& inherited, LiveState& live) {
   // Whether an assignment's scope is at or below a queried one: look its
   // ancestors up (an ARM id has a dozen segments), never scan the scopes.
   std::unordered_set<std::string> queried;  // NormalizedId: the root scope "/" is ""
@@ -93,15 +94,19 @@ Status ReadRoleAssignments(Provider& p, const std::vector<std::string>& scopes, 
       if (queried.count(s.substr(0, slash))) return true;
     return queried.count(s) > 0;
   };
+  std::unordered_set<std::string> exact;  // NormalizedId of `inherited`
+  for (const auto& scope : inherited) exact.insert(NormalizedId(scope));
+  auto wanted = [&](const std::string& scope) { return covered(scope) || exact.count(NormalizedId(scope)) > 0; };
   std::map<std::string, std::vector<const std::string*>> by_subscription;  // lower-case id
   for (const auto& scope : scopes) by_subscription[Lower(SubscriptionOf(scope))].push_back(&scope);
+  for (const auto& scope : inherited) by_subscription[Lower(SubscriptionOf(scope))].push_back(&scope);
   for (const auto& [lower_subscription, group] : by_subscription) {
     if (!lower_subscription.empty() && group.size() >= kListAtLeast) {
       std::string subscription = "/subscriptions/" + SubscriptionOf(*group.front());
       auto all = p.ListRoleAssignments(subscription);
       if (all.ok()) {
         for (auto& ra : *all)
-          if (covered(ra.scope)) live.role_assignments[ra.id] = std::move(ra);
+          if (wanted(ra.scope)) live.role_assignments[ra.id] = std::move(ra);
         continue;
       }
       if (all.status().code() != StatusCode::kPermissionDenied)
@@ -110,7 +115,8 @@ Status ReadRoleAssignments(Provider& p, const std::vector<std::string>& scopes, 
     for (const std::string* scope : group) {
       auto list = p.ListRoleAssignments(*scope);
       if (!list.ok()) return list.status().WithContext("listing role assignments at " + *scope);
-      for (auto& ra : *list) live.role_assignments[ra.id] = std::move(ra);
+      for (auto& ra : *list)
+        if (wanted(ra.scope)) live.role_assignments[ra.id] = std::move(ra);
     }
   }
   return Status::Ok();
@@ -176,7 +182,7 @@ Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
       }
     }
   }
-  return ReadRoleAssignments(p, q.role_assignment_scopes, live);
+  return ReadRoleAssignments(p, q.role_assignment_scopes, q.inherited_role_scopes, live);
 }
 
 Status ReadPruneCandidates(Provider& p, const LiveQuery& q, LiveState& live) {
@@ -244,6 +250,10 @@ LiveQuery BuildQuery(const DesiredState& desired) {
     q.subscriptions.push_back(v.value.subscription);
     q.role_assignment_scopes.push_back(
         VaultArmId(v.value.subscription, v.value.resource_group, v.value.name));
+    // A grant at the vault's resource group or subscription reaches its keys.
+    q.inherited_role_scopes.push_back("/subscriptions/" + v.value.subscription + "/resourceGroups/" +
+                                      v.value.resource_group);
+    q.inherited_role_scopes.push_back("/subscriptions/" + v.value.subscription);
   }
   for (const auto& [address, k] : desired.keys) q.keys[address] = KeyRef{k.value.vault, k.value.name};
   for (const auto& [address, i] : desired.identities) {
@@ -265,6 +275,7 @@ LiveQuery BuildQuery(const DesiredState& desired) {
   q.subscriptions.erase(std::remove(q.subscriptions.begin(), q.subscriptions.end(), ""),
                         q.subscriptions.end());
   SortUnique(q.role_assignment_scopes);
+  SortUnique(q.inherited_role_scopes);
   return q;
 }
 
