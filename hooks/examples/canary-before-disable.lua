@@ -3,9 +3,8 @@
 -- really uses; refuse the change if any of them fails.
 
 local change = cmk.change
-local object = change.after or change.before or {}
--- A Key update carries the key as `name`; a disable-version change as `key`.
-local key = change.action == "disable-version" and object.key or object.name
+-- cmkctl names the key every key-related change is about as cmk.change.key.
+local key = change.key
 if type(key) ~= "string" or key == "" then
   cmk.fail("cannot tell which key " .. tostring(change.address) .. " is about")
 end

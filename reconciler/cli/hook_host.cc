@@ -55,6 +55,11 @@ Json HookChangeJson(const Change& change) {
     AddBindingShortcuts(j["before"]);
     AddBindingShortcuts(j["after"]);
   }
+  // The key the change is about, whatever its action (KeyOfRequest).
+  if (std::optional<KeyRef> key = KeyOfRequest(change.request)) {
+    j["key"] = key->name;
+    j["vault"] = key->vault;
+  }
   return j;
 }
 

@@ -32,6 +32,40 @@ check "bank: original sandbox untouched" test "$(ls -la "$sb")" = "$before"
 run "$sb" sandbox clock show
 check "bank: original clock unchanged" test "$code" -eq 0
 
+# The bank's hooks on the changes the real planner makes, on the simulated
+# clock: apply from empty (owner check, change window, adoption on bind), a
+# manual rotation (`rotation.generation`: the adoption hook must find its
+# key), and after the adoption window the old version's retirement (the
+# canary hook on disable-version). The manifests keep their relative hook
+# paths in a copy of the tree.
+tree=$work/tree
+mkdir -p "$tree/manifests/examples"
+cp -r "$examples/bank" "$tree/manifests/examples/bank"
+ln -s "$(cd "$src" && pwd)/hooks" "$tree/hooks"
+bank=$tree/manifests/examples/bank
+sbh=$work/bank-hooks
+run "$sbh" sandbox clock set 2026-01-01T00:00:00Z
+run "$sbh" sandbox seed "$bank/sandbox-seed.yaml"
+run "$sbh" apply -f "$bank" --auto-approve
+check "hooks: apply from empty (got $code: $err)" test "$code" -eq 0
+check "hooks: owner check ran" contains "$out" "pre-hook 'require-owner' passed"
+check "hooks: adoption hook passed on bind" contains "$out" "post-hook 'wait-for-storage-adoption' passed"
+perl -0pi -e 's/  rotation:\n    policy: yearly/  rotation:\n    generation: 1\n    policy: yearly/' "$bank/vault.yaml"
+run "$sbh" plan -f "$bank"
+check "hooks: generation bump plans a rotation" contains "$out" "key/treasury-ledger-kek/rotate (rotate)"
+run "$sbh" apply -f "$bank" --auto-approve
+check "hooks: rotation applied (got $code: $out $err)" test "$code" -eq 0
+check "hooks: the adoption hook knows the rotated key" contains "$out" "post-hook 'wait-for-storage-adoption' passed"
+check "hooks: the adoption hook cannot fail to find the key" test "$(count "$out" "cannot tell which key")" -eq 0
+run "$sbh" sandbox clock advance P2D
+run "$sbh" plan -f "$bank"
+check "hooks: retirement planned after adoption" contains "$out" "(disable-version)"
+run "$sbh" apply -f "$bank" --auto-approve
+check "hooks: retirement applied (got $code: $out $err)" test "$code" -eq 0
+check "hooks: canary ran before the retirement" contains "$out" "pre-hook 'canary-before-disable' passed"
+run "$sbh" verify -f "$bank"
+check "hooks: every consumer verifies after the retirement (got $code)" test "$code" -eq 0
+
 # Pharma: the pinned version's retirement is blocked; a manual disable is an outage.
 setup pharma
 run "$sb" plan -f "$examples/pharma"

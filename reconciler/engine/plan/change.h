@@ -97,6 +97,10 @@ using Request = std::variant<PutVault, DeleteVault, CreateKey, UpdateKey, Delete
                              DeleteRoleAssignment, EnableSystemIdentity, UpdateStorageEncryption>;
 // "put-vault", "delete-vault", "create-key", ...: the `op` of a saved request.
 const char* RequestOp(const Request& request);
+// The key a request is about: a key's own requests, its versions' and
+// policy's, a binding's key, a role assignment scoped to one key; nullopt
+// for the rest. Hooks get it as cmk.change.key and cmk.change.vault.
+std::optional<KeyRef> KeyOfRequest(const Request& request);
 
 // Live objects a change can be computed from, as the plan records them.
 struct KeyPolicy {

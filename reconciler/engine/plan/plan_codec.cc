@@ -4,7 +4,9 @@
 #include <array>
 #include <utility>
 
+#include "base/strings.h"
 #include "model/codec.h"
+#include "model/key_id.h"
 
 namespace cmk {
 
@@ -253,6 +255,41 @@ void Describe(F& f, T& p) {
 }
 
 const char* RequestOp(const Request& request) { return kOps[request.index()]; }
+
+std::optional<KeyRef> KeyOfRequest(const Request& request) {
+  using Key = std::optional<KeyRef>;
+  auto from_scope = [](const std::string& scope) -> Key {
+    // ".../providers/Microsoft.KeyVault/vaults/V/keys/K"
+    std::string lower = Lower(scope);
+    size_t vaults = lower.rfind("/vaults/"), keys = lower.rfind("/keys/");
+    if (vaults == std::string::npos || keys == std::string::npos || keys < vaults) return std::nullopt;
+    std::string vault = scope.substr(vaults + 8, keys - vaults - 8);
+    std::string key = scope.substr(keys + 6);
+    while (!key.empty() && key.back() == '/') key.pop_back();
+    if (vault.empty() || key.empty() || key.find('/') != std::string::npos) return std::nullopt;
+    return KeyRef{vault, key};
+  };
+  return std::visit(
+      [&](const auto& r) -> Key {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, CreateKey> || std::is_same_v<T, UpdateKey>)
+          return KeyRef{r.key.vault, r.key.name};
+        else if constexpr (std::is_same_v<T, DeleteKey> || std::is_same_v<T, PutRotationPolicy> ||
+                           std::is_same_v<T, RotateToGeneration> || std::is_same_v<T, RetireVersion>)
+          return r.key;
+        else if constexpr (std::is_same_v<T, UpdateStorageEncryption>)
+          return r.encryption.key_name.empty()
+                     ? Key()
+                     : Key(KeyRef{VaultNameOfUri(r.encryption.key_vault_uri), r.encryption.key_name});
+        else if constexpr (std::is_same_v<T, GrantRole>)
+          return from_scope(r.assignment.scope);
+        else if constexpr (std::is_same_v<T, DeleteRoleAssignment>)
+          return from_scope(r.scope);
+        else
+          return std::nullopt;
+      },
+      request);
+}
 
 Json RequestPayload(const Request& request) {
   return std::visit([](const auto& r) { return EncodeJson(r); }, request);
