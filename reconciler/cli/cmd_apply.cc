@@ -8,7 +8,10 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/hook_host.h"
+#include "cli/plan_seal.h"
 #include "cli/planning.h"
+#include "engine/access/plan_safety.h"
+#include "engine/read/live_reader.h"
 #include "cli/views/apply_view.h"
 #include "engine/apply/apply.h"
 #include "engine/plan/plan_codec.h"
@@ -30,9 +33,21 @@ Result<Plan> LoadSavedPlan(const std::string& path) {
   if (!file) return NotFound("cannot read plan file " + path);
   std::ostringstream text;
   text << file.rdbuf();
-  auto plan = PlanFromJson(text.str());
-  if (!plan.ok()) return plan.status().WithContext(path);
+  CMK_ASSIGN_OR_RETURN(Plan plan, UnsealPlan(text.str(), path));
+  CMK_RETURN_IF_ERROR(CheckHookDigests(plan));
   return plan;
+}
+
+// A saved plan is re-checked as if it were new: its deletes need the same
+// flags on this command line, and no change may cut a consumer off, judged
+// against live state read now. Appends to plan.errors.
+Status RecheckSavedPlan(Plan& plan, const PlanFlags& flags, Provider& provider) {
+  for (PlanMessage& m : DisallowedDeletes(plan.changes, flags.prune, flags.allow_destroy))
+    plan.errors.push_back(std::move(m));
+  CMK_ASSIGN_OR_RETURN(LiveState live, ReadLive(provider, plan.query, plan.query.include_prune_candidates));
+  for (PlanMessage& m : ConsumerCutOffs(live, plan.query, plan.changes, provider.Now()))
+    plan.errors.push_back(std::move(m));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -66,6 +81,10 @@ int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
       std::cerr << "error: " << fresh.message() << "\n";
       return kExitError;
     }
+    if (Status s = RecheckSavedPlan(*plan, args.flags, provider); !s.ok()) {
+      std::cerr << "error: re-checking the plan against live state: " << s.message() << "\n";
+      return kExitError;
+    }
   } else {
     if (global.files.empty()) {
       std::cerr << "error: apply needs -f manifests or a saved plan file\n";
@@ -83,7 +102,8 @@ int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
     return kExitError;
   }
   if (!plan->HasChanges()) return kExitOk;
-  if (!args.auto_approve) {
+  // A saved plan is the approval (as in Terraform): no prompt.
+  if (!args.auto_approve && args.plan_file.empty()) {
     if (!isatty(STDIN_FILENO)) {
       std::cerr << "error: apply needs confirmation but standard input is not a terminal; "
                    "review the plan and pass --auto-approve (or apply a saved plan file)\n";

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/plan_seal.h"
 #include "cli/planning.h"
 #include "engine/plan/plan_codec.h"
 #include "engine/plan/render.h"
@@ -30,7 +31,7 @@ int RunPlan(const GlobalOptions& global, const PlanArgs& args) {
   }
   if (!args.out.empty()) {
     std::ofstream file(args.out, std::ios::binary | std::ios::trunc);
-    file << PlanToJsonText(*plan);
+    file << SealPlan(*plan);
     if (!file) {
       std::cerr << "error: cannot write plan to " << args.out << "\n";
       return kExitError;

@@ -46,7 +46,7 @@ void PlanFlagOptions(CLI::App* sub, PlanFlags& flags) {
   sub->add_flag("--prune", flags.prune,
                 "delete cmkctl-owned resources that are gone from the manifests");
   sub->add_flag("--allow-destroy", flags.allow_destroy,
-                "allow deleting keys and vaults (with --prune)");
+                "allow deleting keys, vaults and role assignments (with --prune)");
 }
 
 }  // namespace

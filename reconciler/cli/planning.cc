@@ -1,5 +1,7 @@
 #include "cli/planning.h"
 
+#include "cli/plan_seal.h"
+
 #include <ostream>
 
 #include "engine/diff/diff.h"
@@ -21,7 +23,9 @@ Result<Plan> ComputePlan(const DesiredState& desired, const PlanFlags& flags, Pr
   options.allow_destroy = flags.allow_destroy;
   options.vault_dns_suffix = provider.VaultDnsSuffix();
   options.now = provider.Now();
-  return Diff(desired, live, options, provider.Target());
+  Plan plan = Diff(desired, live, options, provider.Target());
+  CMK_RETURN_IF_ERROR(RecordHookDigests(plan));
+  return plan;
 }
 
 Status CheckPlanIsFresh(const Plan& plan, Provider& provider) {

@@ -36,6 +36,9 @@ struct HookSpec {
   std::string on_failure = "halt";   // rollback | halt | warn
   std::string rollback_script;       // optional, absolute path
   std::vector<std::string> env;      // allow-listed environment variables
+  // In a plan: "sha256:HEX" of the scripts' content when the plan was made.
+  std::string script_sha256;
+  std::string rollback_script_sha256;
 };
 
 struct DesiredState {

@@ -79,6 +79,60 @@ run "$work/other" apply "$work/approved.json" --auto-approve
 check "a plan for another sandbox is refused" test "$code" -eq 1
 check "and says which target it was for" contains "$err" "was computed for"
 
+# A saved plan is the approval: applied without a prompt, and refused when the
+# file or a hook script it runs changed since, or when it deletes without the
+# flags on the apply command line. The manifests and hooks are copied, so the
+# test can edit a hook.
+tree=$work/sealed
+mkdir -p "$tree/manifests/examples"
+cp -r "$examples/bank" "$tree/manifests/examples/bank"
+cp -r "$src/hooks" "$tree/hooks"
+bank=$tree/manifests/examples/bank
+sb=$work/sealed-sb
+run "$sb" sandbox seed "$bank/sandbox-seed.yaml"
+run "$sb" plan -f "$bank" --out "$work/sealed.json"
+check "a sealed plan carries a digest" grep -q '"digest": "sha256:' "$work/sealed.json"
+check "and each hook script's digest" grep -q '"script_sha256": "sha256:' "$work/sealed.json"
+sed 's/"enabled": true/"enabled": false/' "$work/sealed.json" >"$work/edited.json"
+run "$sb" apply "$work/edited.json"
+check "an edited plan is refused (exit $code)" test "$code" -eq 1
+check "and says it changed: $err" contains "$err" "the plan was changed after"
+grep -v '"digest"' "$work/sealed.json" | sed 's/"summary"/"summary"/' >"$work/unsealed.json"
+run "$sb" apply "$work/unsealed.json"
+check "a plan without a digest is refused: $err" contains "$err" "carries no digest"
+echo '-- edited' >>"$tree/hooks/examples/change-window.lua"
+run "$sb" apply "$work/sealed.json"
+check "a plan whose hook script changed is refused (exit $code)" test "$code" -eq 1
+check "and names the hook: $err" contains "$err" "hook/change-window"
+cp "$src/hooks/examples/change-window.lua" "$tree/hooks/examples/change-window.lua"
+run "$sb" plan -f "$bank" --detailed-exitcode
+check "nothing was applied by the refused plans (exit $code)" test "$code" -eq 2
+run "$sb" apply "$work/sealed.json"
+check "the sealed plan applies without a prompt or --auto-approve (exit $code: $err)" test "$code" -eq 0
+# A key the manifests no longer name: its delete needs the flags again at apply.
+cat >"$bank/spare.yaml" <<'YAML'
+apiVersion: cmkctl/v1
+kind: Key
+metadata:
+  name: spare-kek
+  owner: treasury-platform
+spec:
+  vault: bank-treasury-kv
+  type: RSA
+  size: 2048
+  operations: [wrapKey, unwrapKey]
+YAML
+run "$sb" apply -f "$bank" --auto-approve
+check "a spare key is added (exit $code: $err)" test "$code" -eq 0
+rm "$bank/spare.yaml"
+run "$sb" plan -f "$bank" --prune --allow-destroy --out "$work/prune.json"
+check "the prune plans the key's delete" contains "$out" "key/spare-kek (delete)"
+run "$sb" apply "$work/prune.json"
+check "its apply without the flags is refused (exit $code)" test "$code" -eq 1
+check "and says which flags: $out" contains "$out" "needs --prune --allow-destroy on this command line too"
+run "$sb" apply "$work/prune.json" --prune --allow-destroy
+check "with the flags it applies (exit $code: $err)" test "$code" -eq 0
+
 # apply without a terminal and without --auto-approve refuses and changes nothing.
 sb=$work/noapprove
 run "$sb" sandbox seed "$examples/bank/sandbox-seed.yaml"

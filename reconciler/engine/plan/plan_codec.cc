@@ -84,6 +84,8 @@ void Describe(F& f, T& h) {
   f("timeout_seconds", h.timeout_seconds);
   f("on_failure", h.on_failure);
   f("env", h.env);
+  f("script_sha256", h.script_sha256);
+  f("rollback_script_sha256", h.rollback_script_sha256);
 }
 template <typename F, DescribesAs<TargetInfo> T>
 void Describe(F& f, T& t) {

@@ -1,0 +1,67 @@
+#include "engine/access/plan_safety.h"
+
+#include <unordered_set>
+
+#include "engine/access/access.h"
+#include "engine/access/projection.h"
+
+namespace cmk {
+
+std::vector<PlanMessage> ConsumerCutOffs(const LiveState& live, const LiveQuery& query,
+                                         const std::vector<Change>& changes, int64_t now) {
+  std::vector<PlanMessage> out;
+  std::unordered_set<std::string> usable_now;
+  for (const ConsumerAccess& c : AnalyseAccess(live, query, now))
+    if (!c.cause) usable_now.insert(c.consumer);
+  if (usable_now.empty()) return out;
+
+  // Consumers whose binding the changes rewrite are judged by Azure when
+  // the binding is written; the rest must keep what they have.
+  std::unordered_set<std::string> repointed;
+  for (const Change& c : changes)
+    if (c.action != Action::kNoOp)
+      if (const auto* u = std::get_if<UpdateStorageEncryption>(&c.request))
+        repointed.insert("storage/" + u->account.name);
+
+  Projection after(live, now);
+  for (const Change& c : changes) after.Apply(c);
+  std::unordered_set<std::string> pending;  // usable now, not after
+  for (const ConsumerAccess& c : AnalyseAccess(after.state(), query, now))
+    if (c.cause && usable_now.count(c.consumer) && !repointed.count(c.consumer)) pending.insert(c.consumer);
+  if (pending.empty()) return out;
+
+  // Only with something to report: which change cuts each consumer off.
+  Projection step(live, now);
+  for (const Change& c : changes) {
+    if (c.action == Action::kNoOp) continue;
+    step.Apply(c);
+    for (const ConsumerAccess& a : AnalyseAccess(step.state(), query, now)) {
+      if (!a.cause || !pending.count(a.consumer)) continue;
+      pending.erase(a.consumer);
+      out.push_back(PlanMessage{"error", c.address,
+                                "would cut " + a.consumer + " off the key version it uses: " + *a.cause +
+                                    " (repoint or remove its binding in the same plan first)",
+                                c.source});
+    }
+    if (pending.empty()) break;
+  }
+  return out;
+}
+
+std::vector<PlanMessage> DisallowedDeletes(const std::vector<Change>& changes, bool prune,
+                                           bool allow_destroy) {
+  std::vector<PlanMessage> out;
+  for (const Change& c : changes) {
+    if (c.action != Action::kDelete) continue;
+    const bool destructive = c.kind == Kind::kVault || c.kind == Kind::kKey || c.kind == Kind::kRoleAssignment;
+    if (!prune || (destructive && !allow_destroy))
+      out.push_back(PlanMessage{"error", c.address,
+                                "deleting " + c.address + " needs " +
+                                    (destructive ? "--prune --allow-destroy" : "--prune") +
+                                    " on this command line too",
+                                c.source});
+  }
+  return out;
+}
+
+}  // namespace cmk
