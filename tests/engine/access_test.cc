@@ -157,6 +157,42 @@ TEST_F(AccessTest, RepointingTheBindingFirstIsAllowed) {
   EXPECT_FALSE(HasMessage(p.errors, "would cut storage/archive01")) << RenderText(p);
 }
 
+// Hole 3: what Azure Storage refuses is a plan error with every reason, and
+// nothing is applied (before: three changes applied, then KeyVaultAccessDenied).
+TEST(StoragePreflight, AnEcKeyBehindAClosedFirewallIsRefusedAtPlanTime) {
+  TestCloud cloud;
+  cloud.SeedStorageAccount(Account("bankdata01"));
+  cloud.SeedStorageAccount(Account("archive01"));
+  DesiredState d = BankDesired();
+  KeyState& key = d.keys["key/bank-cmk"].value;
+  key.kty = "EC-HSM";
+  key.key_size = 0;
+  key.curve = "P-256";
+  d.vaults["vault/bank-kv"].value.network_acls.default_action = "Deny";
+  d.vaults["vault/bank-kv"].value.network_acls.bypass = "None";
+  DiffOptions o;
+  o.now = cloud.Now();
+  Plan p = PlanAgainst(cloud, d, o);
+  for (const char* binding : {"binding/bankdata", "binding/archive"}) {
+    const PlanMessage* m = nullptr;
+    for (const auto& e : p.errors)
+      if (e.address == binding) m = &e;
+    ASSERT_NE(m, nullptr) << binding << "\n" << RenderText(p);
+    EXPECT_NE(m->message.find("Storage accepts only RSA and RSA-HSM keys"), std::string::npos) << m->message;
+    EXPECT_NE(m->message.find("set networkAcls.bypass: AzureServices"), std::string::npos) << m->message;
+  }
+  cloud.ClearCalls();
+  EXPECT_FALSE(Apply(p, cloud, nullptr).status.ok());
+  EXPECT_TRUE(cloud.WriteCalls().empty());
+
+  // Fixed (RSA, trusted services let through): the same plan is clean.
+  d = BankDesired();
+  d.vaults["vault/bank-kv"].value.network_acls.default_action = "Deny";
+  Plan fixed = PlanAgainst(cloud, d, o);
+  EXPECT_FALSE(fixed.HasErrors()) << RenderText(fixed);
+  EXPECT_TRUE(Apply(fixed, cloud, nullptr).status.ok());
+}
+
 // The property the analysis exists for: over random change sequences, after
 // every apply, no consumer that could use its key before is cut off.
 TEST(AccessProperty, NoApplyCutsAConsumerOff) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,5 +35,27 @@ struct ConsumerAccess {
 // Every consumer in `live` whose key's vault the query read (a vault it did
 // not read cannot be judged), sorted by consumer.
 std::vector<ConsumerAccess> AnalyseAccess(const LiveState& live, const LiveQuery& query, int64_t now);
+
+// What Azure Storage requires of a customer-managed key, checked before a
+// binding is written, all reasons at once: an RSA or RSA-HSM key of 2048,
+// 3072 or 4096 bits permitting wrapKey and unwrapKey, enabled and not
+// expired; soft delete and purge protection on the vault; the vault
+// reachable by Storage (Deny needs the AzureServices bypass); the identity
+// present and granted get/wrapKey/unwrapKey at the key or above.
+// https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview
+// Indexes `live` once; Problems is empty when Storage would accept the
+// binding `account` carries in its encryption settings.
+class StorageCmkPreflight {
+ public:
+  StorageCmkPreflight(const LiveState& live, int64_t now);
+  ~StorageCmkPreflight();
+  std::vector<std::string> Problems(const StorageAccountState& account) const;
+
+  struct Indexes;  // shared with AnalyseAccess (access.cc)
+
+ private:
+  std::unique_ptr<Indexes> ix_;
+  int64_t now_;
+};
 
 }  // namespace cmk

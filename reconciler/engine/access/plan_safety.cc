@@ -48,6 +48,34 @@ std::vector<PlanMessage> ConsumerCutOffs(const LiveState& live, const LiveQuery&
   return out;
 }
 
+std::vector<PlanMessage> StorageCmkRefusals(const LiveState& live, const std::vector<Change>& changes,
+                                            int64_t now) {
+  std::vector<PlanMessage> out;
+  std::vector<const Change*> bindings;
+  for (const Change& c : changes)
+    if (c.action != Action::kNoOp && std::holds_alternative<UpdateStorageEncryption>(c.request))
+      bindings.push_back(&c);
+  if (bindings.empty()) return out;
+  Projection after(live, now);
+  for (const Change& c : changes) after.Apply(c);
+  StorageCmkPreflight preflight(after.state(), now);
+  for (const Change* c : bindings) {
+    const auto& u = std::get<UpdateStorageEncryption>(c->request);
+    StorageAccountState account;
+    if (auto it = after.state().storage_accounts.find("storage/" + u.account.name);
+        it != after.state().storage_accounts.end())
+      account = it->second;
+    account.name = u.account.name;
+    account.encryption = u.encryption;
+    std::vector<std::string> problems = preflight.Problems(account);
+    if (problems.empty()) continue;
+    std::string message = "Azure Storage would refuse this binding of storage/" + u.account.name + ": ";
+    for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+    out.push_back(PlanMessage{"error", c->address, message, c->source});
+  }
+  return out;
+}
+
 std::vector<PlanMessage> DisallowedDeletes(const std::vector<Change>& changes, bool prune,
                                            bool allow_destroy) {
   std::vector<PlanMessage> out;
