@@ -8,6 +8,7 @@ packages=(
   libspdlog-dev libcli11-dev libcpp-httplib-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   jq        # the end-to-end scripts read plan JSON with it
+  curl      # the wire end-to-end test changes the served cloud behind cmkctl's back
   faketime  # the wire end-to-end test runs again with the clock a year ahead
 )
 missing=()

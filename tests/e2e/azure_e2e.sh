@@ -48,6 +48,34 @@ for dir in "$examples"/*/; do
   check "$name: show over the wire" grep -q "VERSION" "$work/show.txt"
 done
 
+# A grant removed behind cmkctl's back (a plain ARM DELETE) is an
+# `inaccessible` finding in plan and show, over the wire and in-process alike:
+# cmkctl decides it from what it reads, not from the sandbox's own verdict.
+bank_sb=$work/wire-bank
+start_server "$bank_sb"
+token=$(curl -s --cacert "$CMKCTL_CA_BUNDLE" \
+  --data-urlencode "grant_type=client_credentials" --data-urlencode "client_id=$AZURE_CLIENT_ID" \
+  --data-urlencode "client_secret=$AZURE_CLIENT_SECRET" --data-urlencode "scope=$CMKCTL_ARM_ENDPOINT/.default" \
+  "$AZURE_AUTHORITY_HOST/$AZURE_TENANT_ID/oauth2/v2.0/token" | jq -r .access_token)
+check "a token for the out-of-band change" test -n "$token" -a "$token" != null
+scope=$(jq -r '.query.roleAssignmentScopes[0]' <("$cmkctl" --target azure plan -f "$examples/bank" --format json 2>/dev/null))
+ids=$(curl -s --cacert "$CMKCTL_CA_BUNDLE" -H "Authorization: Bearer $token" \
+  "$CMKCTL_ARM_ENDPOINT$scope/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01" |
+  jq -r '.value[].id')
+check "the bank's grants are listed" test -n "$ids"
+for id in $ids; do
+  curl -s -o /dev/null --cacert "$CMKCTL_CA_BUNDLE" -H "Authorization: Bearer $token" -X DELETE \
+    "$CMKCTL_ARM_ENDPOINT$id?api-version=2022-04-01"
+done
+"$cmkctl" --target azure plan -f "$examples/bank" >"$work/oob-plan.txt" 2>&1
+check "over the wire, plan reports bankledger01 inaccessible" \
+  grep -q "storage/bankledger01 cannot use its key: identity .* is no longer permitted" "$work/oob-plan.txt"
+"$cmkctl" --target azure show -f "$examples/bank" >"$work/oob-show.txt" 2>&1
+check "over the wire, show reports it" grep -q "\[inaccessible\].*storage/bankreports01 cannot use its key" "$work/oob-show.txt"
+stop_server
+"$cmkctl" --sandbox "$bank_sb" show -f "$examples/bank" >"$work/oob-local.txt" 2>&1
+check "in-process, show reports the same" grep -q "\[inaccessible\].*storage/bankreports01 cannot use its key" "$work/oob-local.txt"
+
 # Faults: 10% of requests fail (4% 429, 3% 503, 3% dropped connections). Apply still converges and
 # creates nothing twice (every key has exactly one version).
 flaky=$work/flaky
