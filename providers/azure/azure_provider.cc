@@ -3,6 +3,7 @@
 #include "azure/azure_provider.h"
 
 #include "base/log.h"
+#include "base/duration.h"
 
 #include <algorithm>
 #include <ctime>
@@ -109,6 +110,37 @@ Result<std::vector<VaultState>> AzureProvider::ListVaults(const std::string& sub
     return Lower(a.name) < Lower(b.name);
   });
   return out;
+}
+
+Result<std::vector<DeletedVaultState>> AzureProvider::ListDeletedVaults(const std::string& subscription) {
+  CMK_ASSIGN_OR_RETURN(std::vector<Json> items,
+                       arm_->List("/subscriptions/" + subscription + "/providers/Microsoft.KeyVault/deletedVaults",
+                                  kVaultsApiVersion, "deleted vaults of subscription " + subscription));
+  std::vector<DeletedVaultState> out;
+  for (const auto& j : items) {
+    DeletedVaultInfo info = DeletedVaultFromArm(j);
+    ArmIdParts parts = ParseArmId(info.vault_id);
+    DeletedVaultState d;
+    d.vault.name = info.name;
+    d.vault.subscription = parts.subscription.empty() ? subscription : parts.subscription;
+    d.vault.resource_group = parts.resource_group;
+    d.vault.location = info.location;
+    d.vault.purge_protection = info.purge_protection;
+    if (Result<int64_t> t = ParseRfc3339(info.deletion_date); t.ok()) d.deletion_date = *t;
+    if (Result<int64_t> t = ParseRfc3339(info.scheduled_purge_date); t.ok()) d.scheduled_purge_date = *t;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<VaultState> AzureProvider::RecoverVault(const cmk::RecoverVault& request) {
+  const VaultState& v = request.vault;
+  std::string path = VaultArmId(v.subscription, v.resource_group, v.name);
+  CMK_ASSIGN_OR_RETURN(std::string tenant, arm_->TokenTenant());
+  Json body = VaultPutBody(v, tenant);
+  body["properties"]["createMode"] = "recover";
+  CMK_ASSIGN_OR_RETURN(Json put, arm_->Write("PUT", path, kVaultsApiVersion, body, "vault " + v.name));
+  return VaultFromArm(put);
 }
 
 Result<VaultState> AzureProvider::PutVault(const cmk::PutVault& request) {

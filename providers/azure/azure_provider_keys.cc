@@ -113,6 +113,35 @@ void AzureProvider::FillOlderVersions(std::vector<Result<std::optional<KeyState>
   }
 }
 
+Result<std::optional<DeletedKeyState>> AzureProvider::GetDeletedKey(const KeyRef& request) {
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> bundle,
+                       kv_->Get(request.vault, "/deletedkeys/" + request.name,
+                                "deleted " + KeyObject(request.vault, request.name)));
+  if (!bundle) return std::optional<DeletedKeyState>();
+  DeletedKeyState d;
+  d.key = KeyFromBundle(*bundle, request.vault);
+  if (bundle->contains("deletedDate") && (*bundle)["deletedDate"].is_number())
+    d.deletion_date = (*bundle)["deletedDate"].get<int64_t>();
+  if (bundle->contains("scheduledPurgeDate") && (*bundle)["scheduledPurgeDate"].is_number())
+    d.scheduled_purge_date = (*bundle)["scheduledPurgeDate"].get<int64_t>();
+  return std::optional<DeletedKeyState>(std::move(d));
+}
+
+Result<KeyState> AzureProvider::RecoverKey(const cmk::RecoverKey& request) {
+  const KeyRef& k = request.key;
+  std::string object = KeyObject(k.vault, k.name);
+  CMK_RETURN_IF_ERROR(kv_->Send(k.vault, "POST", "/deletedkeys/" + k.name + "/recover", Json::object(),
+                                "recover", object)
+                          .status());
+  // Recovery completes asynchronously: the key answers once it is back.
+  for (int attempt = 1;; ++attempt) {
+    CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, GetKey(k));
+    if (key) return *key;
+    if (attempt >= 10) return Unavailable(object + " was recovered but does not answer yet: plan again shortly");
+    hooks_.sleeper(BackoffDelay(options_.retry, attempt, hooks_.random01()));
+  }
+}
+
 Result<std::vector<std::string>> AzureProvider::ListKeys(const std::string& vault) {
   CMK_ASSIGN_OR_RETURN(std::vector<Json> items,
                        kv_->List(vault, "/keys?maxresults=25", "keys of vault " + vault));

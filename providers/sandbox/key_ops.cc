@@ -140,6 +140,14 @@ Result<Json> SandboxCloud::VersionDoc(const std::string& vault, const std::strin
 Result<KeyState> SandboxCloud::LoadKey(const std::string& vault, const std::string& name) {
   CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(vault));
   CMK_ASSIGN_OR_RETURN(Json key_doc, LiveKeyDoc(vault, name));
+  return AssembleKey(vault_doc, key_doc);
+}
+
+// A key's state from its document and its version rows; the key may be
+// live or soft-deleted (a deleted key keeps every version).
+Result<KeyState> SandboxCloud::AssembleKey(const Json& vault_doc, const Json& key_doc) {
+  const std::string vault = DocString(DocObject(vault_doc, "vault"), "name");
+  const std::string name = DocString(key_doc, "name");
   CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
                        store_->List(StoreTable::kKeyVersions,
                                     VersionRowPrefix(vault, name)));
@@ -433,8 +441,9 @@ Result<std::vector<DeletedKey>> SandboxCloud::ListDeletedKeys(const std::string&
     std::vector<DeletedKey> out;
     for (const auto& row : rows) {
       if (!IsDeleted(row.doc) || now >= ScheduledPurgeDate(row.doc)) continue;
+      CMK_ASSIGN_OR_RETURN(KeyState key, AssembleKey(vault_doc, row.doc));
       out.push_back({DocString(row.doc, "vault"), DocString(row.doc, "name"),
-                     DeletionDate(row.doc), ScheduledPurgeDate(row.doc)});
+                     DeletionDate(row.doc), ScheduledPurgeDate(row.doc), std::move(key)});
     }
     std::sort(out.begin(), out.end(), [](const DeletedKey& a, const DeletedKey& b) {
       return Lower(a.name) < Lower(b.name);

@@ -106,6 +106,7 @@ struct DeletedKey {
   std::string name;
   int64_t deletion_date = 0;
   int64_t scheduled_purge_date = 0;
+  KeyState key;  // as it was when deleted: type, size, versions, policy
 };
 
 
@@ -289,6 +290,7 @@ class SandboxCloud : private StoreObserver {
   Result<std::optional<Json>> LoadVaultDoc(const std::string& name);
   Result<Json> LiveVaultDoc(const std::string& name);  // NotFound unless live
   Result<KeyState> LoadKey(const std::string& vault, const std::string& name);
+  Result<KeyState> AssembleKey(const Json& vault_doc, const Json& key_doc);
   Result<Json> LiveKeyDoc(const std::string& vault, const std::string& name);
   Result<Json> VersionDoc(const std::string& vault, const std::string& name,
                           const std::string& version);  // "" = newest

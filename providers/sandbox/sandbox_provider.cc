@@ -4,6 +4,8 @@
 #include <cmath>
 #include <thread>
 
+#include "base/strings.h"
+
 namespace cmk {
 
 Result<std::unique_ptr<SandboxProvider>> SandboxProvider::Open(const std::string& dir,
@@ -20,6 +22,32 @@ Result<std::vector<VaultState>> SandboxProvider::ListVaults(const std::string& s
   return cloud_->ListVaults(subscription);
 }
 Result<VaultState> SandboxProvider::PutVault(const cmk::PutVault& r) { return cloud_->PutVault(r.vault); }
+Result<std::vector<DeletedVaultState>> SandboxProvider::ListDeletedVaults(const std::string& subscription) {
+  CMK_ASSIGN_OR_RETURN(std::vector<DeletedVault> deleted, cloud_->ListDeletedVaults(subscription));
+  std::vector<DeletedVaultState> out;
+  for (auto& d : deleted) out.push_back(DeletedVaultState{std::move(d.vault), d.deletion_date, d.scheduled_purge_date});
+  return out;
+}
+Result<VaultState> SandboxProvider::RecoverVault(const cmk::RecoverVault& r) {
+  return cloud_->RecoverVault(r.vault.name);
+}
+Result<std::optional<DeletedKeyState>> SandboxProvider::GetDeletedKey(const KeyRef& r) {
+  CMK_ASSIGN_OR_RETURN(std::vector<DeletedKey> deleted, cloud_->ListDeletedKeys(r.vault));
+  for (const auto& d : deleted)
+    if (EqualsIgnoreCase(d.name, r.name)) {
+      DeletedKeyState out;
+      out.key = d.key;
+      out.key.vault = d.vault;
+      out.key.name = d.name;
+      out.deletion_date = d.deletion_date;
+      out.scheduled_purge_date = d.scheduled_purge_date;
+      return std::optional<DeletedKeyState>(std::move(out));
+    }
+  return std::optional<DeletedKeyState>();
+}
+Result<KeyState> SandboxProvider::RecoverKey(const cmk::RecoverKey& r) {
+  return cloud_->RecoverKey(r.key.vault, r.key.name);
+}
 Status SandboxProvider::DeleteVault(const cmk::DeleteVault& r) {
   return cloud_->DeleteVault(r.vault.subscription, r.vault.resource_group, r.vault.name);
 }

@@ -210,6 +210,19 @@ Status SandboxCloud::DeleteVault(const std::string& subscription,
     CMK_RETURN_IF_ERROR(Record("vault.delete", "vault/" + v.name,
                                "soft-deleted; scheduled purge " +
                                    FormatRfc3339(ScheduledPurgeDate(*doc))));
+    // As in Azure, role assignments at the vault's scope and below go with
+    // it, and recovering the vault does not bring them back.
+    const std::string scope = VaultArmId(v.subscription, v.resource_group, v.name);
+    CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> grants,
+                         store_->FindByPrefix(StoreTable::kRoleAssignments, "scope", NormalizedId(scope)));
+    for (const auto& row : grants) {
+      RoleAssignmentState r = FromJson<RoleAssignmentState>(row.doc);
+      if (!UnderScope(r.scope, scope)) continue;
+      CMK_RETURN_IF_ERROR(store_->Delete(StoreTable::kRoleAssignments, row.key));
+      CMK_RETURN_IF_ERROR(Record("role-assignment.delete", "role-assignment/" + r.id,
+                                 "removed with vault " + v.name + ": role " + r.role_definition_id +
+                                     " for principal " + r.principal_id + " at " + r.scope));
+    }
     return EvaluateAccessInTxn();
   });
 }

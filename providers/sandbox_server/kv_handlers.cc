@@ -349,7 +349,6 @@ ServerResponse ServerCore::KvDeleteKey(Ctx& c, const std::string& name) {
   Json bundle = KeyBundle(**key, (*key)->versions.back(), *vault);
   Status st = cloud_->DeleteKey(vault->name, (*key)->name);
   if (!st.ok()) return KvError(st);
-  deleted_bundles_[Lower(vault->name + "/" + (*key)->name)] = bundle;
   auto deleted = cloud_->ListDeletedKeys(vault->name);
   if (deleted.ok())
     for (const auto& d : *deleted)
@@ -370,15 +369,7 @@ ServerResponse ServerCore::KvListDeleted(Ctx& c) {
   Json items = Json::array();
   for (size_t i = page->begin; i < page->end; ++i) {
     const DeletedKey& d = (*deleted)[i];
-    Json item{{"kid", vault->vault_uri + "/keys/" + d.name}};
-    auto it = deleted_bundles_.find(Lower(vault->name + "/" + d.name));
-    Json attrs{{"enabled", true}};
-    if (it != deleted_bundles_.end()) {
-      attrs = it->second["attributes"];
-      if (it->second.contains("tags")) item["tags"] = it->second["tags"];
-    }
-    attrs["recoverableDays"] = vault->soft_delete_retention_days;
-    item["attributes"] = attrs;
+    Json item = KeyItem(d.key, d.key.versions.back(), *vault, /*versioned=*/false);
     item.update(DeletedExtras(*vault, d));
     items.push_back(item);
   }
@@ -392,13 +383,9 @@ ServerResponse ServerCore::KvGetDeleted(Ctx& c, const std::string& name) {
   if (!deleted.ok()) return KvError(deleted.status());
   for (const auto& d : *deleted) {
     if (!EqualsIgnoreCase(d.name, name)) continue;
-    auto it = deleted_bundles_.find(Lower(vault->name + "/" + d.name));
-    // Deleted by another process: only what the cloud still tells.
-    Json bundle = it != deleted_bundles_.end()
-                      ? it->second
-                      : Json{{"key", {{"kid", vault->vault_uri + "/keys/" + d.name}}},
-                             {"attributes", {{"enabled", true},
-                                             {"recoverableDays", vault->soft_delete_retention_days}}}};
+    // Rendered from the stored key, so any process serving the sandbox
+    // answers the same.
+    Json bundle = KeyBundle(d.key, d.key.versions.back(), *vault);
     bundle.update(DeletedExtras(*vault, d));
     return JsonResponse(200, bundle);
   }
@@ -410,7 +397,6 @@ ServerResponse ServerCore::KvRecover(Ctx& c, const std::string& name) {
   if (!vault.ok()) return KvError(vault.status());
   auto key = cloud_->RecoverKey(vault->name, name);
   if (!key.ok()) return KvError(key.status());
-  deleted_bundles_.erase(Lower(vault->name + "/" + key->name));
   return JsonResponse(200, KeyBundle(*key, key->versions.back(), *vault));
 }
 
@@ -419,7 +405,6 @@ ServerResponse ServerCore::KvPurge(Ctx& c, const std::string& name) {
   if (!vault.ok()) return KvError(vault.status());
   Status st = cloud_->PurgeKey(vault->name, name);
   if (!st.ok()) return KvError(st);
-  deleted_bundles_.erase(Lower(vault->name + "/" + name));
   ServerResponse r;
   r.status = 204;
   return r;

@@ -119,8 +119,6 @@ class ServerCore {
   // Public halves of key versions (immutable per version), so that a
   // disabled version's bundle still shows n/e as Azure does.
   std::map<std::string, PublicKey> public_keys_;
-  // Last bundle of each deleted key (the cloud keeps no readable copy).
-  std::map<std::string, Json> deleted_bundles_;
   // Async vault-create operations: id -> {resource id, polls left}.
   struct Operation {
     std::string resource_id;

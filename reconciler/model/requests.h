@@ -27,6 +27,15 @@ struct PutVault {
 struct DeleteVault {
   ArmRef vault;
 };
+// Recovers a soft-deleted vault (ARM PUT, createMode recover): its keys and
+// their versions come back; its role assignments do not.
+struct RecoverVault {
+  VaultState vault;
+};
+// Recovers a soft-deleted key with every version (Key Vault recover).
+struct RecoverKey {
+  KeyRef key;
+};
 // A new key, or a new version when the name exists (as Azure does).
 struct CreateKey {
   KeyState key;
@@ -93,6 +102,10 @@ template <typename F, DescribesAs<PutVault> T>
 void Describe(F& f, T& v) { Describe(f, v.vault); }
 template <typename F, DescribesAs<DeleteVault> T>
 void Describe(F& f, T& v) { Describe(f, v.vault); }
+template <typename F, DescribesAs<RecoverVault> T>
+void Describe(F& f, T& v) { Describe(f, v.vault); }
+template <typename F, DescribesAs<RecoverKey> T>
+void Describe(F& f, T& v) { Describe(f, v.key); }
 template <typename F, DescribesAs<CreateKey> T>
 void Describe(F& f, T& v) { Describe(f, v.key); }
 template <typename F, DescribesAs<UpdateKey> T>

@@ -184,6 +184,18 @@ struct StorageAccountState {
   std::string id;
 };
 
+// A soft-deleted vault or key (Key Vault keeps its name until it is purged).
+struct DeletedVaultState {
+  VaultState vault;            // name, subscription, resource group, location, purge protection
+  int64_t deletion_date = 0;   // unix seconds
+  int64_t scheduled_purge_date = 0;
+};
+struct DeletedKeyState {
+  KeyState key;                // vault, name, kty, size, curve
+  int64_t deletion_date = 0;
+  int64_t scheduled_purge_date = 0;
+};
+
 // Desired: a storage account's CMK settings (the account itself is seeded /
 // owned by another team; cmkctl only changes encryption and identity).
 struct BindingState {

@@ -59,6 +59,9 @@ struct LiveState {
   std::map<std::string, IdentityState> identities;           // identity/NAME
   std::map<std::string, RoleAssignmentState> role_assignments;  // by assignment GUID
   std::map<std::string, StorageAccountState> storage_accounts;  // storage/NAME
+  // Soft-deleted objects holding a desired vault's or key's name (same addresses).
+  std::map<std::string, DeletedVaultState> deleted_vaults;  // vault/NAME
+  std::map<std::string, DeletedKeyState> deleted_keys;      // key/NAME
 };
 
 }  // namespace cmk

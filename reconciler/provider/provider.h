@@ -60,6 +60,8 @@ using IdentityList = std::vector<IdentityState>;
 using RoleAssignmentList = std::vector<RoleAssignmentState>;
 using StorageAccountList = std::vector<StorageAccountState>;
 using OptionalVault = std::optional<VaultState>;
+using DeletedVaultList = std::vector<DeletedVaultState>;
+using OptionalDeletedKey = std::optional<DeletedKeyState>;
 using OptionalKey = std::optional<KeyState>;
 using OptionalIdentity = std::optional<IdentityState>;
 using OptionalStorageAccount = std::optional<StorageAccountState>;
@@ -72,11 +74,15 @@ using OptionalStorageAccount = std::optional<StorageAccountState>;
   /* Vaults (ARM). */                                                 \
   X(GetVault, ArmRef, OptionalVault)                                  \
   X(ListVaults, SubscriptionId, VaultList)                               \
+  X(ListDeletedVaults, SubscriptionId, DeletedVaultList)                 \
+  X(RecoverVault, RecoverVault, VaultState)                             \
   X(PutVault, PutVault, VaultState)                                   \
   X(DeleteVault, DeleteVault, void)                                   \
   /* Keys (data plane): every version, oldest first, and the policy. */ \
   X(GetKey, KeyRef, OptionalKey)                                      \
   X(ListKeys, VaultName, KeyNames)                                  \
+  X(GetDeletedKey, KeyRef, OptionalDeletedKey)                        \
+  X(RecoverKey, RecoverKey, KeyState)                                 \
   X(CreateKey, CreateKey, KeyState)                                   \
   X(UpdateKey, UpdateKey, KeyState)                                   \
   X(UpdateKeyVersion, UpdateKeyVersion, void)                         \

@@ -22,6 +22,8 @@ for dir in "$examples"/*/; do
   done
   start_server "$wire"
   check "$name: server started (port '$port')" test -n "$port"
+  # Bindings record the vault URI with its port: serve bank on the same one later.
+  [ "$name" = bank ] && bank_port=$port
   "$cmkctl" --target azure plan -f "$dir" >"$work/wire-plan.txt" 2>"$work/err"
   code=$?
   check "$name: plan over the wire works (exit $code: $(head -3 "$work/err"))" test "$code" -eq 0
@@ -52,11 +54,14 @@ done
 # `inaccessible` finding in plan and show, over the wire and in-process alike:
 # cmkctl decides it from what it reads, not from the sandbox's own verdict.
 bank_sb=$work/wire-bank
-start_server "$bank_sb"
-token=$(curl -s --cacert "$CMKCTL_CA_BUNDLE" \
-  --data-urlencode "grant_type=client_credentials" --data-urlencode "client_id=$AZURE_CLIENT_ID" \
-  --data-urlencode "client_secret=$AZURE_CLIENT_SECRET" --data-urlencode "scope=$CMKCTL_ARM_ENDPOINT/.default" \
-  "$AZURE_AUTHORITY_HOST/$AZURE_TENANT_ID/oauth2/v2.0/token" | jq -r .access_token)
+start_server "$bank_sb" --port "$bank_port"
+arm_token() {
+  curl -s --cacert "$CMKCTL_CA_BUNDLE" \
+    --data-urlencode "grant_type=client_credentials" --data-urlencode "client_id=$AZURE_CLIENT_ID" \
+    --data-urlencode "client_secret=$AZURE_CLIENT_SECRET" --data-urlencode "scope=$CMKCTL_ARM_ENDPOINT/.default" \
+    "$AZURE_AUTHORITY_HOST/$AZURE_TENANT_ID/oauth2/v2.0/token" | jq -r .access_token
+}
+token=$(arm_token)
 check "a token for the out-of-band change" test -n "$token" -a "$token" != null
 scope=$(jq -r '.query.roleAssignmentScopes[0]' <("$cmkctl" --target azure plan -f "$examples/bank" --format json 2>/dev/null))
 ids=$(curl -s --cacert "$CMKCTL_CA_BUNDLE" -H "Authorization: Bearer $token" \
@@ -72,9 +77,31 @@ check "over the wire, plan reports bankledger01 inaccessible" \
   grep -q "storage/bankledger01 cannot use its key: identity .* is no longer permitted" "$work/oob-plan.txt"
 "$cmkctl" --target azure show -f "$examples/bank" >"$work/oob-show.txt" 2>&1
 check "over the wire, show reports it" grep -q "\[inaccessible\].*storage/bankreports01 cannot use its key" "$work/oob-show.txt"
+
 stop_server
 "$cmkctl" --sandbox "$bank_sb" show -f "$examples/bank" >"$work/oob-local.txt" 2>&1
 check "in-process, show reports the same" grep -q "\[inaccessible\].*storage/bankreports01 cannot use its key" "$work/oob-local.txt"
+
+# The vault deleted behind cmkctl's back (ARM DELETE: a soft delete) is
+# recovered, not created over: its keys come back with every version, and
+# the grants Azure deleted with it are made again in the same apply.
+start_server "$bank_sb" --port "$bank_port"
+token=$(arm_token)
+curl -s -o /dev/null --cacert "$CMKCTL_CA_BUNDLE" -H "Authorization: Bearer $token" -X DELETE \
+  "$CMKCTL_ARM_ENDPOINT$scope?api-version=2026-04-01"
+"$cmkctl" --target azure plan -f "$examples/bank" >"$work/recover-plan.txt" 2>&1
+check "over the wire, a soft-deleted vault is planned as a recovery" \
+  grep -q "^+ vault/bank-treasury-kv (recover)" "$work/recover-plan.txt"
+check "and the summary counts it" grep -q "^Plan: 1 to recover" "$work/recover-plan.txt"
+"$cmkctl" --target azure apply -f "$examples/bank" --auto-approve >"$work/recover-apply.txt" 2>&1
+code=$?
+check "apply recovers the vault over the wire (exit $code)" test "$code" -eq 0
+"$cmkctl" --target azure plan -f "$examples/bank" --detailed-exitcode >"$work/recover-again.txt" 2>&1
+code=$?
+check "after the recovery the next plan is empty (exit $code)" test "$code" -eq 0
+"$cmkctl" --target azure show -f "$examples/bank" >"$work/recover-show.txt" 2>&1
+check "and no consumer is cut off" bash -c "! grep -q '\[inaccessible\]' '$work/recover-show.txt'"
+stop_server
 
 # Faults: 10% of requests fail (4% 429, 3% 503, 3% dropped connections). Apply still converges and
 # creates nothing twice (every key has exactly one version).

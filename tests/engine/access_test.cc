@@ -140,6 +140,100 @@ TEST_F(AccessTest, ManifestEditsThatCutConsumersOffAreRefused) {
   }
 }
 
+// Hole 4: a soft-deleted key is recovered, never created over (which Azure
+// refuses): the plan says recover, apply brings every version back as it
+// was, and the consumers reach their key again.
+TEST_F(AccessTest, ASoftDeletedKeyIsRecoveredByApply) {
+  auto versions = [&] {
+    std::vector<std::string> out;
+    std::optional<KeyState> k = cloud_.FindKey("bank-kv", "bank-cmk");
+    if (k)
+      for (const auto& v : k->versions) out.push_back(v.version);
+    return out;
+  };
+  std::vector<std::string> versions_before = versions();
+  ASSERT_TRUE(cloud_.cloud().DeleteKey("bank-kv", "bank-cmk").ok());
+  ASSERT_TRUE(Oracle("archive01").has_value());
+  Plan p = PlanNow(BankDesired());
+  ASSERT_FALSE(p.HasErrors()) << RenderText(p);
+  const Change* c = FindChange(p, "key/bank-cmk");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->action, Action::kRecover) << RenderText(p);
+  EXPECT_EQ(c->reason_code, ChangeReason::kRecover);
+  EXPECT_NE(c->reason.find("purge scheduled"), std::string::npos) << c->reason;
+  EXPECT_EQ(p.Summary().recover, 1);
+  EXPECT_EQ(p.Summary().create, 0) << RenderText(p);
+  EXPECT_NE(RenderText(p).find("recover"), std::string::npos);
+  ApplyResult r = Apply(p, cloud_, nullptr);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_FALSE(versions_before.empty());
+  EXPECT_EQ(versions(), versions_before);
+  EXPECT_EQ(Oracle("archive01"), std::nullopt);
+  EXPECT_EQ(Oracle("bankdata01"), std::nullopt);
+  Plan next = PlanNow(BankDesired());
+  EXPECT_FALSE(next.HasChanges()) << RenderText(next);
+}
+
+// A soft-deleted vault is recovered with its keys; as in Azure its role
+// assignments were deleted with it, so the same plan grants them again.
+TEST_F(AccessTest, ASoftDeletedVaultIsRecoveredByApply) {
+  std::string version = cloud_.FindKey("bank-kv", "bank-cmk")->versions.back().version;
+  ASSERT_TRUE(cloud_.cloud().DeleteVault(kSub, kRg, "bank-kv").ok());
+  auto grants = cloud_.cloud().ListRoleAssignments(BankKeyScope());
+  ASSERT_TRUE(grants.ok());
+  EXPECT_TRUE(grants->empty()) << "Azure deletes a vault's role assignments with it";
+  Plan p = PlanNow(BankDesired());
+  ASSERT_FALSE(p.HasErrors()) << RenderText(p);
+  ASSERT_NE(FindChange(p, "vault/bank-kv"), nullptr);
+  EXPECT_EQ(FindChange(p, "vault/bank-kv")->action, Action::kRecover) << RenderText(p);
+  const Change* key = FindChange(p, "key/bank-cmk");
+  ASSERT_NE(key, nullptr);
+  EXPECT_EQ(key->action, Action::kNoOp) << "creating over a recovered key would rotate it\n" << RenderText(p);
+  EXPECT_TRUE(HasMessage(p.warnings, "its vault is recovered by this plan")) << RenderText(p);
+  EXPECT_EQ(FindChange(p, "role-assignment/archive-crypto")->action, Action::kCreate) << RenderText(p);
+  ApplyResult r = Apply(p, cloud_, nullptr);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_TRUE(cloud_.FindKey("bank-kv", "bank-cmk").has_value());
+  EXPECT_EQ(cloud_.FindKey("bank-kv", "bank-cmk")->versions.back().version, version);
+  EXPECT_EQ(Oracle("archive01"), std::nullopt);
+  EXPECT_EQ(Oracle("bankdata01"), std::nullopt);
+  Plan next = PlanNow(BankDesired());
+  EXPECT_FALSE(next.HasErrors()) << RenderText(next);
+  EXPECT_FALSE(next.HasChanges()) << RenderText(next);
+}
+
+// A binding to be changed into a vault being recovered waits for the next
+// plan: Storage refuses a key it cannot read, and which keys come back with
+// the vault cannot be read before it is back.
+TEST_F(AccessTest, ABindingIntoARecoveringVaultWaitsForTheNextPlan) {
+  ASSERT_TRUE(cloud_.cloud().DeleteVault(kSub, kRg, "bank-kv").ok());
+  DesiredState d = BankDesired();
+  d.bindings["binding/archive"].value.key = "archive-cmk";
+  Plan p = PlanNow(d);
+  EXPECT_FALSE(p.HasErrors()) << RenderText(p);
+  const Change* b = FindChange(p, "binding/archive");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->action, Action::kNoOp) << RenderText(p);
+  EXPECT_EQ(b->reason_code, ChangeReason::kRecover) << RenderText(p);
+  EXPECT_TRUE(HasMessage(p.warnings, "binding/archive: its vault is recovered by this plan")) << RenderText(p);
+}
+
+// What a deleted object cannot change is a plan error, never a purge.
+TEST_F(AccessTest, ADeletedObjectThatDiffersFromTheManifestIsAPlanError) {
+  ASSERT_TRUE(cloud_.cloud().DeleteKey("bank-kv", "bank-cmk").ok());
+  DesiredState d = BankDesired();
+  d.keys["key/bank-cmk"].value.kty = "EC";
+  d.keys["key/bank-cmk"].value.key_size = 0;
+  d.keys["key/bank-cmk"].value.curve = "P-256";
+  Plan p = PlanNow(d);
+  EXPECT_TRUE(HasMessage(p.errors, "key/bank-cmk: the soft-deleted key is RSA")) << RenderText(p);
+  ASSERT_TRUE(cloud_.cloud().DeleteVault(kSub, kRg, "bank-kv").ok());
+  d = BankDesired();
+  d.vaults["vault/bank-kv"].value.location = "northeurope";
+  p = PlanNow(d);
+  EXPECT_TRUE(HasMessage(p.errors, "vault/bank-kv: the soft-deleted vault is in westeurope")) << RenderText(p);
+}
+
 // Repointing the binding in the same plan lifts the refusal: Azure judges the
 // new binding when it is written.
 TEST_F(AccessTest, RepointingTheBindingFirstIsAllowed) {

@@ -145,6 +145,8 @@ std::string CallObject(const KeyVersionRef& r) { return KeyObject(r.vault, r.nam
 std::string CallObject(const std::string& s) { return s; }
 std::string CallObject(const PutVault& r) { return r.vault.name; }
 std::string CallObject(const DeleteVault& r) { return r.vault.name; }
+std::string CallObject(const RecoverVault& r) { return r.vault.name; }
+std::string CallObject(const RecoverKey& r) { return CallObject(r.key); }
 std::string CallObject(const CreateKey& r) { return KeyObject(r.key.vault, r.key.name); }
 std::string CallObject(const UpdateKey& r) { return KeyObject(r.key.vault, r.key.name); }
 std::string CallObject(const UpdateKeyVersion& r) { return CallObject(r.key); }

@@ -105,6 +105,8 @@ std::string CallObject(const UpdateKeyVersion& r);
 std::string CallObject(const RotateKey& r);
 std::string CallObject(const PutRotationPolicy& r);
 std::string CallObject(const DeleteKey& r);
+std::string CallObject(const RecoverVault& r);
+std::string CallObject(const RecoverKey& r);
 std::string CallObject(const WrapKey& r);
 std::string CallObject(const UnwrapKey& r);
 std::string CallObject(const PutIdentity& r);

@@ -203,9 +203,28 @@ TEST_F(KeyVaultTest, DeleteRecoverPurgeStateMachine) {
   Reply got = Kv("kv1", "GET", std::string("/deletedkeys/d1") + kV);
   ASSERT_EQ(got.status, 200);
   EXPECT_EQ(got.json["key"]["kid"], k["key"]["kid"]);
+  EXPECT_EQ(got.json["key"]["kty"], "RSA");
+  EXPECT_EQ(got.json["tags"]["t"], "1");
+  // Another server process over the same sandbox answers the same: the
+  // deleted key is read from the store, not from what this process saw.
+  server_->Stop();
+  Start();
+  arm_token_.clear();
+  kv_token_.clear();
+  Reply again = Kv("kv1", "GET", std::string("/deletedkeys/d1") + kV);
+  ASSERT_EQ(again.status, 200) << again.body;
+  // The new process listens on another port: compare the key's path.
+  auto path_of = [](const Json& kid) {
+    std::string s = kid.get<std::string>();
+    return s.substr(s.find("/keys/"));
+  };
+  EXPECT_EQ(path_of(again.json["key"]["kid"]), path_of(k["key"]["kid"]));
+  EXPECT_EQ(again.json["key"]["kty"], "RSA");
+  EXPECT_EQ(again.json["tags"]["t"], "1");
+  EXPECT_EQ(again.json["attributes"]["recoverableDays"], got.json["attributes"]["recoverableDays"]);
   Reply rec = Kv("kv1", "POST", std::string("/deletedkeys/d1/recover") + kV);
   ASSERT_EQ(rec.status, 200) << rec.body;
-  EXPECT_EQ(rec.json["key"]["kid"], k["key"]["kid"]);
+  EXPECT_EQ(path_of(rec.json["key"]["kid"]), path_of(k["key"]["kid"]));
   EXPECT_EQ(Kv("kv1", "GET", std::string("/keys/d1") + kV).status, 200);
   // Purge: refused under purge protection (kv1), allowed on a vault without it.
   ASSERT_EQ(Kv("kv1", "DELETE", std::string("/keys/d1") + kV).status, 200);

@@ -77,6 +77,8 @@ void Projection::Apply(const Change& change) {
             live_.vaults[change.address] = r.vault;
           },
           [&](const DeleteVault& r) { EraseVault(r.vault.name); },
+          [&](const RecoverVault& r) { live_.vaults[change.address] = r.vault; },
+          [&](const RecoverKey&) {},  // its versions come back as they were: unknown here
           [&](const CreateKey& r) {
             KeyState* k = FindKey(r.key.vault, r.key.name);
             if (k == nullptr) {

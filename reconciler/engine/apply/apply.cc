@@ -57,6 +57,8 @@ class Sender {
   Status operator()(const DeleteRoleAssignment& r) { return p_.DeleteRoleAssignment(r); }
   Status operator()(const EnableSystemIdentity& r) { return p_.EnableSystemIdentity(r).status(); }
   Status operator()(const UpdateStorageEncryption& r) { return p_.UpdateStorageEncryption(r).status(); }
+  Status operator()(const RecoverVault& r) { return p_.RecoverVault(r).status(); }
+  Status operator()(const RecoverKey& r) { return p_.RecoverKey(r).status(); }
 
  private:
   Result<std::string> ResolvePrincipal(const PrincipalLookup& lookup) {

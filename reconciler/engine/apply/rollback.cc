@@ -54,6 +54,12 @@ class Reverter {
     Status s = p_.UpdateStorageEncryption(UpdateStorageEncryption{before->account, previous}).status();
     return Done(s, EncryptionMove(applied.encryption, previous));
   }
+  RevertResult operator()(const RecoverVault& r) {
+    return NoInverse("vault " + r.vault.name + " was recovered; deleting it again would be a destroy");
+  }
+  RevertResult operator()(const RecoverKey& r) {
+    return NoInverse("key " + r.key.name + " was recovered; deleting it again would be a destroy");
+  }
   RevertResult operator()(const EnableSystemIdentity& r) {
     return NoInverse("the system-assigned identity of " + r.account.name +
                      " stays on (turning it off would orphan its role assignments)");

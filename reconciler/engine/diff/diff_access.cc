@@ -236,8 +236,21 @@ void DiffBinding(DiffContext& ctx, const std::string& address, const Sourced<Bin
     std::sort(grants.begin(), grants.end());  // address order, as the manifests list them
     c.depends_on.insert(c.depends_on.end(), grants.begin(), grants.end());
   }
+  auto recovering = ctx.index.desired_vault.find(Lower(b.vault));
+  if (recovering != ctx.index.desired_vault.end() && !ctx.live.deleted_vaults.count(recovering->second))
+    recovering = ctx.index.desired_vault.end();
   if (SameEncryption(acct->encryption, want)) {
     c.reason = "up to date";
+  } else if (recovering != ctx.index.desired_vault.end()) {
+    // Which keys the vault brings back cannot be read before it is back, and
+    // Storage refuses a key it cannot read: the next plan binds.
+    c.depends_on.push_back(recovering->second);
+    c.reason_code = ChangeReason::kRecover;
+    c.reason = "waits for its vault: " + recovering->second +
+               " is recovered by this plan; the next plan reconciles this binding";
+    ctx.Warning(address,
+                address + ": its vault is recovered by this plan; run plan again after apply to bind",
+                c.source);
   } else {
     std::tie(c.reason_code, c.reason) = BindReason(acct->encryption, want);
     c.action = c.reason_code == ChangeReason::kRepin ? Action::kRepin : Action::kUpdate;

@@ -99,6 +99,58 @@ void MarkReplace(Change& c, const std::string& moves, const std::string& consequ
   c.reason = "replace: " + moves + " " + consequence;
 }
 
+// A desired vault whose name a soft-deleted vault holds: recover it (Azure
+// refuses to create over it). Settings that cannot change make it an error.
+void PlanVaultRecovery(DiffContext& ctx, Change c, const VaultState& want, const DeletedVaultState& d) {
+  c.request = RecoverVault{want};
+  c.action = Action::kRecover;
+  c.risk = Risk::kMedium;
+  c.reason_code = ChangeReason::kRecover;
+  c.reason = "recover: soft-deleted " + FormatRfc3339(d.deletion_date) + ", purge scheduled " +
+             FormatRfc3339(d.scheduled_purge_date) +
+             "; its keys and versions come back, its role assignments do not (this plan grants them "
+             "again); the next plan brings its settings to the manifest";
+  if (!d.vault.location.empty() && !EqualsIgnoreCase(d.vault.location, want.location))
+    ctx.Error(c.address,
+              c.address + ": the soft-deleted vault is in " + d.vault.location + ", the manifest says " +
+                  want.location + ": a vault recovers where it was (cmkctl never purges)",
+              c.source);
+  if (d.vault.purge_protection && !want.purge_protection)
+    ctx.Error(c.address,
+              c.address + ": the soft-deleted vault has purge protection on, which cannot be turned off; "
+                          "the manifest says purgeProtection: false",
+              c.source);
+  ctx.Add(std::move(c), want.name);
+}
+
+// A desired key whose name a soft-deleted key holds: recover it, every
+// version with it. A different type or size is an error (a key keeps both).
+void PlanKeyRecovery(DiffContext& ctx, Change c, const KeyState& want, const DeletedKeyState& d) {
+  c.request = RecoverKey{KeyRef{want.vault, want.name}};
+  c.action = Action::kRecover;
+  c.risk = Risk::kMedium;
+  c.reason_code = ChangeReason::kRecover;
+  c.reason = "recover: soft-deleted " + FormatRfc3339(d.deletion_date) + ", purge scheduled " +
+             FormatRfc3339(d.scheduled_purge_date) +
+             "; every version comes back as it was; the next plan brings its settings and rotation policy "
+             "to the manifest";
+  c.depends_on = {"vault/" + want.vault};
+  if (auto v = ctx.index.desired_vault.find(Lower(want.vault)); v != ctx.index.desired_vault.end())
+    c.depends_on = {v->second};
+  auto base_type = [](const std::string& kty) { return kty.substr(0, kty.find('-')); };
+  if (!d.key.kty.empty() && (base_type(d.key.kty) != base_type(want.kty) ||
+                             (d.key.key_size && want.key_size && d.key.key_size != want.key_size) ||
+                             (!d.key.curve.empty() && d.key.curve != want.curve)))
+    ctx.Error(c.address,
+              c.address + ": the soft-deleted key is " + d.key.kty +
+                  (d.key.key_size ? " " + std::to_string(d.key.key_size) : std::string()) +
+                  (d.key.curve.empty() ? "" : " " + d.key.curve) + ", the manifest asks for " + want.kty +
+                  (want.key_size ? " " + std::to_string(want.key_size) : std::string()) +
+                  ": recover it as it is or choose another name (cmkctl never purges)",
+              c.source);
+  ctx.Add(std::move(c), want.name);
+}
+
 void DiffVault(DiffContext& ctx, const std::string& address, const Sourced<VaultState>& s) {
   VaultState want = s.value;
   want.tags = WithOwnership(want.tags);
@@ -109,6 +161,10 @@ void DiffVault(DiffContext& ctx, const std::string& address, const Sourced<Vault
   c.request = PutVault{want};
   auto it = ctx.live.vaults.find(address);
   if (it == ctx.live.vaults.end()) {
+    if (auto d = ctx.live.deleted_vaults.find(address); d != ctx.live.deleted_vaults.end()) {
+      PlanVaultRecovery(ctx, std::move(c), want, d->second);
+      return;
+    }
     c.action = Action::kCreate;
     c.risk = Risk::kLow;
     c.reason_code = ChangeReason::kMissing;
@@ -200,6 +256,28 @@ void DiffKey(DiffContext& ctx, const std::string& address, const Sourced<KeyStat
   Change c = BaseChange(address, Kind::kKey, s);
   auto it = ctx.live.keys.find(want.vault + "/" + want.name);
   const KeyState* have = it == ctx.live.keys.end() ? nullptr : &it->second;
+  if (!have && ctx.live.deleted_keys.count(address)) {
+    PlanKeyRecovery(ctx, std::move(c), want, ctx.live.deleted_keys.at(address));
+    return;
+  }
+  if (!have) {
+    // A vault that this plan recovers brings back the keys it held; which
+    // ones cannot be read before it is back. Creating over one would add a
+    // version: an unplanned rotation. The next plan reconciles the key.
+    auto v = ctx.index.desired_vault.find(Lower(want.vault));
+    if (v != ctx.index.desired_vault.end() && ctx.live.deleted_vaults.count(v->second)) {
+      c.depends_on = {v->second};
+      c.reason_code = ChangeReason::kRecover;
+      c.reason = "waits for its vault: " + v->second +
+                 " is recovered by this plan with the keys it held; the next plan reconciles this key";
+      ctx.Warning(address,
+                  address + ": its vault is recovered by this plan; run plan again after apply to create or "
+                            "reconcile the key",
+                  c.source);
+      ctx.Add(std::move(c), AddressName(address));
+      return;
+    }
+  }
   if (!have) {
     // A new key's first version already satisfies the requested generation.
     if (want.rotation_generation && *want.rotation_generation > 0)

@@ -24,7 +24,8 @@ namespace cmk {
 // kRotate and kDisableVersion act on key versions (apply/apply_versions.h);
 // kRepin is a binding update that only moves the key version it is pinned
 // to (or unpins it), so retirements can be ordered after it.
-enum class Action { kNoOp, kCreate, kUpdate, kReplace, kDelete, kRotate, kDisableVersion, kRepin };
+// kRecover brings a soft-deleted vault or key back under its name.
+enum class Action { kNoOp, kCreate, kUpdate, kReplace, kDelete, kRotate, kDisableVersion, kRepin, kRecover };
 enum class Risk { kNone, kLow, kMedium, kHigh };
 
 // Why a change is in the plan; its human line says the details.
@@ -43,16 +44,17 @@ enum class ChangeReason {
   kRotate,             // "rotate: generation 2 requested, ..."
   kRetire,             // "disable: version ... superseded by ..."
   kPrune,              // "managed by cmkctl, absent from the manifests ..."
+  kRecover,            // "recover: soft-deleted 2026-..., purge scheduled ..."
 };
 
-// "no-op", "create", "update", "replace", "delete", "rotate", "disable-version", "repin".
+// "no-op", "create", "update", "replace", "delete", "rotate", "disable-version", "repin", "recover".
 const char* ActionName(Action action);
 std::optional<Action> ActionFromName(const std::string& name);
 const char* RiskName(Risk risk);  // "none", "low", "medium", "high"
 std::optional<Risk> RiskFromName(const std::string& name);
 // "up-to-date", "missing", "differs", "adopt", "replace", "created-elsewhere",
 // "enable-identity", "bind", "rebind", "repin", "switch-identity", "rotate",
-// "retire", "prune".
+// "retire", "prune", "recover".
 const char* ChangeReasonName(ChangeReason reason);
 std::optional<ChangeReason> ChangeReasonFromName(const std::string& name);
 
@@ -94,7 +96,8 @@ struct GrantRole {
 
 using Request = std::variant<PutVault, DeleteVault, CreateKey, UpdateKey, DeleteKey, PutRotationPolicy,
                              RotateToGeneration, RetireVersion, PutIdentity, DeleteIdentity, GrantRole,
-                             DeleteRoleAssignment, EnableSystemIdentity, UpdateStorageEncryption>;
+                             DeleteRoleAssignment, EnableSystemIdentity, UpdateStorageEncryption,
+                             RecoverVault, RecoverKey>;
 // "put-vault", "delete-vault", "create-key", ...: the `op` of a saved request.
 const char* RequestOp(const Request& request);
 // The key a request is about: a key's own requests, its versions' and

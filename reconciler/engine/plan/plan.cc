@@ -7,12 +7,13 @@ namespace {
 
 constexpr const char* kActionNames[] = {"no-op",   "create", "update",
                                         "replace", "delete", "rotate",
-                                        "disable-version", "repin"};
+                                        "disable-version", "repin", "recover"};
 constexpr const char* kRiskNames[] = {"none", "low", "medium", "high"};
 constexpr const char* kReasonNames[] = {"up-to-date",   "missing",          "differs", "adopt",
                                         "replace",      "created-elsewhere", "enable-identity",
                                         "bind",         "rebind",           "repin",
-                                        "switch-identity", "rotate",        "retire", "prune"};
+                                        "switch-identity", "rotate",        "retire", "prune",
+                                        "recover"};
 
 }  // namespace
 
@@ -58,6 +59,7 @@ PlanSummary Plan::Summary() const {
       case Action::kRotate: ++s.rotate; break;
       case Action::kDisableVersion: ++s.disable_version; break;
       case Action::kRepin: ++s.repin; break;
+      case Action::kRecover: ++s.recover; break;
     }
   }
   return s;

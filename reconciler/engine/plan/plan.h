@@ -34,6 +34,7 @@ struct PlanMessage {
 struct PlanSummary {
   int create = 0, update = 0, replace = 0, del = 0, no_op = 0;
   int rotate = 0, repin = 0, disable_version = 0;  // version lifecycle steps
+  int recover = 0;  // soft-deleted vaults and keys brought back
 };
 
 struct Plan {

@@ -102,6 +102,7 @@ void Describe(F& f, T& s) {
   f("rotate", s.rotate);
   f("repin", s.repin);
   f("disable_version", s.disable_version);
+  f("recover", s.recover);
 }
 
 namespace {
@@ -112,7 +113,7 @@ constexpr std::array<const char*, std::variant_size_v<Request>> kOps = {
     "update-key",          "delete-key",            "put-rotation-policy",
     "rotate-key",          "retire-version",        "put-identity",
     "delete-identity",     "put-role-assignment",   "delete-role-assignment",
-    "enable-system-identity", "update-storage-encryption"};
+    "enable-system-identity", "update-storage-encryption", "recover-vault", "recover-key"};
 
 // The request alternative named `op`, decoded from `j` (its members).
 template <size_t I = 0>
@@ -277,6 +278,7 @@ std::optional<KeyRef> KeyOfRequest(const Request& request) {
         if constexpr (std::is_same_v<T, CreateKey> || std::is_same_v<T, UpdateKey>)
           return KeyRef{r.key.vault, r.key.name};
         else if constexpr (std::is_same_v<T, DeleteKey> || std::is_same_v<T, PutRotationPolicy> ||
+                           std::is_same_v<T, RecoverKey> ||
                            std::is_same_v<T, RotateToGeneration> || std::is_same_v<T, RetireVersion>)
           return r.key;
         else if constexpr (std::is_same_v<T, UpdateStorageEncryption>)

@@ -17,6 +17,7 @@ const char* Badge(Action a) {
     case Action::kRotate: return "~";
     case Action::kDisableVersion: return "-";
     case Action::kRepin: return "~";
+    case Action::kRecover: return "+";
   }
   return "?";
 }

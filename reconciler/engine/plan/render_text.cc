@@ -19,6 +19,7 @@ const char* Symbol(Action a) {
     case Action::kRotate: return "~";
     case Action::kDisableVersion: return "-";
     case Action::kRepin: return "~";
+    case Action::kRecover: return "+";
   }
   return "?";
 }
@@ -60,7 +61,9 @@ std::string SummaryLine(const Plan& plan) {
     versions = std::to_string(s.rotate) + " to rotate, " + std::to_string(s.repin) + " to repin, " +
                std::to_string(s.disable_version) +
                (s.disable_version == 1 ? " version" : " versions") + " to retire; ";
-  return "Plan: " + std::to_string(s.create) + " to create, " + std::to_string(s.update) +
+  // Shown only when a plan recovers something, so existing plans read as before.
+  const std::string recover = s.recover ? std::to_string(s.recover) + " to recover, " : std::string();
+  return "Plan: " + recover + std::to_string(s.create) + " to create, " + std::to_string(s.update) +
          " to update, " + std::to_string(s.replace) + " to replace, " + std::to_string(s.del) +
          " to delete; " + versions + std::to_string(s.no_op) + " unchanged.";
 }

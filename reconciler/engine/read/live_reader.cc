@@ -122,6 +122,40 @@ Status ReadRoleAssignments(Provider& p, const std::vector<std::string>& scopes,
   return Status::Ok();
 }
 
+// The desired vaults and keys that are absent but held in soft delete under
+// their names: a plan recovers them rather than collide with them. One list
+// of deleted vaults per subscription that misses a vault; one GET per
+// missing key of a live vault. A list the caller may not run (403) reads
+// nothing: creating then fails with Azure's own conflict.
+Status ReadSoftDeleted(Provider& p, const LiveQuery& q, LiveState& live) {
+  std::map<std::string, std::vector<std::pair<const std::string*, const ArmRef*>>> missing;  // by subscription
+  for (const auto& [address, r] : q.vaults)
+    if (!live.vaults.count(address)) missing[r.subscription].emplace_back(&address, &r);
+  for (const auto& [subscription, vaults] : missing) {
+    auto deleted = p.ListDeletedVaults(subscription);
+    if (!deleted.ok()) {
+      if (deleted.status().code() == StatusCode::kPermissionDenied) continue;
+      return deleted.status().WithContext("listing deleted vaults in subscription " + subscription);
+    }
+    std::unordered_map<std::string, const DeletedVaultState*> by_name;
+    for (const auto& d : *deleted) by_name.emplace(Lower(d.vault.name), &d);
+    for (const auto& [address, r] : vaults)
+      if (auto it = by_name.find(Lower(r->name)); it != by_name.end()) live.deleted_vaults[*address] = *it->second;
+  }
+  std::unordered_set<std::string> live_vaults;
+  for (const auto& [address, v] : live.vaults) live_vaults.insert(Lower(v.name));
+  for (const auto& [address, r] : q.keys) {
+    if (live.keys.count(r.vault + "/" + r.name) || !live_vaults.count(Lower(r.vault))) continue;
+    auto deleted = p.GetDeletedKey(r);
+    if (!deleted.ok()) {
+      if (deleted.status().code() == StatusCode::kPermissionDenied) continue;
+      return deleted.status().WithContext("reading deleted " + address + " (vault " + r.vault + ")");
+    }
+    if (*deleted) live.deleted_keys[address] = **deleted;
+  }
+  return Status::Ok();
+}
+
 Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
   CMK_RETURN_IF_ERROR(ReadArmObjects(
       q.vaults, live.vaults, [&](const ArmRef& r) { return p.GetVault(r); },
@@ -143,6 +177,7 @@ Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
       return got[i].status().WithContext("reading " + *keys[i].first + " (vault " + refs[i].vault + ")");
     if (*got[i]) live.keys[refs[i].vault + "/" + refs[i].name] = std::move(**got[i]);
   }
+  CMK_RETURN_IF_ERROR(ReadSoftDeleted(p, q, live));
   CMK_RETURN_IF_ERROR(ReadArmObjects(
       q.identities, live.identities, [&](const ArmRef& r) { return p.GetIdentity(r); },
       [&](const std::string& s) { return p.ListIdentities(s); }, "identities"));
