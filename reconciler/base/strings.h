@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -43,5 +44,21 @@ std::string StrCat(const Parts&... parts) {
   (internal::Append(out, parts), ...);
   return out;
 }
+
+// The one rule for text that comes in (manifests, seeds, hook output): valid
+// UTF-8 made of the characters YAML calls printable. Tab and line feed are
+// allowed; carriage return only where `allow_cr` (a file's line ends); no
+// other C0 control, no DEL, no C1 control but NEL, no surrogate, no U+FFFE or
+// U+FFFF. Such text is safe to hand to nlohmann-json and to a terminal.
+struct TextFault {
+  size_t offset = 0;  // byte offset of the first bad byte
+  std::string what;   // "byte 0xFF is not UTF-8", "control character U+001B"
+};
+std::optional<TextFault> FindTextFault(std::string_view text, bool allow_cr = false);
+
+// `text` with every fault replaced: bad bytes become U+FFFD, control
+// characters their escaped form (\x1b). For text that must be shown whatever
+// it holds (a hook's output, a value read from the wire).
+std::string SanitizeText(std::string_view text);
 
 }  // namespace cmk

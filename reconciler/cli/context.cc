@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "azure/azure_provider.h"
+#include "cli/hook_host.h"
 #include "manifest/loader.h"
 #include "sandbox/sandbox_provider.h"
 
@@ -57,14 +58,23 @@ Result<DesiredState> LoadDesired(const GlobalOptions& options, std::ostream& err
   if (options.files.empty()) return InvalidArgument("no manifests given: use -f FILE_OR_DIR");
   LoadResult result = LoadManifests(options.files);
   int errors = 0;
-  for (const auto& d : result.diagnostics) {
-    err << d.Render();
+  for (const auto& d : result.diagnostics)
     if (d.severity == Severity::kError) ++errors;
-  }
+  err << RenderAll(result.diagnostics);
   if (file_count) *file_count = result.files.size();
   if (errors > 0) {
     err << errors << " error(s) in manifests; nothing was planned or changed.\n";
     return InvalidArgument("invalid manifests");
+  }
+  // Every command runs the checks `validate` runs: each hook script must
+  // load (it is never run here), or nothing is planned.
+  std::vector<HookSpec> hooks;
+  for (const auto& [address, h] : result.desired.hooks) hooks.push_back(h.value);
+  std::vector<std::string> problems = CheckHookScripts(hooks);
+  for (const auto& p : problems) err << p << "\n";
+  if (!problems.empty()) {
+    err << problems.size() << " hook script(s) do not load; nothing was planned or changed.\n";
+    return InvalidArgument("invalid hook scripts");
   }
   return std::move(result.desired);
 }

@@ -29,8 +29,11 @@ struct Diagnostic {
   std::string Render() const;
 };
 
-// Renders every diagnostic, in order.
-std::string RenderAll(const std::vector<Diagnostic>& diagnostics);
+// Renders the first `max_shown` diagnostics, in order, then one line saying
+// how many errors and warnings were left out.
+inline constexpr size_t kMaxShownDiagnostics = 200;
+std::string RenderAll(const std::vector<Diagnostic>& diagnostics,
+                      size_t max_shown = kMaxShownDiagnostics);
 
 // Sorts by (file, line, col), then message: deterministic for equal spots.
 void SortDiagnostics(std::vector<Diagnostic>& diagnostics);

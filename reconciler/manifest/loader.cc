@@ -35,9 +35,19 @@ std::vector<std::string> ListFiles(const std::vector<std::string>& paths, Diagno
     } else if (fs::is_directory(st)) {
       std::vector<std::string> found;
       for (fs::directory_iterator it(arg, ec), end; !ec && it != end; it.increment(ec)) {
+        if (!IsManifestName(it->path())) continue;
+        std::string path = (fs::path(arg) / it->path().filename()).lexically_normal().string();
+        // A *.yaml that is not a regular file (a dangling link, a FIFO, a
+        // link to a device) is named, never skipped: a skipped manifest is a
+        // silently missing resource.
         std::error_code file_ec;
-        if (IsManifestName(it->path()) && it->is_regular_file(file_ec))
-          found.push_back((fs::path(arg) / it->path().filename()).lexically_normal().string());
+        fs::file_status file_st = fs::status(it->path(), file_ec);
+        if (file_ec || !fs::exists(file_st))
+          diags.Error({path, 0, 0}, "", "cannot read: a broken link or unreadable entry");
+        else if (!fs::is_regular_file(file_st))
+          diags.Error({path, 0, 0}, "", "not a regular file; a manifest must be one");
+        else
+          found.push_back(path);
       }
       if (ec) diags.Error({arg, 0, 0}, "", "cannot list directory: " + ec.message());
       files.insert(found.begin(), found.end());
@@ -128,6 +138,7 @@ LoadResult LoadManifests(const std::vector<std::string>& paths, const LoadOption
     YamlParseOptions yaml_options;
     yaml_options.max_depth = options.max_depth;
     yaml_options.max_documents = options.max_file_documents;
+    yaml_options.max_entries = options.max_entries;
     std::vector<YamlNode> roots = ParseYaml(text, file, yaml_options, diags);
     std::string dir = fs::path(file).parent_path().string();
     for (const YamlNode& root : roots) {

@@ -29,6 +29,7 @@ struct LoadOptions {
   size_t max_file_bytes = 4 << 20;
   size_t max_file_documents = 10000;
   size_t max_total_bytes = 32 << 20;
+  size_t max_entries = 100000;  // per mapping and per list (labels, tags, operations)
   int max_depth = 32;
 };
 

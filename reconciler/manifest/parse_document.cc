@@ -59,13 +59,18 @@ void ParseMetadata(SpecReader& top, ParsedDoc& doc, DocContext& ctx) {
     }
   }
   if (auto owner = r.String("owner", true)) {
-    if (owner->empty()) {
-      ctx.Error(r.ValueLoc("owner"), "metadata.owner must not be empty: every change needs a "
+    if (owner->find_first_not_of(" \t\n") == std::string::npos) {
+      ctx.Error(r.ValueLoc("owner"), "metadata.owner must not be blank: every change needs a "
                                      "visible owner");
     }
     doc.owner = *owner;
   }
-  if (auto labels = r.StringMap("labels")) doc.labels = *labels;
+  if (auto labels = r.StringMap("labels")) {
+    for (const auto& [key, value] : *labels)
+      if (key.find_first_not_of(" \t\n") == std::string::npos)
+        ctx.Error(r.ValueLoc("labels"), "metadata.labels: a label key must not be blank");
+    doc.labels = *labels;
+  }
   r.Finish();
 }
 

@@ -27,6 +27,14 @@ void ReadTimestamp(SpecReader& r, const char* key, std::optional<int64_t>& out) 
     r.ctx().Error(r.ValueLoc(key), r.Path(key) + ": " + t.status().message());
     return;
   }
+  // A key's dates are instants a vault accepts: 1970 to 9999 (Key Vault's
+  // exp and nbf are Unix seconds; year 0000 is a typo, not a date).
+  constexpr int64_t kYear10000 = 253402300800;  // 10000-01-01T00:00:00Z
+  if (*t < 0 || *t >= kYear10000) {
+    r.ctx().Error(r.ValueLoc(key), r.Path(key) + ": " + *text +
+                                       " is outside the range a vault accepts (1970 to 9999)");
+    return;
+  }
   out = *t;
 }
 

@@ -34,7 +34,7 @@ bool IsIpRule(const std::string& s) {
   std::string ip = s.substr(0, slash);
   if (slash != std::string::npos) {
     std::string bits = s.substr(slash + 1);
-    if (bits.empty() || bits.size() > 2 ||
+    if (bits.empty() || bits.size() > 2 || (bits.size() > 1 && bits[0] == '0') ||
         !std::all_of(bits.begin(), bits.end(), [](unsigned char c) { return std::isdigit(c); }) ||
         std::stoi(bits) > 32)
       return false;
@@ -44,7 +44,8 @@ bool IsIpRule(const std::string& s) {
   while (pos <= ip.size()) {
     size_t dot = ip.find('.', pos);
     std::string octet = ip.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
-    if (octet.empty() || octet.size() > 3 ||
+    // No leading zeros: 01.02.03.04 reads as octal to some parsers.
+    if (octet.empty() || octet.size() > 3 || (octet.size() > 1 && octet[0] == '0') ||
         !std::all_of(octet.begin(), octet.end(), [](unsigned char c) { return std::isdigit(c); }) ||
         std::stoi(octet) > 255)
       return false;

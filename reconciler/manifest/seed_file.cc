@@ -1,5 +1,6 @@
 #include "manifest/seed_file.h"
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -8,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "base/duration.h"
+#include "base/strings.h"
 
 namespace cmk {
 namespace {
@@ -22,7 +24,7 @@ class SeedParser {
       root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
       return InvalidArgument(path_ + ":" + std::to_string(e.mark.line + 1) + ":" +
-                             std::to_string(e.mark.column + 1) + ": " + e.msg);
+                             std::to_string(e.mark.column + 1) + ": " + SanitizeText(e.msg));
     }
     SeedFile seed;
     if (!root.IsMap()) {
@@ -58,8 +60,10 @@ class SeedParser {
 
   void Error(const YAML::Node& node, const std::string& message) {
     const YAML::Mark m = node.Mark();
+    // Messages quote names from the file (an escaped key can hold anything):
+    // what reaches the terminal is printable, and bounded.
     errors_.push_back(path_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) +
-                      ": error: " + message);
+                      ": error: " + SanitizeText(message.size() > 1024 ? message.substr(0, 1024) + "..." : message));
   }
 
   std::vector<YAML::Node> Seq(const YAML::Node& node) {
@@ -86,6 +90,10 @@ class SeedParser {
   std::string Scalar(const YAML::Node& node, const std::string& what) {
     if (!node || !node.IsScalar()) {
       if (node) Error(node, what + " must be a string");
+      return "";
+    }
+    if (auto fault = FindTextFault(node.Scalar())) {
+      Error(node, what + " holds a " + fault->what + ": values are printable text");
       return "";
     }
     return node.Scalar();
@@ -204,6 +212,12 @@ Result<SeedFile> LoadSeedFile(const std::string& path) {
   std::ostringstream text;
   text << file.rdbuf();
   if (text.str().size() > (4u << 20)) return InvalidArgument(path + ": seed file larger than 4 MiB");
+  if (auto fault = FindTextFault(text.str(), /*allow_cr=*/true)) {
+    const std::string& t = text.str();
+    size_t line = 1 + std::count(t.begin(), t.begin() + fault->offset, '\n');
+    return InvalidArgument(path + ":" + std::to_string(line) + ": " + fault->what +
+                           ": a seed file is UTF-8 text without control characters");
+  }
   SeedParser parser(path);
   return parser.Parse(text.str());
 }

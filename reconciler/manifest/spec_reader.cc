@@ -1,6 +1,7 @@
 #include "manifest/spec_reader.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 namespace cmk {
@@ -78,12 +79,25 @@ std::optional<bool> ReadBool(const YamlNode& n, const std::string& path, const D
 
 std::optional<int64_t> ReadInt(const YamlNode& n, const std::string& path, const DocContext& ctx) {
   if (n.is_invalid()) return std::nullopt;
-  if (n.type == YamlNode::Type::kScalar && n.plain && !n.value.empty() && n.value.size() <= 12) {
+  if (n.type == YamlNode::Type::kScalar && n.plain && !n.value.empty()) {
     size_t start = n.value[0] == '-' ? 1 : 0;
     bool digits = start < n.value.size() &&
                   std::all_of(n.value.begin() + start, n.value.end(),
                               [](char c) { return c >= '0' && c <= '9'; });
-    if (digits) return std::stoll(n.value);
+    if (digits) {
+      // Every integer field is a 32-bit int downstream: check in that width,
+      // so 4294967297 is refused rather than wrapped to 1.
+      size_t significant = n.value.find_first_not_of('0', start);
+      bool too_long = significant != std::string::npos && n.value.size() - significant > 10;
+      int64_t v = too_long ? 0 : std::stoll(n.value);
+      if (too_long || v > std::numeric_limits<int32_t>::max() || v < std::numeric_limits<int32_t>::min()) {
+        ctx.Error(ctx.Loc(n), path + ": " + (n.value.size() > 24 ? n.value.substr(0, 24) + "..." : n.value) +
+                                  " is out of range for an integer here (at most " +
+                                  std::to_string(std::numeric_limits<int32_t>::max()) + ")");
+        return std::nullopt;
+      }
+      return v;
+    }
   }
   std::string got = n.type == YamlNode::Type::kScalar && !n.plain
                         ? "the string " + n.Describe()
@@ -106,7 +120,14 @@ const YamlEntry* SpecReader::Entry(const std::string& key) const {
 
 const YamlNode* SpecReader::Find(const std::string& key) const {
   const YamlEntry* e = Entry(key);
-  if (e == nullptr || e->value.type == YamlNode::Type::kNull) return nullptr;
+  if (e == nullptr) return nullptr;
+  if (e->value.type == YamlNode::Type::kNull) {
+    // `size: ~` or `size:` would silently mean "the default": say so instead.
+    if (null_reported_.insert(key).second)
+      ctx_.Error(ctx_.Loc(e->key), Path(key) + ": no value (null): give a value, or remove the "
+                                               "field to use its default");
+    return nullptr;
+  }
   return &e->value;
 }
 

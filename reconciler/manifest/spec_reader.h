@@ -3,13 +3,14 @@
 // Every accessor reports its own problems (wrong type, ambiguous YAML 1.1
 // boolean, missing required field) to the document's DiagnosticList, with
 // the location of the offending value, and returns nullopt. Finish() reports
-// fields the kind does not know, with a "did you mean" hint. Null values
-// count as absent. Not thread-safe; one reader per mapping.
+// fields the kind does not know, with a "did you mean" hint. A null value
+// (`size: ~`, `size:`) is an error, never "the default". Not thread-safe; one reader per mapping.
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,7 @@ class SpecReader {
   SourceLoc owner_;
   const DocContext& ctx_;
   std::vector<std::string> known_;
+  mutable std::set<std::string> null_reported_;  // each null field reported once
 };
 
 }  // namespace cmk

@@ -1,8 +1,12 @@
 #include "manifest/yaml_tree.h"
 
+#include "base/strings.h"
+
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <sstream>
+#include <unordered_map>
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
@@ -61,6 +65,12 @@ class TreeBuilder : public YAML::EventHandler {
     YamlNode n = Make(YamlNode::Type::kScalar, mark);
     n.value = value;
     n.plain = tag == "?";
+    // The file was checked at the door; escapes ("\e", "\0", "\x9b") can
+    // still make a control character, so check what they produced too.
+    if (auto fault = FindTextFault(n.value)) {
+      Error(mark, "this value holds a " + fault->what + " (escaped in the file): values are printable text");
+      n.type = YamlNode::Type::kInvalid;
+    }
     if (!n.plain && !CheckClosed(mark)) {
       fatal_ = true;
       n.type = YamlNode::Type::kInvalid;
@@ -88,6 +98,10 @@ class TreeBuilder : public YAML::EventHandler {
     YamlNode node;
     std::optional<YamlNode> pending_key;
     bool anchored = false;
+    // A mapping's keys so far, to find a duplicate without a scan: loading
+    // stays linear in the number of entries.
+    std::unordered_map<std::string, size_t> keys;
+    bool over_limit = false;  // reported once per container
   };
 
   YamlNode Make(YamlNode::Type type, const YAML::Mark& mark) {
@@ -169,6 +183,14 @@ class TreeBuilder : public YAML::EventHandler {
     }
     Frame& top = stack_.back();
     if (top.node.type == YamlNode::Type::kSequence) {
+      if (top.node.items.size() >= options_.max_entries) {
+        if (!top.over_limit)
+          diags_.Error({file_, n.line, n.col}, "",
+                       "more than " + std::to_string(options_.max_entries) +
+                           " items in one list; the rest are not read");
+        top.over_limit = true;
+        return;
+      }
       top.node.items.push_back(std::move(n));
       return;
     }
@@ -178,10 +200,11 @@ class TreeBuilder : public YAML::EventHandler {
     }
     YamlNode key = std::move(*top.pending_key);
     top.pending_key.reset();
-    AddEntry(top.node, std::move(key), std::move(n));
+    AddEntry(top, std::move(key), std::move(n));
   }
 
-  void AddEntry(YamlNode& map, YamlNode key, YamlNode value) {
+  void AddEntry(Frame& frame, YamlNode key, YamlNode value) {
+    YamlNode& map = frame.node;
     YAML::Mark mark;
     mark.line = key.line - 1;
     mark.column = key.col - 1;
@@ -194,12 +217,19 @@ class TreeBuilder : public YAML::EventHandler {
       Error(mark, "YAML merge keys ('<<') are not supported: write the fields out");
       return;
     }
-    for (const auto& e : map.entries) {
-      if (e.key.value == key.value) {
-        Error(mark, "duplicate key '" + key.value + "' (first at line " +
-                        std::to_string(e.key.line) + ", column " + std::to_string(e.key.col) + ")");
-        return;
-      }
+    if (map.entries.size() >= options_.max_entries) {
+      if (!frame.over_limit)
+        Error(mark, "more than " + std::to_string(options_.max_entries) +
+                        " entries in one mapping; the rest are not read");
+      frame.over_limit = true;
+      return;
+    }
+    auto [it, fresh] = frame.keys.emplace(key.value, map.entries.size());
+    if (!fresh) {
+      const YamlNode& first = map.entries[it->second].key;
+      Error(mark, "duplicate key '" + key.value + "' (first at line " + std::to_string(first.line) +
+                      ", column " + std::to_string(first.col) + ")");
+      return;
     }
     map.entries.push_back({std::move(key), std::move(value)});
   }
@@ -234,18 +264,33 @@ std::string YamlNode::Describe() const {
 std::vector<YamlNode> ParseYaml(const std::string& text, const std::string& file,
                                 const YamlParseOptions& options, DiagnosticList& diags) {
   std::vector<YamlNode> docs;
+  // One rule for text at the door: nothing that is not printable UTF-8
+  // reaches the parser, the plan's JSON or a terminal.
+  if (auto fault = FindTextFault(text, /*allow_cr=*/true)) {
+    size_t line_start = text.rfind('\n', fault->offset == 0 ? 0 : fault->offset - 1);
+    line_start = line_start == std::string::npos || fault->offset == 0 ? 0 : line_start + 1;
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + fault->offset, '\n'));
+    int col = 1 + static_cast<int>(fault->offset - line_start);
+    diags.Error({file, line, col}, "",
+                fault->what + ": manifests are UTF-8 text without control characters (tab and line "
+                              "breaks aside); the file was not read");
+    return docs;
+  }
   std::istringstream in(text);
   TreeBuilder builder(text, file, options, diags);
   try {
     YAML::Parser parser(in);
     while (parser.HandleNextDocument(builder)) {
       if (builder.fatal()) break;
+      YamlNode root = builder.TakeRoot();
+      if (root.type == YamlNode::Type::kNull) continue;  // an empty document: skipped
       if (docs.size() >= options.max_documents) {
-        diags.Error({file, 0, 0}, "",
-                    "more than " + std::to_string(options.max_documents) + " documents in one file");
+        diags.Error({file, root.line, root.col}, "",
+                    "more than " + std::to_string(options.max_documents) +
+                        " documents in one file; the rest are not read");
         break;
       }
-      docs.push_back(builder.TakeRoot());
+      docs.push_back(std::move(root));
     }
   } catch (const YAML::Exception& e) {
     SourceLoc loc{file, e.mark.is_null() ? 0 : e.mark.line + 1,

@@ -44,11 +44,12 @@ struct YamlEntry {
 
 struct YamlParseOptions {
   int max_depth = 32;
-  size_t max_documents = 10000;
+  size_t max_documents = 10000;  // non-empty documents
+  size_t max_entries = 100000;   // per mapping and per list
 };
 
-// Parses every document of `text`. Empty documents come back as kNull roots
-// (callers skip them). Problems go to `diags` with `file` as their file.
+// Parses every non-empty document of `text` (empty documents are skipped and
+// do not count towards max_documents). Problems go to `diags` with `file` as their file.
 std::vector<YamlNode> ParseYaml(const std::string& text, const std::string& file,
                                 const YamlParseOptions& options, DiagnosticList& diags);
 

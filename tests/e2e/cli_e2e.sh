@@ -151,5 +151,29 @@ check "unknown flag is a usage error (exit $code)" test "$code" -eq 64
 run "$work/bad" plan -f "$src/tests/does-not-exist"
 check "a missing manifest path is an error (exit $code)" test "$code" -eq 1
 
+# Hostile text never crashes a command: a 0xFF byte in an owner once aborted
+# `plan --format json` (SIGABRT) although `validate` accepted it.
+utf8=$work/tree/manifests/examples/bank-utf8
+cp -r "$examples/bank" "$utf8"
+sed -i 's/^  owner: treasury-platform$/  owner: treasury\xffplatform/' "$utf8/vault.yaml"
+check "the test manifest holds a 0xFF byte" grep -q $'\xff' "$utf8/vault.yaml"
+for format in text json markdown; do
+  run "$work/utf8" plan -f "$utf8" --format "$format"
+  check "plan --format $format refuses invalid UTF-8 with exit 1, not a crash (exit $code)" test "$code" -eq 1
+done
+check "and says where: $err" grep -qE 'bank-utf8/vault.yaml:[0-9]+:[0-9]+: error: byte 0xFF is not valid UTF-8' <<<"$err"
+run "$work/utf8" validate -f "$utf8"
+check "validate refuses it too (exit $code)" test "$code" -eq 1
+
+# plan runs exactly the checks validate runs, hook scripts included.
+badhook=$work/tree/manifests/examples/bank-badhook
+cp -r "$examples/bank" "$badhook"
+mkdir -p "$work/tree/hooks/broken"
+printf 'if then\n' >"$work/tree/hooks/broken/syntax.lua"
+sed -i 's#hooks/examples/change-window.lua#hooks/broken/syntax.lua#' "$badhook/hooks.yaml"
+run "$work/badhook" plan -f "$badhook"
+check "plan refuses a hook script that does not load (exit $code)" test "$code" -eq 1
+check "naming the script and line: $err" grep -q "syntax.lua:1:" <<<"$err"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

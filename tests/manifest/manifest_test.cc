@@ -3,12 +3,16 @@
 // (more negatives are in tests/malformed/).
 #include <filesystem>
 #include <fstream>
+#include <set>
+
+#include <sys/stat.h>
 
 #include <gtest/gtest.h>
 
 #include "manifest/graph.h"
 #include "manifest/loader.h"
 #include "manifest/roles.h"
+#include "manifest/yaml_tree.h"
 #include "model/arm_id.h"
 #include "model/codec.h"
 
@@ -566,25 +570,24 @@ TEST_F(ManifestTest, MissingPathAndSizeLimits) {
 // The document limit is per file: a load may hold any number of files'
 // documents (an estate of 10,000 resources is about 9,400 documents), while a
 // single runaway file is refused where it is.
-TEST_F(ManifestTest, DocumentLimitIsPerFileNotPerLoad) {
+// The limit counts documents, per file: empty documents (a run of `---`) are
+// skipped as the docs say, and do not count.
+TEST_F(ManifestTest, DocumentLimitIsPerFileAndCountsOnlyDocuments) {
   std::string empties;
-  for (int i = 0; i < 6000; ++i) empties += "---\n";
+  for (int i = 0; i < 12000; ++i) empties += "---\n";
   std::string a = Write("a.yaml", Vault("kv-one") + empties);
-  std::string b = Write("b.yaml", Vault("kv-two") + empties);
-  LoadResult both = LoadManifests({a, b});
-  EXPECT_TRUE(both.ok()) << Messages(both);
-  EXPECT_EQ(both.desired.vaults.size(), 2u);
-
-  std::string c = Write("c.yaml", Vault("kv-three") + empties + empties);
-  LoadResult runaway = LoadManifests({a, c});
-  EXPECT_FALSE(runaway.ok());
-  EXPECT_TRUE(HasError(runaway, "more than 10000 documents in one file")) << Messages(runaway);
-  EXPECT_EQ(runaway.diagnostics.at(0).loc.file, c);
-  EXPECT_EQ(runaway.desired.vaults.count("vault/kv-one"), 1u);  // the other file still loads
+  LoadResult one = LoadManifests({a});
+  EXPECT_TRUE(one.ok()) << Messages(one);
+  EXPECT_EQ(one.desired.vaults.size(), 1u);
 
   LoadOptions options;
-  options.max_file_documents = 3;
-  EXPECT_TRUE(HasError(LoadManifests({a}, options), "more than 3 documents in one file"));
+  options.max_file_documents = 2;
+  std::string b = Write("b.yaml", Vault("kv-two") + "---\n" + Vault("kv-three") + "---\n" + Vault("kv-four"));
+  LoadResult runaway = LoadManifests({a, b}, options);
+  EXPECT_FALSE(runaway.ok());
+  EXPECT_TRUE(HasError(runaway, "more than 2 documents in one file")) << Messages(runaway);
+  EXPECT_EQ(runaway.diagnostics.at(0).loc.file, b);
+  EXPECT_EQ(runaway.desired.vaults.count("vault/kv-one"), 1u);  // the other file still loads
 }
 
 TEST_F(ManifestTest, EmptyFilesAndDocumentsAreSkipped) {
@@ -702,6 +705,127 @@ TEST_F(ManifestTest, RotationBlockDefaultsAndErrors) {
   EXPECT_TRUE(HasError(bad, "maxEnabledVersions must be 1 or more")) << Messages(bad);
   EXPECT_TRUE(HasError(bad, "spec.rotation.retire.adoptionWindow")) << Messages(bad);
   EXPECT_TRUE(HasError(bad, "grace")) << Messages(bad);
+}
+
+// Hardening: text at the door is printable UTF-8. A 0xFF byte in an owner
+// once reached nlohmann-json and aborted `plan --format json`.
+TEST_F(ManifestTest, InvalidUtf8IsAnErrorAtItsPosition) {
+  std::string text = Vault("kv-one");
+  text.replace(text.find("team-a"), 6, "te\xFF" "am");
+  LoadResult r = LoadText(text);
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.diagnostics.size(), 1u) << Messages(r);
+  EXPECT_EQ(r.diagnostics[0].loc.line, 5);
+  EXPECT_EQ(r.diagnostics[0].loc.col, 12);
+  EXPECT_NE(r.diagnostics[0].message.find("byte 0xFF is not valid UTF-8"), std::string::npos)
+      << Messages(r);
+  // The rendered line does not echo the raw byte.
+  EXPECT_EQ(Messages(r).find('\xFF'), std::string::npos);
+}
+
+TEST_F(ManifestTest, ControlCharactersAreErrorsRawOrEscaped) {
+  std::string raw = Vault("kv-one");
+  raw.replace(raw.find("team-a"), 6, "te\x1b[31mam");
+  EXPECT_TRUE(HasError(LoadText(raw), "control character U+001B")) << Messages(LoadText(raw));
+  // The same through a YAML escape, and a NUL.
+  std::string escaped = Vault("kv-one");
+  escaped.replace(escaped.find("team-a"), 6, "\"te\\e[31mam\"");
+  EXPECT_TRUE(HasError(LoadText(escaped), "control character U+001B")) << Messages(LoadText(escaped));
+  std::string nul = Vault("kv-one");
+  nul.replace(nul.find("team-a"), 6, "\"te\\0am\"");
+  EXPECT_TRUE(HasError(LoadText(nul), "control character U+0000")) << Messages(LoadText(nul));
+  // Printable UTF-8 is fine, and CRLF line ends too.
+  std::string fine = Vault("kv-one");
+  fine.replace(fine.find("team-a"), 6, "\"équipe-ü\"");
+  LoadResult ok = LoadText(fine);
+  EXPECT_TRUE(ok.ok()) << Messages(ok);
+  EXPECT_EQ(ok.desired.vaults.at("vault/kv-one").owner, "équipe-ü");
+}
+
+TEST_F(ManifestTest, NullIsNeverTheDefault) {
+  for (const std::string& spec : {"  size: ~\n", "  size:\n", "  operations: null\n"}) {
+    LoadResult r = LoadText(Vault("kv-one") + "---\n" + Key("k", "  vault: kv-one\n  type: RSA\n" + spec));
+    EXPECT_TRUE(HasError(r, "no value (null): give a value, or remove the field")) << spec << Messages(r);
+  }
+  LoadResult v = LoadText(Vault("kv-one", "  purgeProtection: true\n  softDeleteRetentionDays: ~\n"));
+  EXPECT_TRUE(HasError(v, "spec.softDeleteRetentionDays: no value (null)")) << Messages(v);
+}
+
+TEST_F(ManifestTest, IntegersAreCheckedInTheirRealWidth) {
+  LoadResult r = LoadText(Vault("kv-one") + "---\n" + Policy("yearly", "  rotateAfterCreate: P1Y\n") +
+                          "---\n" +
+                          Key("k", "  vault: kv-one\n  type: RSA\n  rotationPolicy: yearly\n"
+                                   "  rotation:\n    retire:\n      maxEnabledVersions: 4294967297\n"));
+  EXPECT_TRUE(HasError(r, "4294967297 is out of range")) << Messages(r);
+  LoadResult huge = LoadText(Vault("kv-one", "  purgeProtection: true\n  softDeleteRetentionDays: "
+                                             "000000000000000000000000000000000000090\n"));
+  EXPECT_TRUE(huge.ok()) << "leading zeros are still the number 90\n" << Messages(huge);
+  LoadResult neg = LoadText(Vault("kv-one", "  purgeProtection: true\n  softDeleteRetentionDays: "
+                                            "-99999999999999999999\n"));
+  EXPECT_TRUE(HasError(neg, "is out of range")) << Messages(neg);
+}
+
+TEST_F(ManifestTest, BlankOwnersLabelKeysOddAddressesAndDatesAreErrors) {
+  std::string blank = Vault("kv-one");
+  blank.replace(blank.find("team-a"), 6, "\"   \"");
+  EXPECT_TRUE(HasError(LoadText(blank), "metadata.owner must not be blank"));
+  std::string label = Vault("kv-one");
+  label.replace(label.find("  owner: team-a\n"), 16, "  owner: team-a\n  labels:\n    \"\": x\n");
+  EXPECT_TRUE(HasError(LoadText(label), "a label key must not be blank")) << Messages(LoadText(label));
+  LoadResult ip = LoadText(Vault("kv-one", "  purgeProtection: true\n  networkAcls:\n    ipRules: [01.02.03.04]\n"));
+  EXPECT_FALSE(ip.ok()) << Messages(ip);
+  LoadResult ip_ok = LoadText(Vault("kv-one", "  purgeProtection: true\n  networkAcls:\n    ipRules: [10.0.0.0/8]\n"));
+  EXPECT_TRUE(ip_ok.ok()) << Messages(ip_ok);
+  LoadResult year0 = LoadText(Vault("kv-one") + "---\n" +
+                              Key("k", "  vault: kv-one\n  type: RSA\n  expiry: \"0000-01-01T00:00:00Z\"\n"));
+  EXPECT_TRUE(HasError(year0, "outside the range a vault accepts")) << Messages(year0);
+}
+
+TEST_F(ManifestTest, AManifestThatIsNotARegularFileIsNamed) {
+  Write("ok.yaml", Vault("kv-one"));
+  fs::create_symlink(root_ / "missing.yaml", root_ / "dangling.yaml");
+  fs::create_symlink("/dev/zero", root_ / "zero.yaml");
+  ASSERT_EQ(::mkfifo((root_ / "fifo.yaml").c_str(), 0600), 0);
+  LoadResult r = LoadManifests({root_.string()});
+  EXPECT_FALSE(r.ok());
+  std::set<std::string> named;
+  for (const auto& d : r.diagnostics) named.insert(fs::path(d.loc.file).filename().string());
+  EXPECT_EQ(named, (std::set<std::string>{"dangling.yaml", "fifo.yaml", "zero.yaml"})) << Messages(r);
+  EXPECT_EQ(r.desired.vaults.size(), 1u);
+}
+
+// A message quotes what it is about, but never at any length, and a flood of
+// errors is rendered with a count of the rest.
+TEST_F(ManifestTest, MessagesAndErrorFloodsAreBounded) {
+  std::string long_name(3 << 20, 'a');
+  LoadResult r = LoadText(Vault(long_name));
+  ASSERT_FALSE(r.ok());
+  for (const auto& d : r.diagnostics) EXPECT_LT(d.message.size(), 1200u);
+  std::string ops = "  operations: [";
+  for (int i = 0; i < 5000; ++i) ops += std::string(i ? ", " : "") + "bogus" + std::to_string(i);
+  ops += "]\n";
+  LoadResult flood = LoadText(Vault("kv-one") + "---\n" + Key("k", "  vault: kv-one\n  type: RSA\n" + ops));
+  ASSERT_GT(flood.diagnostics.size(), kMaxShownDiagnostics);
+  std::string shown = RenderAll(flood.diagnostics);
+  EXPECT_NE(shown.find("more error(s)"), std::string::npos);
+  EXPECT_LT(shown.size(), 200u * 1500u);
+}
+
+TEST_F(ManifestTest, MappingAndListSizesAreLimited) {
+  LoadOptions options;
+  std::string labels = "  labels:\n";
+  for (int i = 0; i < 30; ++i) labels += "    l" + std::to_string(i) + ": v\n";
+  std::string text = Vault("kv-one");
+  text.replace(text.find("  owner: team-a\n"), 16, "  owner: team-a\n" + labels);
+  YamlParseOptions yaml;
+  yaml.max_entries = 20;
+  DiagnosticList diags;
+  std::vector<YamlNode> docs = ParseYaml(text, "m.yaml", yaml, diags);
+  ASSERT_TRUE(diags.has_errors());
+  EXPECT_EQ(diags.items().size(), 1u) << "reported once per mapping";
+  EXPECT_NE(diags.items()[0].message.find("more than 20 entries in one mapping"), std::string::npos);
+  LoadResult full = LoadText(text);
+  EXPECT_TRUE(full.ok()) << Messages(full);
 }
 
 }  // namespace
