@@ -1,10 +1,14 @@
 #include "hooks/hook_runner.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <string_view>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 
+#include "base/strings.h"
 #include "hooks/hook_script.h"
 #include "hooks/lua_sandbox.h"
 
@@ -54,7 +58,43 @@ const char* HookFailureName(HookFailure failure) {
   return "internal";
 }
 
-HookResult RunHook(const HookRunInput& input, HookHost& host, const HookLimits& limits) {
+namespace {
+
+// Whether an environment variable's value is a secret a hook may have been
+// allowed to read: names containing SECRET, TOKEN, PASSWORD or PASSWD (any
+// case), and the managed-identity endpoint's header.
+bool IsSecretVariable(const std::string& name) {
+  std::string upper = name;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+  for (const char* word : {"SECRET", "TOKEN", "PASSWORD", "PASSWD"})
+    if (upper.find(word) != std::string::npos) return true;
+  return upper == "IDENTITY_HEADER";
+}
+
+// What a hook printed or failed with goes where logs go: every value of a
+// secret variable the hook could read is masked, and the text is made safe
+// for JSON and terminals (no invalid UTF-8, no control characters).
+void Scrub(HookResult& result, const HookSpec& spec) {
+  std::vector<std::string> secrets;
+  for (const std::string& name : spec.env) {
+    if (!IsSecretVariable(name)) continue;
+    const char* value = std::getenv(name.c_str());
+    if (value != nullptr && std::string_view(value).size() >= 4) secrets.emplace_back(value);
+  }
+  // Longest first, so a secret that contains another is masked whole.
+  std::sort(secrets.begin(), secrets.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  auto clean = [&](std::string& text) {
+    for (const std::string& secret : secrets)
+      for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+        text.replace(at, secret.size(), "[redacted]");
+    text = SanitizeText(text);
+  };
+  clean(result.message);
+  for (std::string& line : result.logs) clean(line);
+}
+
+HookResult RunHookUnscrubbed(const HookRunInput& input, HookHost& host, const HookLimits& limits) {
   HookResult result;
   if (input.spec == nullptr) return Failed(result, HookFailure::kInternal, "hook run without a spec");
   const HookSpec& spec = *input.spec;
@@ -130,6 +170,14 @@ HookResult RunHook(const HookRunInput& input, HookHost& host, const HookLimits& 
   }
   result.ok = true;
   result.message = who + " passed";
+  return result;
+}
+
+}  // namespace
+
+HookResult RunHook(const HookRunInput& input, HookHost& host, const HookLimits& limits) {
+  HookResult result = RunHookUnscrubbed(input, host, limits);
+  if (input.spec != nullptr) Scrub(result, *input.spec);
   return result;
 }
 

@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "cli/views/terminal_text.h"
 #include "cli/views/text.h"
 #include "cli/views/verify_view.h"
 
@@ -50,6 +51,19 @@ TEST(TextViews, VerifyTableColumnsAlign) {
   EXPECT_EQ(VisibleColumn(header, "CONSUMER"), VisibleColumn(row1, "(key)"));
   EXPECT_EQ(VisibleColumn(header, "CONSUMER"), VisibleColumn(row2, "storage/data01"));
   EXPECT_NE(out.str().find("1 passed, 1 failed, 0 skipped"), std::string::npos) << out.str();
+}
+
+// What reaches a terminal cannot drive it: an ESC sequence from a tag read
+// off Azure is shown escaped, bytes that are not UTF-8 as U+FFFD; text,
+// accents, tabs and newlines are untouched.
+TEST(TerminalText, EscapesControlsAndBadBytesLineByLine) {
+  std::ostringstream sink;
+  {
+    TerminalTextGuard guard(sink);
+    sink << "tag owner=\x1b[2J\x1b[31mroot\n" << "caf\xC3\xA9\tok\n" << "bad \xFF byte" << std::flush
+         << " and C1 \xC2\x9B" << "\n";
+  }
+  EXPECT_EQ(sink.str(), "tag owner=\\x1b[2J\\x1b[31mroot\ncaf\xC3\xA9\tok\nbad \xEF\xBF\xBD byte and C1 \\x9b\n");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // RunHook's plumbing and CheckHookScript.
 #include "hook_test_util.h"
 
+#include "base/strings.h"
+
 namespace cmk {
 namespace {
 
@@ -75,6 +77,38 @@ TEST_F(RunnerTest, FreshStatePerRun) {
   // library table is writable by a script, but only in its own state).
   EXPECT_TRUE(Run("string.upper = nil").ok);
   EXPECT_TRUE(Run("assert(string.upper('a') == 'A')").ok);
+}
+
+// A hook allowed to read a secret cannot print it: its logs and failure go
+// where logs go, with the values of secret-looking variables masked.
+TEST_F(RunnerTest, SecretsAHookMayReadAreMaskedInItsOutput) {
+  setenv("CMK_TEST_CLIENT_SECRET", "s3cr3t-Value-42", 1);
+  setenv("CMK_TEST_REGION", "westeurope", 1);
+  spec_ = Spec(WriteScript("leak.lua",
+                           "local s = cmk.env('CMK_TEST_CLIENT_SECRET')\n"
+                           "print('secret is ' .. s)\n"
+                           "cmk.log.warn('region ' .. cmk.env('CMK_TEST_REGION'))\n"
+                           "cmk.fail('cannot go on with ' .. s)\n"));
+  spec_.env = {"CMK_TEST_CLIENT_SECRET", "CMK_TEST_REGION"};
+  HookRunInput input;
+  input.spec = &spec_;
+  input.change = DefaultChange();
+  HookResult r = RunHook(input, host_);
+  unsetenv("CMK_TEST_CLIENT_SECRET");
+  unsetenv("CMK_TEST_REGION");
+  EXPECT_EQ(r.failure, HookFailure::kFailed);
+  EXPECT_EQ(r.message, "hook 'hostile' failed: cannot go on with [redacted]");
+  EXPECT_EQ(r.logs, (std::vector<std::string>{"info: secret is [redacted]", "warn: region westeurope"}));
+}
+
+// Whatever bytes a hook prints, its output is valid UTF-8 without control
+// characters (it reaches JSON reports and terminals).
+TEST_F(RunnerTest, HookOutputIsMadeSafeText) {
+  HookResult r = Run("cmk.log.info('bad \\255 byte and \\27[31m escape')");
+  EXPECT_TRUE(r.ok) << r.message;
+  ASSERT_EQ(r.logs.size(), 1u);
+  EXPECT_EQ(r.logs[0], "info: bad \xEF\xBF\xBD byte and \\x1b[31m escape");
+  EXPECT_FALSE(FindTextFault(r.logs[0]).has_value());
 }
 
 }  // namespace
