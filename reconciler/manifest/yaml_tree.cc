@@ -280,8 +280,18 @@ std::vector<YamlNode> ParseYaml(const std::string& text, const std::string& file
   TreeBuilder builder(text, file, options, diags);
   try {
     YAML::Parser parser(in);
+    // Every document after the first starts with a marker of at least three
+    // characters, so a file cannot hold more than size/3 + 1 of them. yaml-cpp
+    // 0.7 can loop on some malformed input, yielding empty documents forever
+    // ("- a: b\n, c: d"): past that bound it is not reading anymore.
+    const size_t max_events = text.size() / 3 + 2;
+    size_t events = 0;
     while (parser.HandleNextDocument(builder)) {
       if (builder.fatal()) break;
+      if (++events > max_events) {
+        diags.Error({file, 0, 0}, "", "invalid YAML: the parser stopped making progress (malformed document)");
+        break;
+      }
       YamlNode root = builder.TakeRoot();
       if (root.type == YamlNode::Type::kNull) continue;  // an empty document: skipped
       if (docs.size() >= options.max_documents) {

@@ -24,7 +24,10 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include "azure/wire_mapping.h"
 #include "base/strings.h"
@@ -158,7 +161,26 @@ class Mutator {
   bool yaml_;
 };
 
-uint64_t g_accepted = 0;  // inputs the door let through (their state was serialised)
+uint64_t g_accepted = 0;
+
+// A stall is a failure too: an input that keeps the door busy for seconds
+// (a parser that loops) is written out by the alarm and the run fails.
+constexpr unsigned kStallSeconds = 10;
+const std::string* g_current = nullptr;
+
+extern "C" void OnStall(int) {
+  const char kName[] = "fuzz-stall.input";
+  int fd = ::open(kName, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd >= 0 && g_current != nullptr) {
+    ssize_t ignored = ::write(fd, g_current->data(), g_current->size());
+    (void)ignored;
+    ::close(fd);
+  }
+  const char kMessage[] = "FAIL: an input stalled the door for 10 s; written to fuzz-stall.input\n";
+  ssize_t ignored = ::write(2, kMessage, sizeof kMessage - 1);
+  (void)ignored;
+  ::_exit(3);
+}  // inputs the door let through (their state was serialised)
 
 // Output a user can see: printable UTF-8 (newlines allowed), or a failure.
 bool Printable(const std::string& text) { return !FindTextFault(text).has_value(); }
@@ -252,17 +274,21 @@ int Main(int argc, char** argv) {
   fs::path dir = fs::temp_directory_path() / ("cmk_fuzz_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   Mutator mutator(seed, corpus, yaml);
+  std::signal(SIGALRM, OnStall);
   auto start = std::chrono::steady_clock::now();
   uint64_t failures = 0;
   for (uint64_t i = 0; i < iterations; ++i) {
     size_t origin = 0;
     std::string input = mutator.Next(&origin);
     std::string problem;
+    g_current = &input;
+    ::alarm(kStallSeconds);
     try {
       problem = yaml ? RunManifest(input, dir) : RunWire(input);
     } catch (const std::exception& e) {
       problem = std::string("exception escaped: ") + e.what();
     }
+    ::alarm(0);
     if (!problem.empty()) {
       ++failures;
       std::string out = "fuzz-failure-" + mode + "-" + std::to_string(seed) + "-" + std::to_string(i) +

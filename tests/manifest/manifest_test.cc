@@ -811,6 +811,15 @@ TEST_F(ManifestTest, MessagesAndErrorFloodsAreBounded) {
   EXPECT_LT(shown.size(), 200u * 1500u);
 }
 
+// Found by the fuzzer: on this input yaml-cpp yields empty documents
+// forever; once empty documents stopped counting towards the limit, loading
+// never returned. It is an error now.
+TEST_F(ManifestTest, AParserThatStopsMakingProgressIsAnError) {
+  LoadResult r = LoadText("- apiVersion: cmkctl/v1\n, kind: Vault\n");
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(HasError(r, "invalid YAML")) << Messages(r);
+}
+
 TEST_F(ManifestTest, MappingAndListSizesAreLimited) {
   LoadOptions options;
   std::string labels = "  labels:\n";
