@@ -34,7 +34,7 @@ bool SameGrant(const RoleAssignmentState& a, const RoleAssignmentState& b) {
 Result<std::optional<IdentityState>> SandboxCloud::GetIdentity(const std::string& subscription,
                                                                const std::string& resource_group,
                                                                const std::string& name) {
-  return InTransaction([&]() -> Result<std::optional<IdentityState>> {
+  return InReadTransaction([&]() -> Result<std::optional<IdentityState>> {
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
                          store_->Get(StoreTable::kIdentities,
                                      IdentityRowKey(subscription, resource_group, name)));
@@ -44,7 +44,7 @@ Result<std::optional<IdentityState>> SandboxCloud::GetIdentity(const std::string
 }
 
 Result<std::vector<IdentityState>> SandboxCloud::ListIdentities(const std::string& subscription) {
-  return InTransaction([&]() -> Result<std::vector<IdentityState>> {
+  return InReadTransaction([&]() -> Result<std::vector<IdentityState>> {
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
                          subscription.empty()
                              ? store_->List(StoreTable::kIdentities)
@@ -114,7 +114,7 @@ Result<bool> SandboxCloud::PrincipalExists(const std::string& object_id) {
 }
 
 Result<std::optional<RoleAssignmentState>> SandboxCloud::GetRoleAssignment(const std::string& id) {
-  return InTransaction([&]() -> Result<std::optional<RoleAssignmentState>> {
+  return InReadTransaction([&]() -> Result<std::optional<RoleAssignmentState>> {
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
                          store_->Get(StoreTable::kRoleAssignments, Lower(id)));
     if (!doc) return std::optional<RoleAssignmentState>();
@@ -124,7 +124,7 @@ Result<std::optional<RoleAssignmentState>> SandboxCloud::GetRoleAssignment(const
 
 Result<std::vector<RoleAssignmentState>> SandboxCloud::ListRoleAssignments(
     const std::string& scope) {
-  return InTransaction([&]() -> Result<std::vector<RoleAssignmentState>> {
+  return InReadTransaction([&]() -> Result<std::vector<RoleAssignmentState>> {
     // Candidates by the scope's text (everything at or below a scope starts
     // with it), then ARM's segment-aware rule; the root scope covers all.
     const std::string prefix = NormalizedId(scope);  // "" for the root scope "/"

@@ -62,7 +62,10 @@ Result<LoadedKey> SandboxCloud::MaterialInTxn(const KeyState& key,
   PrivateKey priv{DocString(doc, "materialKty"), {}};
   CMK_ASSIGN_OR_RETURN(priv.material, store_->GetSecret(StoreTable::kKeyVersions, row));
   if (priv.material.size() == 0) {
-    // First use of a generated version: make its material now, once.
+    // First use of a generated version: make its material now, once. In a
+    // read transaction the store refuses the write; asked first, so that the
+    // key is generated once, in the write transaction that follows.
+    CMK_RETURN_IF_ERROR(store_->CheckWritable());
     CMK_ASSIGN_OR_RETURN(priv, GenerateKey(DocString(doc, "kty"),
                                                    static_cast<int>(DocInt(doc, "keySize")),
                                                    DocString(doc, "curve")));
@@ -74,7 +77,7 @@ Result<LoadedKey> SandboxCloud::MaterialInTxn(const KeyState& key,
 
 Result<PublicKey> SandboxCloud::GetPublicKey(const std::string& vault, const std::string& name,
                                              const std::string& version) {
-  return InTransaction([&]() -> Result<PublicKey> {
+  return InReadTransaction([&]() -> Result<PublicKey> {
     CMK_ASSIGN_OR_RETURN(KeyState key, LoadKey(vault, name));
     CMK_ASSIGN_OR_RETURN(Json doc, VersionDoc(key.vault, key.name, version));
     KeyVersionState v = FromJson<KeyVersionState>(doc);
@@ -99,7 +102,7 @@ Result<Bytes> SandboxCloud::CryptoOp(bool wrap, const std::string& vault,
                                      const std::string& name, const std::string& version,
                                      const std::string& alg_name, const Bytes& input) {
   const std::string op = wrap ? "wrapKey" : "unwrapKey";
-  return InTransaction([&]() -> Result<Bytes> {
+  return InReadTransaction([&]() -> Result<Bytes> {
     CMK_ASSIGN_OR_RETURN(KeyState key, LoadKey(vault, name));
     CMK_ASSIGN_OR_RETURN(Json doc, VersionDoc(key.vault, key.name, version));
     KeyVersionState v = FromJson<KeyVersionState>(doc);

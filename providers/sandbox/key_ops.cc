@@ -241,11 +241,11 @@ Result<std::optional<KeyState>> SandboxCloud::GetKeyInTxn(const std::string& vau
 
 Result<std::optional<KeyState>> SandboxCloud::GetKey(const std::string& vault,
                                                      const std::string& name) {
-  return InTransaction([&] { return GetKeyInTxn(vault, name); });
+  return InReadTransaction([&] { return GetKeyInTxn(vault, name); });
 }
 
 Result<std::vector<std::string>> SandboxCloud::ListKeys(const std::string& vault) {
-  return InTransaction([&]() -> Result<std::vector<std::string>> {
+  return InReadTransaction([&]() -> Result<std::vector<std::string>> {
     CMK_RETURN_IF_ERROR(LiveVaultDoc(vault).status());
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
                          store_->List(StoreTable::kKeys, KeyRowPrefix(vault)));
@@ -387,7 +387,7 @@ Result<KeyState> SandboxCloud::RotateKey(const std::string& vault, const std::st
 
 Result<std::optional<RotationPolicyState>> SandboxCloud::GetRotationPolicy(
     const std::string& vault, const std::string& name) {
-  return InTransaction([&]() -> Result<std::optional<RotationPolicyState>> {
+  return InReadTransaction([&]() -> Result<std::optional<RotationPolicyState>> {
     CMK_ASSIGN_OR_RETURN(KeyState key, LoadKey(vault, name));
     return key.rotation_policy;
   });
@@ -433,7 +433,7 @@ Status SandboxCloud::DeleteKey(const std::string& vault, const std::string& name
 }
 
 Result<std::vector<DeletedKey>> SandboxCloud::ListDeletedKeys(const std::string& vault) {
-  return InTransaction([&]() -> Result<std::vector<DeletedKey>> {
+  return InReadTransaction([&]() -> Result<std::vector<DeletedKey>> {
     CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(vault));
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
                          store_->List(StoreTable::kKeys, KeyRowPrefix(vault)));

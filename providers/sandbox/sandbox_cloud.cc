@@ -33,10 +33,11 @@ std::optional<int64_t> ParseInt64(const std::string& s) {
 Result<std::unique_ptr<SandboxCloud>> SandboxCloud::Open(const std::string& dir,
                                                          SandboxOptions options) {
   if (options.dns_suffix.empty()) return InvalidArgument("sandbox: empty vault DNS suffix");
-  CMK_ASSIGN_OR_RETURN(std::unique_ptr<SandboxStore> store, SandboxStore::Open(dir));
+  CMK_ASSIGN_OR_RETURN(std::unique_ptr<SandboxStore> store,
+                       SandboxStore::Open(dir, options.busy_timeout_ms));
   std::unique_ptr<SandboxCloud> cloud(new SandboxCloud(std::move(store), std::move(options)));
   SandboxCloud* c = cloud.get();
-  CMK_RETURN_IF_ERROR(c->InTransaction([c]() -> Status {
+  CMK_RETURN_IF_ERROR(c->InReadTransaction([c]() -> Status {
     CMK_ASSIGN_OR_RETURN(std::optional<std::string> tenant, c->store_->GetMeta(kMetaTenant));
     if (tenant) {
       c->tenant_id_ = *tenant;
@@ -50,6 +51,8 @@ Result<std::unique_ptr<SandboxCloud>> SandboxCloud::Open(const std::string& dir,
   }));
   return cloud;
 }
+
+Status SandboxCloud::CopyTo(const std::string& dir) { return store_->CopyTo(dir); }
 
 Result<std::string> SandboxCloud::NewGuid(const std::string& purpose) {
   CMK_ASSIGN_OR_RETURN(std::optional<std::string> counter, store_->GetMeta("id_counter"));

@@ -25,19 +25,29 @@
 // Errors: Status codes are the coarse cmk ones; messages start with Azure's
 // error code, "<AzureCode>: <text>" (e.g. "RoleAssignmentExists: ...",
 // "ObjectIsDeletedButRecoverable: ..."), so the server can render Azure's
-// error envelope. Messages never contain key material.
+// error envelope. Messages never contain key material. kUnavailable means
+// one thing only: the sandbox was busy (another process held its write lock
+// for longer than SandboxOptions::busy_timeout_ms); the call may be retried.
 //
 // Private key material lives only in the store and is read only by the crypto
 // calls (GetPublicKey, WrapKey, UnwrapKey); no method returns it.
 //
 // Every mutating operation runs in one store transaction and appends one
-// event to the activity log (ListEvents).
+// event to the activity log (ListEvents), except moving the clock, which
+// commits in steps of a few milliseconds of work, each ending after a
+// time-driven event (see time_ops.cc): a long move must not shut other
+// processes out for its whole length. Reads run in read
+// transactions, which never wait for a writer; one that finds something to
+// write (an access change a read discovers, a version's first key material)
+// starts over as a write transaction.
 //
 // Thread-compatible: callers serialize calls on one instance (the server holds
-// a mutex). Several processes may share a directory.
+// a mutex). Several processes, or several instances in one process, may
+// share a directory.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <unordered_map>
@@ -58,6 +68,9 @@ namespace cmk {
 struct SandboxOptions {
   // Vault URIs are https://{name}.{dns_suffix}.
   std::string dns_suffix = "vault.azure.net";
+  // How long a write waits for another process's before it fails with
+  // kUnavailable ("... is busy").
+  int busy_timeout_ms = SandboxStore::kDefaultBusyTimeoutMs;
 };
 
 struct SeedOptions {
@@ -246,6 +259,11 @@ class SandboxCloud : private StoreObserver {
   // lastKeyRotationTimestamp, with the default adoption delay (Azure exposes
   // neither). Nothing is read from or written to the source.
   Status RestoreSnapshot(const LiveState& live, int64_t now);
+  // A consistent copy of this sandbox's committed state into `dir` (its
+  // sandbox.db replaced), safe while other processes write to this one. A
+  // file copy of the directory is not: it may mix two moments, and
+  // sandbox.db alone lacks what the write-ahead log has not yet handed back.
+  Status CopyTo(const std::string& dir);
 
   Result<std::optional<StorageAccountState>> GetStorageAccount(const std::string& subscription,
                                                                const std::string& resource_group,
@@ -276,6 +294,10 @@ class SandboxCloud : private StoreObserver {
   // Runs `f` in one store transaction, committing when it succeeds.
   template <typename F>
   auto InTransaction(F&& f) -> decltype(f());
+  // Runs `f`, which reads and rarely writes, in a read transaction; if it
+  // tried to write, runs it again in a write transaction.
+  template <typename F>
+  auto InReadTransaction(F&& f) -> decltype(f());
 
   // The *InTxn helpers run inside the caller's transaction.
   Result<std::optional<VaultState>> GetVaultByNameInTxn(const std::string& name);
@@ -352,10 +374,17 @@ class SandboxCloud : private StoreObserver {
   void ForgetDue(const std::string& subject);
   void AddDue(const std::string& subject, DueEvent event);
   Status ApplyDueEventInTxn(const DueEvent& event);
-  // Applies every event due up to `target` in order, then sets the clock to
-  // `target`. `applied` counts the events.
-  Status SimulateUntilInTxn(int64_t target, int* applied);
-  Status MoveClockInTxn(int64_t target, const std::string& what);
+  // A clock move: from where (the clock as the move found it) to where, and
+  // how the activity log names it.
+  struct ClockMove {
+    int64_t from = 0;
+    int64_t target = 0;
+    std::string what;
+  };
+  // Moves the clock, one transaction per step. `start` runs in the first
+  // step's transaction and decides the move; nullopt when it has done all
+  // there was to do (or refused, as an error).
+  Status MoveClock(const std::function<Result<std::optional<ClockMove>>()>& start);
 
   // Storage access (storage_access_ops.cc).
   // Re-evaluates at Now() every account whose access may have changed since
@@ -400,6 +429,26 @@ auto SandboxCloud::InTransaction(F&& f) -> decltype(f()) {
   Status committed = txn->Commit();
   if (!committed.ok()) return committed;
   return result;
+}
+
+template <typename F>
+auto SandboxCloud::InReadTransaction(F&& f) -> decltype(f()) {
+  {
+    auto txn = store_->BeginRead();
+    if (!txn.ok()) return txn.status();
+    auto result = f();
+    // Asked of the store, not of `result`: `f` may have shrugged the refusal off.
+    if (!store_->write_refused()) {
+      if (!result.ok()) return result;
+      Status ended = txn->Commit();
+      if (!ended.ok()) return ended;
+      return result;
+    }
+  }  // rolled back
+  // `f` stopped at its first write, perhaps halfway through bringing what is
+  // derived from rows up to date (access_): derive it all again.
+  Reset();
+  return InTransaction(std::forward<F>(f));
 }
 
 }  // namespace cmk

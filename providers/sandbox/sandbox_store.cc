@@ -1,13 +1,18 @@
 #include "sandbox/sandbox_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "base/strings.h"
 
@@ -27,6 +32,13 @@ const char* TableName(StoreTable t) {
   return "?";
 }
 
+// Table names as the `changes` table spells them; "meta" for the meta table.
+constexpr const char* kMetaTable = "meta";
+
+// How many `changes` entries are kept: a connection further behind than
+// that reads everything anew, as it would without them.
+constexpr int64_t kKeptChanges = 20000;
+
 constexpr StoreTable kAllTables[] = {
     StoreTable::kVaults,          StoreTable::kKeys,
     StoreTable::kKeyVersions,     StoreTable::kIdentities,
@@ -34,7 +46,31 @@ constexpr StoreTable kAllTables[] = {
     StoreTable::kPrincipals,
 };
 
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// SQLITE_BUSY after the busy handler gave up: another connection kept the
+// lock for longer than this one waits. (BUSY_SNAPSHOT is not that: it is a
+// read transaction trying to write, which the store refuses before SQLite
+// sees it; should it happen anyway it stays an internal error.)
+bool GaveUpWaiting(sqlite3* db) {
+  int rc = sqlite3_extended_errcode(db);
+  return (rc & 0xff) == SQLITE_BUSY && rc != SQLITE_BUSY_SNAPSHOT;
+}
+
+Status Busy(sqlite3* db) {
+  const char* file = sqlite3_db_filename(db, "main");
+  std::string dir = file ? std::filesystem::path(file).parent_path().string() : "";
+  return Unavailable("the sandbox in " + dir +
+                     " is busy: another operation has held it for longer than this one waits;"
+                     " try again");
+}
+
 Status DbError(sqlite3* db, const std::string& what) {
+  if (GaveUpWaiting(db)) return Busy(db);
   return Internal("sandbox store: " + what + ": " + sqlite3_errmsg(db));
 }
 
@@ -117,7 +153,8 @@ Status StoreTransaction::Commit() {
   return s ? s->Commit() : Internal("sandbox store: transaction already finished");
 }
 
-Result<std::unique_ptr<SandboxStore>> SandboxStore::Open(const std::string& dir) {
+Result<std::unique_ptr<SandboxStore>> SandboxStore::Open(const std::string& dir,
+                                                         int busy_timeout_ms) {
   CMK_RETURN_IF_ERROR(EnsureDir(dir));
   std::string path = (std::filesystem::path(dir) / kDbFileName).string();
   bool existed = std::filesystem::exists(path);
@@ -131,17 +168,69 @@ Result<std::unique_ptr<SandboxStore>> SandboxStore::Open(const std::string& dir)
     sqlite3_close(db);
     return Unavailable("cannot open sandbox database " + path + ": " + msg);
   }
-  std::unique_ptr<SandboxStore> store(new SandboxStore(dir, db));
+  std::unique_ptr<SandboxStore> store(new SandboxStore(dir, db, busy_timeout_ms));
   if (!existed && chmod(path.c_str(), 0600) != 0)
     return Unavailable("cannot chmod " + path + ": " + std::strerror(errno));
-  sqlite3_busy_timeout(db, 5000);
-  CMK_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=DELETE"));
+  sqlite3_busy_handler(db, &SandboxStore::OnBusy, store.get());
+  // Without it waiters are simply not let in early (LetWaitersIn says so).
+  store->turnstile_fd_ = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // A write-ahead log, so that readers neither wait for a writer nor make it
+  // wait. Persistent in the file; converting a sandbox made with the rollback
+  // journal takes the lock once. synchronous=NORMAL: a commit is not synced
+  // (a checkpoint is), so a power cut may lose the last commits but never
+  // leaves a torn state; for a local sandbox that is worth per-step commits
+  // costing microseconds instead of a disk flush each.
+  CMK_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
+  CMK_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=NORMAL"));
   CMK_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
   CMK_RETURN_IF_ERROR(store->InitSchema());
   return store;
 }
 
-SandboxStore::~SandboxStore() { sqlite3_close(db_); }
+SandboxStore::~SandboxStore() {
+  sqlite3_close(db_);
+  if (turnstile_fd_ >= 0) close(turnstile_fd_);  // releases any flock with it
+}
+
+int SandboxStore::OnBusy(void* arg, int attempts) {
+  auto* self = static_cast<SandboxStore*>(arg);
+  const int64_t now = SteadyMs();
+  if (attempts == 0) self->busy_since_ms_ = now;
+  // Tell a job committing in steps that a writer is waiting (LetWaitersIn).
+  // Non-blocking: the job holds the turnstile exclusively only for an
+  // instant, and a miss is retried on the next attempt.
+  if (self->waiting_to_write_ && !self->in_turnstile_ && self->turnstile_fd_ >= 0 &&
+      flock(self->turnstile_fd_, LOCK_SH | LOCK_NB) == 0)
+    self->in_turnstile_ = true;
+  const int64_t left = self->busy_since_ms_ + self->busy_timeout_ms_ - now;
+  if (left <= 0) return 0;  // SQLITE_BUSY: reported as kUnavailable (Busy)
+  // Short polls: the lock is free only between two steps of a job, and a
+  // waiter must notice that soon, since the job waits for it.
+  const int64_t poll_ms = attempts < 100 ? 1 : 5;
+  std::this_thread::sleep_for(std::chrono::milliseconds(std::min(left, poll_ms)));
+  return 1;
+}
+
+void SandboxStore::LeaveTurnstile() {
+  if (!in_turnstile_) return;
+  (void)flock(turnstile_fd_, LOCK_UN);
+  in_turnstile_ = false;
+}
+
+bool SandboxStore::LetWaitersIn() {
+  if (turnstile_fd_ < 0) return false;
+  LeaveTurnstile();  // never held here (Begin leaves it), but a shared hold would deadlock us
+  // Exclusive only once no waiter holds it shared, that is once each has had
+  // the write lock (Begin leaves the turnstile) or given up waiting.
+  const int64_t give_up = SteadyMs() + busy_timeout_ms_;
+  while (flock(turnstile_fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) return false;
+    if (SteadyMs() >= give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  (void)flock(turnstile_fd_, LOCK_UN);
+  return true;
+}
 
 std::string SandboxStore::db_path() const {
   return (std::filesystem::path(dir_) / kDbFileName).string();
@@ -152,13 +241,26 @@ Status SandboxStore::Exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
+    if (GaveUpWaiting(db_)) return Busy(db_);
     return Internal(std::string("sandbox store: ") + msg);
   }
   return Status::Ok();
 }
 
 Status SandboxStore::InitSchema() {
-  CMK_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  {
+    // Nearly every open finds the schema current: checked without the write
+    // lock, so that opening a sandbox does not wait for a writer.
+    Stmt s(db_, "PRAGMA user_version");
+    CMK_RETURN_IF_ERROR(s.prepared());
+    CMK_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row && s.Int(0) == kSchemaVersion) return Status::Ok();
+  }
+  waiting_to_write_ = true;
+  Status begun = Exec("BEGIN IMMEDIATE");
+  waiting_to_write_ = false;
+  LeaveTurnstile();
+  CMK_RETURN_IF_ERROR(begun);
   StoreTransaction txn(this);
   int version = 0;
   {
@@ -185,26 +287,66 @@ Status SandboxStore::InitSchema() {
       Exec("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
            " time INTEGER NOT NULL, kind TEXT NOT NULL, object TEXT NOT NULL,"
            " message TEXT NOT NULL)"));
+  // Every committed write of a document or meta key, for other connections'
+  // caches (Revalidate). AUTOINCREMENT: numbers are never reused, so a gap
+  // means pruned entries.
+  CMK_RETURN_IF_ERROR(
+      Exec("CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+           " tbl TEXT NOT NULL, key TEXT NOT NULL)"));
   std::string pragma = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
   CMK_RETURN_IF_ERROR(Exec(pragma.c_str()));
   return txn.Commit();
 }
 
 Result<StoreTransaction> SandboxStore::Begin() {
-  CMK_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  write_refused_ = false;
+  waiting_to_write_ = true;
+  Status begun = Exec("BEGIN IMMEDIATE");
+  waiting_to_write_ = false;
+  LeaveTurnstile();  // had the lock, or gave up: either way no longer waiting
+  CMK_RETURN_IF_ERROR(begun);
   Status fresh = Revalidate();  // under the lock: what other processes committed is visible
   if (!fresh.ok()) {
     (void)Exec("ROLLBACK");
     return fresh;
   }
   in_transaction_ = true;
+  read_only_ = false;
   wrote_in_transaction_ = false;
   return StoreTransaction(this);
 }
 
+Result<StoreTransaction> SandboxStore::BeginRead() {
+  write_refused_ = false;
+  CMK_RETURN_IF_ERROR(Exec("BEGIN"));  // deferred: the first read below takes the snapshot
+  Status fresh = Revalidate();  // data_version as of the snapshot, which stays fixed
+  if (!fresh.ok()) {
+    (void)Exec("ROLLBACK");
+    return fresh;
+  }
+  in_transaction_ = true;
+  read_only_ = true;
+  wrote_in_transaction_ = false;
+  return StoreTransaction(this);
+}
+
+Status SandboxStore::CheckWritable() {
+  if (!read_only_) return Status::Ok();
+  write_refused_ = true;
+  return Internal("sandbox store: write in a read transaction");
+}
+
 Status SandboxStore::Commit() {
+  if (wrote_in_transaction_) {
+    Status pruned = PruneChanges();
+    if (!pruned.ok()) {
+      Rollback();
+      return pruned;
+    }
+  }
   Status s = Exec("COMMIT");
   in_transaction_ = false;
+  read_only_ = false;
   if (!s.ok() && wrote_in_transaction_) DropCache();
   return s;
 }
@@ -212,6 +354,7 @@ Status SandboxStore::Commit() {
 void SandboxStore::Rollback() {
   if (!sqlite3_get_autocommit(db_)) (void)Exec("ROLLBACK");
   in_transaction_ = false;
+  read_only_ = false;
   // The cache holds the writes that were just undone; a transaction that only
   // read leaves it true.
   if (wrote_in_transaction_) DropCache();
@@ -221,19 +364,112 @@ void SandboxStore::DropCache() {
   cache_.clear();
   meta_loaded_ = false;
   meta_.clear();
+  feed_known_ = false;
   if (observer_) observer_->Reset();
 }
 
 Status SandboxStore::Revalidate() {
-  if (in_transaction_) return Status::Ok();  // nobody else can commit while we hold the lock
+  // In a transaction the snapshot is fixed (and a write transaction holds
+  // the lock): what Begin brought up to date stays so.
+  if (in_transaction_) return Status::Ok();
   Stmt s(db_, "PRAGMA data_version");
   CMK_RETURN_IF_ERROR(s.prepared());
   CMK_ASSIGN_OR_RETURN(bool row, s.Step());
   int64_t version = row ? s.Int(0) : -1;
-  if (version != data_version_) {
-    if (data_version_ != -1) DropCache();
-    data_version_ = version;
+  if (!feed_known_) {
+    // Nothing cached: whatever is read from now on is at least this recent.
+    Stmt last(db_, "SELECT coalesce(max(seq), 0) FROM changes");
+    CMK_RETURN_IF_ERROR(last.prepared());
+    CMK_ASSIGN_OR_RETURN(bool found, last.Step());
+    feed_seq_ = found ? last.Int(0) : 0;
+    feed_known_ = true;
+  } else if (version != data_version_) {
+    CMK_RETURN_IF_ERROR(FollowChanges());
   }
+  data_version_ = version;
+  return Status::Ok();
+}
+
+Status SandboxStore::FollowChanges() {
+  Stmt s(db_, "SELECT seq, tbl, key FROM changes WHERE seq > ?1 ORDER BY seq");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, feed_seq_);
+  std::set<std::pair<std::string, std::string>> changed;  // each row once
+  int64_t last = feed_seq_;
+  bool missed = false;
+  while (true) {
+    CMK_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    // A gap: entries pruned before this connection read them.
+    if (last == feed_seq_ && s.Int(0) != feed_seq_ + 1) missed = true;
+    last = s.Int(0);
+    if (!missed) changed.emplace(s.Text(1), s.Text(2));
+  }
+  if (missed) {
+    DropCache();  // read everything anew, from here on
+    feed_seq_ = last;
+    feed_known_ = true;
+    return Status::Ok();
+  }
+  // None: another connection wrote only key material, which is not cached.
+  if (changed.empty()) return Status::Ok();
+  for (const auto& [table_name, key] : changed) {
+    if (table_name == kMetaTable) {
+      meta_loaded_ = false;  // a handful of rows: read again whole
+      meta_.clear();
+      continue;
+    }
+    for (StoreTable t : kAllTables) {
+      if (table_name != TableName(t)) continue;
+      auto it = cache_.find(t);
+      if (it != cache_.end() && it->second.loaded)
+        CMK_RETURN_IF_ERROR(RefreshRow(t, it->second, key));
+    }
+  }
+  feed_seq_ = last;
+  // The rows are current; what the observer derived from them may not be.
+  if (observer_) observer_->Reset();
+  return Status::Ok();
+}
+
+Status SandboxStore::RefreshRow(StoreTable table, TableCache& cache, const std::string& key) {
+  Stmt s(db_, std::string("SELECT seq, doc FROM ") + TableName(table) + " WHERE key = ?1");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, key);
+  CMK_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (auto it = cache.rows.find(key); it != cache.rows.end()) {
+    Index(cache, key, it->second.doc, /*add=*/false);
+    cache.rows.erase(it);
+  }
+  if (!row) return Status::Ok();  // deleted
+  CMK_ASSIGN_OR_RETURN(Json doc, ParseDoc(s.Text(1), key));
+  // The row's own seq: an update keeps its place, a new row goes last.
+  auto it = cache.rows.emplace(key, CachedRow{s.Int(0), std::move(doc)}).first;
+  Index(cache, key, it->second.doc, /*add=*/true);
+  return Status::Ok();
+}
+
+Status SandboxStore::LogChange(const char* table, const std::string& key) {
+  Stmt s(db_, "INSERT INTO changes (tbl, key) VALUES (?1, ?2)");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, std::string(table));
+  s.Bind(2, key);
+  CMK_RETURN_IF_ERROR(s.Step().status());
+  // Under the write lock, after Begin followed every earlier entry, this
+  // connection's own entries are the next ones: nothing to re-read later.
+  if (in_transaction_ && feed_known_) feed_seq_ = sqlite3_last_insert_rowid(db_);
+  return Status::Ok();
+}
+
+Status SandboxStore::PruneChanges() {
+  // Every kKeptChanges / 4 entries, not at every commit.
+  if (!feed_known_ || feed_seq_ - kKeptChanges - pruned_to_ < kKeptChanges / 4)
+    return Status::Ok();
+  Stmt s(db_, "DELETE FROM changes WHERE seq <= ?1");
+  CMK_RETURN_IF_ERROR(s.prepared());
+  s.Bind(1, feed_seq_ - kKeptChanges);
+  CMK_RETURN_IF_ERROR(s.Step().status());
+  pruned_to_ = feed_seq_ - kKeptChanges;
   return Status::Ok();
 }
 
@@ -276,6 +512,7 @@ Result<std::optional<std::string>> SandboxStore::GetMeta(const std::string& key)
 }
 
 Status SandboxStore::SetMeta(const std::string& key, const std::string& value) {
+  CMK_RETURN_IF_ERROR(CheckWritable());
   Stmt s(db_, "INSERT INTO meta (k, v) VALUES (?1, ?2) ON CONFLICT(k) DO UPDATE SET v = excluded.v");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);
@@ -283,17 +520,18 @@ Status SandboxStore::SetMeta(const std::string& key, const std::string& value) {
   CMK_RETURN_IF_ERROR(s.Step().status());
   wrote_in_transaction_ = true;
   if (meta_loaded_) meta_[key] = value;
-  return Status::Ok();
+  return LogChange(kMetaTable, key);
 }
 
 Status SandboxStore::DeleteMeta(const std::string& key) {
+  CMK_RETURN_IF_ERROR(CheckWritable());
   Stmt s(db_, "DELETE FROM meta WHERE k = ?1");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);
   CMK_RETURN_IF_ERROR(s.Step().status());
   wrote_in_transaction_ = true;
   meta_.erase(key);
-  return Status::Ok();
+  return LogChange(kMetaTable, key);
 }
 
 Result<std::optional<Json>> SandboxStore::Get(StoreTable table, const std::string& key) {
@@ -410,6 +648,7 @@ void SandboxStore::Changed(StoreTable table, TableCache& cache, const std::strin
 }
 
 Status SandboxStore::Put(StoreTable table, const std::string& key, const Json& doc) {
+  CMK_RETURN_IF_ERROR(CheckWritable());
   CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));  // what the row was, for the observer
   Stmt s(db_, std::string("INSERT INTO ") + TableName(table) +
                   " (key, doc) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET doc = excluded.doc");
@@ -417,12 +656,13 @@ Status SandboxStore::Put(StoreTable table, const std::string& key, const Json& d
   s.Bind(1, key);
   s.Bind(2, doc.dump());
   CMK_RETURN_IF_ERROR(s.Step().status());
-  Changed(table, *c, key, &doc);
-  return Status::Ok();
+  Changed(table, *c, key, &doc);  // before LogChange: it reads the row's insert rowid
+  return LogChange(TableName(table), key);
 }
 
 Status SandboxStore::PutWithSecret(StoreTable table, const std::string& key, const Json& doc,
                                    const SecureBytes& secret) {
+  CMK_RETURN_IF_ERROR(CheckWritable());
   CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
   Stmt s(db_, std::string("INSERT INTO ") + TableName(table) +
                   " (key, doc, secret) VALUES (?1, ?2, ?3) ON CONFLICT(key) DO UPDATE SET"
@@ -433,7 +673,7 @@ Status SandboxStore::PutWithSecret(StoreTable table, const std::string& key, con
   s.BindBlob(3, secret.data(), secret.size());
   CMK_RETURN_IF_ERROR(s.Step().status());
   Changed(table, *c, key, &doc);
-  return Status::Ok();
+  return LogChange(TableName(table), key);
 }
 
 Result<SecureBytes> SandboxStore::GetSecret(StoreTable table, const std::string& key) {
@@ -447,6 +687,7 @@ Result<SecureBytes> SandboxStore::GetSecret(StoreTable table, const std::string&
 
 Status SandboxStore::PutSecret(StoreTable table, const std::string& key,
                                const SecureBytes& secret) {
+  CMK_RETURN_IF_ERROR(CheckWritable());
   Stmt s(db_, std::string("UPDATE ") + TableName(table) + " SET secret = ?2 WHERE key = ?1");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);
@@ -457,16 +698,19 @@ Status SandboxStore::PutSecret(StoreTable table, const std::string& key,
 }
 
 Status SandboxStore::Delete(StoreTable table, const std::string& key) {
+  CMK_RETURN_IF_ERROR(CheckWritable());
   CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
   Stmt s(db_, std::string("DELETE FROM ") + TableName(table) + " WHERE key = ?1");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, key);
   CMK_RETURN_IF_ERROR(s.Step().status());
-  if (c->rows.count(key)) Changed(table, *c, key, nullptr);
-  return Status::Ok();
+  if (!c->rows.count(key)) return Status::Ok();  // there was no such row
+  Changed(table, *c, key, nullptr);
+  return LogChange(TableName(table), key);
 }
 
 Status SandboxStore::DeletePrefix(StoreTable table, const std::string& prefix) {
+  CMK_RETURN_IF_ERROR(CheckWritable());
   CMK_ASSIGN_OR_RETURN(TableCache * c, Cached(table));
   // substr() rather than LIKE: keys may contain '_' and '%'.
   Stmt s(db_, std::string("DELETE FROM ") + TableName(table) +
@@ -478,11 +722,15 @@ Status SandboxStore::DeletePrefix(StoreTable table, const std::string& prefix) {
   for (auto it = c->rows.lower_bound(prefix);
        it != c->rows.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
     gone.push_back(it->first);
-  for (const auto& key : gone) Changed(table, *c, key, nullptr);
+  for (const auto& key : gone) {
+    Changed(table, *c, key, nullptr);
+    CMK_RETURN_IF_ERROR(LogChange(TableName(table), key));
+  }
   return Status::Ok();
 }
 
 Status SandboxStore::AppendEvent(const SandboxEvent& e) {
+  CMK_RETURN_IF_ERROR(CheckWritable());
   Stmt s(db_, "INSERT INTO events (time, kind, object, message) VALUES (?1, ?2, ?3, ?4)");
   CMK_RETURN_IF_ERROR(s.prepared());
   s.Bind(1, e.time);
@@ -502,6 +750,44 @@ Result<std::vector<SandboxEvent>> SandboxStore::ListEvents() {
     out.push_back({s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4)});
   }
   return out;
+}
+
+Status SandboxStore::CopyTo(const std::string& dir) {
+  if (in_transaction_) return Internal("sandbox store: CopyTo inside a transaction");
+  CMK_RETURN_IF_ERROR(EnsureDir(dir));
+  const std::string path = (std::filesystem::path(dir) / kDbFileName).string();
+  // A log or journal left there by an earlier sandbox would be replayed
+  // into the copy.
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::error_code ec;
+    std::filesystem::remove(path + suffix, ec);
+  }
+  mode_t old = umask(077);
+  sqlite3* dest = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                           nullptr);
+  umask(old);
+  Status status;
+  if (rc != SQLITE_OK) {
+    status = Internal("cannot create " + path + ": " +
+                      (dest ? sqlite3_errmsg(dest) : "out of memory"));
+  } else if (sqlite3_backup* backup = sqlite3_backup_init(dest, "main", db_, "main"); !backup) {
+    status = Internal("sandbox store: copy to " + path + ": " + sqlite3_errmsg(dest));
+  } else {
+    // All pages in one step: one read transaction of the source, so one
+    // committed state, whatever other connections commit meanwhile.
+    rc = sqlite3_backup_step(backup, -1);
+    sqlite3_backup_finish(backup);
+    if (rc != SQLITE_DONE) {
+      status = rc == SQLITE_BUSY ? Busy(db_)
+                                 : Internal("sandbox store: copy to " + path + ": " +
+                                            sqlite3_errstr(rc));
+    } else if (chmod(path.c_str(), 0600) != 0) {
+      status = Internal("cannot chmod " + path + ": " + std::strerror(errno));
+    }
+  }
+  sqlite3_close(dest);
+  return status;
 }
 
 }  // namespace cmk

@@ -188,7 +188,7 @@ Status SandboxCloud::EvaluateAccessInTxn() {
 }
 
 Result<std::vector<AccessIncident>> SandboxCloud::ListIncidents() {
-  return InTransaction([&]() -> Result<std::vector<AccessIncident>> {
+  return InReadTransaction([&]() -> Result<std::vector<AccessIncident>> {
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
                          store_->List(StoreTable::kStorageAccounts));
@@ -217,7 +217,7 @@ Result<std::vector<AccessIncident>> SandboxCloud::ListIncidents() {
 
 Result<std::optional<std::string>> SandboxCloud::StorageInaccessibleCause(
     const std::string& subscription, const std::string& resource_group, const std::string& name) {
-  return InTransaction([&]() -> Result<std::optional<std::string>> {
+  return InReadTransaction([&]() -> Result<std::optional<std::string>> {
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
                          store_->Get(StoreTable::kStorageAccounts,

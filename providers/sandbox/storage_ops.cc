@@ -103,7 +103,7 @@ Status SandboxCloud::SeedPrincipal(const std::string& object_id) {
 
 Result<std::optional<StorageAccountState>> SandboxCloud::GetStorageAccount(
     const std::string& subscription, const std::string& resource_group, const std::string& name) {
-  return InTransaction([&]() -> Result<std::optional<StorageAccountState>> {
+  return InReadTransaction([&]() -> Result<std::optional<StorageAccountState>> {
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
                          store_->Get(StoreTable::kStorageAccounts,
@@ -115,7 +115,7 @@ Result<std::optional<StorageAccountState>> SandboxCloud::GetStorageAccount(
 
 Result<std::vector<StorageAccountState>> SandboxCloud::ListStorageAccounts(
     const std::string& subscription) {
-  return InTransaction([&]() -> Result<std::vector<StorageAccountState>> {
+  return InReadTransaction([&]() -> Result<std::vector<StorageAccountState>> {
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
                          subscription.empty()

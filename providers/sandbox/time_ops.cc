@@ -7,9 +7,11 @@
 // The interval is simulated as an event queue: collect every event the
 // current state makes due, apply the earliest at its own timestamp (the clock
 // is set to it first, so what it creates is stamped right), re-evaluate
-// storage access, repeat. The clock jumps from event to event; advancing
-// years costs a handful of steps, not one per hour.
+// storage access, repeat, committing every few milliseconds of work. The
+// clock jumps from event to event; advancing years costs a handful of
+// events, not one per hour.
 #include <algorithm>
+#include <chrono>
 #include <tuple>
 #include <unordered_map>
 
@@ -35,6 +37,11 @@ constexpr int64_t kMinRotationAge = 7 * 86400;
 // A safety net against an object that keeps producing events at one instant
 // (an estate may have thousands of objects with events at one time).
 constexpr int kMaxEventsPerObjectAtOneTime = 100;
+
+// How long one step of a clock move holds the write lock (MoveClock): long
+// next to what a commit costs (a fraction of a millisecond), short enough
+// that a process waiting for the lock does not notice.
+constexpr auto kStepBudget = std::chrono::milliseconds(10);
 
 constexpr const char* kExpiredReported = "expiredReported";  // the exp already reported
 constexpr const char* kNotifiedFor = "notifiedFor";          // the exp already notified
@@ -244,49 +251,89 @@ Status SandboxCloud::ApplyDueEventInTxn(const DueEvent& e) {
   return Internal("sandbox: unknown time-driven event " + e.kind);
 }
 
-Status SandboxCloud::SimulateUntilInTxn(int64_t target, int* applied) {
-  int n = 0;
-  CMK_RETURN_IF_ERROR(store_->SetMeta(kMetaClock, std::to_string(Now())));
-  CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
+Status SandboxCloud::MoveClock(const std::function<Result<std::optional<ClockMove>>()>& start) {
+  // In steps, one transaction each, so that other processes wait for one
+  // step, never for the whole move, which may be years of thousands of keys.
+  // A step applies events in order until it has held the lock for
+  // kStepBudget (at least one event), so commits cost little however many
+  // events there are. Each commits the clock (the last event's time) with
+  // the events' effects and the re-evaluated access: a reader, or a crash,
+  // finds the sandbox as the move left it at that instant; what is left due
+  // at it is overdue and fires first in the next step (or the next move).
+  // Nothing read in one step is trusted in the next: each begins by
+  // revalidating the store, which drops the cache and everything derived
+  // from it (Reset) when another process has committed meanwhile, and
+  // recomputes what is due. So the next step sees a concurrent change, and
+  // without one the steps do exactly what one transaction did.
+  ClockMove move;
+  int64_t clock = 0;  // the clock as this move's last committed step left it
+  int applied = 0;
   int64_t instant = -1;
   std::unordered_map<std::string, int> at_instant;  // events per object at `instant`
-  while (true) {
-    CMK_RETURN_IF_ERROR(RefreshDueInTxn());
-    if (due_.empty()) break;
-    const DueEvent next = *due_.begin();
-    int64_t t = std::max(next.time, Now());  // an overdue event fires now
-    if (t > target) break;
-    if (t != instant) {
-      instant = t;
-      at_instant.clear();
-    }
-    if (++at_instant[next.object] > kMaxEventsPerObjectAtOneTime)
-      return FailedPrecondition("sandbox: " + next.object + " keeps producing events at " +
-                                FormatRfc3339(t) + " (stuck at " + next.kind + ")");
-    ++n;
-    CMK_RETURN_IF_ERROR(store_->SetMeta(kMetaClock, std::to_string(t)));
-    CMK_RETURN_IF_ERROR(ApplyDueEventInTxn(next));
-    CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
+  bool started = false, done = false, let_waiters_in = true;
+  while (!done) {
+    if (started && let_waiters_in) let_waiters_in = store_->LetWaitersIn();
+    CMK_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+      const auto step_start = std::chrono::steady_clock::now();
+      if (!started) {
+        CMK_ASSIGN_OR_RETURN(std::optional<ClockMove> m, start());
+        if (!m) {
+          done = true;
+          return Status::Ok();
+        }
+        move = std::move(*m);
+        clock = move.from;
+        CMK_RETURN_IF_ERROR(store_->SetMeta(kMetaClock, std::to_string(clock)));
+        CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
+      } else {
+        // Another process may write between steps, but moving the clock
+        // under this move would make its target and count meaningless.
+        CMK_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->GetMeta(kMetaClock));
+        if (!stored || *stored != std::to_string(clock))
+          return Conflict("the sandbox clock was moved by another operation (to " +
+                          (stored ? FormatRfc3339(Now()) : std::string("real time")) +
+                          ") during this move to " + FormatRfc3339(move.target) +
+                          "; it stopped at " + FormatRfc3339(clock) + " after " +
+                          std::to_string(applied) + " time-driven events");
+      }
+      while (true) {
+        CMK_RETURN_IF_ERROR(RefreshDueInTxn());
+        if (due_.empty()) break;
+        const DueEvent next = *due_.begin();
+        const int64_t t = std::max(next.time, clock);  // an overdue event fires now
+        if (t > move.target) break;
+        if (t != instant) {
+          instant = t;
+          at_instant.clear();
+        }
+        if (++at_instant[next.object] > kMaxEventsPerObjectAtOneTime)
+          return FailedPrecondition("sandbox: " + next.object + " keeps producing events at " +
+                                    FormatRfc3339(t) + " (stuck at " + next.kind + ")");
+        CMK_RETURN_IF_ERROR(store_->SetMeta(kMetaClock, std::to_string(t)));
+        CMK_RETURN_IF_ERROR(ApplyDueEventInTxn(next));
+        CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
+        ++applied;
+        clock = t;
+        if (std::chrono::steady_clock::now() - step_start >= kStepBudget) return Status::Ok();
+      }
+      // Nothing more is due by the target (seen in this same transaction,
+      // so nothing another process added slips through).
+      CMK_RETURN_IF_ERROR(store_->SetMeta(kMetaClock, std::to_string(move.target)));
+      CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
+      done = true;
+      return Record("sandbox.clock", "clock",
+                    move.what + ": " + FormatRfc3339(move.from) + " -> " +
+                        FormatRfc3339(move.target) + " (" + std::to_string(applied) +
+                        " time-driven event" + (applied == 1 ? "" : "s") + ")");
+    }));
+    started = true;
   }
-  CMK_RETURN_IF_ERROR(store_->SetMeta(kMetaClock, std::to_string(target)));
-  CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
-  *applied = n;
   return Status::Ok();
-}
-
-Status SandboxCloud::MoveClockInTxn(int64_t target, const std::string& what) {
-  int64_t from = Now();
-  int applied = 0;
-  CMK_RETURN_IF_ERROR(SimulateUntilInTxn(target, &applied));
-  return Record("sandbox.clock", "clock",
-                what + ": " + FormatRfc3339(from) + " -> " + FormatRfc3339(target) + " (" +
-                    std::to_string(applied) + " time-driven event" + (applied == 1 ? "" : "s") +
-                    ")");
 }
 
 Status SandboxCloud::SetClock(int64_t unix_seconds) {
   if (unix_seconds < 0) return InvalidArgument("sandbox clock cannot be set before 1970");
-  return InTransaction([&]() -> Status {
+  return MoveClock([&]() -> Result<std::optional<ClockMove>> {
     CMK_ASSIGN_OR_RETURN(bool simulated, ClockIsSimulated());
     int64_t now = Now();
     if (unix_seconds < now) {
@@ -296,27 +343,31 @@ Status SandboxCloud::SetClock(int64_t unix_seconds) {
                                   FormatRfc3339(unix_seconds) +
                                   " (simulated time only moves forward)");
       CMK_RETURN_IF_ERROR(store_->SetMeta(kMetaClock, std::to_string(unix_seconds)));
-      return Record("sandbox.clock", "clock",
-                    "simulated clock started at " + FormatRfc3339(unix_seconds) +
-                        " (before real time: nothing to simulate)");
+      CMK_RETURN_IF_ERROR(Record("sandbox.clock", "clock",
+                                 "simulated clock started at " + FormatRfc3339(unix_seconds) +
+                                     " (before real time: nothing to simulate)"));
+      return std::optional<ClockMove>();
     }
-    return MoveClockInTxn(unix_seconds, simulated ? "simulated clock set"
-                                                  : "simulated clock started");
+    return std::optional<ClockMove>(ClockMove{
+        now, unix_seconds, simulated ? "simulated clock set" : "simulated clock started"});
   });
 }
 
 Status SandboxCloud::AdvanceClock(int64_t seconds) {
   if (seconds < 0) return InvalidArgument("sandbox clock cannot move backwards");
-  return InTransaction([&]() -> Status {
-    return MoveClockInTxn(Now() + seconds,
-                          "simulated clock advanced by " + std::to_string(seconds) + "s");
+  return MoveClock([&]() -> Result<std::optional<ClockMove>> {
+    int64_t now = Now();
+    return std::optional<ClockMove>(ClockMove{
+        now, now + seconds, "simulated clock advanced by " + std::to_string(seconds) + "s"});
   });
 }
 
 Status SandboxCloud::AdvanceClockBy(const std::string& iso_duration) {
   CMK_ASSIGN_OR_RETURN(IsoDuration d, ParseIsoDuration(iso_duration));
-  return InTransaction([&]() -> Status {
-    return MoveClockInTxn(AddDuration(Now(), d), "simulated clock advanced by " + d.text);
+  return MoveClock([&]() -> Result<std::optional<ClockMove>> {
+    int64_t now = Now();
+    return std::optional<ClockMove>(
+        ClockMove{now, AddDuration(now, d), "simulated clock advanced by " + d.text});
   });
 }
 
@@ -328,7 +379,7 @@ Status SandboxCloud::UseRealClock() {
 }
 
 Result<std::vector<PendingEvent>> SandboxCloud::ListPendingEvents() {
-  return InTransaction([&]() -> Result<std::vector<PendingEvent>> {
+  return InReadTransaction([&]() -> Result<std::vector<PendingEvent>> {
     CMK_RETURN_IF_ERROR(RefreshDueInTxn());
     std::vector<PendingEvent> out;
     for (const auto& e : due_) {

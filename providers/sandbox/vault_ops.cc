@@ -86,7 +86,7 @@ Status SandboxCloud::PurgeVaultRows(const std::string& name) {
 Result<std::optional<VaultState>> SandboxCloud::GetVault(const std::string& subscription,
                                                          const std::string& resource_group,
                                                          const std::string& name) {
-  return InTransaction([&]() -> Result<std::optional<VaultState>> {
+  return InReadTransaction([&]() -> Result<std::optional<VaultState>> {
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, LoadVaultDoc(name));
     if (!doc || IsDeleted(*doc)) return std::optional<VaultState>();
     VaultState v = FromDoc(*doc, options_.dns_suffix);
@@ -104,11 +104,11 @@ Result<std::optional<VaultState>> SandboxCloud::GetVaultByNameInTxn(const std::s
 }
 
 Result<std::optional<VaultState>> SandboxCloud::GetVaultByName(const std::string& name) {
-  return InTransaction([&] { return GetVaultByNameInTxn(name); });
+  return InReadTransaction([&] { return GetVaultByNameInTxn(name); });
 }
 
 Result<std::vector<VaultState>> SandboxCloud::ListVaults(const std::string& subscription) {
-  return InTransaction([&]() -> Result<std::vector<VaultState>> {
+  return InReadTransaction([&]() -> Result<std::vector<VaultState>> {
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kVaults));
     std::vector<VaultState> out;
     for (const auto& row : rows) {
@@ -229,7 +229,7 @@ Status SandboxCloud::DeleteVault(const std::string& subscription,
 
 Result<std::vector<DeletedVault>> SandboxCloud::ListDeletedVaults(
     const std::string& subscription) {
-  return InTransaction([&]() -> Result<std::vector<DeletedVault>> {
+  return InReadTransaction([&]() -> Result<std::vector<DeletedVault>> {
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(StoreTable::kVaults));
     int64_t now = Now();
     std::vector<DeletedVault> out;
