@@ -67,6 +67,9 @@ ServerResponse ServerCore::ArmIdentities(Ctx& c, const std::string& sub, const s
                     "The requested resource does not support http method '" + m + "'.");
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return ArmError(body.status());
+  static const std::vector<FieldRule> kIdentityRules = {
+      {"location", JType::kString}, {"tags", JType::kObject}, {"tags.*", JType::kString}};
+  if (auto wrong = CheckFields(*body, kIdentityRules)) return ArmFieldError(*wrong);
   if (m == "PATCH" && !*existing) return not_found();
   IdentityState desired;
   if (*existing) {

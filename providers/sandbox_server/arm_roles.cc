@@ -103,6 +103,16 @@ ServerResponse ServerCore::ArmRoleAssignments(Ctx& c, const std::string& scope,
                     "The requested resource does not support http method '" + m + "'.");
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return ArmError(body.status());
+  static const std::vector<FieldRule> kAssignmentRules = {
+      {"properties", JType::kObject},
+      {"properties.roleDefinitionId", JType::kString},
+      {"properties.principalId", JType::kString},
+      {"properties.principalType", JType::kString},
+      {"properties.description", JType::kString},
+      {"properties.condition", JType::kString},
+      {"properties.conditionVersion", JType::kString},
+  };
+  if (auto wrong = CheckFields(*body, kAssignmentRules)) return ArmFieldError(*wrong);
   const Json& p = JObject(*body, "properties");
   RoleAssignmentState r;
   r.id = name;

@@ -42,6 +42,28 @@ ServerResponse ServerCore::ArmStorage(Ctx& c, const std::string& sub, const std:
                     "The requested resource does not support http method '" + m + "'.");
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return ArmError(body.status());
+  static const std::vector<FieldRule> kStorageRules = {
+      {"location", JType::kString},
+      {"kind", JType::kString},
+      {"tags", JType::kObject},
+      {"tags.*", JType::kString},
+      {"sku", JType::kObject},
+      {"sku.name", JType::kString},
+      {"identity", JType::kObject},
+      {"identity.type", JType::kString},
+      {"identity.userAssignedIdentities", JType::kObject},
+      {"properties", JType::kObject},
+      {"properties.encryption", JType::kObject},
+      {"properties.encryption.keySource", JType::kString},
+      {"properties.encryption.requireInfrastructureEncryption", JType::kBool},
+      {"properties.encryption.keyvaultproperties", JType::kObject},
+      {"properties.encryption.keyvaultproperties.keyname", JType::kString},
+      {"properties.encryption.keyvaultproperties.keyversion", JType::kString},
+      {"properties.encryption.keyvaultproperties.keyvaulturi", JType::kString},
+      {"properties.encryption.identity", JType::kObject},
+      {"properties.encryption.identity.userAssignedIdentity", JType::kString},
+  };
+  if (auto wrong = CheckFields(*body, kStorageRules)) return ArmFieldError(*wrong);
   if (m == "PATCH" && !*existing) return not_found();
   bool want_system =
       Lower(JString(JObject(*body, "identity"), "type")).find("systemassigned") != std::string::npos;

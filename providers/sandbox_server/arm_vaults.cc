@@ -2,6 +2,7 @@
 // PATCH, GET, DELETE, lists), deleted vaults (list, get, purge) and the
 // operation resources of asynchronous creates.
 #include <algorithm>
+#include <limits>
 
 #include "base/duration.h"
 #include "sandbox_server/server_core.h"
@@ -21,6 +22,55 @@ ServerResponse VaultNotFound(const std::string& rg, const std::string& name) {
   return ArmError(404, "ResourceNotFound",
                   "The Resource 'Microsoft.KeyVault/vaults/" + name + "' under resource group '" +
                       rg + "' was not found.");
+}
+
+// The members a vault PUT/PATCH may carry, with their JSON types (ARM's
+// Microsoft.KeyVault/vaults schema; unknown members are ignored, as ARM
+// does).
+const std::vector<FieldRule>& VaultBodyRules() {
+  static const std::vector<FieldRule> kRules = {
+      {"location", JType::kString},
+      {"tags", JType::kObject},
+      {"tags.*", JType::kString},
+      {"properties", JType::kObject},
+      {"properties.tenantId", JType::kString},
+      {"properties.sku", JType::kObject},
+      {"properties.sku.family", JType::kString},
+      {"properties.sku.name", JType::kString},
+      {"properties.accessPolicies", JType::kArray},
+      {"properties.accessPolicies[]", JType::kObject},
+      {"properties.accessPolicies[].tenantId", JType::kString},
+      {"properties.accessPolicies[].objectId", JType::kString},
+      {"properties.accessPolicies[].applicationId", JType::kString},
+      {"properties.accessPolicies[].permissions", JType::kObject},
+      {"properties.accessPolicies[].permissions.keys", JType::kArray},
+      {"properties.accessPolicies[].permissions.keys[]", JType::kString},
+      {"properties.accessPolicies[].permissions.secrets", JType::kArray},
+      {"properties.accessPolicies[].permissions.secrets[]", JType::kString},
+      {"properties.accessPolicies[].permissions.certificates", JType::kArray},
+      {"properties.accessPolicies[].permissions.certificates[]", JType::kString},
+      {"properties.vaultUri", JType::kString},
+      {"properties.enabledForDeployment", JType::kBool},
+      {"properties.enabledForDiskEncryption", JType::kBool},
+      {"properties.enabledForTemplateDeployment", JType::kBool},
+      {"properties.enableSoftDelete", JType::kBool},
+      {"properties.softDeleteRetentionInDays", JType::kInt, std::numeric_limits<int32_t>::min(),
+       std::numeric_limits<int32_t>::max()},
+      {"properties.enableRbacAuthorization", JType::kBool},
+      {"properties.enablePurgeProtection", JType::kBool},
+      {"properties.createMode", JType::kString},
+      {"properties.publicNetworkAccess", JType::kString},
+      {"properties.networkAcls", JType::kObject},
+      {"properties.networkAcls.defaultAction", JType::kString},
+      {"properties.networkAcls.bypass", JType::kString},
+      {"properties.networkAcls.ipRules", JType::kArray},
+      {"properties.networkAcls.ipRules[]", JType::kObject},
+      {"properties.networkAcls.ipRules[].value", JType::kString},
+      {"properties.networkAcls.virtualNetworkRules", JType::kArray},
+      {"properties.networkAcls.virtualNetworkRules[]", JType::kObject},
+      {"properties.networkAcls.virtualNetworkRules[].id", JType::kString},
+  };
+  return kRules;
 }
 
 // Applies the members present in a PUT/PATCH body to `v`.
@@ -106,6 +156,7 @@ ServerResponse ServerCore::ArmVaults(Ctx& c, const std::string& sub, const std::
   if (m != "PUT" && m != "PATCH") return MethodNotAllowed(m);
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return ArmError(body.status());
+  if (auto wrong = CheckFields(*body, VaultBodyRules())) return ArmFieldError(*wrong);
   const Json& props = JObject(*body, "properties");
 
   if (m == "PATCH") {

@@ -5,6 +5,7 @@
 // Plain values; thread-compatible.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,6 +13,11 @@
 #include "base/header_map.h"
 
 namespace cmk {
+
+// The largest request body accepted, sized or chunked: ARM's limit
+// (RequestContentTooLarge, "exceeds the maximum size of 4 MB"). Larger
+// bodies are refused before they are read (413).
+inline constexpr size_t kMaxRequestBodyBytes = 4 * 1024 * 1024;
 
 struct ServerRequest {
   std::string method;  // upper case
@@ -31,6 +37,9 @@ struct ServerResponse {
   std::string body;
   std::string content_type = "application/json; charset=utf-8";
   bool drop_connection = false;  // fault injection: close without answering
+  // Close after answering: the request's body was left unread (refused from
+  // its headers), so the connection cannot carry another request.
+  bool close_connection = false;
 };
 
 }  // namespace cmk

@@ -19,11 +19,21 @@ ServerResponse AadError(const TokenError& e, int64_t now) {
     body["timestamp"] = FormatRfc3339(now);
     body["trace_id"] = DeterministicGuid("trace|" + std::to_string(now) + e.description);
     body["correlation_id"] = DeterministicGuid("corr|" + std::to_string(now) + e.description);
+    body["error_uri"] = "https://login.microsoftonline.com/error?code=" + std::to_string(e.aadsts);
   }
   return JsonResponse(e.http, body);
 }
 
 }  // namespace
+
+bool ServerCore::IsIdentityPlatformPath(const std::vector<std::string>& l) {
+  return (l.size() == 4 && l[1] == "oauth2" && l[2] == "v2.0" && l[3] == "token") ||
+         (l.size() == 4 && l[1] == "v2.0" && l[2] == ".well-known" &&
+          l[3] == "openid-configuration") ||
+         (l.size() == 4 && l[1] == "discovery" && l[2] == "v2.0" && l[3] == "keys") ||
+         (l.size() == 3 && l[0] == "common" && l[1] == "discovery" && l[2] == "instance") ||
+         (l.size() == 2 && l[0] == "msi" && l[1] == "token");
+}
 
 std::optional<ServerResponse> ServerCore::HandleIdentityPlatform(const ServerRequest& req,
                                                                const std::string& base_url) {
@@ -36,6 +46,18 @@ std::optional<ServerResponse> ServerCore::HandleIdentityPlatform(const ServerReq
   if (l.size() == 4 && l[1] == "oauth2" && l[2] == "v2.0" && l[3] == "token") {
     if (req.method != "POST")
       return AadError(TokenError{405, "invalid_request", "The token endpoint needs POST.", 0}, now);
+    if (!tokens_.KnownTenant(seg[0])) {
+      std::string tenant = seg[0].size() > 128 ? seg[0].substr(0, 128) : seg[0];
+      return AadError(
+          TokenError{400, "invalid_request",
+                     "AADSTS90002: Tenant '" + tenant +
+                         "' not found. Check to make sure you have the correct tenant ID and are "
+                         "signing into the correct cloud. Check with your subscription "
+                         "administrator, this may happen if there are no active subscriptions "
+                         "for the tenant.",
+                     90002},
+          now);
+    }
     auto result = tokens_.ClientCredentials(req.body, now);
     if (auto* e = std::get_if<TokenError>(&result)) return AadError(*e, now);
     const auto& t = std::get<IssuedToken>(result);

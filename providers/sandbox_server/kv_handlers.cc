@@ -7,6 +7,7 @@
 // private key material: it is never logged or echoed (answers hold the
 // public JWK only), and the parsed copy is wiped after use.
 #include <algorithm>
+#include <limits>
 
 #include "crypto/crypto.h"
 #include "sandbox_server/server_core.h"
@@ -57,6 +58,78 @@ void ReadNewKeyAttributes(const Json& body, KeyState& k) {
   k.not_before = nbf;
   k.expires = exp;
   k.tags = JTags(body, "tags");
+}
+
+// Seconds since 1970 up to 9999-12-31T23:59:59Z, for nbf/exp.
+constexpr int64_t kMaxKeyTime = 253402300799;
+constexpr int64_t kMaxInt32 = std::numeric_limits<int32_t>::max();
+
+// Member types of the Key Vault request bodies (KeyCreateParameters,
+// KeyImportParameters, KeyUpdateParameters, KeyRotationPolicy,
+// KeyOperationsParameters). Sizes are checked for range here, before the
+// narrowing to int; which sizes a key type allows, the cloud decides.
+const std::vector<FieldRule>& KeyAttributeRules() {
+  static const std::vector<FieldRule> kRules = {
+      {"attributes", JType::kObject},
+      {"attributes.enabled", JType::kBool},
+      {"attributes.nbf", JType::kInt, 0, kMaxKeyTime},
+      {"attributes.exp", JType::kInt, 0, kMaxKeyTime},
+      {"attributes.exportable", JType::kBool},
+      {"tags", JType::kObject},
+      {"tags.*", JType::kString},
+      {"key_ops", JType::kArray},
+      {"key_ops[]", JType::kString},
+  };
+  return kRules;
+}
+
+std::vector<FieldRule> WithKeyAttributeRules(std::vector<FieldRule> rules) {
+  const auto& common = KeyAttributeRules();
+  rules.insert(rules.end(), common.begin(), common.end());
+  return rules;
+}
+
+const std::vector<FieldRule>& KeyCreateRules() {
+  static const std::vector<FieldRule> kRules = WithKeyAttributeRules({
+      {"kty", JType::kString},
+      {"key_size", JType::kInt, 1, kMaxInt32},
+      {"public_exponent", JType::kInt, 1, kMaxInt32},
+      {"crv", JType::kString},
+      {"release_policy", JType::kObject},
+  });
+  return kRules;
+}
+
+const std::vector<FieldRule>& KeyImportRules() {
+  static const std::vector<FieldRule> kRules = WithKeyAttributeRules({
+      {"key", JType::kObject},
+      {"key.kty", JType::kString},
+      {"key.key_ops", JType::kArray},
+      {"key.key_ops[]", JType::kString},
+      {"Hsm", JType::kBool},
+      {"hsm", JType::kBool},
+  });
+  return kRules;
+}
+
+const std::vector<FieldRule>& RotationPolicyRules() {
+  static const std::vector<FieldRule> kRules = {
+      {"lifetimeActions", JType::kArray},
+      {"lifetimeActions[]", JType::kObject},
+      {"lifetimeActions[].action", JType::kObject},
+      {"lifetimeActions[].action.type", JType::kString},
+      {"lifetimeActions[].trigger", JType::kObject},
+      {"lifetimeActions[].trigger.timeAfterCreate", JType::kString},
+      {"lifetimeActions[].trigger.timeBeforeExpiry", JType::kString},
+      {"attributes", JType::kObject},
+      {"attributes.expiryTime", JType::kString},
+  };
+  return kRules;
+}
+
+const std::vector<FieldRule>& KeyOperationRules() {
+  static const std::vector<FieldRule> kRules = {{"alg", JType::kString}, {"value", JType::kString}};
+  return kRules;
 }
 
 // Overwrites every string of a request document that held private material.
@@ -129,6 +202,7 @@ ServerResponse ServerCore::HandleKeyVault(Ctx& c) {
 ServerResponse ServerCore::KvCreateKey(Ctx& c, const std::string& name) {
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return KvError(body.status());
+  if (auto wrong = CheckFields(*body, KeyCreateRules())) return KvFieldError(*wrong);
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   KeyState k;
@@ -153,6 +227,12 @@ ServerResponse ServerCore::KvImportKey(Ctx& c, const std::string& name) {
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return KvError(body.status());
   auto imported = [&]() -> ServerResponse {
+    // The offending value of a JWK member is private material: name the
+    // member only.
+    if (auto wrong = CheckFields(*body, KeyImportRules())) {
+      wrong->value = "(not shown)";
+      return KvFieldError(*wrong);
+    }
     auto vault = KvVault(c);
     if (!vault.ok()) return KvError(vault.status());
     auto key = body->find("key");
@@ -189,6 +269,7 @@ ServerResponse ServerCore::KvGetKey(Ctx& c, const std::string& name, const std::
 ServerResponse ServerCore::KvUpdateKey(Ctx& c, const std::string& name, const std::string& version) {
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return KvError(body.status());
+  if (auto wrong = CheckFields(*body, KeyAttributeRules())) return KvFieldError(*wrong);
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   auto key = cloud_->GetKey(vault->name, name);
@@ -277,6 +358,7 @@ ServerResponse ServerCore::KvGetPolicy(Ctx& c, const std::string& name) {
 ServerResponse ServerCore::KvPutPolicy(Ctx& c, const std::string& name) {
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return KvError(body.status());
+  if (auto wrong = CheckFields(*body, RotationPolicyRules())) return KvFieldError(*wrong);
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   RotationPolicyState p;
@@ -320,6 +402,7 @@ ServerResponse ServerCore::KvWrap(Ctx& c, const std::string& name, const std::st
                                 bool wrap) {
   auto body = ParseBody(c.req.body);
   if (!body.ok()) return KvError(body.status());
+  if (auto wrong = CheckFields(*body, KeyOperationRules())) return KvFieldError(*wrong);
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
   std::string alg = JString(*body, "alg");

@@ -22,6 +22,9 @@ void PrintEndpoints(const ServeEndpoints& ep, std::ostream& out) {
   if (!ep.ca_path.empty()) out << "  CA certificate:      " << ep.ca_path << "\n";
   if (!ep.client_secret_path.empty())
     out << "  client secret in:    " << ep.client_secret_path << "  (any client id)\n";
+  if (!ep.client_certs_path.empty())
+    out << "  client certificates: " << ep.client_certs_path
+        << "  (PEM keys that client assertions may be signed with)\n";
   out << "Press Ctrl-C to stop.\n";
   out.flush();
 }

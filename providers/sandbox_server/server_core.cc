@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "base/duration.h"
+#include "sandbox_server/api_versions.h"
 #include "sandbox_server/wire_util.h"
 #include "model/arm_id.h"
 #include "base/strings.h"
@@ -13,6 +14,7 @@ namespace cmk {
 namespace {
 
 constexpr const char* kVaultHostSuffix = ".vault.localhost";
+constexpr const char* kTooLargeMessage = "The request content size exceeds the maximum size of 4 MB.";
 
 int64_t RealNow() { return static_cast<int64_t>(std::time(nullptr)); }
 
@@ -43,14 +45,16 @@ const char* ArmOpName(ArmOp op) {
 }  // namespace
 
 ServerCore::ServerCore(std::unique_ptr<SandboxCloud> cloud, const ServeOptions& options, int port,
-                       std::string client_secret, std::string identity_header)
+                       std::string client_secret, std::string identity_header,
+                       std::string assertion_keys_path)
     : cloud_(std::move(cloud)),
       options_(options),
       port_(port),
       tenant_id_(cloud_->tenant_id()),
       tokens_(tenant_id_, options.client_id, std::move(client_secret), std::move(identity_header),
               options.token_lifetime_seconds,
-              {"https://127.0.0.1:" + std::to_string(port), "https://localhost:" + std::to_string(port)}),
+              {"https://127.0.0.1:" + std::to_string(port), "https://localhost:" + std::to_string(port)},
+              std::move(assertion_keys_path)),
       gate_(options.faults, options.throttle) {}
 
 ServerResponse ServerCore::Unauthorized(bool kv, const std::string& base_url,
@@ -69,32 +73,155 @@ ServerResponse ServerCore::Unauthorized(bool kv, const std::string& base_url,
   return r;
 }
 
-ServerResponse ServerCore::Handle(const ServerRequest& req) {
-  ServerResponse out = Answer(req);
-  if (out.drop_connection) return out;
+ServerCore::Route ServerCore::RouteOf(const ServerRequest& req) const {
+  const std::string host_header = req.Header("Host");
+  const std::string host = HostWithoutPort(host_header);
+  Route r;
+  r.base_url =
+      "https://" + (host_header.empty() ? "127.0.0.1:" + std::to_string(port_) : host_header);
+  const std::string suffix = kVaultHostSuffix;
+  r.kv = host.size() > suffix.size() &&
+         host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+         host.find('.') == host.size() - suffix.size();
+  if (r.kv) r.vault = host.substr(0, host.size() - suffix.size());
+  return r;
+}
+
+void ServerCore::StampDate(ServerResponse& out) {
   // As Azure does on every response; the sandbox's clock may be simulated,
   // and clients take their "now" from here (azure/target_clock.h).
   std::lock_guard<std::mutex> lock(cloud_mu_);
   out.headers["Date"] = FormatHttpDate(cloud_->Now());
+}
+
+void ServerCore::StampRequestId(ServerResponse& out, bool kv) {
+  std::lock_guard<std::mutex> lock(cloud_mu_);
+  std::string id = DeterministicGuid(tenant_id_ + "|request|" + std::to_string(++counter_));
+  out.headers["x-ms-request-id"] = id;
+  if (!kv) out.headers["x-ms-correlation-request-id"] = id;
+}
+
+ServerResponse ServerCore::Handle(const ServerRequest& req) {
+  const Route route = RouteOf(req);
+  ServerResponse out;
+  // The handlers check member types before reading them; this is the net
+  // under them, so that no exception reaches the HTTP library (which would
+  // answer a bare 500).
+  try {
+    out = Answer(req, route);
+  } catch (const Json::exception&) {
+    out = route.kv ? KvError(400, "BadParameter", "The request body has a member of the wrong type.")
+                   : ArmError(400, "InvalidRequestContent",
+                              "The request content was invalid and could not be deserialized.");
+  } catch (const std::exception&) {
+    out = route.kv ? KvError(500, "InternalError", "The server encountered an internal error.")
+                   : ArmError(500, "InternalServerError", "The server encountered an internal error.");
+  }
+  if (out.drop_connection) return out;
+  StampDate(out);
   return out;
 }
 
-ServerResponse ServerCore::Answer(const ServerRequest& req) {
-  const std::string host_header = req.Header("Host");
-  const std::string host = HostWithoutPort(host_header);
-  const std::string base_url =
-      "https://" + (host_header.empty() ? "127.0.0.1:" + std::to_string(port_) : host_header);
-  const std::string suffix = kVaultHostSuffix;
-  bool kv = host.size() > suffix.size() &&
-            host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-            host.find('.') == host.size() - suffix.size();
+std::optional<ServerResponse> ServerCore::HandleHead(const ServerRequest& head) {
+  const Route route = RouteOf(head);
+  std::optional<ServerResponse> out = CheckFraming(head, route.kv);
+  if (!out) {
+    std::vector<std::string> lseg;
+    for (const auto& s : SplitPath(head.path)) lseg.push_back(Lower(s));
+    if (!route.kv && IsIdentityPlatformPath(lseg)) return std::nullopt;
+    out = CheckAccess(head, route, nullptr);
+    if (!out) return std::nullopt;
+    // The client may be sending a body after these headers: refused unread,
+    // it must not be taken for the next request on the connection.
+    const std::string length = head.Header("Content-Length");
+    if (!head.Header("Transfer-Encoding").empty() || (!length.empty() && length != "0"))
+      out->close_connection = true;
+  }
+  StampRequestId(*out, route.kv);
+  StampDate(*out);
+  return out;
+}
+
+ServerResponse ServerCore::RefuseBody(const ServerRequest& head, bool too_large) {
+  const Route route = RouteOf(head);
+  ServerResponse out =
+      too_large ? (route.kv ? KvError(413, "RequestContentTooLarge", kTooLargeMessage)
+                            : ArmError(413, "RequestContentTooLarge", kTooLargeMessage))
+                : (route.kv ? KvError(400, "BadParameter", "The request body could not be read.")
+                            : ArmError(400, "InvalidRequestContent",
+                                       "The request content could not be read."));
+  out.close_connection = true;
+  StampRequestId(out, route.kv);
+  StampDate(out);
+  return out;
+}
+
+std::optional<ServerResponse> ServerCore::CheckFraming(const ServerRequest& req, bool kv) const {
+  auto refuse = [&](int status, const std::string& code, const std::string& message) {
+    ServerResponse r = kv ? KvError(status, code, message) : ArmError(status, code, message);
+    r.close_connection = true;
+    return r;
+  };
+  // The HTTP library reads only plain chunked bodies as chunked; any other
+  // coding it would read to the end of the connection.
+  const std::string coding = Lower(req.Header("Transfer-Encoding"));
+  if (!coding.empty() && coding != "chunked")
+    return refuse(501, "NotImplemented",
+                  "The Transfer-Encoding '" + coding.substr(0, 64) + "' is not supported.");
+  const std::string length = req.Header("Content-Length");
+  if (!length.empty()) {
+    if (length.size() > 19 || length.find_first_not_of("0123456789") != std::string::npos)
+      return refuse(400, kv ? "BadParameter" : "InvalidRequestContent",
+                    "The Content-Length header is not a valid length.");
+    if (std::stoull(length) > kMaxRequestBodyBytes)
+      return refuse(413, "RequestContentTooLarge", kTooLargeMessage);
+  }
+  // Multipart bodies would be parsed by the HTTP library itself.
+  const std::string type = Lower(req.Header("Content-Type"));
+  if (type.rfind("multipart/", 0) == 0)
+    return refuse(415, "UnsupportedMediaType",
+                  "The content media type '" + type.substr(0, type.find(';')).substr(0, 64) +
+                      "' is not supported. Only 'application/json' is supported.");
+  return std::nullopt;
+}
+
+std::optional<ServerResponse> ServerCore::CheckAccess(const ServerRequest& req, const Route& route,
+                                                      TokenGrant* grant_out) {
+  const bool kv = route.kv;
+  const std::string authorization = req.Header("Authorization");
+  auto grant = tokens_.Validate(authorization, RealNow());
+  if (!grant || grant->audience != (kv ? Audience::kKeyVault : Audience::kArm)) {
+    std::string why = authorization.empty()
+                          ? (kv ? "AKV10000: Request is missing a Bearer or PoP token."
+                                : "Authentication failed. The 'Authorization' header is missing.")
+                      : !grant ? (kv ? "AKV10022: Invalid audience or expired token."
+                                     : "The access token is invalid or has expired.")
+                               : (kv ? "AKV10022: Invalid audience."
+                                     : "The access token has an invalid audience.");
+    return Unauthorized(kv, route.base_url, why);
+  }
+  if (grant_out) *grant_out = *grant;
+
+  const std::string api_version = req.Query("api-version");
+  if (api_version.empty()) {
+    const char* text =
+        "The api-version query parameter (?api-version=) is required for all requests.";
+    return kv ? KvError(400, "MissingApiVersionParameter", text)
+              : ArmError(400, "MissingApiVersionParameter", text);
+  }
+  if (kv) return CheckKeyVaultApiVersion(api_version);
+  if (auto type = ArmTypeOfPath(SplitPath(req.path))) return CheckArmApiVersion(*type, api_version);
+  return std::nullopt;
+}
+
+ServerResponse ServerCore::Answer(const ServerRequest& req, const Route& route) {
+  const bool kv = route.kv;
   if (!kv) {
-    if (auto r = HandleIdentityPlatform(req, base_url)) return *r;
+    if (auto r = HandleIdentityPlatform(req, route.base_url)) return *r;
   }
 
-  Ctx c{req, base_url, req.Query("api-version"), SplitPath(req.path), {}, {}, ""};
+  Ctx c{req, route.base_url, req.Query("api-version"), SplitPath(req.path), {}, {}, route.vault};
   for (const auto& s : c.seg) c.lseg.push_back(Lower(s));
-  if (kv) c.vault = host.substr(0, host.size() - suffix.size());
 
   if (gate_.latency_ms() > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(gate_.latency_ms()));
@@ -122,29 +249,10 @@ ServerResponse ServerCore::Answer(const ServerRequest& req) {
       break;
   }
 
-  const std::string authorization = req.Header("Authorization");
-  auto grant = tokens_.Validate(authorization, RealNow());
-  if (!grant || grant->audience != (kv ? Audience::kKeyVault : Audience::kArm)) {
-    std::string why = authorization.empty()
-                          ? (kv ? "AKV10000: Request is missing a Bearer or PoP token."
-                                : "Authentication failed. The 'Authorization' header is missing.")
-                      : !grant ? (kv ? "AKV10022: Invalid audience or expired token."
-                                     : "The access token is invalid or has expired.")
-                               : (kv ? "AKV10022: Invalid audience."
-                                     : "The access token has an invalid audience.");
-    return Unauthorized(kv, base_url, why);
-  }
-  c.grant = *grant;
-
-  if (c.api_version.empty()) {
-    const char* text =
-        "The api-version query parameter (?api-version=) is required for all requests.";
-    return kv ? KvError(400, "MissingApiVersionParameter", text)
-              : ArmError(400, "MissingApiVersionParameter", text);
-  }
-
   ServerResponse out;
-  if (kv) {
+  if (auto refused = CheckAccess(req, route, &c.grant)) {
+    out = *refused;
+  } else if (kv) {
     ThrottleDecision d = gate_.TakeVault(c.vault, IsKeyCreate(c.lseg, req.method));
     if (!d.allowed) {
       out = KvError(429, "Throttled",
@@ -169,12 +277,7 @@ ServerResponse ServerCore::Answer(const ServerRequest& req) {
       out.headers[std::string("x-ms-ratelimit-remaining-subscription-") + ArmOpName(op)] =
           std::to_string(d.remaining);
   }
-  {
-    std::lock_guard<std::mutex> lock(cloud_mu_);
-    std::string id = DeterministicGuid(tenant_id_ + "|request|" + std::to_string(++counter_));
-    out.headers["x-ms-request-id"] = id;
-    if (!kv) out.headers["x-ms-correlation-request-id"] = id;
-  }
+  StampRequestId(out, kv);
   return out;
 }
 

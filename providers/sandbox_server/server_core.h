@@ -4,9 +4,16 @@
 // Routing by Host: {vault}.vault.localhost:{port} is that vault's Key Vault
 // data plane; any other host is ARM plus the identity platform (token
 // endpoint, OIDC metadata, managed-identity endpoint). Path segments match
-// case-insensitively; ARM and Key Vault requests need `api-version` and a
-// bearer token of the right audience, then pass fault injection and
-// throttling. The cloud decides every rule; handlers only translate.
+// case-insensitively; ARM and Key Vault requests need a supported
+// `api-version` (api_versions.h) and a bearer token of the right audience,
+// then pass fault injection and throttling. The cloud decides every rule;
+// handlers only translate, after checking the JSON types of the body's
+// members (wire_util.h CheckFields). No exception leaves Handle: a JSON type
+// error is a 400, anything else a 500, both in Azure's error shape.
+//
+// Two steps for the transport: HandleHead judges a request from its headers
+// alone (body size and framing, token, api-version), so that a refused body
+// is never read; Handle answers the complete request.
 //
 // Thread-safe: the cloud (not thread-safe) is called under one mutex;
 // tokens, faults and throttling have their own locks. Injected latency is
@@ -32,12 +39,25 @@ namespace cmk {
 class ServerCore {
  public:
   // `cloud` must have been opened with dns_suffix "vault.localhost:{port}".
+  // `assertion_keys_path`: the PEM file of registered certificates / public
+  // keys that client assertions must be signed with ("" = none).
   ServerCore(std::unique_ptr<SandboxCloud> cloud, const ServeOptions& options, int port,
-             std::string client_secret, std::string identity_header);
+             std::string client_secret, std::string identity_header,
+             std::string assertion_keys_path = "");
 
   // Every answer carries a Date header with the cloud's time (simulated or
   // real), as Azure's do.
   ServerResponse Handle(const ServerRequest& req);
+  // `head` without its body (not read yet). The refusal when the headers
+  // alone decide it - a declared body over kMaxRequestBodyBytes (413), a
+  // framing the server does not read (multipart, unknown Transfer-Encoding),
+  // a missing or invalid token (401), a missing or unknown api-version
+  // (400) - with close_connection set when a body may follow. nullopt: read
+  // the body (at most kMaxRequestBodyBytes), then call Handle.
+  std::optional<ServerResponse> HandleHead(const ServerRequest& head);
+  // The refusal of a body that turned out too large while being read
+  // (chunked: 413) or could not be read (400); the connection closes.
+  ServerResponse RefuseBody(const ServerRequest& head, bool too_large);
 
   const std::string& tenant_id() const { return tenant_id_; }
   int port() const { return port_; }
@@ -57,12 +77,27 @@ class ServerCore {
     Json next_link;  // null or the absolute URL
   };
 
-  ServerResponse Answer(const ServerRequest& req);  // Handle without the Date
+  struct Route {
+    bool kv = false;       // a vault host
+    std::string vault;     // its vault name (lower case)
+    std::string base_url;  // https://{Host header}
+  };
+  Route RouteOf(const ServerRequest& req) const;
+  ServerResponse Answer(const ServerRequest& req, const Route& route);  // Handle without the Date
   // identity_endpoints.cc
   std::optional<ServerResponse> HandleIdentityPlatform(const ServerRequest& req,
                                                      const std::string& base_url);
+  static bool IsIdentityPlatformPath(const std::vector<std::string>& lower_segments);
   // server_core.cc
   ServerResponse Unauthorized(bool kv, const std::string& base_url, const std::string& message);
+  // Body size and framing, from the headers.
+  std::optional<ServerResponse> CheckFraming(const ServerRequest& req, bool kv) const;
+  // Token and api-version of an ARM or Key Vault request; `grant` receives
+  // the token's grant when it is valid.
+  std::optional<ServerResponse> CheckAccess(const ServerRequest& req, const Route& route,
+                                            TokenGrant* grant);
+  void StampRequestId(ServerResponse& out, bool kv);
+  void StampDate(ServerResponse& out);
   Result<Page> Paginate(const Ctx& c, size_t total, const char* size_param, size_t default_size,
                         size_t max_size);
   ServerResponse HandleArm(Ctx& c);

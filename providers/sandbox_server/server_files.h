@@ -3,6 +3,8 @@
 // (server-client-secret) and the managed-identity header secret
 // (server-identity-header). Secret and key files are created 0600; existing
 // files are reused so clients keep trusting the same CA across restarts.
+// server-client-certs.pem is written by the user, never by the server: the
+// certificates / public keys registered for client assertions.
 //
 // Thread-compatible (plain file I/O).
 #pragma once
@@ -18,6 +20,7 @@ inline constexpr const char* kCertFile = "server-cert.pem";
 inline constexpr const char* kKeyFile = "server-key.pem";
 inline constexpr const char* kClientSecretFile = "server-client-secret";
 inline constexpr const char* kIdentityHeaderFile = "server-identity-header";
+inline constexpr const char* kClientCertsFile = "server-client-certs.pem";
 
 Result<std::string> ReadTextFile(const std::string& path);
 // Writes via a temporary file and rename; `mode` applies to the new file.

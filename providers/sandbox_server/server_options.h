@@ -35,6 +35,19 @@ struct ThrottleOptions {
   double arm_delete_capacity = 200, arm_delete_refill = 10;
 };
 
+// Per-connection deadlines, enforced by the server's watchdog
+// (connection_guard.h). cpp-httplib's own timeout applies to each read, so
+// without these a client sending a header byte a second holds a worker for
+// ever. Each counts from the start of its phase.
+struct ConnectionLimits {
+  int header_seconds = 10;  // TLS handshake, request line and headers
+  int body_seconds = 30;    // the body (at most 4 MB)
+  int idle_seconds = 15;    // after an answer, until the next request's headers are in
+  // When connections wait for a worker, one waiting in its header or idle
+  // phase longer than this is cut at once, oldest first.
+  int pressure_grace_ms = 1000;
+};
+
 struct ServeOptions {
   std::string bind_address = "127.0.0.1";  // loopback only; anything else is refused
   int port = 0;                            // 0 = ephemeral
@@ -53,6 +66,7 @@ struct ServeOptions {
   bool async_vault_create = false;
   int async_polls = 1;
   int token_lifetime_seconds = 3600;
+  ConnectionLimits connections;
 };
 
 // What a client needs to talk to a running server.
@@ -69,6 +83,9 @@ struct ServeEndpoints {
   std::string identity_header_path;  // file holding IDENTITY_HEADER
   std::string ca_path;             // PEM to trust (empty when a cert was given)
   std::string client_secret_path;  // empty when --client-secret was given
+  // Certificates / public keys (PEM) that client assertions may be signed
+  // with; the user writes it, the server reads it (absent = none).
+  std::string client_certs_path;
 };
 
 }  // namespace cmk

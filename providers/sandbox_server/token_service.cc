@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "base/duration.h"
 #include "crypto/crypto.h"
+#include "sandbox_server/jwt_verify.h"
+#include "sandbox_server/server_files.h"
 #include "sandbox_server/wire_util.h"
 #include "model/arm_id.h"
 #include "base/strings.h"
@@ -48,6 +51,9 @@ TokenError Err(int http, const std::string& error, int64_t code, const std::stri
   return TokenError{http, error, "AADSTS" + std::to_string(code) + ": " + text, code};
 }
 
+// Entra ID tolerates this much clock skew on an assertion's exp and nbf.
+constexpr int64_t kAssertionSkewSeconds = 300;
+
 }  // namespace
 
 std::map<std::string, std::string> ParseForm(const std::string& body) {
@@ -67,12 +73,14 @@ std::map<std::string, std::string> ParseForm(const std::string& body) {
 
 TokenService::TokenService(std::string tenant_id, std::string client_id,
                            std::string client_secret, std::string identity_header,
-                           int lifetime_seconds, std::vector<std::string> own_arm_resources)
+                           int lifetime_seconds, std::vector<std::string> own_arm_resources,
+                           std::string assertion_keys_path)
     : tenant_id_(std::move(tenant_id)),
       client_id_(std::move(client_id)),
       client_secret_(std::move(client_secret)),
       identity_header_(std::move(identity_header)),
-      lifetime_(lifetime_seconds > 0 ? lifetime_seconds : 3600) {
+      lifetime_(lifetime_seconds > 0 ? lifetime_seconds : 3600),
+      assertion_keys_path_(std::move(assertion_keys_path)) {
   for (auto& r : own_arm_resources) own_arm_resources_.push_back(StripSlash(Lower(r)));
 }
 
@@ -130,14 +138,14 @@ std::variant<IssuedToken, TokenError> TokenService::ClientCredentials(const std:
     const std::string& s = form["client_secret"];
     if (!ConstantTimeEqual(Bytes(s.begin(), s.end()),
                                    Bytes(client_secret_.begin(), client_secret_.end())))
-      return Err(401, "invalid_client", 7000215, "Invalid client secret provided.");
+      return Err(401, "invalid_client", 7000215,
+                 "Invalid client secret provided. Ensure the secret being sent in the request is "
+                 "the client secret value, not the client secret ID, for a secret added to app '" +
+                     client_id + "'.");
   } else if (form.count("client_assertion")) {
-    // Not verified (there is no registered certificate or federation); it
-    // must at least look like a JWT of the bearer assertion type.
-    const std::string& a = form["client_assertion"];
-    if (form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" ||
-        std::count(a.begin(), a.end(), '.') != 2)
-      return Err(401, "invalid_client", 50027, "Invalid JWT token in client_assertion.");
+    if (form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+      return Err(401, "invalid_client", 50027, "JWT token is invalid or malformed.");
+    if (auto refused = CheckAssertion(form["client_assertion"], now)) return *refused;
   } else {
     return Err(401, "invalid_client", 7000218,
                "The request body must contain the following parameter: 'client_assertion' or "
@@ -153,6 +161,51 @@ std::variant<IssuedToken, TokenError> TokenService::ClientCredentials(const std:
     resource.resize(resource.size() - 9);
   return Issue(*audience, StripSlash(resource), client_id,
                DeterministicGuid("service-principal|" + tenant_id_ + "|" + Lower(client_id)), now);
+}
+
+bool TokenService::KnownTenant(const std::string& tenant) const {
+  return EqualsIgnoreCase(tenant, tenant_id_);
+}
+
+std::optional<TokenError> TokenService::CheckAssertion(const std::string& assertion,
+                                                       int64_t now) const {
+  std::string pem;
+  if (!assertion_keys_path_.empty()) {
+    auto registered = ReadTextFile(assertion_keys_path_);
+    if (registered.ok()) pem = *registered;  // missing file: nothing registered
+  }
+  auto jwt = VerifyJwt(assertion, pem);
+  if (!jwt.ok()) {
+    switch (jwt.status().code()) {
+      case StatusCode::kNotFound:
+        return Err(401, "invalid_client", 700027,
+                   "The certificate with identifier used to sign the client assertion is not "
+                   "registered on application. [Reason - The key was not found.]");
+      case StatusCode::kPermissionDenied:
+        return Err(401, "invalid_client", 700027, "Client assertion failed signature validation.");
+      default:
+        return Err(401, "invalid_client", 50027, "JWT token is invalid or malformed.");
+    }
+  }
+  const Json& exp = JsonMember(jwt->claims, "exp");
+  const Json& nbf = JsonMember(jwt->claims, "nbf");
+  if (!exp.is_number() || (!nbf.is_null() && !nbf.is_number()))
+    return Err(401, "invalid_client", 50027, "JWT token is invalid or malformed.");
+  // Compared as doubles: a float or out-of-range claim must not convert
+  // to int64_t (undefined); the values are seconds, well inside 2^53.
+  double exp_at = exp.get<double>();
+  double nbf_at = nbf.is_number() ? nbf.get<double>() : static_cast<double>(now);
+  if (exp_at + kAssertionSkewSeconds < static_cast<double>(now) ||
+      nbf_at - kAssertionSkewSeconds > static_cast<double>(now)) {
+    auto when = [](double t) {
+      return t > -1e11 && t < 1e11 ? FormatRfc3339(static_cast<int64_t>(t)) : std::string("?");
+    };
+    return Err(401, "invalid_client", 700024,
+               "Client assertion is not within its valid time range. Current time: " +
+                   FormatRfc3339(now) + ", assertion valid from " + when(nbf_at) +
+                   ", expiry time of assertion " + when(exp_at) + ".");
+  }
+  return std::nullopt;
 }
 
 std::variant<IssuedToken, TokenError> TokenService::ManagedIdentity(

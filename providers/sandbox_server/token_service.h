@@ -2,6 +2,16 @@
 // client credentials (secret or assertion) and the managed-identity
 // endpoint, and validates the bearer tokens on every other request.
 //
+// Client credentials are verified as Entra ID verifies them: a
+// client_secret must equal the server's secret (AADSTS7000215 otherwise); a
+// client_assertion must be a JWT (certificate credential or federated
+// workload token) whose signature verifies against a certificate or public
+// key registered with the sandbox - the PEM file `assertion_keys_path`
+// (server-client-certs.pem beside the sandbox), read on every assertion so
+// that a key registered while the server runs counts at once. With nothing
+// registered every assertion is refused (AADSTS700027), and so is one
+// outside its exp/nbf window (AADSTS700024, five minutes of clock skew).
+//
 // Tokens are JWT-shaped but unsigned (header alg "none", a random third
 // part): SDKs do not validate access tokens, and the server only accepts
 // tokens it issued (kept by SHA-256, never the token itself), each bound to
@@ -55,16 +65,21 @@ class TokenService {
  public:
   TokenService(std::string tenant_id, std::string client_id, std::string client_secret,
                std::string identity_header, int lifetime_seconds,
-               std::vector<std::string> own_arm_resources);
+               std::vector<std::string> own_arm_resources,
+               std::string assertion_keys_path = "");
 
   const std::string& tenant_id() const { return tenant_id_; }
 
   // "https://vault.localhost/.default", "https://management.azure.com/", ...
   std::optional<Audience> AudienceOf(const std::string& scope_or_resource) const;
 
-  // POST /{tenant}/oauth2/v2.0/token with a form-encoded body.
+  // POST /{tenant}/oauth2/v2.0/token with a form-encoded body (the tenant
+  // is checked by the endpoint: KnownTenant).
   std::variant<IssuedToken, TokenError> ClientCredentials(const std::string& form_body,
                                                           int64_t now);
+  // Whether `tenant` (a token URL's first segment) names this directory: its
+  // id, case-insensitively. Entra answers AADSTS90002 for any other.
+  bool KnownTenant(const std::string& tenant) const;
   // GET /msi/token: `header` is the X-IDENTITY-HEADER value.
   std::variant<IssuedToken, TokenError> ManagedIdentity(const std::string& resource,
                                                         const std::string& client_id,
@@ -76,6 +91,7 @@ class TokenService {
  private:
   IssuedToken Issue(Audience audience, const std::string& resource, const std::string& client_id,
                     const std::string& principal_id, int64_t now);
+  std::optional<TokenError> CheckAssertion(const std::string& assertion, int64_t now) const;
 
   std::string tenant_id_;
   std::string client_id_;
@@ -83,6 +99,7 @@ class TokenService {
   std::string identity_header_;
   int lifetime_;
   std::vector<std::string> own_arm_resources_;  // lower case, no trailing '/'
+  std::string assertion_keys_path_;             // "" = nothing registered
   std::mutex mu_;
   std::map<std::string, TokenGrant> grants_;  // by hex SHA-256 of the token
 };

@@ -1,6 +1,17 @@
 #include "server_test_util.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +19,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "crypto/crypto.h"
 
 namespace cmk {
 
@@ -138,6 +151,201 @@ Json ServerTest::CreateKey(const std::string& vault, const std::string& name, co
   Reply r = Kv(vault, "POST", "/keys/" + name + "/create?api-version=2025-07-01", b);
   EXPECT_EQ(r.status, 200) << r.body;
   return r.json;
+}
+
+RawTls::RawTls(int port) {
+  ::signal(SIGPIPE, SIG_IGN);
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd_ < 0) return;
+  timeval tv{0, 100 * 1000};  // reads and writes wake up to look at the clock
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  timeval send_tv{5, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &send_tv, sizeof(send_tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return;
+  ctx_ = SSL_CTX_new(TLS_client_method());
+  if (!ctx_) return;
+  SSL* ssl = SSL_new(ctx_);
+  if (!ssl) return;
+  SSL_set_fd(ssl, fd_);
+  SSL_set_tlsext_host_name(ssl, "localhost");
+  // The handshake may see receive timeouts while the server is busy: retry
+  // them for up to 10 s.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    int rc = SSL_connect(ssl);
+    if (rc == 1) {
+      ssl_ = ssl;
+      return;
+    }
+    int err = SSL_get_error(ssl, rc);
+    if ((err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE &&
+         !(err == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK))) ||
+        std::chrono::steady_clock::now() > deadline) {
+      SSL_free(ssl);
+      return;
+    }
+  }
+}
+
+RawTls::~RawTls() {
+  if (ssl_) SSL_free(ssl_);
+  if (ctx_) SSL_CTX_free(ctx_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool RawTls::Write(const std::string& bytes) {
+  if (!ssl_) return false;
+  size_t done = 0;
+  while (done < bytes.size()) {
+    int n = SSL_write(ssl_, bytes.data() + done, static_cast<int>(bytes.size() - done));
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+namespace {
+
+// Reads what is available; false once the peer closed or failed.
+bool ReadSome(SSL* ssl, std::string& into) {
+  char buf[16384];
+  int n = SSL_read(ssl, buf, sizeof(buf));
+  if (n > 0) {
+    into.append(buf, static_cast<size_t>(n));
+    return true;
+  }
+  int err = SSL_get_error(ssl, n);
+  return err == SSL_ERROR_WANT_READ ||
+         (err == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK));
+}
+
+// A complete response in `raw` parsed into `out`.
+bool ParseRawResponse(const std::string& raw, Reply& out) {
+  size_t end = raw.find("\r\n\r\n");
+  if (end == std::string::npos || raw.compare(0, 9, "HTTP/1.1 ") != 0) return false;
+  Reply r;
+  r.connected = true;
+  r.status = std::atoi(raw.c_str() + 9);
+  size_t line = raw.find("\r\n") + 2;
+  while (line < end) {
+    size_t next = raw.find("\r\n", line);
+    std::string h = raw.substr(line, next - line);
+    size_t colon = h.find(':');
+    if (colon != std::string::npos) {
+      std::string name = h.substr(0, colon);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string value = h.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+      r.headers[name] = value;
+    }
+    line = next + 2;
+  }
+  size_t length = std::strtoul(r.Header("content-length").c_str(), nullptr, 10);
+  if (raw.size() < end + 4 + length) return false;
+  r.body = raw.substr(end + 4, length);
+  if (!r.body.empty()) r.json = Json::parse(r.body, nullptr, false);
+  out = r;
+  return true;
+}
+
+}  // namespace
+
+Reply RawTls::ReadResponse(std::chrono::milliseconds timeout) {
+  Reply out;
+  if (!ssl_) return out;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!ParseRawResponse(pending_, out) && std::chrono::steady_clock::now() < deadline)
+    if (!ReadSome(ssl_, pending_)) {
+      ParseRawResponse(pending_, out);
+      break;
+    }
+  return out;
+}
+
+bool RawTls::ClosedWithin(std::chrono::milliseconds timeout) {
+  if (!ssl_) return true;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline)
+    if (!ReadSome(ssl_, pending_)) return true;
+  return false;
+}
+
+TestSigningKey::TestSigningKey(const std::string& type) {
+  key_ = type == "EC" ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
+}
+
+TestSigningKey::~TestSigningKey() { EVP_PKEY_free(key_); }
+
+namespace {
+
+std::string BioText(BIO* bio) {
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  return out;
+}
+
+std::string B64Url(const std::string& s) { return Base64UrlEncode(Bytes(s.begin(), s.end())); }
+
+}  // namespace
+
+std::string TestSigningKey::PublicKeyPem() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PUBKEY(bio, key_);
+  return BioText(bio);
+}
+
+std::string TestSigningKey::CertificatePem() const {
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
+  X509_set_pubkey(cert, key_);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("cmkctl-test-app"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509_sign(cert, key_, EVP_sha256());
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  X509_free(cert);
+  return BioText(bio);
+}
+
+std::string TestSigningKey::SignJwt(const std::string& alg, const Json& claims) const {
+  const std::string input =
+      B64Url(Json{{"alg", alg}, {"typ", "JWT"}}.dump()) + "." + B64Url(claims.dump());
+  if (alg == "none") return input + ".";
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_PKEY_CTX* pctx = nullptr;
+  EVP_DigestSignInit(ctx, &pctx, EVP_sha256(), nullptr, key_);
+  if (alg == "PS256") {
+    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
+    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
+  }
+  size_t n = 0;
+  EVP_DigestSign(ctx, nullptr, &n, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  Bytes sig(n);
+  EVP_DigestSign(ctx, sig.data(), &n, reinterpret_cast<const unsigned char*>(input.data()),
+                 input.size());
+  sig.resize(n);
+  EVP_MD_CTX_free(ctx);
+  if (alg == "ES256") {  // DER -> the JWS form, r || s of 32 bytes each
+    const unsigned char* p = sig.data();
+    ECDSA_SIG* es = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
+    Bytes raw(64, 0);
+    BN_bn2binpad(ECDSA_SIG_get0_r(es), raw.data(), 32);
+    BN_bn2binpad(ECDSA_SIG_get0_s(es), raw.data() + 32, 32);
+    ECDSA_SIG_free(es);
+    sig = raw;
+  }
+  return input + "." + Base64UrlEncode(sig);
 }
 
 const Json& Member(const Json& j, std::initializer_list<const char*> path) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -14,6 +15,10 @@
 
 #include "model/state.h"
 #include "sandbox_server/sandbox_server.h"
+
+struct ssl_st;
+struct ssl_ctx_st;
+struct evp_pkey_st;
 
 namespace cmk {
 
@@ -62,6 +67,54 @@ class ServerTest : public ::testing::Test {
   ServeOptions options_;
   std::unique_ptr<SandboxServer> server_;
   std::string arm_token_, kv_token_;
+};
+
+// A TLS connection to the server made by hand (OpenSSL), for what an HTTP
+// client will not do: send headers without the body they announce, or send
+// a request a byte at a time. No certificate check (loopback, test server).
+// Blocking socket with short receive/send timeouts; SIGPIPE ignored.
+class RawTls {
+ public:
+  explicit RawTls(int port);
+  ~RawTls();
+  RawTls(const RawTls&) = delete;
+  RawTls& operator=(const RawTls&) = delete;
+
+  bool ok() const { return ssl_ != nullptr; }  // connected and handshaken
+  bool Write(const std::string& bytes);        // all of it, or false
+  // Reads until a whole HTTP response is in (headers, and the body its
+  // Content-Length announces), the server closes, or `timeout` passes.
+  // The Reply's `connected` is false when no status line came.
+  Reply ReadResponse(std::chrono::milliseconds timeout);
+  // Whether the server closes the connection within `timeout` (discarding
+  // anything it sends first).
+  bool ClosedWithin(std::chrono::milliseconds timeout);
+
+ private:
+  int fd_ = -1;
+  struct ssl_ctx_st* ctx_ = nullptr;
+  struct ssl_st* ssl_ = nullptr;
+  std::string pending_;
+};
+
+// A key pair made for a test, to sign client assertions (JWS) with, and its
+// public half as a PEM "PUBLIC KEY" or a self-signed "CERTIFICATE".
+class TestSigningKey {
+ public:
+  // "RSA" (2048 bits) or "EC" (P-256).
+  explicit TestSigningKey(const std::string& type);
+  ~TestSigningKey();
+  TestSigningKey(const TestSigningKey&) = delete;
+  TestSigningKey& operator=(const TestSigningKey&) = delete;
+
+  std::string PublicKeyPem() const;
+  std::string CertificatePem() const;
+  // A compact JWS of `claims` with header {"alg": alg, "typ": "JWT"}; alg is
+  // RS256, PS256 or ES256 (matching the key type) or "none" (no signature).
+  std::string SignJwt(const std::string& alg, const Json& claims) const;
+
+ private:
+  struct evp_pkey_st* key_ = nullptr;
 };
 
 // The member at `path` below `j`, or null when a step is missing or not an

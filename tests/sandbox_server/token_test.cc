@@ -1,18 +1,50 @@
-// The identity platform and authentication: client credentials, OIDC
-// metadata, the managed-identity endpoint, 401 challenges, audiences,
-// api-version, loopback-only binding and the files written beside the sandbox.
+// The identity platform and authentication: client credentials (secrets,
+// signed assertions, the tenant), OIDC metadata, the managed-identity
+// endpoint, 401 challenges, audiences, api-version, loopback-only binding and
+// the files written beside the sandbox.
 #include <sys/stat.h>
 
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "base/strings.h"
 #include "sandbox_server/serve.h"
 #include "server_test_util.h"
 
 namespace cmk {
 namespace {
 
-class TokenTest : public ServerTest {};
+class TokenTest : public ServerTest {
+ protected:
+  Reply TokenRequest(const std::string& tenant, const std::string& credential,
+                     const std::string& scope = "https%3A%2F%2Fvault.azure.net%2F.default") {
+    return Send("POST", "", "/" + tenant + "/oauth2/v2.0/token",
+                "grant_type=client_credentials&client_id=wi-app&" + credential + "&scope=" + scope,
+                "", "application/x-www-form-urlencoded");
+  }
+  static std::string Assertion(const std::string& jwt) {
+    return "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+           "&client_assertion=" + jwt;
+  }
+  // The claims of a certificate credential for `wi-app`, valid for 10 minutes.
+  Json Claims(int64_t exp_offset = 600) const {
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    return Json{{"aud", server_->endpoints().authority + "/oauth2/v2.0/token"},
+                {"iss", "wi-app"}, {"sub", "wi-app"}, {"jti", "1"},
+                {"nbf", now - 60}, {"exp", now + exp_offset}};
+  }
+  // Registers public keys (PEM) as the sandbox's client certificates.
+  void Register(const std::string& pem) {
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ + "/server-client-certs.pem") << pem;
+  }
+  static int64_t Code(const Reply& r) {
+    const Json& codes = Member(r.json, {"error_codes"});
+    return codes.is_array() && !codes.empty() && codes[0].is_number() ? codes[0].get<int64_t>() : 0;
+  }
+};
 
 TEST_F(TokenTest, ClientSecretFlowIssuesBearerTokens) {
   Start();
@@ -49,7 +81,7 @@ TEST_F(TokenTest, ConfiguredClientIdIsEnforced) {
   options_.client_secret = "s3cret";
   Start();
   auto token = [&](const std::string& id) {
-    return Send("POST", "", "/t/oauth2/v2.0/token",
+    return Send("POST", "", "/" + server_->endpoints().tenant_id + "/oauth2/v2.0/token",
                 "grant_type=client_credentials&client_id=" + id +
                     "&client_secret=s3cret&scope=https%3A%2F%2Fvault.localhost%2F.default",
                 "", "application/x-www-form-urlencoded");
@@ -59,23 +91,80 @@ TEST_F(TokenTest, ConfiguredClientIdIsEnforced) {
   EXPECT_TRUE(server_->endpoints().client_secret_path.empty());
 }
 
-TEST_F(TokenTest, ClientAssertionFlow) {
+TEST_F(TokenTest, AssertionsAreRefusedWhenNoKeyIsRegistered) {
   Start();
-  std::string form =
-      "grant_type=client_credentials&client_id=wi-app&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
-      "&client_assertion=aaa.bbb.ccc&scope=https%3A%2F%2Fvault.azure.net%2F.default";
-  Reply r = Send("POST", "", "/" + server_->endpoints().tenant_id + "/oauth2/v2.0/token", form, "",
-                 "application/x-www-form-urlencoded");
-  EXPECT_EQ(r.status, 200) << r.body;
-  Reply bad = Send("POST", "", "/x/oauth2/v2.0/token",
-                   "grant_type=client_credentials&client_id=wi&client_assertion=notajwt&scope="
-                   "https%3A%2F%2Fvault.azure.net%2F.default",
-                   "", "application/x-www-form-urlencoded");
-  EXPECT_EQ(bad.status, 401);
-  Reply scope = Send("POST", "", "/x/oauth2/v2.0/token",
-                     "grant_type=client_credentials&client_id=a&client_secret=" + ClientSecret() +
-                         "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default",
-                     "", "application/x-www-form-urlencoded");
+  const std::string tenant = server_->endpoints().tenant_id;
+  // Any string with two dots used to get working tokens.
+  Reply r = TokenRequest(tenant, Assertion("aaa.bbb.ccc"));
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(r.json["error"], "invalid_client");
+  // A well-formed, signed assertion too, while nothing is registered.
+  TestSigningKey key("RSA");
+  Reply signed_one = TokenRequest(tenant, Assertion(key.SignJwt("RS256", Claims())));
+  EXPECT_EQ(signed_one.status, 401) << signed_one.body;
+  EXPECT_EQ(Code(signed_one), 700027);
+  EXPECT_EQ(signed_one.json["error_description"].get<std::string>().rfind("AADSTS700027: ", 0), 0u);
+  EXPECT_EQ(signed_one.body.find(key.SignJwt("RS256", Claims())), std::string::npos);
+  Reply wrong_type = TokenRequest(tenant, "client_assertion_type=x&client_assertion=a.b.c");
+  EXPECT_EQ(wrong_type.status, 401);
+  Reply neither = TokenRequest(tenant, "x=1");
+  EXPECT_EQ(neither.status, 401);
+  EXPECT_EQ(Code(neither), 7000218);
+}
+
+TEST_F(TokenTest, AssertionsSignedWithARegisteredKeyGetTokens) {
+  TestSigningKey rsa("RSA"), ec("EC"), stranger("RSA");
+  Register(rsa.CertificatePem() + ec.PublicKeyPem());
+  Start();
+  const std::string tenant = server_->endpoints().tenant_id;
+  for (const auto& [key, alg] : std::vector<std::pair<const TestSigningKey*, std::string>>{
+           {&rsa, "RS256"}, {&rsa, "PS256"}, {&ec, "ES256"}}) {
+    Reply r = TokenRequest(tenant, Assertion(key->SignJwt(alg, Claims())));
+    ASSERT_EQ(r.status, 200) << alg << ": " << r.body;
+    CreateVault("kvwi" + Lower(alg));
+    EXPECT_EQ(Send("GET", "kvwi" + Lower(alg), "/keys?api-version=2025-07-01", "",
+                   r.json["access_token"])
+                  .status,
+              200);
+  }
+  // Signed by a key nobody registered.
+  Reply foreign = TokenRequest(tenant, Assertion(stranger.SignJwt("RS256", Claims())));
+  EXPECT_EQ(foreign.status, 401);
+  EXPECT_EQ(foreign.json["error"], "invalid_client");
+  EXPECT_EQ(Code(foreign), 700027);
+  // A registered key's signature over other claims.
+  std::string jwt = rsa.SignJwt("RS256", Claims());
+  std::string other = rsa.SignJwt("RS256", Claims(7200));
+  std::string spliced = jwt.substr(0, jwt.rfind('.')) + other.substr(other.rfind('.'));
+  EXPECT_EQ(Code(TokenRequest(tenant, Assertion(spliced))), 700027);
+  // Unsigned, and expired.
+  Reply none = TokenRequest(tenant, Assertion(rsa.SignJwt("none", Claims())));
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(Code(none), 50027);
+  Reply expired = TokenRequest(tenant, Assertion(rsa.SignJwt("RS256", Claims(-3600))));
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_EQ(Code(expired), 700024);
+  // The secret still works, and a wrong one still does not.
+  EXPECT_EQ(TokenRequest(tenant, "client_secret=" + ClientSecret()).status, 200);
+  EXPECT_EQ(Code(TokenRequest(tenant, "client_secret=wrong")), 7000215);
+}
+
+TEST_F(TokenTest, UnknownTenantIsRefusedAsEntraIdRefusesIt) {
+  Start();
+  // The right secret under another tenant used to get tokens.
+  Reply r = TokenRequest("00000000-0000-0000-0000-0000000000ff", "client_secret=" + ClientSecret());
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.json["error"], "invalid_request");
+  EXPECT_EQ(Code(r), 90002);
+  EXPECT_NE(r.json["error_description"].get<std::string>().find("Tenant '00000000-0000-0000-0000-0000000000ff' not found"),
+            std::string::npos);
+  EXPECT_EQ(TokenRequest("x", "client_secret=" + ClientSecret()).status, 400);
+  // The tenant id in any case is this directory.
+  std::string upper = server_->endpoints().tenant_id;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(TokenRequest(upper, "client_secret=" + ClientSecret()).status, 200);
+  Reply scope = TokenRequest(server_->endpoints().tenant_id, "client_secret=" + ClientSecret(),
+                             "https%3A%2F%2Fgraph.microsoft.com%2F.default");
   EXPECT_EQ(scope.status, 400);
   EXPECT_EQ(scope.json["error"], "invalid_scope");
 }

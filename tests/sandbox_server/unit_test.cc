@@ -7,9 +7,12 @@
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
+#include "sandbox_server/api_versions.h"
+#include "sandbox_server/jwt_verify.h"
 #include "sandbox_server/rate_gate.h"
 #include "sandbox_server/token_service.h"
 #include "sandbox_server/wire_util.h"
+#include "server_test_util.h"
 
 namespace cmk {
 namespace {
@@ -26,6 +29,100 @@ TEST(WireUtil, SplitsAzureCodeFromMessage) {
   EXPECT_EQ(generic.code, "BadRequest");
   EXPECT_EQ(ToWireError(FailedPrecondition("Forbidden: purge protection"), true).http, 403);
   EXPECT_EQ(ToWireError(FailedPrecondition("x: y"), false).http, 409);
+}
+
+TEST(WireUtil, CheckFieldsNamesTheFirstWrongMember) {
+  const std::vector<FieldRule> rules = {
+      {"properties", JType::kObject},
+      {"properties.flag", JType::kBool},
+      {"properties.days", JType::kInt, 7, 90},
+      {"tags.*", JType::kString},
+      {"list[].value", JType::kString},
+  };
+  auto check = [&](const char* text) { return CheckFields(Json::parse(text), rules); };
+  EXPECT_FALSE(check(R"({"properties":{"flag":true,"days":7},"tags":{"a":"b"},"list":[{"value":"x"}]})"));
+  EXPECT_FALSE(check(R"({"properties":{"flag":null,"days":90.0},"other":1})"));
+  auto flag = check(R"({"properties":{"flag":"yes"}})");
+  ASSERT_TRUE(flag);
+  EXPECT_EQ(flag->path, "properties.flag");
+  EXPECT_EQ(flag->value, "\"yes\"");
+  EXPECT_FALSE(flag->out_of_range);
+  auto days = check(R"({"properties":{"days":4294967303}})");
+  ASSERT_TRUE(days);
+  EXPECT_TRUE(days->out_of_range);
+  EXPECT_TRUE(check(R"({"properties":{"days":18446744073709551616}})")->out_of_range);
+  EXPECT_TRUE(check(R"({"properties":{"days":-1}})")->out_of_range);
+  EXPECT_FALSE(check(R"({"properties":{"days":7.5}})")->out_of_range);  // a type error
+  EXPECT_EQ(check(R"({"tags":{"a":"b","c":1}})")->path, "tags.c");
+  EXPECT_EQ(check(R"({"list":[{"value":"x"},{"value":2}]})")->path, "list[1].value");
+  EXPECT_EQ(check(R"({"properties":"x"})")->path, "properties");
+  Json arm = Json::parse(ArmFieldError(*flag).body);
+  EXPECT_EQ(arm["error"]["code"], "InvalidRequestContent");
+  EXPECT_NE(arm["error"]["message"].get<std::string>().find("Path 'properties.flag'"), std::string::npos);
+  Json kv = Json::parse(KvFieldError(*days).body);
+  EXPECT_EQ(kv["error"]["code"], "BadParameter");
+}
+
+TEST(WireUtil, JIntNeverWrapsOrOverflows) {
+  Json j = Json::parse(R"({"a":1e300,"b":18446744073709551615,"c":-5,"d":2048.0})");
+  EXPECT_FALSE(JInt(j, "a").has_value());
+  EXPECT_FALSE(JInt(j, "b").has_value());
+  EXPECT_EQ(JInt(j, "c"), -5);
+  EXPECT_EQ(JInt(j, "d"), 2048);
+}
+
+TEST(ApiVersions, ArmTypesAndRefusals) {
+  auto type = ArmTypeOfPath(SplitPath(
+      "/subscriptions/s/resourceGroups/rg/providers/microsoft.keyvault/vaults/v/providers/"
+      "Microsoft.Authorization/roleAssignments/x"));
+  ASSERT_TRUE(type);
+  EXPECT_EQ(type->provider, "Microsoft.Authorization");
+  EXPECT_EQ(type->type, "roleAssignments");
+  auto op = ArmTypeOfPath(SplitPath(
+      "/subscriptions/s/providers/Microsoft.KeyVault/locations/westeurope/operationStatuses/1"));
+  ASSERT_TRUE(op);
+  EXPECT_EQ(op->type, "operationStatuses");
+  EXPECT_FALSE(ArmTypeOfPath(SplitPath("/subscriptions/s")));
+  EXPECT_FALSE(CheckArmApiVersion(*type, "2022-04-01"));
+  EXPECT_FALSE(CheckArmApiVersion(ArmResourceType{"Microsoft.Compute", "disks"}, "1999-01-01"));
+  auto old = CheckArmApiVersion(*type, "2014-01-01");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->status, 400);
+  EXPECT_NE(old->body.find("NoRegisteredProviderFound"), std::string::npos);
+  auto bad = CheckArmApiVersion(*type, "2022-04-01'");
+  ASSERT_TRUE(bad);
+  EXPECT_NE(bad->body.find("InvalidApiVersionParameter"), std::string::npos);
+  EXPECT_FALSE(CheckKeyVaultApiVersion("7.6"));
+  EXPECT_TRUE(CheckKeyVaultApiVersion("7.6 "));
+}
+
+TEST(JwtVerify, AcceptsRegisteredKeysOfTheRightAlgorithmOnly) {
+  TestSigningKey rsa("RSA"), ec("EC"), other("RSA");
+  const Json claims{{"sub", "app"}, {"exp", 4102444800}};
+  const std::string pem = rsa.CertificatePem() + ec.PublicKeyPem();
+  for (const auto& [key, alg] : std::vector<std::pair<const TestSigningKey*, std::string>>{
+           {&rsa, "RS256"}, {&rsa, "PS256"}, {&ec, "ES256"}}) {
+    auto v = VerifyJwt(key->SignJwt(alg, claims), pem);
+    ASSERT_TRUE(v.ok()) << alg << ": " << v.status().ToString();
+    EXPECT_EQ(v->claims["sub"], "app");
+    EXPECT_EQ(v->header["alg"], alg);
+  }
+  EXPECT_EQ(VerifyJwt(other.SignJwt("RS256", claims), pem).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(VerifyJwt(rsa.SignJwt("RS256", claims), "").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(VerifyJwt(rsa.SignJwt("RS256", claims), "-----BEGIN GARBAGE-----\n").status().code(),
+            StatusCode::kNotFound);
+  // An ES256 signature presented as RS256, and the reverse, verify nothing.
+  std::string es = ec.SignJwt("ES256", claims);
+  EXPECT_FALSE(VerifyJwt(es, rsa.PublicKeyPem()).ok());
+  for (const char* bad : {"", "a.b", "a.b.c.d", "aaa.bbb.ccc", "e30.e30.AA"})
+    EXPECT_EQ(VerifyJwt(bad, pem).status().code(), StatusCode::kInvalidArgument) << bad;
+  EXPECT_EQ(VerifyJwt(rsa.SignJwt("none", claims), pem).status().code(), StatusCode::kInvalidArgument);
+  // HS256 with the public key as the "secret" (the classic confusion): refused.
+  std::string hs = rsa.SignJwt("RS256", claims);
+  std::string header = Base64UrlEncode(Bytes{'{', '"', 'a', 'l', 'g', '"', ':', '"', 'H', 'S', '2', '5', '6', '"', '}'});
+  EXPECT_EQ(VerifyJwt(header + hs.substr(hs.find('.')), pem).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(WireUtil, SkipTokensRoundTripAndRejectGarbage) {
