@@ -52,6 +52,18 @@ VaultState VaultFromArm(const Json& j) {
     std::sort(v.network_acls.ip_rules.begin(), v.network_acls.ip_rules.end());
     std::sort(v.network_acls.virtual_network_rules.begin(), v.network_acls.virtual_network_rules.end());
   }
+  // Read so the access analysis can judge an access-policy vault; never
+  // planned (the PUT body passes the vault's own policies back unchanged).
+  if (const Json& policies = JsonMember(p, "accessPolicies"); policies.is_array())
+    for (const Json& e : policies) {
+      AccessPolicyState a;
+      a.tenant_id = JsonString(e, "tenantId");
+      a.object_id = JsonString(e, "objectId");
+      a.keys = JsonStrings(JsonObject(e, "permissions"), "keys");
+      a.secrets = JsonStrings(JsonObject(e, "permissions"), "secrets");
+      a.certificates = JsonStrings(JsonObject(e, "permissions"), "certificates");
+      if (!a.object_id.empty()) v.access_policies.push_back(std::move(a));
+    }
   return v;
 }
 

@@ -21,7 +21,14 @@ Result<std::optional<VaultState>> SandboxProvider::GetVault(const ArmRef& r) {
 Result<std::vector<VaultState>> SandboxProvider::ListVaults(const std::string& subscription) {
   return cloud_->ListVaults(subscription);
 }
-Result<VaultState> SandboxProvider::PutVault(const cmk::PutVault& r) { return cloud_->PutVault(r.vault); }
+Result<VaultState> SandboxProvider::PutVault(const cmk::PutVault& r) {
+  // As the REST provider does: cmkctl never writes access policies, so an
+  // update passes the vault's own back.
+  VaultState v = r.vault;
+  CMK_ASSIGN_OR_RETURN(std::optional<VaultState> existing, cloud_->GetVaultByName(v.name));
+  if (existing) v.access_policies = existing->access_policies;
+  return cloud_->PutVault(v);
+}
 Result<std::vector<DeletedVaultState>> SandboxProvider::ListDeletedVaults(const std::string& subscription) {
   CMK_ASSIGN_OR_RETURN(std::vector<DeletedVault> deleted, cloud_->ListDeletedVaults(subscription));
   std::vector<DeletedVaultState> out;

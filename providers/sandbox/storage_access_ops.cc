@@ -94,7 +94,10 @@ Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAc
   Status access = CheckKeyAccess(vault, key, principal);
   if (access.code() == StatusCode::kPermissionDenied)
     return Cause("identity " + principal + " is no longer permitted to use key '" + key +
-                 "' in vault '" + vault.name + "' (no role grants get/wrapKey/unwrapKey)");
+                 "' in vault '" + vault.name + "' (" +
+                 (vault.rbac_authorization ? "no role grants get/wrapKey/unwrapKey"
+                                           : "no access policy grants get/wrapKey/unwrapKey") +
+                 ")");
   CMK_RETURN_IF_ERROR(access);
   return Cause();
 }

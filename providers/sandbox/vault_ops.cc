@@ -177,11 +177,13 @@ Result<VaultState> SandboxCloud::PutVault(const VaultState& desired) {
     if (v.rbac_authorization != desired.rbac_authorization)
       changed.push_back("rbac " + OnOff(desired.rbac_authorization));
     if (!(v.network_acls == desired.network_acls)) changed.push_back("network rules");
+    if (v.access_policies != desired.access_policies) changed.push_back("access policies");
     if (v.tags != desired.tags) changed.push_back("tags");
     v.sku = sku;
     v.purge_protection = desired.purge_protection;
     v.rbac_authorization = desired.rbac_authorization;
     v.network_acls = desired.network_acls;
+    v.access_policies = desired.access_policies;  // a PUT replaces them, as in ARM
     v.tags = desired.tags;
     v.etag = etag;
     (*doc)["vault"] = ToJson(v);

@@ -32,10 +32,17 @@ Json ServerCore::VaultJson(const VaultState& v) const {
   for (const auto& id : v.network_acls.virtual_network_rules)
     acls["virtualNetworkRules"].push_back(
         Json{{"id", id}, {"ignoreMissingVnetServiceEndpoint", false}});
+  Json policies = Json::array();
+  // Echoed as sent (the sandbox judges only the key permissions).
+  for (const AccessPolicyState& a : v.access_policies) {
+    Json permissions{{"keys", a.keys}, {"secrets", a.secrets}, {"certificates", a.certificates}};
+    policies.push_back(Json{{"tenantId", a.tenant_id.empty() ? tenant_id_ : a.tenant_id},
+                            {"objectId", a.object_id},
+                            {"permissions", permissions}});
+  }
   Json props{{"tenantId", tenant_id_},
              {"sku", {{"family", "A"}, {"name", v.sku}}},
-             // Access policies are not modelled by the sandbox (RBAC only).
-             {"accessPolicies", Json::array()},
+             {"accessPolicies", policies},
              {"enabledForDeployment", false},
              {"enabledForDiskEncryption", false},
              {"enabledForTemplateDeployment", false},

@@ -97,6 +97,23 @@ void ApplyVaultBody(const Json& body, VaultState& v) {
     std::sort(acls.virtual_network_rules.begin(), acls.virtual_network_rules.end());
     v.network_acls = acls;
   }
+  // Access policies are kept as sent (a PUT replaces them); the sandbox
+  // judges key access by them on a vault with RBAC off.
+  if (p.contains("accessPolicies") && p["accessPolicies"].is_array()) {
+    v.access_policies.clear();
+    for (const auto& e : p["accessPolicies"]) {
+      AccessPolicyState a;
+      a.tenant_id = JString(e, "tenantId");
+      a.object_id = JString(e, "objectId");
+      const Json& perms = JObject(e, "permissions");
+      for (auto [member, out] : {std::pair{"keys", &a.keys}, std::pair{"secrets", &a.secrets},
+                                 std::pair{"certificates", &a.certificates}})
+        if (perms.contains(member) && perms[member].is_array())
+          for (const auto& k : perms[member])
+            if (k.is_string()) out->push_back(k.get<std::string>());
+      if (!a.object_id.empty()) v.access_policies.push_back(std::move(a));
+    }
+  }
 }
 
 Json DeletedVaultJson(const std::string& sub, const DeletedVault& d) {

@@ -22,6 +22,15 @@ void Describe(F& f, T& v) {
   f("virtualNetworkRules", v.virtual_network_rules);
 }
 
+template <typename F, DescribesAs<AccessPolicyState> T>
+void Describe(F& f, T& v) {
+  f("tenantId", v.tenant_id);
+  f("objectId", v.object_id);
+  f("keys", v.keys);
+  f("secrets", v.secrets, Emit::kIfSet);
+  f("certificates", v.certificates, Emit::kIfSet);
+}
+
 template <typename F, DescribesAs<VaultState> T>
 void Describe(F& f, T& v) {
   f("name", v.name);
@@ -37,6 +46,7 @@ void Describe(F& f, T& v) {
   f("id", v.id, Emit::kIfSet);
   f("vaultUri", v.vault_uri, Emit::kIfSet);
   f("etag", v.etag, Emit::kIfSet);
+  f("accessPolicies", v.access_policies, Emit::kIfSet);
 }
 
 template <typename F, DescribesAs<RotationPolicyState> T>

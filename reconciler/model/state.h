@@ -56,6 +56,18 @@ struct NetworkAcls {
   bool operator==(const NetworkAcls&) const = default;
 };
 
+// One entry of a vault's access policies (the permission model of a vault
+// with rbacAuthorization off). cmkctl reads them to judge who can use a key;
+// it never writes them (RBAC role assignments are what it manages).
+struct AccessPolicyState {
+  std::string tenant_id;
+  std::string object_id;         // the principal
+  std::vector<std::string> keys;  // key permissions: get, wrapKey, unwrapKey, all, ...
+  std::vector<std::string> secrets;       // kept as read, so a PUT passes them back whole
+  std::vector<std::string> certificates;
+  bool operator==(const AccessPolicyState&) const = default;
+};
+
 struct VaultState {
   std::string name;
   std::string subscription;
@@ -71,6 +83,7 @@ struct VaultState {
   std::string id;         // ARM id
   std::string vault_uri;  // https://{name}.vault.azure.net
   std::string etag;
+  std::vector<AccessPolicyState> access_policies;  // as read; kept, never planned
 };
 
 // ISO-8601 durations are kept as the user wrote them (canonical upper case).

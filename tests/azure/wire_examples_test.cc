@@ -206,6 +206,12 @@ std::map<std::string, Checker> Checkers() {
       EXPECT_EQ(v.location, "westus");
       EXPECT_EQ(v.sku, "standard");
       EXPECT_EQ(v.vault_uri, "https://sample-vault.vault.azure.net");
+      // Access policies are read (the access analysis judges them).
+      ASSERT_EQ(v.access_policies.size(), 1u);
+      EXPECT_EQ(v.access_policies[0].object_id, "00000000-0000-0000-0000-000000000000");
+      EXPECT_EQ(v.access_policies[0].tenant_id, "00000000-0000-0000-0000-000000000000");
+      EXPECT_NE(std::find(v.access_policies[0].keys.begin(), v.access_policies[0].keys.end(), "unwrapKey"),
+                v.access_policies[0].keys.end());
     }
     EXPECT_EQ(VaultFromArm(Body(ex)).network_acls.default_action, "Deny");
     vault_request(ex);

@@ -86,6 +86,59 @@ TEST_F(AccessTest, AGrantAtTheResourceGroupCounts) {
   EXPECT_FALSE(p.HasErrors()) << RenderText(p);
 }
 
+// On a vault with access policies (rbacAuthorization off) an access policy
+// is what lets a consumer in, and cmkctl judges it from what it reads, as the
+// sandbox does: a policy removed out of band is a finding; a plan that turns
+// RBAC on without the grants is refused.
+TEST_F(AccessTest, AccessPolicyVaultsAreJudgedByTheirPolicies) {
+  std::string archive = cloud_.FindStorage("archive01")->system_principal_id;
+  auto uami = cloud_.cloud().GetIdentity(kSub, kRg, "bank-uami");  // bankdata01 reaches the key as it
+  ASSERT_TRUE(uami.ok() && uami->has_value());
+  std::string data = (*uami)->principal_id;
+  auto vault = cloud_.cloud().GetVaultByName("bank-kv");
+  ASSERT_TRUE(vault.ok() && vault->has_value());
+  VaultState v = **vault;
+  v.rbac_authorization = false;
+  v.access_policies = {{"tenant", archive, {"get", "wrapKey", "unwrapKey"}}, {"tenant", data, {"all"}}};
+  ASSERT_TRUE(cloud_.cloud().PutVault(v).ok());
+  ASSERT_EQ(Oracle("archive01"), std::nullopt);
+  ASSERT_EQ(Oracle("bankdata01"), std::nullopt);
+  DesiredState d = BankDesired();
+  d.vaults["vault/bank-kv"].value.rbac_authorization = false;
+  // The role assignments do not count here: removing them changes nothing.
+  for (const auto& [address, ra] : d.role_assignments) (void)cloud_.cloud().DeleteRoleAssignment(ra.value.id);
+  d.role_assignments.clear();
+  ASSERT_EQ(Oracle("archive01"), std::nullopt);
+  Plan clean = PlanNow(d);
+  EXPECT_TRUE(Inaccessible(clean).empty()) << RenderText(clean);
+  EXPECT_FALSE(clean.HasErrors()) << RenderText(clean);
+  // A plan that updates the vault (a tag) keeps its policies: still fine.
+  d.vaults["vault/bank-kv"].value.tags["team"] = "treasury";
+  Plan tagged = PlanNow(d);
+  EXPECT_FALSE(tagged.HasErrors()) << RenderText(tagged);
+  ASSERT_TRUE(Apply(tagged, cloud_, nullptr).status.ok());
+  ASSERT_EQ(Oracle("archive01"), std::nullopt) << "cmkctl never writes access policies";
+
+  // Out of band: archive01's policy loses unwrapKey.
+  vault = cloud_.cloud().GetVaultByName("bank-kv");
+  v = **vault;
+  v.access_policies[0].keys = {"get", "wrapKey"};
+  ASSERT_TRUE(cloud_.cloud().PutVault(v).ok());
+  std::optional<std::string> oracle = Oracle("archive01");
+  ASSERT_TRUE(oracle.has_value());
+  EXPECT_NE(oracle->find("no access policy grants"), std::string::npos) << *oracle;
+  Plan p = PlanNow(d);
+  std::vector<const Finding*> found = Inaccessible(p);
+  ASSERT_EQ(found.size(), 1u) << RenderText(p);
+  EXPECT_EQ(found[0]->subject, "storage/archive01");
+  EXPECT_NE(found[0]->message.find(*oracle), std::string::npos) << found[0]->message << " vs " << *oracle;
+
+  // Turning RBAC on without role assignments would cut bankdata01 off.
+  d.vaults["vault/bank-kv"].value.rbac_authorization = true;
+  Plan rbac = PlanNow(d);
+  EXPECT_TRUE(HasMessage(rbac.errors, "would cut storage/bankdata01 off the key version it uses")) << RenderText(rbac);
+}
+
 // Hole 1: pruning the grant a bound account depends on is refused, and
 // deleting a role assignment needs --allow-destroy in the first place.
 TEST_F(AccessTest, PruningAGrantInUseIsAPlanError) {

@@ -71,6 +71,32 @@ TEST_F(ArmTest, VaultLifecycle) {
   EXPECT_EQ(Arm("GET", kP + "/Microsoft.KeyVault/vaults/kvlife" + kKvApi).status, 200);
 }
 
+// Access policies are kept as sent and read back (cmkctl's access analysis
+// judges a vault with RBAC off by them); a PUT replaces them.
+TEST_F(ArmTest, AccessPoliciesRoundTrip) {
+  Start();
+  const std::string path = std::string("/subscriptions/") + kSub + "/resourceGroups/" + kRg +
+                           "/providers/Microsoft.KeyVault/vaults/ap1?api-version=2026-04-01";
+  Json policy{{"tenantId", server_->endpoints().tenant_id},
+              {"objectId", "11111111-2222-3333-4444-555555555555"},
+              {"permissions", {{"keys", {"get", "wrapKey", "unwrapKey"}}}}};
+  Json props{{"tenantId", server_->endpoints().tenant_id},
+             {"sku", {{"family", "A"}, {"name", "standard"}}},
+             {"enableRbacAuthorization", false},
+             {"accessPolicies", Json::array({policy})}};
+  Reply put = Arm("PUT", path, Json{{"location", "westeurope"}, {"properties", props}});
+  ASSERT_TRUE(put.status == 200 || put.status == 201) << put.body;
+  Reply got = Arm("GET", path);
+  ASSERT_EQ(got.status, 200) << got.body;
+  const Json& policies = Member(got.json, {"properties", "accessPolicies"});
+  ASSERT_EQ(policies.size(), 1u) << got.body;
+  EXPECT_EQ(policies[0]["objectId"], "11111111-2222-3333-4444-555555555555");
+  EXPECT_EQ(policies[0]["permissions"]["keys"], Json({"get", "wrapKey", "unwrapKey"}));
+  props["accessPolicies"] = Json::array();
+  ASSERT_EQ(Arm("PUT", path, Json{{"location", "westeurope"}, {"properties", props}}).status, 200);
+  EXPECT_TRUE(Member(Arm("GET", path).json, {"properties", "accessPolicies"}).empty());
+}
+
 TEST_F(ArmTest, PurgeWithoutProtection) {
   Start();
   CreateVault("kvpurge", false);

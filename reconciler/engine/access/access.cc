@@ -60,7 +60,20 @@ struct StorageCmkPreflight::Indexes {
     return std::nullopt;
   }
   bool Granted(const VaultState& vault, const KeyState& key, const std::string& principal) const {
-    if (!vault.rbac_authorization) return true;  // access policies are not read
+    if (!vault.rbac_authorization) {
+      // An access-policy vault: a policy for the principal must grant the
+      // key permissions Storage uses (or all of them).
+      for (const AccessPolicyState& p : vault.access_policies) {
+        if (!EqualsIgnoreCase(p.object_id, principal)) continue;
+        auto has = [&](const char* op) {
+          return std::any_of(p.keys.begin(), p.keys.end(), [&](const std::string& k) {
+            return EqualsIgnoreCase(k, op) || EqualsIgnoreCase(k, "all");
+          });
+        };
+        if (has("get") && has("wrapKey") && has("unwrapKey")) return true;
+      }
+      return false;
+    }
     std::string key_id = KeyArmId(vault.subscription, vault.resource_group, vault.name, key.name);
     if (auto it = grants.find(Lower(principal)); it != grants.end())
       for (const RoleAssignmentState* ra : it->second)
@@ -97,7 +110,10 @@ std::optional<std::string> Judge(const StorageAccountState& a, const Indexes& ix
   if (Cause no_identity = ix.Principal(a, principal)) return no_identity;
   if (!ix.Granted(*vault, *key, principal))
     return Cause("identity " + principal + " is no longer permitted to use key '" + key->name +
-                 "' in vault '" + vault->name + "' (no role grants get/wrapKey/unwrapKey)");
+                 "' in vault '" + vault->name + "' (" +
+                 (vault->rbac_authorization ? "no role grants get/wrapKey/unwrapKey"
+                                            : "no access policy grants get/wrapKey/unwrapKey") +
+                 ")");
 
   if (out.version.empty() && !key->versions.empty()) out.version = key->versions.back().version;
   std::string what =

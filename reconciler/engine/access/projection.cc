@@ -70,11 +70,15 @@ void Projection::Apply(const Change& change) {
       Overloaded{
           [&](const PutVault& r) {
             // The vault as read may sit at another address (prune candidates): one entry per name.
-            for (auto it = live_.vaults.begin(); it != live_.vaults.end();)
-              it = EqualsIgnoreCase(it->second.name, r.vault.name) && it->first != change.address
-                       ? live_.vaults.erase(it)
-                       : std::next(it);
+            // cmkctl never writes access policies: the vault keeps the ones it had.
+            std::vector<AccessPolicyState> policies;
+            for (auto it = live_.vaults.begin(); it != live_.vaults.end();) {
+              bool same = EqualsIgnoreCase(it->second.name, r.vault.name);
+              if (same) policies = it->second.access_policies;
+              it = same && it->first != change.address ? live_.vaults.erase(it) : std::next(it);
+            }
             live_.vaults[change.address] = r.vault;
+            live_.vaults[change.address].access_policies = std::move(policies);
           },
           [&](const DeleteVault& r) { EraseVault(r.vault.name); },
           [&](const RecoverVault& r) { live_.vaults[change.address] = r.vault; },
