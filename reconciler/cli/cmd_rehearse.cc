@@ -35,9 +35,12 @@ Result<std::string> CopySandbox(const std::string& from) {
   if (!fs::exists(fs::path(from) / "sandbox.db"))
     return NotFound("no sandbox in " + from + " (run `cmkctl sandbox init` or --sandbox DIR)");
   CMK_ASSIGN_OR_RETURN(std::string tmpl, NewRehearsalDir());
-  std::error_code ec;
-  fs::copy(from, tmpl, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
-  if (ec) return Internal("cannot copy the sandbox: " + ec.message());
+  // SQLite's backup API, not a file copy: another process may be writing
+  // to the sandbox (a served sandbox, a clock advance), and a file copy could
+  // mix two moments or miss what the write-ahead log holds.
+  CMK_ASSIGN_OR_RETURN(std::unique_ptr<SandboxCloud> source, SandboxCloud::Open(from));
+  Status copied = source->CopyTo(tmpl);
+  if (!copied.ok()) return copied.WithContext("copying the sandbox " + from);
   return tmpl;
 }
 
