@@ -38,6 +38,7 @@ bench: build
 	bench/wire_read_bench.sh $(CMKCTL)
 	bench/fleet/fleet_bench.sh $(CMKCTL) $(BUILD)/bench/measure "5 10 20"
 	bench/fleet/fleet_wire_bench.sh $(CMKCTL) $(BUILD)/bench/measure "5"
+	bench/load_bench.sh $(CMKCTL) $(BUILD)/bench/measure "5000 20000 100000"
 
 bench-full: build
 	bench/fleet/fleet_bench.sh $(CMKCTL) $(BUILD)/bench/measure "20 50 100 200"
