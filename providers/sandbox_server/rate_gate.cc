@@ -9,22 +9,34 @@
 namespace cmk {
 
 RateGate::RateGate(FaultOptions faults, ThrottleOptions throttle)
-    : faults_(faults), throttle_(throttle), rng_(faults.seed) {}
+    : faults_(faults),
+      throttle_(throttle),
+      rng_(faults.seed),
+      write_rng_(faults.seed ^ 0x9e3779b97f4a7c15ULL) {}
 
-FaultOutcome RateGate::DrawFault() {
-  if (faults_.drop_rate <= 0 && faults_.throttle_rate <= 0 && faults_.error_rate <= 0)
-    return FaultOutcome::kServe;
-  double r;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    r = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+FaultOutcome RateGate::DrawFault(bool changes_state) {
+  FaultOutcome out = FaultOutcome::kServe;
+  if (faults_.drop_rate > 0 || faults_.throttle_rate > 0 || faults_.error_rate > 0) {
+    double r;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      r = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    }
+    if (r < faults_.drop_rate) return FaultOutcome::kDrop;
+    r -= faults_.drop_rate;
+    if (r < faults_.throttle_rate) return FaultOutcome::kThrottle;
+    r -= faults_.throttle_rate;
+    if (r < faults_.error_rate) return FaultOutcome::kError;
   }
-  if (r < faults_.drop_rate) return FaultOutcome::kDrop;
-  r -= faults_.drop_rate;
-  if (r < faults_.throttle_rate) return FaultOutcome::kThrottle;
-  r -= faults_.throttle_rate;
-  if (r < faults_.error_rate) return FaultOutcome::kError;
-  return FaultOutcome::kServe;
+  if (changes_state && faults_.lost_response_rate > 0) {
+    // A stream of its own, drawn only for writes: a client's writes come one
+    // at a time, so the same seed loses the same writes whatever its
+    // concurrent reads do.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (std::uniform_real_distribution<double>(0.0, 1.0)(write_rng_) < faults_.lost_response_rate)
+      out = FaultOutcome::kLoseResponse;
+  }
+  return out;
 }
 
 ThrottleDecision RateGate::Take(const std::string& key, double capacity,

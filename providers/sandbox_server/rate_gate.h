@@ -1,7 +1,8 @@
 // RateGate: the server's fault injection and Azure-like throttling.
 //
 // Faults: one uniform draw per request from a seeded generator (so a test
-// sees the same outcomes for the same seed and request order). Throttling:
+// sees the same outcomes for the same seed and request order); lost
+// responses: a second seeded draw, for writes that got through only. Throttling:
 // token buckets refilled continuously (real time), per vault for Key Vault
 // (creates and other operations apart) and per principal for ARM (reads,
 // writes, deletes). A refused request takes no token.
@@ -20,7 +21,8 @@
 
 namespace cmk {
 
-enum class FaultOutcome { kServe, kDrop, kThrottle, kError };
+// kLoseResponse: serve, then close the connection without the answer.
+enum class FaultOutcome { kServe, kDrop, kThrottle, kError, kLoseResponse };
 enum class ArmOp { kRead, kWrite, kDelete };
 
 struct ThrottleDecision {
@@ -33,7 +35,8 @@ class RateGate {
  public:
   RateGate(FaultOptions faults, ThrottleOptions throttle);
 
-  FaultOutcome DrawFault();
+  // `changes_state`: PUT/PATCH/POST/DELETE (only those lose responses).
+  FaultOutcome DrawFault(bool changes_state = false);
   int latency_ms() const { return faults_.latency_ms; }
   int fault_retry_after() const { return faults_.retry_after_seconds; }
 
@@ -52,6 +55,7 @@ class RateGate {
   ThrottleOptions throttle_;
   std::mutex mu_;
   std::mt19937_64 rng_;
+  std::mt19937_64 write_rng_;  // lost responses: drawn for writes only
   std::map<std::string, Bucket> buckets_;
 };
 

@@ -225,7 +225,10 @@ ServerResponse ServerCore::Answer(const ServerRequest& req, const Route& route) 
 
   if (gate_.latency_ms() > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(gate_.latency_ms()));
-  switch (gate_.DrawFault()) {
+  const bool changes_state = req.method == "PUT" || req.method == "PATCH" ||
+                             req.method == "POST" || req.method == "DELETE";
+  bool lose_response = false;
+  switch (gate_.DrawFault(changes_state)) {
     case FaultOutcome::kDrop: {
       ServerResponse r;
       r.drop_connection = true;
@@ -245,6 +248,9 @@ ServerResponse ServerCore::Answer(const ServerRequest& req, const Route& route) 
                           "The service is temporarily unavailable (injected fault).")
                 : ArmError(503, "ServiceUnavailable",
                            "The service is temporarily unavailable (injected fault).");
+    case FaultOutcome::kLoseResponse:
+      lose_response = true;  // carried out below; the answer never leaves
+      break;
     case FaultOutcome::kServe:
       break;
   }
@@ -278,6 +284,13 @@ ServerResponse ServerCore::Answer(const ServerRequest& req, const Route& route) 
           std::to_string(d.remaining);
   }
   StampRequestId(out, kv);
+  if (lose_response) {
+    // Whatever the outcome, the client never hears it: as a network failure
+    // after the server did the work.
+    ServerResponse lost;
+    lost.drop_connection = true;
+    return lost;
+  }
   return out;
 }
 

@@ -12,12 +12,19 @@ namespace cmk {
 
 // Faults injected before a request reaches the cloud (ARM and Key Vault
 // requests only; the token endpoints are never faulted). One uniform draw
-// per request from a seeded RNG decides: drop, else 429, else 503, else serve.
+// per request from a seeded RNG decides: drop, else 429, else 503, else
+// serve. A request served that changes state (PUT, PATCH, POST, DELETE) then
+// draws from a second seeded RNG, used for those alone, whether its response
+// is lost.
 struct FaultOptions {
   int latency_ms = 0;          // added to every ARM / Key Vault request
   double throttle_rate = 0;    // 429 + Retry-After
   double error_rate = 0;       // 503 ServiceUnavailable
   double drop_rate = 0;        // connection closed without an answer
+  // A state-changing request is carried out by the cloud, then the
+  // connection is closed without an answer (the write happened; the client
+  // cannot tell it from a network failure).
+  double lost_response_rate = 0;
   uint64_t seed = 1;           // same seed, same sequence of outcomes
   int retry_after_seconds = 1; // Retry-After on injected 429s
 };

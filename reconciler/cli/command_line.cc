@@ -150,6 +150,10 @@ void CommandLine::AddCommands() {
   serve_cmd->add_option("--drop-rate", serve->faults.drop_rate,
                         "fraction of connections dropped without an answer")
       ->check(CLI::Range(0.0, 1.0));
+  serve_cmd->add_option("--lost-response-rate", serve->faults.lost_response_rate,
+                        "fraction of PUT/PATCH/POST/DELETE requests carried out, then "
+                        "dropped without an answer")
+      ->check(CLI::Range(0.0, 1.0));
   serve_cmd->add_option("--fault-seed", serve->faults.seed, "seed of the fault sequence");
   serve_cmd->add_option("--vault-ops-per-10s", serve->throttle.vault_ops_per_10s,
                         "per-vault key operation budget");

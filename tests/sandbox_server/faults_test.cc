@@ -42,6 +42,27 @@ TEST_F(FaultsTest, InjectedOutcomesFollowTheRates) {
   EXPECT_GE(ok, 100);
 }
 
+TEST_F(FaultsTest, LostResponsesCarryOutWritesThenCloseWithoutAnAnswer) {
+  options_.faults.lost_response_rate = 1.0;
+  Start();
+  const std::string vault = std::string("/subscriptions/") + kSub + "/resourceGroups/" + kRg +
+                            "/providers/Microsoft.KeyVault/vaults/kvlost?api-version=2026-04-01";
+  Json props{{"tenantId", server_->endpoints().tenant_id},
+             {"sku", {{"family", "A"}, {"name", "standard"}}},
+             {"enableRbacAuthorization", true}};
+  Reply put = Arm("PUT", vault, Json{{"location", "westeurope"}, {"properties", props}});
+  EXPECT_FALSE(put.connected);
+  // The write happened; reads are never lost.
+  Reply got = Arm("GET", vault);
+  ASSERT_TRUE(got.connected);
+  EXPECT_EQ(got.status, 200) << got.body;
+  Reply create = Kv("kvlost", "POST", std::string("/keys/k1/create") + kV, Json{{"kty", "RSA"}});
+  EXPECT_FALSE(create.connected);
+  Reply versions = Kv("kvlost", "GET", std::string("/keys/k1/versions") + kV);
+  ASSERT_EQ(versions.status, 200) << versions.body;
+  EXPECT_EQ(versions.json["value"].size(), 1u);
+}
+
 TEST_F(FaultsTest, VaultThrottlingReturns429WithRetryAfter) {
   options_.throttle.enabled = true;
   options_.throttle.vault_ops_per_10s = 3;

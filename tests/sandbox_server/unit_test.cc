@@ -192,6 +192,33 @@ TEST(RateGate, SameSeedSameOutcomes) {
   for (int i = 0; i < 50; ++i) EXPECT_EQ(none.DrawFault(), FaultOutcome::kServe);
 }
 
+TEST(RateGate, LostResponsesHitWritesOnlyFromTheirOwnStream) {
+  FaultOptions f;
+  f.seed = 7;
+  f.lost_response_rate = 0.3;
+  RateGate a(f, ThrottleOptions{}), b(f, ThrottleOptions{});
+  int lost = 0;
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(a.DrawFault(false), FaultOutcome::kServe);  // reads are never lost
+    // Reads in between (b draws none) do not shift the writes' sequence.
+    FaultOutcome x = a.DrawFault(true);
+    EXPECT_EQ(x, b.DrawFault(true));
+    lost += x == FaultOutcome::kLoseResponse;
+  }
+  EXPECT_GE(lost, 35);
+  EXPECT_LE(lost, 90);
+  // With the other faults on, their sequence is the same as without lost responses.
+  FaultOptions g{.throttle_rate = 0.2, .error_rate = 0.2, .drop_rate = 0.2, .seed = 7};
+  FaultOptions h = g;
+  h.lost_response_rate = 0.5;
+  RateGate c(g, ThrottleOptions{}), d(h, ThrottleOptions{});
+  for (int i = 0; i < 100; ++i) {
+    FaultOutcome x = c.DrawFault(true), y = d.DrawFault(true);
+    if (x != FaultOutcome::kServe) EXPECT_EQ(x, y);
+    else EXPECT_TRUE(y == FaultOutcome::kServe || y == FaultOutcome::kLoseResponse);
+  }
+}
+
 TEST(RateGate, BucketsArePerVaultAndPerKind) {
   ThrottleOptions t;
   t.vault_creates_per_10s = 2;
