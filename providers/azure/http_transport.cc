@@ -191,6 +191,7 @@ class CurlTransport : public HttpTransport {
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // Location is an LRO poll URL, not a redirect
     curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, request.fresh_connection ? 1L : 0L);
     long connect_ms = static_cast<long>((request.connect_timeout.count() > 0
                                              ? request.connect_timeout
                                              : options_.connect_timeout)

@@ -39,6 +39,13 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds timeout{60000};          // whole transfer
   std::chrono::milliseconds connect_timeout{0};      // 0: the transport's default
+  // Send on a new connection. libcurl silently sends a request again when
+  // the reused connection it went out on closes before any byte of an
+  // answer: right for a stale keep-alive connection, wrong when the server
+  // did the work and the answer was lost. A request that must not be
+  // repeated blindly (the Retrier sets this for non-idempotent ones) goes on
+  // a fresh connection, which libcurl never retries.
+  bool fresh_connection = false;
 };
 
 struct HttpResponse {

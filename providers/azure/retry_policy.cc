@@ -101,12 +101,17 @@ Result<HttpResponse> Retrier::Send(HttpTransport& transport, HttpRequest request
                                    const SendOptions& send_options, bool* applied_elsewhere) {
   if (applied_elsewhere != nullptr) *applied_elsewhere = false;
   bool idempotent = send_options.idempotent.value_or(IsIdempotentMethod(request.method));
+  // Never resent behind our back by the transport either (see HttpRequest).
+  if (!idempotent) request.fresh_connection = true;
   Millis slept{0};
   for (int attempt = 1;; ++attempt) {
     if (send_options.before_attempt) CMK_RETURN_IF_ERROR(send_options.before_attempt(request));
     Result<HttpResponse> result = transport.Send(request);
-    if (!IsRetryable(result) || attempt >= options_.max_attempts) return result;
+    if (!IsRetryable(result)) return result;
 
+    // A non-idempotent request is re-read even after its last attempt: its
+    // answer may have been lost after it took effect (the caller then sees
+    // `applied_elsewhere`, not a failure of something that happened).
     if (!idempotent) {
       if (!send_options.reread) return result;  // never retried blindly
       Result<bool> happened = send_options.reread();
@@ -122,6 +127,7 @@ Result<HttpResponse> Retrier::Send(HttpTransport& transport, HttpRequest request
         return HttpResponse{};
       }
     }
+    if (attempt >= options_.max_attempts) return result;
 
     Millis delay = DelayAfter(result, attempt);
     if (slept + delay > options_.max_total_delay) {

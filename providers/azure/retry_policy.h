@@ -9,8 +9,10 @@
 // (POST: create key, rotate key) is never retried blindly: after a retryable
 // failure the caller's ReRead runs, and the request is sent again only when
 // ReRead proves the operation did not take effect; when it did, Send reports
-// `applied_elsewhere` instead of sending twice. Without a ReRead a POST is
-// sent once. Sleeper, random source and clock are injectable (tests never
+// `applied_elsewhere` instead of sending twice (the ReRead also runs after
+// the last attempt fails). Without a ReRead a POST is sent once. A
+// non-idempotent request goes on a fresh connection, so that libcurl does not
+// resend it on its own when a reused connection closes with no answer. Sleeper, random source and clock are injectable (tests never
 // sleep). A Retrier is not thread-safe.
 #pragma once
 
