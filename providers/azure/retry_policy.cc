@@ -104,9 +104,21 @@ Result<HttpResponse> Retrier::Send(HttpTransport& transport, HttpRequest request
   // Never resent behind our back by the transport either (see HttpRequest).
   if (!idempotent) request.fresh_connection = true;
   Millis slept{0};
+  bool unanswered_before = false;  // an earlier attempt got no answer at all
   for (int attempt = 1;; ++attempt) {
     if (send_options.before_attempt) CMK_RETURN_IF_ERROR(send_options.before_attempt(request));
     Result<HttpResponse> result = transport.Send(request);
+    // A DELETE sent again after an attempt whose answer was lost finds the
+    // object gone: the lost attempt deleted it. That is the DELETE's success.
+    if (request.method == "DELETE" && unanswered_before && result.ok() && result->status == 404) {
+      CMK_LOG(kDebug, "retry: DELETE ", request.url.substr(0, request.url.find('?')),
+              " finds the object gone after a lost answer; the earlier attempt took effect");
+      if (applied_elsewhere != nullptr) *applied_elsewhere = true;
+      HttpResponse gone;
+      gone.status = 204;
+      return gone;
+    }
+    if (!result.ok()) unanswered_before = true;
     if (!IsRetryable(result)) return result;
 
     // A non-idempotent request is re-read even after its last attempt: its

@@ -21,6 +21,7 @@ constexpr const char* kOrigin = "https://kv1.vault.azure.net";
 struct FakeVault {
   std::vector<std::string> versions;
   int create_calls = 0;
+  int delete_calls = 0;
   std::vector<bool> create_fresh_connection;
   std::function<std::string(int)> lose = [](int) { return std::string(); };
 
@@ -48,6 +49,14 @@ struct FakeVault {
       versions.push_back("v" + std::to_string(versions.size() + 1));
       if (how == "after") return Unavailable("connection failed: Server returned nothing (no headers, no data)");
       return Respond(200, Bundle(versions.size() - 1).dump());
+    }
+    if (r.method == "DELETE" && path == "/keys/cmk") {
+      ++delete_calls;
+      if (versions.empty()) return not_found;
+      versions.clear();
+      if (lose(delete_calls) == "after")
+        return Unavailable("connection failed: Server returned nothing (no headers, no data)");
+      return Respond(200, "{}");
     }
     if (r.method != "GET") return Respond(405);
     if (path == "/keys/cmk") return versions.empty() ? not_found : Respond(200, Bundle(versions.size() - 1).dump());
@@ -132,6 +141,25 @@ TEST(LostResponse, IdempotentRequestsKeepReusingConnections) {
   ASSERT_NE(p, nullptr);
   ASSERT_TRUE(p->GetKey(KeyRef{"kv1", "cmk"}).ok());
   for (const HttpRequest& r : w.transport->requests) EXPECT_FALSE(r.fresh_connection) << r.url;
+}
+
+// A DELETE whose answer is lost is sent again and finds the key gone: that
+// is the delete having worked, not a KeyNotFound failure.
+TEST(LostResponse, ADeleteWhoseAnswerIsLostSucceeds) {
+  FakeWorld w;
+  FakeVault vault;
+  vault.versions = {"v1"};
+  vault.lose = [](int call) { return call == 1 ? std::string("after") : std::string(); };
+  auto p = w.Make([&](const HttpRequest& r) { return vault.Handle(r); });
+  ASSERT_NE(p, nullptr);
+  Status deleted = p->DeleteKey(DeleteKey{KeyRef{"kv1", "cmk"}});
+  EXPECT_TRUE(deleted.ok()) << deleted.ToString();
+  EXPECT_EQ(vault.delete_calls, 2);
+  EXPECT_TRUE(vault.versions.empty());
+  // A DELETE of a key that was never there is still an error.
+  FakeVault empty;
+  auto q = w.Make([&](const HttpRequest& r) { return empty.Handle(r); });
+  EXPECT_FALSE(q->DeleteKey(DeleteKey{KeyRef{"kv1", "cmk"}}).ok());
 }
 
 }  // namespace
