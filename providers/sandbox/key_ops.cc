@@ -437,19 +437,33 @@ Result<std::vector<DeletedKey>> SandboxCloud::ListDeletedKeys(const std::string&
     CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(vault));
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
                          store_->List(StoreTable::kKeys, KeyRowPrefix(vault)));
-    int64_t now = Now();
     std::vector<DeletedKey> out;
     for (const auto& row : rows) {
-      if (!IsDeleted(row.doc) || now >= ScheduledPurgeDate(row.doc)) continue;
-      CMK_ASSIGN_OR_RETURN(KeyState key, AssembleKey(vault_doc, row.doc));
-      out.push_back({DocString(row.doc, "vault"), DocString(row.doc, "name"),
-                     DeletionDate(row.doc), ScheduledPurgeDate(row.doc), std::move(key)});
+      CMK_ASSIGN_OR_RETURN(std::optional<DeletedKey> d, DeletedKeyFromDoc(vault_doc, row.doc));
+      if (d) out.push_back(std::move(*d));
     }
     std::sort(out.begin(), out.end(), [](const DeletedKey& a, const DeletedKey& b) {
       return Lower(a.name) < Lower(b.name);
     });
     return out;
   });
+}
+
+Result<std::optional<DeletedKey>> SandboxCloud::GetDeletedKey(const std::string& vault, const std::string& name) {
+  return InReadTransaction([&]() -> Result<std::optional<DeletedKey>> {
+    CMK_ASSIGN_OR_RETURN(Json vault_doc, LiveVaultDoc(vault));
+    CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kKeys, KeyRowKey(vault, name)));
+    if (!doc) return std::optional<DeletedKey>();
+    return DeletedKeyFromDoc(vault_doc, *doc);
+  });
+}
+
+// The key a row holds if it is soft-deleted and not yet due for purge.
+Result<std::optional<DeletedKey>> SandboxCloud::DeletedKeyFromDoc(const Json& vault_doc, const Json& doc) {
+  if (!IsDeleted(doc) || Now() >= ScheduledPurgeDate(doc)) return std::optional<DeletedKey>();
+  CMK_ASSIGN_OR_RETURN(KeyState key, AssembleKey(vault_doc, doc));
+  return std::optional<DeletedKey>(DeletedKey{DocString(doc, "vault"), DocString(doc, "name"), DeletionDate(doc),
+                                              ScheduledPurgeDate(doc), std::move(key)});
 }
 
 Result<KeyState> SandboxCloud::RecoverKey(const std::string& vault, const std::string& name) {

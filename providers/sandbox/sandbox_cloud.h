@@ -207,6 +207,8 @@ class SandboxCloud : private StoreObserver {
                            const RotationPolicyState& policy);
   Status DeleteKey(const std::string& vault, const std::string& name);  // soft delete
   Result<std::vector<DeletedKey>> ListDeletedKeys(const std::string& vault);
+  // One soft-deleted key by name (case-insensitive), or nullopt.
+  Result<std::optional<DeletedKey>> GetDeletedKey(const std::string& vault, const std::string& name);
   Result<KeyState> RecoverKey(const std::string& vault, const std::string& name);
   Status PurgeKey(const std::string& vault, const std::string& name);
   // Empty version = newest.
@@ -313,6 +315,7 @@ class SandboxCloud : private StoreObserver {
   Result<Json> LiveVaultDoc(const std::string& name);  // NotFound unless live
   Result<KeyState> LoadKey(const std::string& vault, const std::string& name);
   Result<KeyState> AssembleKey(const Json& vault_doc, const Json& key_doc);
+  Result<std::optional<DeletedKey>> DeletedKeyFromDoc(const Json& vault_doc, const Json& doc);
   Result<Json> LiveKeyDoc(const std::string& vault, const std::string& name);
   Result<Json> VersionDoc(const std::string& vault, const std::string& name,
                           const std::string& version);  // "" = newest

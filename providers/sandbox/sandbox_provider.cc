@@ -39,18 +39,15 @@ Result<VaultState> SandboxProvider::RecoverVault(const cmk::RecoverVault& r) {
   return cloud_->RecoverVault(r.vault.name);
 }
 Result<std::optional<DeletedKeyState>> SandboxProvider::GetDeletedKey(const KeyRef& r) {
-  CMK_ASSIGN_OR_RETURN(std::vector<DeletedKey> deleted, cloud_->ListDeletedKeys(r.vault));
-  for (const auto& d : deleted)
-    if (EqualsIgnoreCase(d.name, r.name)) {
-      DeletedKeyState out;
-      out.key = d.key;
-      out.key.vault = d.vault;
-      out.key.name = d.name;
-      out.deletion_date = d.deletion_date;
-      out.scheduled_purge_date = d.scheduled_purge_date;
-      return std::optional<DeletedKeyState>(std::move(out));
-    }
-  return std::optional<DeletedKeyState>();
+  CMK_ASSIGN_OR_RETURN(std::optional<DeletedKey> d, cloud_->GetDeletedKey(r.vault, r.name));
+  if (!d) return std::optional<DeletedKeyState>();
+  DeletedKeyState out;
+  out.key = std::move(d->key);
+  out.key.vault = d->vault;
+  out.key.name = d->name;
+  out.deletion_date = d->deletion_date;
+  out.scheduled_purge_date = d->scheduled_purge_date;
+  return std::optional<DeletedKeyState>(std::move(out));
 }
 Result<KeyState> SandboxProvider::RecoverKey(const cmk::RecoverKey& r) {
   return cloud_->RecoverKey(r.key.vault, r.key.name);

@@ -156,17 +156,9 @@ Result<StorageAccountState> SandboxCloud::EnableSystemIdentity(const std::string
 Status SandboxCloud::CheckKeyAccess(const VaultState& vault, const std::string& key_name,
                                     const std::string& principal_id) {
   if (!vault.rbac_authorization) {
-    // An access-policy vault: a policy for the principal grants the key
-    // permissions (or "all"); role assignments do not count on such a vault.
-    for (const AccessPolicyState& p : vault.access_policies) {
-      if (!EqualsIgnoreCase(p.object_id, principal_id)) continue;
-      auto has = [&](const char* op) {
-        return std::any_of(p.keys.begin(), p.keys.end(), [&](const std::string& k) {
-          return EqualsIgnoreCase(k, op) || EqualsIgnoreCase(k, "all");
-        });
-      };
-      if (has("get") && has("wrapKey") && has("unwrapKey")) return Status::Ok();
-    }
+    // An access-policy vault: its policies decide; role assignments do not count.
+    for (const AccessPolicyState& p : vault.access_policies)
+      if (PolicyGrantsKeyUse(p, principal_id)) return Status::Ok();
     return AzureError(StatusCode::kPermissionDenied, "KeyVaultAuthenticationFailure",
                       "The operation failed because access is not granted to the key vault: "
                       "principal " + principal_id + " has no access policy granting get/wrapKey/"

@@ -432,10 +432,8 @@ ServerResponse ServerCore::KvDeleteKey(Ctx& c, const std::string& name) {
   Json bundle = KeyBundle(**key, (*key)->versions.back(), *vault);
   Status st = cloud_->DeleteKey(vault->name, (*key)->name);
   if (!st.ok()) return KvError(st);
-  auto deleted = cloud_->ListDeletedKeys(vault->name);
-  if (deleted.ok())
-    for (const auto& d : *deleted)
-      if (EqualsIgnoreCase(d.name, (*key)->name)) bundle.update(DeletedExtras(*vault, d));
+  auto deleted = cloud_->GetDeletedKey(vault->name, (*key)->name);
+  if (deleted.ok() && *deleted) bundle.update(DeletedExtras(*vault, **deleted));
   return JsonResponse(200, bundle);
 }
 
@@ -462,17 +460,15 @@ ServerResponse ServerCore::KvListDeleted(Ctx& c) {
 ServerResponse ServerCore::KvGetDeleted(Ctx& c, const std::string& name) {
   auto vault = KvVault(c);
   if (!vault.ok()) return KvError(vault.status());
-  auto deleted = cloud_->ListDeletedKeys(vault->name);
+  auto deleted = cloud_->GetDeletedKey(vault->name, name);
   if (!deleted.ok()) return KvError(deleted.status());
-  for (const auto& d : *deleted) {
-    if (!EqualsIgnoreCase(d.name, name)) continue;
-    // Rendered from the stored key, so any process serving the sandbox
-    // answers the same.
-    Json bundle = KeyBundle(d.key, d.key.versions.back(), *vault);
-    bundle.update(DeletedExtras(*vault, d));
-    return JsonResponse(200, bundle);
-  }
-  return KvError(404, "KeyNotFound", "Deleted Key not found: " + name);
+  if (!*deleted) return KvError(404, "KeyNotFound", "Deleted Key not found: " + name);
+  // Rendered from the stored key, so any process serving the sandbox
+  // answers the same.
+  const DeletedKey& d = **deleted;
+  Json bundle = KeyBundle(d.key, d.key.versions.back(), *vault);
+  bundle.update(DeletedExtras(*vault, d));
+  return JsonResponse(200, bundle);
 }
 
 ServerResponse ServerCore::KvRecover(Ctx& c, const std::string& name) {

@@ -1,6 +1,7 @@
-// The Azure built-in roles that let a principal use a Key Vault key as a
-// customer-managed key (get, wrapKey, unwrapKey on keys): what the sandbox
-// enforces and what cmkctl's access analysis checks, in one place.
+// The Azure built-in roles, and the access-policy permissions, that let a
+// principal use a Key Vault key as a customer-managed key (get, wrapKey,
+// unwrapKey on keys): what the sandbox enforces and what cmkctl's access
+// analysis checks, in one place.
 // https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/security
 // Pure; thread-safe.
 #pragma once
@@ -17,5 +18,10 @@ inline constexpr const char* kRoleKeyVaultAdministrator = "00482a5a-887f-4fb3-b3
 // Whether a role definition (its GUID, or an ARM id ending in it; any case)
 // grants get/wrapKey/unwrapKey on keys.
 bool RoleGrantsKeyUse(std::string_view role_definition_id);
+
+struct AccessPolicyState;
+// On a vault with RBAC off: whether an access policy lets `principal_id` use
+// its keys as a customer-managed key (get, wrapKey and unwrapKey, or all).
+bool PolicyGrantsKeyUse(const AccessPolicyState& policy, std::string_view principal_id);
 
 }  // namespace cmk

@@ -60,20 +60,9 @@ struct StorageCmkPreflight::Indexes {
     return std::nullopt;
   }
   bool Granted(const VaultState& vault, const KeyState& key, const std::string& principal) const {
-    if (!vault.rbac_authorization) {
-      // An access-policy vault: a policy for the principal must grant the
-      // key permissions Storage uses (or all of them).
-      for (const AccessPolicyState& p : vault.access_policies) {
-        if (!EqualsIgnoreCase(p.object_id, principal)) continue;
-        auto has = [&](const char* op) {
-          return std::any_of(p.keys.begin(), p.keys.end(), [&](const std::string& k) {
-            return EqualsIgnoreCase(k, op) || EqualsIgnoreCase(k, "all");
-          });
-        };
-        if (has("get") && has("wrapKey") && has("unwrapKey")) return true;
-      }
-      return false;
-    }
+    if (!vault.rbac_authorization)  // an access-policy vault: its policies decide
+      return std::any_of(vault.access_policies.begin(), vault.access_policies.end(),
+                         [&](const AccessPolicyState& p) { return PolicyGrantsKeyUse(p, principal); });
     std::string key_id = KeyArmId(vault.subscription, vault.resource_group, vault.name, key.name);
     if (auto it = grants.find(Lower(principal)); it != grants.end())
       for (const RoleAssignmentState* ra : it->second)

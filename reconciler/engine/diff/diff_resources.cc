@@ -99,17 +99,22 @@ void MarkReplace(Change& c, const std::string& moves, const std::string& consequ
   c.reason = "replace: " + moves + " " + consequence;
 }
 
+// A recovery: what comes back and what the next plan does, after the dates.
+void MarkRecover(Change& c, int64_t deleted, int64_t purge, const std::string& what_follows) {
+  c.action = Action::kRecover;
+  c.risk = Risk::kMedium;
+  c.reason_code = ChangeReason::kRecover;
+  c.reason = "recover: soft-deleted " + FormatRfc3339(deleted) + ", purge scheduled " + FormatRfc3339(purge) +
+             "; " + what_follows;
+}
+
 // A desired vault whose name a soft-deleted vault holds: recover it (Azure
 // refuses to create over it). Settings that cannot change make it an error.
 void PlanVaultRecovery(DiffContext& ctx, Change c, const VaultState& want, const DeletedVaultState& d) {
   c.request = RecoverVault{want};
-  c.action = Action::kRecover;
-  c.risk = Risk::kMedium;
-  c.reason_code = ChangeReason::kRecover;
-  c.reason = "recover: soft-deleted " + FormatRfc3339(d.deletion_date) + ", purge scheduled " +
-             FormatRfc3339(d.scheduled_purge_date) +
-             "; its keys and versions come back, its role assignments do not (this plan grants them "
-             "again); the next plan brings its settings to the manifest";
+  MarkRecover(c, d.deletion_date, d.scheduled_purge_date,
+              "its keys and versions come back, its role assignments do not (this plan grants them "
+              "again); the next plan brings its settings to the manifest");
   if (!d.vault.location.empty() && !EqualsIgnoreCase(d.vault.location, want.location))
     ctx.Error(c.address,
               c.address + ": the soft-deleted vault is in " + d.vault.location + ", the manifest says " +
@@ -127,13 +132,9 @@ void PlanVaultRecovery(DiffContext& ctx, Change c, const VaultState& want, const
 // version with it. A different type or size is an error (a key keeps both).
 void PlanKeyRecovery(DiffContext& ctx, Change c, const KeyState& want, const DeletedKeyState& d) {
   c.request = RecoverKey{KeyRef{want.vault, want.name}};
-  c.action = Action::kRecover;
-  c.risk = Risk::kMedium;
-  c.reason_code = ChangeReason::kRecover;
-  c.reason = "recover: soft-deleted " + FormatRfc3339(d.deletion_date) + ", purge scheduled " +
-             FormatRfc3339(d.scheduled_purge_date) +
-             "; every version comes back as it was; the next plan brings its settings and rotation policy "
-             "to the manifest";
+  MarkRecover(c, d.deletion_date, d.scheduled_purge_date,
+              "every version comes back as it was; the next plan brings its settings and rotation policy "
+              "to the manifest");
   c.depends_on = {"vault/" + want.vault};
   if (auto v = ctx.index.desired_vault.find(Lower(want.vault)); v != ctx.index.desired_vault.end())
     c.depends_on = {v->second};
