@@ -28,6 +28,16 @@ AzureProviderOptions AzureOptionsFromEnv(const EnvGetter& env) {
     double v = std::strtod(f->c_str(), &end);
     if (end != f->c_str() && v > 0 && v <= 1) o.rate.fraction = v;
   }
+  auto seconds = [&](const char* name, std::chrono::milliseconds& out) {
+    auto v = env(name);
+    if (!v) return;
+    char* end = nullptr;
+    double d = std::strtod(v->c_str(), &end);
+    if (end != v->c_str() && *end == '\0' && d > 0 && d <= 3600)
+      out = std::chrono::milliseconds(static_cast<int64_t>(d * 1000));
+  };
+  seconds("CMKCTL_CONNECT_TIMEOUT", o.connect_timeout);
+  seconds("CMKCTL_TIMEOUT", o.request_timeout);
   if (auto c = env("CMKCTL_MAX_CONNECTIONS")) {
     char* end = nullptr;
     long v = std::strtol(c->c_str(), &end, 10);
@@ -49,6 +59,7 @@ Result<std::unique_ptr<AzureProvider>> AzureProvider::Create(AzureProviderOption
     t.ca_bundle = options.ca_bundle;
     t.cancel = options.cancel;
     t.max_connections = options.max_connections;
+    t.connect_timeout = options.connect_timeout;
     t.user_agent = std::string("cmkctl/") + CMK_VERSION;
     transport = MakeCurlTransport(t);
   }
@@ -80,6 +91,7 @@ Result<std::unique_ptr<AzureProvider>> AzureProvider::Create(AzureProviderOption
   p->target_transport_ = std::make_unique<ClockObservingTransport>(*p->transport_, *p->target_clock_);
   p->pipeline_ = std::make_unique<Pipeline>(*p->target_transport_, *p->credential_, *p->retrier_,
                                             *p->limiter_, p->options_.allow_insecure_http_for_tests);
+  p->pipeline_->set_request_timeout(p->options_.request_timeout);
   p->arm_ = std::make_unique<ArmClient>(*p->pipeline_, p->options_.endpoints, p->options_.lro);
   p->kv_ = std::make_unique<KeyVaultClient>(*p->pipeline_, p->options_.endpoints);
   return p;

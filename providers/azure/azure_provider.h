@@ -38,6 +38,11 @@ struct AzureProviderOptions {
   LroOptions lro;
   int principal_not_found_retries = 6;  // PrincipalNotFound after a new identity
   int max_connections = 8;              // batched reads: connections at once
+  // Bounds of one HTTP attempt (--connect-timeout, --timeout; CMKCTL_CONNECT_TIMEOUT,
+  // CMKCTL_TIMEOUT in seconds). A host that still does not answer after the
+  // retries is not asked again in the same run (see Pipeline).
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds request_timeout{30000};
   std::shared_ptr<std::atomic<bool>> cancel;  // optional
   // Tests only: plain-http endpoints may receive bearer tokens and secrets.
   bool allow_insecure_http_for_tests = false;
@@ -45,7 +50,8 @@ struct AzureProviderOptions {
 
 // Defaults, then CMKCTL_ARM_ENDPOINT, CMKCTL_VAULT_DNS_SUFFIX,
 // AZURE_AUTHORITY_HOST, CMKCTL_CA_BUNDLE, AZURE_TENANT_ID,
-// CMKCTL_AZURE_CREDENTIAL (a credential name), CMKCTL_RATE_FRACTION.
+// CMKCTL_AZURE_CREDENTIAL (a credential name), CMKCTL_RATE_FRACTION,
+// CMKCTL_MAX_CONNECTIONS, CMKCTL_CONNECT_TIMEOUT and CMKCTL_TIMEOUT (seconds).
 AzureProviderOptions AzureOptionsFromEnv(const EnvGetter& env);
 
 // Replaceable pieces (tests): every member left empty gets the real one.

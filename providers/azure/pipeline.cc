@@ -1,5 +1,8 @@
 #include "azure/pipeline.h"
 
+#include "base/strings.h"
+#include "base/url.h"
+
 #include "base/log.h"
 
 namespace cmk {
@@ -19,10 +22,27 @@ Status Pipeline::CheckBearerUrl(const std::string& url) const {
                          ": Azure endpoints must be https");
 }
 
+Status Pipeline::CheckHostAnswers(const std::string& url) const {
+  if (down_hosts_.empty()) return Status::Ok();
+  auto parts = ParseUrl(url);
+  if (!parts.ok()) return Status::Ok();
+  auto it = down_hosts_.find(Lower(parts->host));
+  if (it == down_hosts_.end()) return Status::Ok();
+  return Unavailable(parts->host + " did not answer earlier in this run (" + it->second + ")");
+}
+
+void Pipeline::NoteTransportFailure(const std::string& url, const Result<HttpResponse>& r) {
+  if (r.ok() || r.status().code() != StatusCode::kUnavailable) return;
+  auto parts = ParseUrl(url);
+  if (parts.ok()) down_hosts_.try_emplace(Lower(parts->host), r.status().message());
+}
+
 Result<HttpResponse> Pipeline::Send(HttpRequest request, const std::string& scope, RateClass cls,
                                     const std::string& rate_key, SendOptions options,
                                     bool* applied_elsewhere) {
   if (!scope.empty()) CMK_RETURN_IF_ERROR(CheckBearerUrl(request.url));
+  CMK_RETURN_IF_ERROR(CheckHostAnswers(request.url));
+  Bound(request);
   if (!request.headers.count("Accept")) request.headers["Accept"] = "application/json";
   if (!request.body.empty() && !request.headers.count("Content-Type"))
     request.headers["Content-Type"] = "application/json";
@@ -42,6 +62,7 @@ Result<HttpResponse> Pipeline::Send(HttpRequest request, const std::string& scop
     credential_.Invalidate(scope);
     r = retrier_.Send(transport_, request, options, applied_elsewhere);
   }
+  NoteTransportFailure(request.url, r);
   return r;
 }
 

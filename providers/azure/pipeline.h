@@ -10,6 +10,7 @@
 // of them needs. Not thread-safe.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,13 +45,27 @@ class Pipeline {
 
   CachingCredential& credential() { return credential_; }
   Retrier& retrier() { return retrier_; }
+  // Bounds each attempt's whole transfer (0 = the request's own).
+  void set_request_timeout(Millis timeout) { request_timeout_ = timeout; }
 
  private:
+  // A host whose requests failed at the transport (no connection, no answer
+  // in time) after every retry is not asked again in this run: its later
+  // requests fail at once with kUnavailable naming the first failure, so
+  // one unreachable vault costs one timeout, not one per object.
+  Status CheckHostAnswers(const std::string& url) const;
+  void NoteTransportFailure(const std::string& url, const Result<HttpResponse>& r);
+  void Bound(HttpRequest& request) const {
+    if (request_timeout_.count() > 0) request.timeout = request_timeout_;
+  }
+
   HttpTransport& transport_;
   CachingCredential& credential_;
   Retrier& retrier_;
   RateLimiter& limiter_;
   bool allow_insecure_;
+  Millis request_timeout_{0};
+  std::map<std::string, std::string> down_hosts_;  // lower-case host -> first failure
 };
 
 }  // namespace cmk

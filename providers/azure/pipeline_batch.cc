@@ -35,7 +35,12 @@ std::vector<Result<HttpResponse>> Pipeline::SendAll(std::vector<BatchRequest> ba
         continue;
       }
     }
+    if (Status s = CheckHostAnswers(b.request.url); !s.ok()) {
+      results[i] = s;
+      continue;
+    }
     AddDefaultHeaders(b.request);
+    Bound(b.request);
     pending.push_back(i);
   }
 
@@ -95,6 +100,8 @@ std::vector<Result<HttpResponse>> Pipeline::SendAll(std::vector<BatchRequest> ba
     pending = std::move(again);
   }
 
+  for (size_t i = 0; i < n; ++i)
+    if (results[i]) NoteTransportFailure(batch[i].request.url, *results[i]);
   std::vector<Result<HttpResponse>> out;
   out.reserve(n);
   for (auto& r : results)

@@ -290,5 +290,41 @@ TEST(AzureOptionsFromEnv, ConnectionsAndRateFraction) {
   }
 }
 
+// A host that did not answer after every retry is not asked again in the same
+// run (one unreachable vault costs one timeout, not one per object); other
+// hosts are unaffected, and every attempt carries the configured timeout.
+TEST(PipelineBatch, AHostThatNeverAnsweredIsNotAskedAgain) {
+  Stack s([](const HttpRequest& r) -> Result<HttpResponse> {
+    if (r.url.find("https://dead.example") == 0) return Unavailable("Connection timed out after 5000 ms");
+    return Respond(200, "ok");
+  });
+  s.pipeline->set_request_timeout(std::chrono::milliseconds(1500));
+  std::vector<BatchRequest> batch = s.Gets({"/a", "/b"});
+  for (auto& b : batch) b.request.url = "https://dead.example" + b.request.url.substr(19);
+  auto first = s.pipeline->SendAll(batch);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].status().code(), StatusCode::kUnavailable);
+  size_t sent = s.transport.requests.size();
+  EXPECT_GT(sent, 2u) << "retried first";
+  for (const auto& r : s.transport.requests)
+    if (r.url.find("/oauth2/") == std::string::npos) EXPECT_EQ(r.timeout, std::chrono::milliseconds(1500));
+
+  auto again = s.pipeline->SendAll(batch);
+  EXPECT_EQ(s.transport.requests.size(), sent) << "not sent again";
+  ASSERT_FALSE(again[1].ok());
+  EXPECT_NE(again[1].status().message().find("dead.example did not answer earlier in this run"), std::string::npos)
+      << again[1].status().message();
+  EXPECT_NE(again[1].status().message().find("Connection timed out"), std::string::npos);
+  HttpRequest one;
+  one.url = "https://dead.example/c";
+  EXPECT_EQ(s.pipeline->Send(one, "https://arm.example/.default", RateClass::kArmRead, "p").status().code(),
+            StatusCode::kUnavailable);
+  EXPECT_EQ(s.transport.requests.size(), sent);
+
+  auto other = s.pipeline->SendAll(s.Gets({"/fine"}));  // arm.example still answers
+  ASSERT_TRUE(other[0].ok());
+  EXPECT_EQ(other[0]->body, "ok");
+}
+
 }  // namespace
 }  // namespace cmk
