@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/read_progress.h"
 #include "cli/hook_host.h"
 #include "cli/plan_seal.h"
 #include "cli/planning.h"
@@ -92,7 +93,11 @@ int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
       std::cerr << "error: apply needs -f manifests or a saved plan file\n";
       return kExitUsage;
     }
-    plan = ComputePlan(global, args.flags, provider, std::cerr);
+    ReadProgressPrinter progress(std::cerr);
+    PlanFlags flags = args.flags;
+    flags.degrade = true;  // show what can be read; apply refuses below
+    flags.progress = progress.Callback();
+    plan = ComputePlan(global, flags, provider, std::cerr);
     if (!plan.ok()) {
       std::cerr << "error: " << plan.status().message() << "\n";
       return kExitError;
@@ -101,6 +106,12 @@ int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
   std::cout << RenderText(*plan);
   if (plan->HasErrors()) {
     std::cerr << "error: the plan has errors; nothing was applied\n";
+    return kExitError;
+  }
+  if (!plan->unobservable.empty()) {
+    std::cerr << "error: " << plan->unobservable.size()
+              << " object(s) could not be read; apply never applies an incomplete plan, "
+                 "nothing was applied\n";
     return kExitError;
   }
   if (!plan->HasChanges()) return kExitOk;

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/read_progress.h"
 #include "cli/plan_seal.h"
 #include "cli/planning.h"
 #include "engine/plan/plan_codec.h"
@@ -17,7 +18,14 @@ int RunPlan(const GlobalOptions& global, const PlanArgs& args) {
     return kExitError;
   }
   Provider& provider = (*target)->provider();
-  auto plan = ComputePlan(global, args.flags, provider, std::cerr);
+  Result<Plan> plan = Internal("no plan");
+  {
+    ReadProgressPrinter progress(std::cerr);
+    PlanFlags flags = args.flags;
+    flags.degrade = true;  // what cannot be read is listed and its changes withheld
+    flags.progress = progress.Callback();
+    plan = ComputePlan(global, flags, provider, std::cerr);
+  }
   if (!plan.ok()) {
     std::cerr << "error: " << plan.status().message() << "\n";
     return kExitError;
@@ -40,6 +48,12 @@ int RunPlan(const GlobalOptions& global, const PlanArgs& args) {
               << ")\n";
   }
   if (plan->HasErrors()) return kExitError;
+  if (!plan->unobservable.empty()) {
+    std::cerr << "error: " << plan->unobservable.size()
+              << " object(s) could not be read; the changes resting on them are withheld "
+                 "(listed above): the plan is incomplete\n";
+    return kExitError;
+  }
   if (args.detailed_exitcode && plan->HasChanges()) return kExitChanges;
   return kExitOk;
 }

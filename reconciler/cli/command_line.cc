@@ -29,6 +29,12 @@ CommandLine::CommandLine()
   app.add_option("--authority-host", global.authority_host,
                  "azure: token authority (AZURE_AUTHORITY_HOST)");
   app.add_option("--ca-bundle", global.ca_bundle, "azure: CA bundle for TLS (CMKCTL_CA_BUNDLE)");
+  app.add_option("--connect-timeout", global.connect_timeout_seconds,
+                 "azure: seconds to wait for a connection (CMKCTL_CONNECT_TIMEOUT; default 5)")
+      ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--timeout", global.timeout_seconds,
+                 "azure: seconds one HTTP attempt may take (CMKCTL_TIMEOUT; default 30)")
+      ->check(CLI::Range(0.1, 3600.0));
   app.add_option("--credential", global.credential,
                  "azure: use only this credential (client-secret, workload-identity, "
                  "managed-identity, azure-cli)");
@@ -104,6 +110,18 @@ void CommandLine::AddCommands() {
   verify_cmd->add_option("--format", verify->format, "text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
   choose(verify_cmd, [&global, verify] { return RunVerify(global, *verify); });
+
+  auto drift = std::make_shared<DriftArgs>();
+  CLI::App* drift_cmd = app.add_subcommand(
+      "drift", "Report what moved: expected, risky and unobservable differences (exit 0, 4, 5, 6)");
+  Files(drift_cmd, global)->required();
+  drift_cmd->add_option("--format", drift->format, "text (default), json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  drift_cmd->add_option("--summary", drift->summary, "also write this run's summary JSON here");
+  drift_cmd->add_option("--shard", drift->shard,
+                        "only subscriptions whose stable hash falls in shard i of n (i/n)");
+  drift_cmd->add_option("--subscription", drift->subscriptions, "only this subscription (repeatable)");
+  choose(drift_cmd, [&global, drift] { return RunDrift(global, *drift); });
 
   CLI::App* sandbox = app.add_subcommand(
       "sandbox", "Manage the local sandbox cloud (seed, clock, events, serve)");

@@ -53,6 +53,14 @@ struct RehearseArgs {
 };
 int RunRehearse(const GlobalOptions& global, const RehearseArgs& args);
 
+struct DriftArgs {
+  std::string format = "text";  // text | json | markdown
+  std::string summary;          // also write the run's summary JSON here
+  std::string shard;            // "i/n", "" = every subscription
+  std::vector<std::string> subscriptions;  // only these (repeatable)
+};
+int RunDrift(const GlobalOptions& global, const DriftArgs& args);
+
 // `cmkctl sandbox ...`
 int RunSandboxSeed(const GlobalOptions& global, const std::string& file);
 struct EventArgs {

@@ -40,6 +40,10 @@ Result<std::unique_ptr<Target>> OpenTarget(const GlobalOptions& options) {
                               options.authority_host);
     if (!options.ca_bundle.empty()) o.ca_bundle = options.ca_bundle;
     if (!options.credential.empty()) o.credential.named = options.credential;
+    if (options.connect_timeout_seconds > 0)
+      o.connect_timeout = std::chrono::milliseconds(static_cast<int64_t>(options.connect_timeout_seconds * 1000));
+    if (options.timeout_seconds > 0)
+      o.request_timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_seconds * 1000));
     auto provider = AzureProvider::Create(std::move(o));
     if (!provider.ok()) return provider.status().WithContext("connecting to Azure");
     return std::unique_ptr<Target>(new ProviderTarget(std::move(provider).value()));

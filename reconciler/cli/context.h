@@ -25,6 +25,8 @@ struct GlobalOptions {
   std::string vault_dns_suffix;    // --vault-dns-suffix (else CMKCTL_VAULT_DNS_SUFFIX)
   std::string authority_host;      // --authority-host (else AZURE_AUTHORITY_HOST)
   std::string ca_bundle;           // --ca-bundle (else CMKCTL_CA_BUNDLE)
+  double connect_timeout_seconds = 0;  // --connect-timeout (0 = CMKCTL_CONNECT_TIMEOUT, else 5)
+  double timeout_seconds = 0;          // --timeout (0 = CMKCTL_TIMEOUT, else 30)
   std::string credential;          // --credential: client-secret | workload-identity | managed-identity | azure-cli
   bool operator==(const GlobalOptions&) const = default;
 };

@@ -17,7 +17,11 @@ Result<Plan> ComputePlan(const GlobalOptions& global, const PlanFlags& flags, Pr
 
 Result<Plan> ComputePlan(const DesiredState& desired, const PlanFlags& flags, Provider& provider) {
   LiveQuery query = BuildQuery(desired);
-  CMK_ASSIGN_OR_RETURN(LiveState live, ReadLive(provider, query, flags.prune));
+  ReadOptions read;
+  read.include_prune_candidates = flags.prune;
+  read.degrade = flags.degrade;
+  read.progress = flags.progress;
+  CMK_ASSIGN_OR_RETURN(LiveState live, ReadLive(provider, query, read));
   DiffOptions options;
   options.prune = flags.prune;
   options.allow_destroy = flags.allow_destroy;

@@ -2,17 +2,23 @@
 // `apply` so both always see exactly the same plan.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 
 #include "base/status.h"
 #include "cli/context.h"
 #include "engine/plan/plan.h"
+#include "engine/read/live_reader.h"
 
 namespace cmk {
 
 struct PlanFlags {
   bool prune = false;
   bool allow_destroy = false;
+  // Read what can be read: objects that cannot be read are listed in the
+  // plan (Plan::unobservable) and the changes resting on them withheld.
+  bool degrade = false;
+  std::function<void(const ReadProgress&)> progress;  // optional
 };
 
 // Loads manifests (diagnostics to `err`), reads live state through `provider`

@@ -62,6 +62,12 @@ struct LiveState {
   // Soft-deleted objects holding a desired vault's or key's name (same addresses).
   std::map<std::string, DeletedVaultState> deleted_vaults;  // vault/NAME
   std::map<std::string, DeletedKeyState> deleted_keys;      // key/NAME
+  // What a degraded read could not see, and why: plan addresses ("vault/x",
+  // "key/x", "identity/x", "storage/x"), role-assignment scopes
+  // ("role-assignments:SCOPE") and per-subscription lists ("storage-accounts:SUB",
+  // "deleted-vaults:SUB", "vaults:SUB", "identities:SUB"). Empty after a read
+  // that did not degrade (that one fails instead).
+  std::map<std::string, std::string> unobservable;
 };
 
 }  // namespace cmk

@@ -166,6 +166,7 @@ Plan Diff(const DesiredState& desired, const LiveState& live, const DiffOptions&
   DiffKeyVersions(ctx);
   DiffPrune(ctx);
   OrderChanges(ctx);
+  WithholdUnobservable(ctx);
   CheckConsumerAccess(ctx);
   SelectHooks(ctx);
   auto by_address = [](const PlanMessage& a, const PlanMessage& b) {

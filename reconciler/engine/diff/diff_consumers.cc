@@ -20,7 +20,7 @@ void CheckConsumerAccess(DiffContext& ctx) {
   std::unordered_map<std::string, size_t> table_of;  // key address -> index in plan.keys
   for (size_t i = 0; i < plan.keys.size(); ++i) table_of.emplace(plan.keys[i].address, i);
   for (const ConsumerAccess& c : before) {
-    if (!c.cause) continue;
+    if (!c.cause || KeyUnobservable(ctx, c.vault, c.key)) continue;  // not judged on a guess
     std::string message = c.consumer + " cannot use its key: " + *c.cause;
     std::string key_address = ctx.DesiredKeyAddress(c.vault, c.key);
     if (auto t = table_of.find(key_address); t != table_of.end())

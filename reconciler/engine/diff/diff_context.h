@@ -101,6 +101,12 @@ void DiffPrune(DiffContext& ctx);
 void CheckConsumerAccess(DiffContext& ctx);
 // Topological order, hooks, sorted depends_on.
 void OrderChanges(DiffContext& ctx);
+// Keeps out of the plan the changes that rest on unobservable objects
+// (LiveState::unobservable), listing them in plan.withheld; diff_withhold.cc.
+void WithholdUnobservable(DiffContext& ctx);
+// Whether the read could not see the key (vault, key), its vault or the
+// grants at its vault: its consumers cannot be judged.
+bool KeyUnobservable(const DiffContext& ctx, const std::string& vault, const std::string& key);
 void SelectHooks(DiffContext& ctx);
 
 }  // namespace cmk

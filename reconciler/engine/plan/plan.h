@@ -31,6 +31,15 @@ struct PlanMessage {
   std::string source;
 };
 
+// A change Diff computed but kept out of the plan: it rests on an object the
+// read could not see (plan --degrade, drift), so it would be a guess.
+struct WithheldChange {
+  std::string address;
+  Action action = Action::kNoOp;
+  std::string reason;  // "vault/x could not be read: ..." or "needs withheld key/x"
+  std::string source;
+};
+
 struct PlanSummary {
   int create = 0, update = 0, replace = 0, del = 0, no_op = 0;
   int rotate = 0, repin = 0, disable_version = 0;  // version lifecycle steps
@@ -49,6 +58,10 @@ struct Plan {
   std::vector<HookSpec> hooks;
   std::vector<PlanMessage> errors;
   std::vector<PlanMessage> warnings;
+  // What the read could not see (LiveState::unobservable) and the changes
+  // withheld because of it; both empty unless the read degraded.
+  std::map<std::string, std::string> unobservable;
+  std::vector<WithheldChange> withheld;
   // Per desired key with live versions: versions, consumers, upcoming dates.
   std::vector<KeyVersions> keys;
 

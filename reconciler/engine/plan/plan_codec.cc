@@ -225,6 +225,13 @@ std::optional<Kind> KindFrom(const std::string& s) { return KindFromName(s); }
 
 }  // namespace
 
+template <typename F, DescribesAs<WithheldChange> T>
+void Describe(F& f, T& v) {
+  f("address", v.address);
+  f("action", Enum(v.action, ActionName, ActionFromName));
+  f("reason", v.reason);
+  f("source", v.source);
+}
 template <typename F, DescribesAs<Change> T>
 void Describe(F& f, T& c) {
   f("address", c.address);
@@ -254,6 +261,8 @@ void Describe(F& f, T& p) {
   f("hooks", p.hooks);
   f("errors", p.errors);
   f("warnings", p.warnings);
+  f("unobservable", p.unobservable, Emit::kIfSet);  // only when the read degraded
+  f("withheld", p.withheld, Emit::kIfSet);
   f("keys", p.keys, Emit::kIfSet);  // only when a desired key has live versions
 }
 

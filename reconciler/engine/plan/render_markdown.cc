@@ -87,6 +87,12 @@ std::string RenderMarkdown(const Plan& plan) {
   out += RenderKeyVersionsMarkdown(plan.keys);
   MessageList(out, "Errors", plan.errors);
   MessageList(out, "Warnings", plan.warnings);
+  if (!plan.unobservable.empty()) {
+    out += "\n#### Not read: changes resting on these are withheld\n\n";
+    for (const auto& [address, reason] : plan.unobservable) out += "- " + Code(address) + ": " + Cell(reason) + "\n";
+    for (const auto& w : plan.withheld)
+      out += "- withheld " + Code(w.address) + " (" + ActionName(w.action) + "): " + Cell(w.reason) + "\n";
+  }
   return out;
 }
 

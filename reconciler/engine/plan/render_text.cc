@@ -49,10 +49,30 @@ void Messages(std::string& out, const char* title, const std::vector<PlanMessage
   }
 }
 
+// What the read could not see and the changes kept out because of it.
+void Unread(std::string& out, const Plan& plan) {
+  if (plan.unobservable.empty()) return;
+  out += "\nNot read (" + std::to_string(plan.unobservable.size()) + "); changes resting on them are withheld:\n";
+  for (const auto& [address, reason] : plan.unobservable) out += "  " + address + ": " + reason + "\n";
+  if (plan.withheld.empty()) return;
+  out += "\nWithheld (" + std::to_string(plan.withheld.size()) + "):\n";
+  for (const auto& w : plan.withheld) {
+    out += "  " + w.address + " (" + ActionName(w.action) + "): " + w.reason;
+    if (!w.source.empty()) out += " (" + w.source + ")";
+    out += "\n";
+  }
+}
+
 }  // namespace
 
 std::string SummaryLine(const Plan& plan) {
   PlanSummary s = plan.Summary();
+  const std::string withheld =
+      plan.unobservable.empty() ? std::string()
+                                : " " + std::to_string(plan.withheld.size()) + " withheld: " +
+                                      std::to_string(plan.unobservable.size()) + " not read.";
+  if (!plan.HasChanges() && !withheld.empty())
+    return "No changes to what could be read (" + std::to_string(s.no_op) + " unchanged);" + withheld;
   if (!plan.HasChanges())
     return "No changes. Live state matches the manifests (" + std::to_string(s.no_op) +
            " unchanged).";
@@ -65,7 +85,7 @@ std::string SummaryLine(const Plan& plan) {
   const std::string recover = s.recover ? std::to_string(s.recover) + " to recover, " : std::string();
   return "Plan: " + recover + std::to_string(s.create) + " to create, " + std::to_string(s.update) +
          " to update, " + std::to_string(s.replace) + " to replace, " + std::to_string(s.del) +
-         " to delete; " + versions + std::to_string(s.no_op) + " unchanged.";
+         " to delete; " + versions + std::to_string(s.no_op) + " unchanged." + withheld;
 }
 
 std::string RenderText(const Plan& plan) {
@@ -88,6 +108,7 @@ std::string RenderText(const Plan& plan) {
   out += RenderKeyVersionsText(plan.keys);
   Messages(out, "Errors", plan.errors);
   Messages(out, "Warnings", plan.warnings);
+  Unread(out, plan);
   out += "\n" + SummaryLine(plan) + "\n";
   if (plan.HasErrors())
     out += "The plan has " + std::to_string(plan.errors.size()) +

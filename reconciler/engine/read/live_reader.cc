@@ -29,6 +29,31 @@ bool ScopeCovered(const std::vector<std::string>& scopes, const std::string& sco
   return false;
 }
 
+// One read in progress: where failures go (returned, or recorded as
+// unobservable when the read degrades) and how far it got.
+struct Reader {
+  Provider& p;
+  const ReadOptions& options;
+  LiveState& live;
+  size_t done = 0;
+  size_t total = 0;
+
+  // `status` (a failed read) for the objects `addresses`: the read's error,
+  // or, when degrading, OK after recording each address as unobservable.
+  Status Fail(const std::vector<std::string>& addresses, Status status) {
+    if (!options.degrade) return status;
+    for (const auto& a : addresses) live.unobservable.try_emplace(a, status.message());
+    return Status::Ok();
+  }
+  Status Fail(const std::string& address, Status status) {
+    return Fail(std::vector<std::string>{address}, std::move(status));
+  }
+  void Step(const std::string& reading, size_t objects = 0) {
+    if (options.progress) options.progress(ReadProgress{done, total, reading});
+    done += objects;
+  }
+};
+
 // A subscription that names at least this many objects of one kind is read
 // with one list call (Azure throttles ARM reads per request: 250, then 25
 // a second); fewer are read with one GET each.
@@ -38,13 +63,14 @@ constexpr size_t kListAtLeast = 3;
 // list when it pays, else GETs. A list the caller may not run (403) falls
 // back to GETs, which resource-scoped permissions may still allow.
 template <typename State, typename Get, typename List>
-Status ReadArmObjects(const std::map<std::string, ArmRef>& refs, std::map<std::string, State>& out,
-                      const Get& get, const List& list, const std::string& kind,
-                      size_t list_at_least = kListAtLeast) {
+Status ReadArmObjects(Reader& rd, const std::map<std::string, ArmRef>& refs,
+                      std::map<std::string, State>& out, const Get& get, const List& list,
+                      const std::string& kind, size_t list_at_least = kListAtLeast) {
   std::map<std::string, std::vector<const std::pair<const std::string, ArmRef>*>> by_subscription;
   for (const auto& entry : refs) by_subscription[Lower(entry.second.subscription)].push_back(&entry);
   for (const auto& [lower_subscription, entries] : by_subscription) {
     const std::string& subscription = entries.front()->second.subscription;
+    rd.Step(kind + " in subscription " + subscription, entries.size());
     if (entries.size() >= list_at_least) {
       auto all = list(subscription);
       if (all.ok()) {
@@ -56,12 +82,20 @@ Status ReadArmObjects(const std::map<std::string, ArmRef>& refs, std::map<std::s
         }
         continue;
       }
-      if (all.status().code() != StatusCode::kPermissionDenied)
-        return all.status().WithContext("listing " + kind + " in subscription " + subscription);
+      if (all.status().code() != StatusCode::kPermissionDenied) {
+        std::vector<std::string> addresses;
+        for (const auto* e : entries) addresses.push_back(e->first);
+        CMK_RETURN_IF_ERROR(
+            rd.Fail(addresses, all.status().WithContext("listing " + kind + " in subscription " + subscription)));
+        continue;
+      }
     }
     for (const auto* e : entries) {
       auto one = get(e->second);
-      if (!one.ok()) return one.status().WithContext("reading " + e->first + Where(e->second));
+      if (!one.ok()) {
+        CMK_RETURN_IF_ERROR(rd.Fail(e->first, one.status().WithContext("reading " + e->first + Where(e->second))));
+        continue;
+      }
       if (*one) out[e->first] = **one;
     }
   }
@@ -81,8 +115,10 @@ std::string SubscriptionOf(const std::string& scope) {
 // least kListAtLeast of the scopes is listed once (ARM answers a list at a
 // scope with every assignment at, above and below it) and filtered; a list
 // the caller may not run (403) falls back to one list per scope.
-Status ReadRoleAssignments(Provider& p, const std::vector<std::string>& scopes,
-                           const std::vector<std::string>& inherited, LiveState& live) {
+Status ReadRoleAssignments(Reader& rd, const std::vector<std::string>& scopes,
+                           const std::vector<std::string>& inherited) {
+  Provider& p = rd.p;
+  LiveState& live = rd.live;
   // Whether an assignment's scope is at or below a queried one: look its
   // ancestors up (an ARM id has a dozen segments), never scan the scopes.
   std::unordered_set<std::string> queried;  // NormalizedId: the root scope "/" is ""
@@ -101,6 +137,7 @@ Status ReadRoleAssignments(Provider& p, const std::vector<std::string>& scopes,
   for (const auto& scope : scopes) by_subscription[Lower(SubscriptionOf(scope))].push_back(&scope);
   for (const auto& scope : inherited) by_subscription[Lower(SubscriptionOf(scope))].push_back(&scope);
   for (const auto& [lower_subscription, group] : by_subscription) {
+    rd.Step("role assignments in subscription " + SubscriptionOf(*group.front()));
     if (!lower_subscription.empty() && group.size() >= kListAtLeast) {
       std::string subscription = "/subscriptions/" + SubscriptionOf(*group.front());
       auto all = p.ListRoleAssignments(subscription);
@@ -109,12 +146,21 @@ Status ReadRoleAssignments(Provider& p, const std::vector<std::string>& scopes,
           if (wanted(ra.scope)) live.role_assignments[ra.id] = std::move(ra);
         continue;
       }
-      if (all.status().code() != StatusCode::kPermissionDenied)
-        return all.status().WithContext("listing role assignments in " + subscription);
+      if (all.status().code() != StatusCode::kPermissionDenied) {
+        std::vector<std::string> addresses;
+        for (const std::string* scope : group) addresses.push_back(RoleAssignmentsAddress(*scope));
+        CMK_RETURN_IF_ERROR(
+            rd.Fail(addresses, all.status().WithContext("listing role assignments in " + subscription)));
+        continue;
+      }
     }
     for (const std::string* scope : group) {
       auto list = p.ListRoleAssignments(*scope);
-      if (!list.ok()) return list.status().WithContext("listing role assignments at " + *scope);
+      if (!list.ok()) {
+        CMK_RETURN_IF_ERROR(rd.Fail(RoleAssignmentsAddress(*scope),
+                                    list.status().WithContext("listing role assignments at " + *scope)));
+        continue;
+      }
       for (auto& ra : *list)
         if (wanted(ra.scope)) live.role_assignments[ra.id] = std::move(ra);
     }
@@ -127,15 +173,24 @@ Status ReadRoleAssignments(Provider& p, const std::vector<std::string>& scopes,
 // of deleted vaults per subscription that misses a vault; one GET per
 // missing key of a live vault. A list the caller may not run (403) reads
 // nothing: creating then fails with Azure's own conflict.
-Status ReadSoftDeleted(Provider& p, const LiveQuery& q, LiveState& live) {
+Status ReadSoftDeleted(Reader& rd, const LiveQuery& q) {
+  Provider& p = rd.p;
+  LiveState& live = rd.live;
   std::map<std::string, std::vector<std::pair<const std::string*, const ArmRef*>>> missing;  // by subscription
   for (const auto& [address, r] : q.vaults)
-    if (!live.vaults.count(address)) missing[r.subscription].emplace_back(&address, &r);
+    if (!live.vaults.count(address) && !live.unobservable.count(address))
+      missing[r.subscription].emplace_back(&address, &r);
   for (const auto& [subscription, vaults] : missing) {
+    rd.Step("deleted vaults in subscription " + subscription);
     auto deleted = p.ListDeletedVaults(subscription);
     if (!deleted.ok()) {
       if (deleted.status().code() == StatusCode::kPermissionDenied) continue;
-      return deleted.status().WithContext("listing deleted vaults in subscription " + subscription);
+      // A vault that may be in soft delete is not planned as a create.
+      std::vector<std::string> addresses;
+      for (const auto& [address, r] : vaults) addresses.push_back(*address);
+      CMK_RETURN_IF_ERROR(rd.Fail(
+          addresses, deleted.status().WithContext("listing deleted vaults in subscription " + subscription)));
+      continue;
     }
     std::unordered_map<std::string, const DeletedVaultState*> by_name;
     for (const auto& d : *deleted) by_name.emplace(Lower(d.vault.name), &d);
@@ -145,20 +200,26 @@ Status ReadSoftDeleted(Provider& p, const LiveQuery& q, LiveState& live) {
   std::unordered_set<std::string> live_vaults;
   for (const auto& [address, v] : live.vaults) live_vaults.insert(Lower(v.name));
   for (const auto& [address, r] : q.keys) {
-    if (live.keys.count(r.vault + "/" + r.name) || !live_vaults.count(Lower(r.vault))) continue;
+    if (live.keys.count(r.vault + "/" + r.name) || !live_vaults.count(Lower(r.vault)) ||
+        live.unobservable.count(address))
+      continue;
     auto deleted = p.GetDeletedKey(r);
     if (!deleted.ok()) {
       if (deleted.status().code() == StatusCode::kPermissionDenied) continue;
-      return deleted.status().WithContext("reading deleted " + address + " (vault " + r.vault + ")");
+      CMK_RETURN_IF_ERROR(
+          rd.Fail(address, deleted.status().WithContext("reading deleted " + address + " (vault " + r.vault + ")")));
+      continue;
     }
     if (*deleted) live.deleted_keys[address] = **deleted;
   }
   return Status::Ok();
 }
 
-Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
+Status ReadQueried(Reader& rd, const LiveQuery& q) {
+  Provider& p = rd.p;
+  LiveState& live = rd.live;
   CMK_RETURN_IF_ERROR(ReadArmObjects(
-      q.vaults, live.vaults, [&](const ArmRef& r) { return p.GetVault(r); },
+      rd, q.vaults, live.vaults, [&](const ArmRef& r) { return p.GetVault(r); },
       [&](const std::string& s) { return p.ListVaults(s); }, "vaults"));
   // Every key in one call, so that a provider can batch all their reads
   // (GetKeys); grouped by vault, so that a vault's reads share connections.
@@ -169,17 +230,26 @@ Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
                    [](const auto& a, const auto& b) { return a.second->vault < b.second->vault; });
   std::vector<KeyRef> refs;
   refs.reserve(keys.size());
-  for (const auto& k : keys) refs.push_back(*k.second);
+  std::unordered_set<std::string> key_vaults;  // lower names
+  for (const auto& k : keys) {
+    refs.push_back(*k.second);
+    key_vaults.insert(Lower(k.second->vault));
+  }
+  rd.Step("keys of " + std::to_string(key_vaults.size()) + (key_vaults.size() == 1 ? " vault" : " vaults"),
+          refs.size());
   std::vector<Result<std::optional<KeyState>>> got = p.GetKeys(refs);
   for (size_t i = 0; i < refs.size(); ++i) {
     if (i >= got.size()) return Internal("the provider answered fewer keys than it was asked");
-    if (!got[i].ok())
-      return got[i].status().WithContext("reading " + *keys[i].first + " (vault " + refs[i].vault + ")");
+    if (!got[i].ok()) {
+      CMK_RETURN_IF_ERROR(rd.Fail(
+          *keys[i].first, got[i].status().WithContext("reading " + *keys[i].first + " (vault " + refs[i].vault + ")")));
+      continue;
+    }
     if (*got[i]) live.keys[refs[i].vault + "/" + refs[i].name] = std::move(**got[i]);
   }
-  CMK_RETURN_IF_ERROR(ReadSoftDeleted(p, q, live));
+  CMK_RETURN_IF_ERROR(ReadSoftDeleted(rd, q));
   CMK_RETURN_IF_ERROR(ReadArmObjects(
-      q.identities, live.identities, [&](const ArmRef& r) { return p.GetIdentity(r); },
+      rd, q.identities, live.identities, [&](const ArmRef& r) { return p.GetIdentity(r); },
       [&](const std::string& s) { return p.ListIdentities(s); }, "identities"));
   // Storage accounts: every subscription of the manifests is listed once,
   // for the accounts they bind and for consumers they do not (an account a
@@ -191,7 +261,7 @@ Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
     return it->second;
   };
   CMK_RETURN_IF_ERROR(ReadArmObjects(
-      q.storage_accounts, live.storage_accounts,
+      rd, q.storage_accounts, live.storage_accounts,
       [&](const ArmRef& r) { return p.GetStorageAccount(r); }, list_accounts, "storage accounts",
       /*list_at_least=*/q.vaults.empty() ? kListAtLeast : 1));
   if (!q.vaults.empty()) {
@@ -200,10 +270,15 @@ Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
     std::unordered_set<std::string> known;  // lower account names already read
     for (const auto& [address, a] : live.storage_accounts) known.insert(Lower(a.name));
     for (const auto& subscription : q.subscriptions) {
+      rd.Step("consumers in subscription " + subscription);
       const auto& all = list_accounts(subscription);
       if (!all.ok()) {
         if (all.status().code() == StatusCode::kPermissionDenied) continue;  // cannot discover here
-        return all.status().WithContext("listing storage accounts in subscription " + subscription);
+        // Consumers this read cannot see: a plan must not retire a version they may use.
+        CMK_RETURN_IF_ERROR(rd.Fail("storage-accounts:" + subscription,
+                                    all.status().WithContext("listing storage accounts in subscription " +
+                                                             subscription)));
+        continue;
       }
       for (const auto& a : *all) {
         if (!EqualsIgnoreCase(a.encryption.key_source, "Microsoft.Keyvault") || known.count(Lower(a.name)))
@@ -217,23 +292,33 @@ Status ReadQueried(Provider& p, const LiveQuery& q, LiveState& live) {
       }
     }
   }
-  return ReadRoleAssignments(p, q.role_assignment_scopes, q.inherited_role_scopes, live);
+  return ReadRoleAssignments(rd, q.role_assignment_scopes, q.inherited_role_scopes);
 }
 
-Status ReadPruneCandidates(Provider& p, const LiveQuery& q, LiveState& live) {
+Status ReadPruneCandidates(Reader& rd, const LiveQuery& q) {
+  Provider& p = rd.p;
+  LiveState& live = rd.live;
   std::unordered_set<std::string> known_vaults, known_identities;  // normalised names / ids
   for (const auto& [address, lv] : live.vaults) known_vaults.insert(Lower(lv.name));
   for (const auto& [address, li] : live.identities)
     known_identities.insert(Lower(IdentityArmId(li.subscription, li.resource_group, li.name)));
   for (const auto& sub : q.subscriptions) {
+    rd.Step("unmanaged objects in subscription " + sub);
     auto vaults = p.ListVaults(sub);
-    if (!vaults.ok()) return vaults.status().WithContext("listing vaults in subscription " + sub);
+    if (!vaults.ok()) {
+      CMK_RETURN_IF_ERROR(rd.Fail("vaults:" + sub, vaults.status().WithContext("listing vaults in subscription " + sub)));
+      vaults = std::vector<VaultState>{};
+    }
     for (auto& v : *vaults) {
       if (!IsOwned(v.tags)) continue;
       if (known_vaults.insert(Lower(v.name)).second) live.vaults["vault/" + v.name] = v;
     }
     auto ids = p.ListIdentities(sub);
-    if (!ids.ok()) return ids.status().WithContext("listing identities in subscription " + sub);
+    if (!ids.ok()) {
+      CMK_RETURN_IF_ERROR(
+          rd.Fail("identities:" + sub, ids.status().WithContext("listing identities in subscription " + sub)));
+      ids = std::vector<IdentityState>{};
+    }
     for (auto& i : *ids) {
       if (!IsOwned(i.tags)) continue;
       if (!known_identities.insert(Lower(IdentityArmId(i.subscription, i.resource_group, i.name))).second)
@@ -250,15 +335,22 @@ Status ReadPruneCandidates(Provider& p, const LiveQuery& q, LiveState& live) {
   std::vector<KeyRef> unread;  // keys of owned vaults the manifests do not name
   for (const auto& v : owned) {
     auto names = p.ListKeys(v.name);
-    if (!names.ok()) return names.status().WithContext("listing keys of vault/" + v.name);
+    if (!names.ok()) {
+      CMK_RETURN_IF_ERROR(rd.Fail("keys:" + v.name, names.status().WithContext("listing keys of vault/" + v.name)));
+      continue;
+    }
     for (const auto& name : *names)
       if (!live.keys.count(v.name + "/" + name)) unread.push_back(KeyRef{v.name, name});
   }
   std::vector<Result<std::optional<KeyState>>> got = p.GetKeys(unread);
   for (size_t i = 0; i < unread.size(); ++i) {
     if (i >= got.size()) return Internal("the provider answered fewer keys than it was asked");
-    if (!got[i].ok())
-      return got[i].status().WithContext("reading key " + unread[i].name + " of vault/" + unread[i].vault);
+    if (!got[i].ok()) {
+      CMK_RETURN_IF_ERROR(rd.Fail("keys:" + unread[i].vault, got[i].status().WithContext(
+                                                                 "reading key " + unread[i].name + " of vault/" +
+                                                                 unread[i].vault)));
+      continue;
+    }
     if (*got[i] && IsOwned((*got[i])->tags))
       live.keys[unread[i].vault + "/" + unread[i].name] = std::move(**got[i]);
   }
@@ -266,7 +358,11 @@ Status ReadPruneCandidates(Provider& p, const LiveQuery& q, LiveState& live) {
     std::string scope = LiveVaultId(v);
     if (ScopeCovered(q.role_assignment_scopes, scope)) continue;
     auto list = p.ListRoleAssignments(scope);
-    if (!list.ok()) return list.status().WithContext("listing role assignments at " + scope);
+    if (!list.ok()) {
+      CMK_RETURN_IF_ERROR(rd.Fail(RoleAssignmentsAddress(scope),
+                                  list.status().WithContext("listing role assignments at " + scope)));
+      continue;
+    }
     for (auto& ra : *list)
       if (IsOwned(ra)) live.role_assignments[ra.id] = ra;
   }
@@ -316,9 +412,21 @@ LiveQuery BuildQuery(const DesiredState& desired) {
 
 Result<LiveState> ReadLive(Provider& provider, const LiveQuery& query,
                            bool include_prune_candidates) {
+  ReadOptions options;
+  options.include_prune_candidates = include_prune_candidates;
+  return ReadLive(provider, query, options);
+}
+
+size_t QueriedObjectCount(const LiveQuery& query) {
+  return query.vaults.size() + query.keys.size() + query.identities.size() + query.storage_accounts.size();
+}
+
+Result<LiveState> ReadLive(Provider& provider, const LiveQuery& query, const ReadOptions& options) {
   LiveState live;
-  CMK_RETURN_IF_ERROR(ReadQueried(provider, query, live));
-  if (include_prune_candidates) CMK_RETURN_IF_ERROR(ReadPruneCandidates(provider, query, live));
+  Reader rd{provider, options, live, 0, QueriedObjectCount(query)};
+  CMK_RETURN_IF_ERROR(ReadQueried(rd, query));
+  if (options.include_prune_candidates) CMK_RETURN_IF_ERROR(ReadPruneCandidates(rd, query));
+  rd.Step("done");
   return live;
 }
 
@@ -347,8 +455,11 @@ std::string RoleAssignmentsAddress(const std::string& scope) {
 
 std::map<std::string, std::string> Fingerprints(const LiveQuery& query, const LiveState& live) {
   std::map<std::string, std::string> fp;
-  auto put = [&fp](const std::string& address, const Json* j) {
-    fp[address] = j ? Fingerprint(*j) : "absent";
+  auto put = [&fp, &live](const std::string& address, const Json* j) {
+    // What could not be read is neither present nor absent: a later read that
+    // sees it (either way) has moved.
+    if (live.unobservable.count(address)) fp[address] = "unobservable";
+    else fp[address] = j ? Fingerprint(*j) : "absent";
   };
   for (const auto& [address, r] : query.vaults) {
     auto it = live.vaults.find(address);

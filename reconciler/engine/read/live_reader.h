@@ -7,6 +7,8 @@
 // objects become changes is Diff's job. Not thread-safe (the provider is not).
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -27,6 +29,31 @@ LiveQuery BuildQuery(const DesiredState& desired);
 // outside cmkctl).
 [[nodiscard]] Result<LiveState> ReadLive(Provider& provider, const LiveQuery& query,
                                          bool include_prune_candidates);
+
+// Where a read stands: `done` of `total` objects queried, and what is being
+// read now ("keys of 12 vaults", "storage accounts in subscription S").
+struct ReadProgress {
+  size_t done = 0;
+  size_t total = 0;
+  std::string reading;
+};
+
+struct ReadOptions {
+  bool include_prune_candidates = false;
+  // Degrade instead of failing: an object (or a list) that cannot be read,
+  // whatever the reason (unreachable host, firewall, missing permission,
+  // throttling that outlasted the retries), is recorded in
+  // LiveState::unobservable with the reason, and the rest is read.
+  bool degrade = false;
+  // Called before each step of the read (never from another thread).
+  std::function<void(const ReadProgress&)> progress;
+};
+
+[[nodiscard]] Result<LiveState> ReadLive(Provider& provider, const LiveQuery& query,
+                                         const ReadOptions& options);
+
+// The objects a query names (its size for ReadProgress::total).
+size_t QueriedObjectCount(const LiveQuery& query);
 
 // Addresses of live keys not named by the query (prune candidates), keyed by
 // LiveState::keys key ("VAULT/NAME"): "key/NAME", or "key/VAULT/NAME" when
