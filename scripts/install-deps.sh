@@ -10,6 +10,7 @@ packages=(
   jq        # the end-to-end scripts read plan JSON with it
   curl      # the wire end-to-end test changes the served cloud behind cmkctl's back
   faketime  # the wire end-to-end test runs again with the clock a year ahead
+  python3-jsonschema python3-yaml  # tests/deploy validates deploy/ against vendored JSON schemas
 )
 missing=()
 for p in "${packages[@]}"; do
