@@ -1,6 +1,9 @@
 // Round trips for every algorithm and key type, refusals and failure modes
 // (corrupted ciphertext, wrong key, wrong algorithm) through the public API.
 #include <gtest/gtest.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <atomic>
 #include <thread>
@@ -50,6 +53,46 @@ TEST(GenerateKey, EcCurvesExportFullSizeCoordinates) {
     // EC keys do not wrap.
     EXPECT_FALSE(WrapWithPrivate(*key, WrapAlg::kRsaOaep256, Bytes(32, 1)).ok());
     EXPECT_FALSE(Unwrap(*key, WrapAlg::kA256Kw, Bytes(40, 1)).ok());
+  }
+}
+
+// The sandbox's RSA keys are multi-prime (3 primes below 4096 bits, 4 at
+// 4096): the modulus has the size asked for, e = 65537, the public JWK is an
+// ordinary one, and a DEK wrapped with the public half alone unwraps.
+TEST(GenerateKey, RsaIsMultiPrimeWithAnOrdinaryPublicHalf) {
+  for (int bits : {2048, 3072, 4096}) {
+    SCOPED_TRACE(bits);
+    Result<PrivateKey> key = GenerateKey("RSA-HSM", bits, "");
+    ASSERT_TRUE(key.ok()) << key.status().ToString();
+    Result<LoadedKey> loaded = LoadPrivateKey(*key);
+    ASSERT_TRUE(loaded.ok());
+    EXPECT_EQ(loaded->bits(), bits);
+    Result<PublicJwk> pub = PublicJwkOf(*key);
+    ASSERT_TRUE(pub.ok());
+    EXPECT_EQ(Base64UrlDecode(pub->n)->size(), static_cast<size_t>(bits / 8));
+    EXPECT_EQ(pub->e, "AQAB");
+    ASSERT_TRUE(ParsePublicJwk(PublicJwkToJson(*pub)).ok());
+    Result<SecureBytes> dek = GenerateDek();
+    ASSERT_TRUE(dek.ok());
+    Bytes plain = dek->bytes();
+    Result<Bytes> wrapped = WrapWithPublic(*pub, WrapAlg::kRsaOaep256, plain);
+    ASSERT_TRUE(wrapped.ok());
+    Result<SecureBytes> back = Unwrap(*key, WrapAlg::kRsaOaep256, *wrapped);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->bytes(), plain);
+    // The PKCS#8 encoding carries the extra primes (RFC 8017 OtherPrimeInfos).
+    std::string pem = ToString(key->material.bytes());
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    ASSERT_NE(raw, nullptr);
+    BIGNUM* third = nullptr;
+    EXPECT_EQ(EVP_PKEY_get_bn_param(raw, OSSL_PKEY_PARAM_RSA_FACTOR3, &third), 1);
+    BN_free(third);
+    BIGNUM* fourth = nullptr;
+    EXPECT_EQ(EVP_PKEY_get_bn_param(raw, OSSL_PKEY_PARAM_RSA_FACTOR4, &fourth), bits >= 4096 ? 1 : 0);
+    BN_free(fourth);
+    EVP_PKEY_free(raw);
   }
 }
 
