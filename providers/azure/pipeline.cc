@@ -31,6 +31,15 @@ Status Pipeline::CheckHostAnswers(const std::string& url) const {
   return Unavailable(parts->host + " did not answer earlier in this run (" + it->second + ")");
 }
 
+Pipeline::Deadline Pipeline::DeadlineFromNow() const {
+  if (request_timeout_.count() <= 0) return Deadline::max();
+  return std::chrono::steady_clock::now() + request_timeout_;
+}
+
+void Pipeline::Bound(HttpRequest& request) const {
+  if (request_timeout_.count() > 0) request.timeout = std::min(request.timeout, request_timeout_);
+}
+
 void Pipeline::NoteTransportFailure(const std::string& url, const Result<HttpResponse>& r) {
   if (r.ok() || r.status().code() != StatusCode::kUnavailable) return;
   auto parts = ParseUrl(url);
@@ -42,12 +51,14 @@ Result<HttpResponse> Pipeline::Send(HttpRequest request, const std::string& scop
                                     bool* applied_elsewhere) {
   if (!scope.empty()) CMK_RETURN_IF_ERROR(CheckBearerUrl(request.url));
   CMK_RETURN_IF_ERROR(CheckHostAnswers(request.url));
-  Bound(request);
+  const Deadline deadline = DeadlineFromNow();
+  if (deadline != Deadline::max()) options.deadline = deadline;
   if (!request.headers.count("Accept")) request.headers["Accept"] = "application/json";
   if (!request.body.empty() && !request.headers.count("Content-Type"))
     request.headers["Content-Type"] = "application/json";
   auto caller_hook = options.before_attempt;
   options.before_attempt = [&, caller_hook](HttpRequest& r) -> Status {
+    Bound(r);
     limiter_.Acquire(cls, rate_key);
     if (!scope.empty()) {
       CMK_ASSIGN_OR_RETURN(AccessToken token, credential_.GetToken(scope));

@@ -10,6 +10,7 @@
 // of them needs. Not thread-safe.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -45,7 +46,11 @@ class Pipeline {
 
   CachingCredential& credential() { return credential_; }
   Retrier& retrier() { return retrier_; }
-  // Bounds each attempt's whole transfer (0 = the request's own).
+  // How long to wait for a host that does not answer (0 = the request's
+  // own timeout): each attempt's bound, and the end of a request's retries
+  // after failures without an answer (no connection, no response in time).
+  // Answers that ask to wait (429, 503 with Retry-After) are waited for as
+  // the retry policy says.
   void set_request_timeout(Millis timeout) { request_timeout_ = timeout; }
 
  private:
@@ -55,9 +60,9 @@ class Pipeline {
   // one unreachable vault costs one timeout, not one per object.
   Status CheckHostAnswers(const std::string& url) const;
   void NoteTransportFailure(const std::string& url, const Result<HttpResponse>& r);
-  void Bound(HttpRequest& request) const {
-    if (request_timeout_.count() > 0) request.timeout = request_timeout_;
-  }
+  using Deadline = std::chrono::steady_clock::time_point;
+  Deadline DeadlineFromNow() const;
+  void Bound(HttpRequest& request) const;
 
   HttpTransport& transport_;
   CachingCredential& credential_;

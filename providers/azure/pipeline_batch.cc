@@ -40,16 +40,17 @@ std::vector<Result<HttpResponse>> Pipeline::SendAll(std::vector<BatchRequest> ba
       continue;
     }
     AddDefaultHeaders(b.request);
-    Bound(b.request);
     pending.push_back(i);
   }
 
   Millis slept{0};
+  const Deadline deadline = DeadlineFromNow();  // the batch's requests share one
   for (int round = 1; !pending.empty(); ++round) {
     std::vector<size_t> sent;
     std::vector<HttpRequest> requests;
     for (size_t i : pending) {
       BatchRequest& b = batch[i];
+      Bound(b.request);
       limiter_.Acquire(b.cls, b.rate_key);
       if (!b.scope.empty()) {
         Result<AccessToken> token = credential_.GetToken(b.scope);
@@ -80,8 +81,14 @@ std::vector<Result<HttpResponse>> Pipeline::SendAll(std::vector<BatchRequest> ba
       }
       ++attempts[i];
       if (Retrier::IsRetryable(r) && attempts[i] < ro.max_attempts) {
-        wait = std::max(wait, retrier_.DelayAfter(r, attempts[i]));
-        again.push_back(i);
+        Millis delay = retrier_.DelayAfter(r, attempts[i]);
+        // No answer at all: retried only while the timeout lasts.
+        bool unanswered_too_long =
+            !r.ok() && deadline != Deadline::max() && std::chrono::steady_clock::now() + delay >= deadline;
+        if (!unanswered_too_long) {
+          wait = std::max(wait, delay);
+          again.push_back(i);
+        }
       }
       results[i] = std::move(r);
     }

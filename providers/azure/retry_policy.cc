@@ -142,6 +142,11 @@ Result<HttpResponse> Retrier::Send(HttpTransport& transport, HttpRequest request
     if (attempt >= options_.max_attempts) return result;
 
     Millis delay = DelayAfter(result, attempt);
+    if (!result.ok() && send_options.deadline &&
+        std::chrono::steady_clock::now() + delay >= *send_options.deadline) {
+      CMK_LOG(kDebug, "retry: giving up on a host that has not answered: the next wait ends after the timeout");
+      return result;
+    }
     if (slept + delay > options_.max_total_delay) {
       CMK_LOG(kDebug, "retry: giving up, next wait ", delay.count(), " ms exceeds the total budget");
       return result;

@@ -58,6 +58,10 @@ struct SendOptions {
   ReRead reread;                   // for non-idempotent requests
   // Called before every attempt (rate limiting, fresh auth headers).
   std::function<Status(HttpRequest&)> before_attempt;
+  // After a failure without an answer (no connection, no response in time),
+  // no wait for another attempt that would end after this; the failure is
+  // returned instead. Answers asking to wait are not bound by it.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 class Retrier {

@@ -352,6 +352,7 @@ Status SandboxServer::Start(const ServeOptions& options) {
 
 void SandboxServer::Stop() {
   if (!impl_) return;
+  if (impl_->core) impl_->core->ReleaseHeld();
   try {
     if (impl_->http) impl_->http->stop();
   } catch (...) {

@@ -1,5 +1,7 @@
 #include "sandbox_server/server_core.h"
 
+#include <algorithm>
+
 #include <chrono>
 #include <ctime>
 #include <thread>
@@ -55,7 +57,10 @@ ServerCore::ServerCore(std::unique_ptr<SandboxCloud> cloud, const ServeOptions& 
               options.token_lifetime_seconds,
               {"https://127.0.0.1:" + std::to_string(port), "https://localhost:" + std::to_string(port)},
               std::move(assertion_keys_path)),
-      gate_(options.faults, options.throttle) {}
+      gate_(options.faults, options.throttle) {
+  for (const auto& v : options.faults.silent_vaults) silent_vaults_.push_back(Lower(v));
+  for (const auto& v : options.faults.firewalled_vaults) firewalled_vaults_.push_back(Lower(v));
+}
 
 ServerResponse ServerCore::Unauthorized(bool kv, const std::string& base_url,
                                       const std::string& message) {
@@ -225,6 +230,26 @@ ServerResponse ServerCore::Answer(const ServerRequest& req, const Route& route) 
 
   if (gate_.latency_ms() > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(gate_.latency_ms()));
+  auto named = [&](const std::vector<std::string>& vaults) {
+    return kv && std::find(vaults.begin(), vaults.end(), Lower(c.vault)) != vaults.end();
+  };
+  if (named(silent_vaults_)) {
+    // A host that takes the connection and never answers: hold the request
+    // until the client gives up (its socket closes) or the server stops.
+    for (int i = 0; i < 600 && !release_held_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ServerResponse r;
+    r.drop_connection = true;
+    return r;
+  }
+  if (named(firewalled_vaults_)) {
+    // Azure's answer to a caller outside the vault's network rules.
+    return JsonResponse(
+        403, Json{{"error",
+                   {{"code", "Forbidden"},
+                    {"message", "Client address is not authorized and caller is not a trusted service.\r\n"
+                                "Client address: 127.0.0.1\r\nVault: " + c.vault + ";location=sandbox"},
+                    {"innererror", {{"code", "ForbiddenByFirewall"}}}}}});
+  }
   const bool changes_state = req.method == "PUT" || req.method == "PATCH" ||
                              req.method == "POST" || req.method == "DELETE";
   bool lose_response = false;

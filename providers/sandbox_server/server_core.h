@@ -20,6 +20,8 @@
 // slept outside the cloud lock.
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -61,6 +63,9 @@ class ServerCore {
 
   const std::string& tenant_id() const { return tenant_id_; }
   int port() const { return port_; }
+
+  // Lets requests held for a silent vault (FaultOptions::silent_vaults) go.
+  void ReleaseHeld() { release_held_ = true; }
 
  private:
   struct Ctx {
@@ -162,6 +167,8 @@ class ServerCore {
   };
   std::map<std::string, Operation> operations_;
   uint64_t counter_ = 0;
+  std::atomic<bool> release_held_{false};
+  std::vector<std::string> silent_vaults_, firewalled_vaults_;  // lower case
 };
 
 }  // namespace cmk

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace cmk {
 
@@ -27,6 +28,13 @@ struct FaultOptions {
   double lost_response_rate = 0;
   uint64_t seed = 1;           // same seed, same sequence of outcomes
   int retry_after_seconds = 1; // Retry-After on injected 429s
+  // Key Vault hosts (vault names) that accept connections and never answer:
+  // each request is held until the client gives up (at most 60 s).
+  std::vector<std::string> silent_vaults;
+  // Key Vault hosts whose firewall refuses this client: every data-plane
+  // request is answered 403 Forbidden / ForbiddenByFirewall, as Azure
+  // answers a caller outside a vault's network rules.
+  std::vector<std::string> firewalled_vaults;
 };
 
 // Azure-like throttling (README D.1/D.2). Key Vault: per vault, per 10

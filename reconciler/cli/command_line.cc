@@ -173,6 +173,10 @@ void CommandLine::AddCommands() {
                         "dropped without an answer")
       ->check(CLI::Range(0.0, 1.0));
   serve_cmd->add_option("--fault-seed", serve->faults.seed, "seed of the fault sequence");
+  serve_cmd->add_option("--silent-vault", serve->faults.silent_vaults,
+                        "this vault's host takes connections and never answers (repeatable)");
+  serve_cmd->add_option("--firewalled-vault", serve->faults.firewalled_vaults,
+                        "this vault's firewall refuses the client: 403 ForbiddenByFirewall (repeatable)");
   serve_cmd->add_option("--vault-ops-per-10s", serve->throttle.vault_ops_per_10s,
                         "per-vault key operation budget");
   serve_cmd->add_flag("--async-vault-create", serve->async_vault_create,
