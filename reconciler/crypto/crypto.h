@@ -3,7 +3,8 @@
 // Envelope encryption primitives (random DEKs, RSA-OAEP / RSA-OAEP-256 /
 // RSA1_5-unwrap, AES key wrap RFC 3394 and with padding RFC 5649), JWK import
 // and export with strict base64url, RFC 7638 thumbprints, constant-time
-// comparison, and key-material generation for the sandbox. Errors are values;
+// comparison, key-material generation for the sandbox, and the certificate and
+// JWS signature of Azure certificate credentials. Errors are values;
 // an invalid ciphertext is an error, never a crash or a silent wrong answer.
 // Buffers that held DEKs or private material are cleansed (SecureBytes).
 //
@@ -51,6 +52,8 @@ void CleanseString(std::string& s);
 // padding, '+', '/', whitespace and non-canonical trailing bits.
 std::string Base64UrlEncode(const Bytes& data);
 Result<Bytes> Base64UrlDecode(const std::string& text);
+// Standard base64 with padding (RFC 4648 §4), e.g. a JWS "x5c" member.
+std::string Base64Encode(const Bytes& data);
 std::string HexEncode(const Bytes& data);  // lower case
 Result<Bytes> HexDecode(const std::string& hex);
 // Lenient decoding for values on the wire (e.g. a wrapKey/unwrapKey "value"):
@@ -158,6 +161,24 @@ Result<LoadedKey> LoadPrivateKey(const PrivateKey& key);
 Result<PublicJwk> PublicJwkOf(const LoadedKey& key);  // error for oct
 Result<Bytes> WrapWithPrivate(const LoadedKey& key, WrapAlg alg, const Bytes& plaintext);
 Result<SecureBytes> Unwrap(const LoadedKey& key, WrapAlg alg, const Bytes& ciphertext);
+
+// A certificate credential's material: the certificate whose public key
+// matches the private key (the leaf), the file's other certificates in file
+// order, and the RSA private key. Never logged.
+struct ClientCertificate {
+  std::vector<Bytes> chain_der;  // DER; the leaf first
+  LoadedKey key;
+};
+// PEM text (CERTIFICATE blocks and one private key, which `password`
+// decrypts if it is encrypted) or PKCS#12 bytes (opened with `password`,
+// which may be empty). Only RSA keys (Entra ID's rule). Messages name what is
+// wrong, never the password or key bytes.
+Result<ClientCertificate> ParseClientCertificate(const std::string& contents,
+                                                 const std::string& password);
+// The JWS signature (RFC 7518: RS256/384/512 PKCS#1 v1.5, PS256/384/512 PSS
+// with a salt as long as the digest) of `signing_input` with an RSA key.
+Result<Bytes> SignJws(const LoadedKey& key, const std::string& alg,
+                      const std::string& signing_input);
 
 // AES key wrap with a raw KEK (RFC 3394 when alg is A*KW, RFC 5649 for kAesKwp).
 Result<Bytes> AesKeyWrap(const Bytes& kek, WrapAlg alg, const Bytes& plaintext);

@@ -84,6 +84,13 @@ std::string Base64UrlEncode(const Bytes& data) {
   return out;
 }
 
+std::string Base64Encode(const Bytes& data) {
+  std::string out = Base64UrlEncode(data);
+  for (char& c : out) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  out.append((4 - out.size() % 4) % 4, '=');
+  return out;
+}
+
 Result<Bytes> Base64UrlDecode(const std::string& text) {
   return DecodeUnpadded(text, /*url=*/true, /*standard=*/false);
 }
