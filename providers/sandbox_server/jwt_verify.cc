@@ -43,10 +43,24 @@ std::optional<JwsAlg> JwsAlgOf(const std::string& alg) {
   return std::nullopt;
 }
 
+// A registered public key; certificates also carry their thumbprints
+// (base64url of the SHA-256 and SHA-1 of their DER).
+struct RegisteredKey {
+  JwtPkey key;
+  std::string x5t_s256, x5t;
+};
+
+std::string JwtSha1(const unsigned char* der, long len) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_Digest(der, static_cast<size_t>(len), md, &n, EVP_sha1(), nullptr) != 1) return "";
+  return Base64UrlEncode(Bytes(md, md + n));
+}
+
 // Every public key in `pem`: certificates contribute their subject key.
 // Blocks of other kinds (a private key pasted by mistake) are skipped.
-std::vector<JwtPkey> RegisteredKeys(const std::string& pem) {
-  std::vector<JwtPkey> keys;
+std::vector<RegisteredKey> RegisteredKeys(const std::string& pem) {
+  std::vector<RegisteredKey> keys;
   std::unique_ptr<BIO, JwtBioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return keys;
   for (;;) {
@@ -60,11 +74,15 @@ std::vector<JwtPkey> RegisteredKeys(const std::string& pem) {
     if (kind == "CERTIFICATE") {
       X509* cert = d2i_X509(nullptr, &p, len);
       if (cert) {
-        if (EVP_PKEY* k = X509_get_pubkey(cert)) keys.emplace_back(k);
+        if (EVP_PKEY* k = X509_get_pubkey(cert))
+          keys.push_back({JwtPkey(k),
+                          Base64UrlEncode(Sha256(std::string(reinterpret_cast<char*>(data),
+                                                             static_cast<size_t>(len)))),
+                          JwtSha1(data, len)});
         X509_free(cert);
       }
     } else if (kind == "PUBLIC KEY") {
-      if (EVP_PKEY* k = d2i_PUBKEY(nullptr, &p, len)) keys.emplace_back(k);
+      if (EVP_PKEY* k = d2i_PUBKEY(nullptr, &p, len)) keys.push_back({JwtPkey(k), "", ""});
     }
     OPENSSL_free(name);
     OPENSSL_free(header);
@@ -153,11 +171,33 @@ Result<VerifiedJwt> VerifyJwt(const std::string& token, const std::string& pem) 
     if (!der) return PermissionDenied("the JWT signature does not verify");
     sig = std::move(*der);
   }
-  std::vector<JwtPkey> keys = RegisteredKeys(pem);
+  std::vector<RegisteredKey> keys = RegisteredKeys(pem);
   if (keys.empty()) return NotFound("no certificate or public key is registered");
+  // A certificate credential names its certificate: only that one may verify.
+  const Json& s256 = JsonMember(out.header, "x5t#S256");
+  const Json& sha1 = JsonMember(out.header, "x5t");
+  if (!s256.is_null() || !sha1.is_null()) {
+    if ((!s256.is_null() && !s256.is_string()) || (!sha1.is_null() && !sha1.is_string()))
+      return InvalidArgument("the JWT thumbprint is not a string");
+    const std::string want = s256.is_string() ? s256.get<std::string>() : sha1.get<std::string>();
+    std::erase_if(keys, [&](const RegisteredKey& k) {
+      return (s256.is_string() ? k.x5t_s256 : k.x5t) != want || want.empty();
+    });
+    if (keys.empty()) return NotFound("no registered certificate has the assertion's thumbprint");
+    out.by_certificate = true;
+    const Json& x5c = JsonMember(out.header, "x5c");
+    if (!x5c.is_null()) {
+      if (!x5c.is_array() || x5c.empty() || !x5c[0].is_string())
+        return InvalidArgument("the JWT x5c is not an array of certificates");
+      auto first = Base64AnyDecode(x5c[0].get<std::string>());
+      if (!first.ok() || Base64UrlEncode(Sha256(std::string(first->begin(), first->end()))) !=
+                             keys.front().x5t_s256)
+        return InvalidArgument("the JWT x5c chain does not start with the certificate it names");
+    }
+  }
   const std::string signing_input = token.substr(0, b);
   for (const auto& key : keys) {
-    if (KeyFits(key.get(), *alg) && Verifies(key.get(), *alg, signing_input, sig)) {
+    if (KeyFits(key.key.get(), *alg) && Verifies(key.key.get(), *alg, signing_input, sig)) {
       ERR_clear_error();
       return out;
     }

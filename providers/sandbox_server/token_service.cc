@@ -51,6 +51,19 @@ TokenError Err(int http, const std::string& error, int64_t code, const std::stri
   return TokenError{http, error, "AADSTS" + std::to_string(code) + ": " + text, code};
 }
 
+// The thumbprint an assertion's header names, for error text (public:
+// it identifies a certificate, it is not a secret). "" when unreadable.
+std::string AssertionThumbprint(const std::string& assertion) {
+  auto header = Base64UrlDecode(assertion.substr(0, assertion.find('.')));
+  if (!header.ok()) return "";
+  Json h = Json::parse(header->begin(), header->end(), nullptr, false);
+  for (const char* name : {"x5t#S256", "x5t"}) {
+    const Json& v = JsonMember(h, name);
+    if (v.is_string()) return v.get<std::string>().substr(0, 64);
+  }
+  return "";
+}
+
 // Entra ID tolerates this much clock skew on an assertion's exp and nbf.
 constexpr int64_t kAssertionSkewSeconds = 300;
 
@@ -145,7 +158,7 @@ std::variant<IssuedToken, TokenError> TokenService::ClientCredentials(const std:
   } else if (form.count("client_assertion")) {
     if (form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
       return Err(401, "invalid_client", 50027, "JWT token is invalid or malformed.");
-    if (auto refused = CheckAssertion(form["client_assertion"], now)) return *refused;
+    if (auto refused = CheckAssertion(form["client_assertion"], client_id, now)) return *refused;
   } else {
     return Err(401, "invalid_client", 7000218,
                "The request body must contain the following parameter: 'client_assertion' or "
@@ -167,7 +180,17 @@ bool TokenService::KnownTenant(const std::string& tenant) const {
   return EqualsIgnoreCase(tenant, tenant_id_);
 }
 
+bool TokenService::IsOwnTokenEndpoint(const std::string& aud) const {
+  const std::string a = StripSlash(Lower(aud));
+  const std::string tenant = Lower(tenant_id_);
+  for (const auto& own : own_arm_resources_)
+    for (const char* path : {"/oauth2/v2.0/token", "/oauth2/token"})
+      if (a == own + "/" + tenant + path) return true;
+  return false;
+}
+
 std::optional<TokenError> TokenService::CheckAssertion(const std::string& assertion,
+                                                       const std::string& client_id,
                                                        int64_t now) const {
   std::string pem;
   if (!assertion_keys_path_.empty()) {
@@ -177,10 +200,16 @@ std::optional<TokenError> TokenService::CheckAssertion(const std::string& assert
   auto jwt = VerifyJwt(assertion, pem);
   if (!jwt.ok()) {
     switch (jwt.status().code()) {
-      case StatusCode::kNotFound:
+      case StatusCode::kNotFound: {
+        const std::string thumbprint = AssertionThumbprint(assertion);
         return Err(401, "invalid_client", 700027,
                    "The certificate with identifier used to sign the client assertion is not "
-                   "registered on application. [Reason - The key was not found.]");
+                   "registered on application. [Reason - The key was not found." +
+                       (thumbprint.empty() ? std::string()
+                                           : ", Thumbprint of key used by client: '" +
+                                                 thumbprint + "'") +
+                       "]");
+      }
       case StatusCode::kPermissionDenied:
         return Err(401, "invalid_client", 700027, "Client assertion failed signature validation.");
       default:
@@ -204,6 +233,21 @@ std::optional<TokenError> TokenService::CheckAssertion(const std::string& assert
                "Client assertion is not within its valid time range. Current time: " +
                    FormatRfc3339(now) + ", assertion valid from " + when(nbf_at) +
                    ", expiry time of assertion " + when(exp_at) + ".");
+  }
+  if (jwt->by_certificate) {
+    const Json& aud = JsonMember(jwt->claims, "aud");
+    if (!aud.is_string() || !IsOwnTokenEndpoint(aud.get<std::string>()))
+      return Err(401, "invalid_client", 700023,
+                 "Client assertion audience claim does not match Realm issuer. Expected the "
+                 "token endpoint of tenant '" + tenant_id_ + "'.");
+    for (const char* claim : {"iss", "sub"}) {
+      const Json& v = JsonMember(jwt->claims, claim);
+      if (!v.is_string() || !EqualsIgnoreCase(v.get<std::string>(), client_id))
+        return Err(401, "invalid_client", 700021,
+                   "Client assertion application identifier doesn't match 'client_id' parameter. "
+                   "Review the documentation at https://learn.microsoft.com/entra/identity-"
+                   "platform/certificate-credentials .");
+    }
   }
   return std::nullopt;
 }

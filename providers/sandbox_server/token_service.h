@@ -10,7 +10,12 @@
 // (server-client-certs.pem beside the sandbox), read on every assertion so
 // that a key registered while the server runs counts at once. With nothing
 // registered every assertion is refused (AADSTS700027), and so is one
-// outside its exp/nbf window (AADSTS700024, five minutes of clock skew).
+// outside its exp/nbf window (AADSTS700024, five minutes of clock skew). A
+// certificate credential's assertion (one naming its certificate by
+// x5t#S256 or x5t) is checked against that certificate only (AADSTS700027
+// when none is registered with that thumbprint or it did not sign), and its
+// claims as Entra ID checks them: aud is this token endpoint (AADSTS700023)
+// and iss = sub = the client_id of the request (AADSTS700021).
 //
 // Tokens are JWT-shaped but unsigned (header alg "none", a random third
 // part): SDKs do not validate access tokens, and the server only accepts
@@ -91,7 +96,10 @@ class TokenService {
  private:
   IssuedToken Issue(Audience audience, const std::string& resource, const std::string& client_id,
                     const std::string& principal_id, int64_t now);
-  std::optional<TokenError> CheckAssertion(const std::string& assertion, int64_t now) const;
+  std::optional<TokenError> CheckAssertion(const std::string& assertion,
+                                           const std::string& client_id, int64_t now) const;
+  // Whether `aud` names this token endpoint (v2.0 or v1, on any own host).
+  bool IsOwnTokenEndpoint(const std::string& aud) const;
 
   std::string tenant_id_;
   std::string client_id_;

@@ -276,6 +276,22 @@ bool RawTls::ClosedWithin(std::chrono::milliseconds timeout) {
 
 TestSigningKey::TestSigningKey(const std::string& type) {
   key_ = type == "EC" ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
+  X509_set_pubkey(cert, key_);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("cmkctl-test-app"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509_sign(cert, key_, EVP_sha256());
+  unsigned char* der = nullptr;
+  int n = i2d_X509(cert, &der);
+  cert_der_.assign(reinterpret_cast<char*>(der), static_cast<size_t>(n));
+  OPENSSL_free(der);
+  X509_free(cert);
 }
 
 TestSigningKey::~TestSigningKey() { EVP_PKEY_free(key_); }
@@ -301,26 +317,34 @@ std::string TestSigningKey::PublicKeyPem() const {
 }
 
 std::string TestSigningKey::CertificatePem() const {
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
-  X509_set_pubkey(cert, key_);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("cmkctl-test-app"), -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-  X509_sign(cert, key_, EVP_sha256());
+  const auto* p = reinterpret_cast<const unsigned char*>(cert_der_.data());
+  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(cert_der_.size()));
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_X509(bio, cert);
   X509_free(cert);
   return BioText(bio);
 }
 
-std::string TestSigningKey::SignJwt(const std::string& alg, const Json& claims) const {
-  const std::string input =
-      B64Url(Json{{"alg", alg}, {"typ", "JWT"}}.dump()) + "." + B64Url(claims.dump());
+std::string TestSigningKey::ThumbprintS256() const {
+  return Base64UrlEncode(Sha256(cert_der_));
+}
+
+std::string TestSigningKey::ThumbprintSha1() const {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(cert_der_.data(), cert_der_.size(), md, &n, EVP_sha1(), nullptr);
+  return Base64UrlEncode(Bytes(md, md + n));
+}
+
+std::string TestSigningKey::X5c() const {
+  return Base64Encode(Bytes(cert_der_.begin(), cert_der_.end()));
+}
+
+std::string TestSigningKey::SignJwt(const std::string& alg, const Json& claims,
+                                    const Json& extra_header) const {
+  Json header{{"alg", alg}, {"typ", "JWT"}};
+  for (const auto& [name, value] : extra_header.items()) header[name] = value;
+  const std::string input = B64Url(header.dump()) + "." + B64Url(claims.dump());
   if (alg == "none") return input + ".";
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pctx = nullptr;

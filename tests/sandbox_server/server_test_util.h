@@ -108,13 +108,22 @@ class TestSigningKey {
   TestSigningKey& operator=(const TestSigningKey&) = delete;
 
   std::string PublicKeyPem() const;
+  // A self-signed certificate of the key, made once: the same PEM every call.
   std::string CertificatePem() const;
-  // A compact JWS of `claims` with header {"alg": alg, "typ": "JWT"}; alg is
-  // RS256, PS256 or ES256 (matching the key type) or "none" (no signature).
-  std::string SignJwt(const std::string& alg, const Json& claims) const;
+  // Its "x5t#S256" (base64url SHA-256 of the DER) and "x5t" (SHA-1).
+  std::string ThumbprintS256() const;
+  std::string ThumbprintSha1() const;
+  // The DER certificate in standard base64, as a JWS "x5c" entry.
+  std::string X5c() const;
+  // A compact JWS of `claims` with header {"alg": alg, "typ": "JWT"} plus
+  // `extra_header`; alg is RS256, PS256 or ES256 (matching the key type) or
+  // "none" (no signature).
+  std::string SignJwt(const std::string& alg, const Json& claims,
+                      const Json& extra_header = Json::object()) const;
 
  private:
   struct evp_pkey_st* key_ = nullptr;
+  std::string cert_der_;
 };
 
 // The member at `path` below `j`, or null when a step is missing or not an

@@ -149,6 +149,65 @@ TEST_F(TokenTest, AssertionsSignedWithARegisteredKeyGetTokens) {
   EXPECT_EQ(Code(TokenRequest(tenant, "client_secret=wrong")), 7000215);
 }
 
+// A certificate credential names its certificate (x5t#S256, or the older
+// x5t): only that registered certificate may verify the signature, an x5c
+// chain must start with it, and the claims are Entra ID's: aud this token
+// endpoint, iss = sub = the client id.
+TEST_F(TokenTest, CertificateAssertionsAreCheckedAgainstTheCertificateTheyName) {
+  TestSigningKey a("RSA"), b("RSA"), stranger("RSA");
+  Register(a.CertificatePem() + b.CertificatePem());
+  Start();
+  const std::string tenant = server_->endpoints().tenant_id;
+  const Json by_a{{"x5t#S256", a.ThumbprintS256()}};
+  auto request = [&](const TestSigningKey& key, const Json& claims, const Json& header,
+                     const std::string& alg = "PS256") {
+    return TokenRequest(tenant, Assertion(key.SignJwt(alg, claims, header)));
+  };
+  for (const char* alg : {"PS256", "RS256"}) {
+    Reply ok = request(a, Claims(), by_a, alg);
+    ASSERT_EQ(ok.status, 200) << alg << ": " << ok.body;
+  }
+  EXPECT_EQ(request(a, Claims(), Json{{"x5t", a.ThumbprintSha1()}}).status, 200);
+  const Json with_chain{{"x5t#S256", a.ThumbprintS256()}, {"x5c", Json::array({a.X5c(), b.X5c()})}};
+  EXPECT_EQ(request(a, Claims(), with_chain).status, 200);
+  // Signed by another registered key than the one named: refused (any
+  // registered key used to do).
+  Reply other = request(b, Claims(), by_a);
+  EXPECT_EQ(other.status, 401) << other.body;
+  EXPECT_EQ(Code(other), 700027);
+  // A thumbprint nobody registered.
+  Reply unknown = request(stranger, Claims(), Json{{"x5t#S256", stranger.ThumbprintS256()}});
+  EXPECT_EQ(Code(unknown), 700027);
+  EXPECT_NE(unknown.body.find("Thumbprint of key used by client: '" + stranger.ThumbprintS256()),
+            std::string::npos)
+      << unknown.body;
+  // A chain that starts elsewhere.
+  const Json wrong_chain{{"x5t#S256", a.ThumbprintS256()}, {"x5c", Json::array({b.X5c()})}};
+  EXPECT_EQ(Code(request(a, Claims(), wrong_chain)), 50027);
+  // The audience: this token endpoint (v2.0 or v1, 127.0.0.1 or localhost).
+  const std::string port = std::to_string(server_->port());
+  for (const std::string& aud : {"https://localhost:" + port + "/" + tenant + "/oauth2/v2.0/token",
+                                 server_->endpoints().authority + "/oauth2/token/"}) {
+    Json claims = Claims();
+    claims["aud"] = aud;
+    EXPECT_EQ(request(a, claims, by_a).status, 200) << aud;
+  }
+  for (const std::string& aud : {"https://login.microsoftonline.com/" + tenant + "/oauth2/v2.0/token",
+                                 server_->endpoints().authority, std::string("wi-app")}) {
+    Json claims = Claims();
+    claims["aud"] = aud;
+    EXPECT_EQ(Code(request(a, claims, by_a)), 700023) << aud;
+  }
+  // iss and sub: the client id of the request.
+  for (const char* claim : {"iss", "sub"}) {
+    Json claims = Claims();
+    claims[claim] = "another-app";
+    EXPECT_EQ(Code(request(a, claims, by_a)), 700021) << claim;
+    claims.erase(claim);
+    EXPECT_EQ(Code(request(a, claims, by_a)), 700021) << claim;
+  }
+}
+
 TEST_F(TokenTest, UnknownTenantIsRefusedAsEntraIdRefusesIt) {
   Start();
   // The right secret under another tenant used to get tokens.
