@@ -4,9 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
+#include "base/strings.h"
 #include "crypto/crypto.h"
 #include <nlohmann/json.hpp>
 
@@ -111,41 +113,56 @@ std::string ChainCredential::Name() const {
 }
 
 Result<AccessToken> ChainCredential::GetToken(const std::string& scope) {
-  std::string skipped;
-  for (const auto& c : chain_) {
-    Result<AccessToken> token = c->GetToken(scope);
+  if (selected_ != nullptr) {
+    Result<AccessToken> token = selected_->GetToken(scope);
+    if (!token.ok()) return token.status().WithContext("credential " + selected_->Name());
+    return token;
+  }
+  std::string attempts;
+  for (size_t i = 0; i < chain_.size(); ++i) {
+    TokenCredential& c = *chain_[i];
+    Result<AccessToken> token = c.GetToken(scope);
     if (token.ok()) {
-      selected_ = c->Name();
+      CMK_LOG(kDebug, "credential: ", c.Name(), " gave a token; the chain keeps using it");
+      selected_ = &c;
       return token;
     }
-    if (token.status().code() != StatusCode::kFailedPrecondition)
-      return token.status().WithContext("credential " + c->Name());
-    CMK_LOG(kDebug, "credential: ", c->Name(), " unavailable: ", token.status().message());
-    skipped += "\n  " + c->Name() + ": " + token.status().message();
+    const Status& why = token.status();
+    const bool unavailable = why.code() == StatusCode::kFailedPrecondition;
+    std::string reason = why.message();
+    if (StartsWith(reason, c.Name() + ": ")) reason.erase(0, c.Name().size() + 2);
+    CMK_LOG(kDebug, "credential: ", c.Name(), unavailable ? " unavailable: " : " failed: ", reason);
+    attempts += "\n  " + c.Name() + (unavailable ? ": unavailable: " : ": failed: ") + reason;
+    if (unavailable) continue;
+    for (size_t j = i + 1; j < chain_.size(); ++j)
+      attempts += "\n  " + chain_[j]->Name() + ": not tried (a configured credential failed)";
+    return Status(why.code(),
+                  "credential " + c.Name() + " failed; credentials in order:" + attempts);
   }
-  return PermissionDenied(
-      "no Azure credential is available (tried client secret, workload identity, managed "
-      "identity, Azure CLI):" + skipped);
+  return PermissionDenied("no Azure credential gave a token; credentials in order:" + attempts);
 }
 
 Result<std::unique_ptr<CachingCredential>> MakeCredential(const CredentialOptions& options,
                                                           const EnvGetter& env,
                                                           HttpTransport& transport, UnixClock clock,
                                                           CommandRunner runner) {
-  std::vector<std::unique_ptr<TokenCredential>> chain;
   const std::string& n = options.named;
-  if (n.empty() || n == "client-secret")
+  if (!n.empty() && std::find(std::begin(kCredentialNames), std::end(kCredentialNames), n) ==
+                        std::end(kCredentialNames))
+    return InvalidArgument("unknown credential '" + n + "': expected one of " +
+                           Join(std::vector<std::string>(std::begin(kCredentialNames),
+                                                         std::end(kCredentialNames))));
+  std::vector<std::unique_ptr<TokenCredential>> chain;
+  auto wanted = [&](const char* name) { return n.empty() || n == name; };
+  if (wanted("client-secret"))
     chain.push_back(MakeClientSecretCredential(env, options, transport, clock));
-  if (n.empty() || n == "workload-identity")
+  if (wanted("client-certificate"))
+    chain.push_back(MakeClientCertificateCredential(env, options, transport, clock));
+  if (wanted("workload-identity"))
     chain.push_back(MakeWorkloadIdentityCredential(env, options, transport, clock));
-  if (n.empty() || n == "managed-identity")
+  if (wanted("managed-identity"))
     chain.push_back(MakeManagedIdentityCredential(env, options, transport, clock));
-  if (n.empty() || n == "azure-cli")
-    chain.push_back(MakeAzureCliCredential(env, std::move(runner), clock));
-  if (chain.empty())
-    return InvalidArgument("unknown credential '" + n +
-                           "': expected client-secret, workload-identity, managed-identity or "
-                           "azure-cli");
+  if (wanted("azure-cli")) chain.push_back(MakeAzureCliCredential(env, std::move(runner), clock));
   return std::make_unique<CachingCredential>(
       std::make_unique<ChainCredential>(std::move(chain)), clock);
 }

@@ -1,19 +1,32 @@
 // Azure credentials: where bearer tokens come from.
 //
-// The default chain, tried in this order unless one is named: client secret
-// (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), workload identity
+// The default chain behaves like the Azure SDKs' DefaultAzureCredential and
+// tries, in this order unless one is named: client secret (AZURE_TENANT_ID,
+// AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), client certificate (tenant, client
+// id, AZURE_CLIENT_CERTIFICATE_PATH: PEM with the private key or PKCS#12,
+// AZURE_CLIENT_CERTIFICATE_PASSWORD, AZURE_CLIENT_SEND_CERTIFICATE_CHAIN; a
+// signed client assertion, see client_assertion.h), workload identity
 // federation (AZURE_FEDERATED_TOKEN_FILE + tenant + client id, sent as
 // client_assertion), managed identity (IDENTITY_ENDPOINT + IDENTITY_HEADER,
-// else IMDS with a short connect timeout and the SDKs' retries, see
-// imds_retry.h), Azure CLI (`az account
-// get-access-token`, run without a shell, only when `az` is on PATH).
-// AZURE_AUTHORITY_HOST moves the token endpoint. A credential whose inputs
-// are absent is "unavailable" (kFailedPrecondition) and the chain moves on;
-// any other failure stops the chain and names the credential.
+// else IMDS at AZURE_POD_IDENTITY_AUTHORITY_HOST or 169.254.169.254 with a
+// short connect timeout and the SDKs' retries, see imds_retry.h), Azure CLI
+// (`az account get-access-token`, run without a shell, only when `az` is on
+// PATH). AZURE_AUTHORITY_HOST moves the token endpoint.
+//
+// A credential that cannot work here answers kFailedPrecondition
+// ("unavailable") and the chain moves on: its inputs are absent, or it failed
+// for a reason another source avoids (IMDS unreachable, refusing with 403, or
+// without an identity for this host; the CLI absent or not logged in). Any
+// other failure (a configured secret or certificate refused, a certificate
+// file that does not load, IMDS still failing after its retries) stops the
+// chain, as in the SDKs. Either way the error lists every source, in order,
+// and why it did not give a token. Once a source gave a token, the chain
+// keeps using it.
 //
 // Tokens are cached per scope and refreshed 300 s before expiry. Token
 // request bodies and responses are never logged, and error messages carry
-// only the identity platform's error code and description. Not thread-safe.
+// only the identity platform's error code and description: never a secret,
+// a private key, a password, an assertion or a token. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -51,11 +64,11 @@ CommandRunner RealCommandRunner();
 using UnixClock = std::function<int64_t()>;  // unix seconds
 
 struct CredentialOptions {
-  // "" = the default chain; else one of: client-secret, workload-identity,
-  // managed-identity, azure-cli.
+  // "" = the default chain; else one of kCredentialNames.
   std::string named;
   std::string authority_host;  // "" = AZURE_AUTHORITY_HOST, else login.microsoftonline.com
-  std::string imds_endpoint = "http://169.254.169.254";
+  // "" = AZURE_POD_IDENTITY_AUTHORITY_HOST, else http://169.254.169.254.
+  std::string imds_endpoint;
   std::chrono::milliseconds imds_connect_timeout{1000};
   ImdsRetryOptions imds_retry;
   Sleeper sleeper;  // waits between IMDS retries; empty = really sleep
@@ -79,18 +92,23 @@ class CachingCredential : public TokenCredential {
   std::map<std::string, AccessToken> cache_;
 };
 
+// The credential names, in the default chain's order.
+inline constexpr const char* kCredentialNames[] = {"client-secret", "client-certificate",
+                                                   "workload-identity", "managed-identity",
+                                                   "azure-cli"};
+
 // Tries credentials in order (see the header comment).
 class ChainCredential : public TokenCredential {
  public:
   explicit ChainCredential(std::vector<std::unique_ptr<TokenCredential>> chain);
   std::string Name() const override;
   Result<AccessToken> GetToken(const std::string& scope) override;
-  // The name of the credential that last produced a token ("" before).
-  const std::string& selected() const { return selected_; }
+  // The name of the credential that produced a token ("" before one did).
+  std::string selected() const { return selected_ ? selected_->Name() : ""; }
 
  private:
   std::vector<std::unique_ptr<TokenCredential>> chain_;
-  std::string selected_;
+  TokenCredential* selected_ = nullptr;
 };
 
 // The chain (or the named credential) wrapped in a cache. `transport` must
@@ -104,6 +122,10 @@ Result<std::unique_ptr<CachingCredential>> MakeCredential(const CredentialOption
 std::unique_ptr<TokenCredential> MakeClientSecretCredential(const EnvGetter& env,
                                                             const CredentialOptions& options,
                                                             HttpTransport& transport, UnixClock clock);
+std::unique_ptr<TokenCredential> MakeClientCertificateCredential(const EnvGetter& env,
+                                                                 const CredentialOptions& options,
+                                                                 HttpTransport& transport,
+                                                                 UnixClock clock);
 std::unique_ptr<TokenCredential> MakeWorkloadIdentityCredential(const EnvGetter& env,
                                                                 const CredentialOptions& options,
                                                                 HttpTransport& transport,

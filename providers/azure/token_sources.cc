@@ -6,7 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "azure/client_assertion.h"
 #include "azure/credentials.h"
+#include "base/log.h"
+#include "base/strings.h"
 
 namespace cmk {
 namespace {
@@ -20,6 +23,16 @@ std::string AuthorityHost(const EnvGetter& env, const CredentialOptions& options
                                                      : options.authority_host;
   if (host.empty()) host = "https://login.microsoftonline.com";
   if (host.find("://") == std::string::npos) host = "https://" + host;
+  while (!host.empty() && host.back() == '/') host.pop_back();
+  return host;
+}
+
+// Where IMDS is: the option, else AZURE_POD_IDENTITY_AUTHORITY_HOST (as the
+// SDKs read it), else the link-local address.
+std::string ImdsEndpoint(const EnvGetter& env, const CredentialOptions& options) {
+  std::string host = options.imds_endpoint.empty() ? Env(env, "AZURE_POD_IDENTITY_AUTHORITY_HOST")
+                                                   : options.imds_endpoint;
+  if (host.empty()) host = "http://169.254.169.254";
   while (!host.empty() && host.back() == '/') host.pop_back();
   return host;
 }
@@ -76,64 +89,145 @@ Result<AccessToken> ParseTokenResponse(const std::string& who, const HttpRespons
   return t;
 }
 
-class ClientSecretCredential : public TokenCredential {
+// How a confidential client proves who it is at the token endpoint.
+enum class ClientProof { kSecret, kCertificate, kFederatedToken };
+
+struct ProofSpec {
+  const char* name;      // the credential's name
+  const char* variable;  // what holds the secret, the certificate path or the token file
+};
+ProofSpec SpecOf(ClientProof proof) {
+  switch (proof) {
+    case ClientProof::kSecret: return {"client-secret", "AZURE_CLIENT_SECRET"};
+    case ClientProof::kCertificate: return {"client-certificate", "AZURE_CLIENT_CERTIFICATE_PATH"};
+    case ClientProof::kFederatedToken: return {"workload-identity", "AZURE_FEDERATED_TOKEN_FILE"};
+  }
+  return {"?", "?"};
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return FailedPrecondition("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The client credentials grant for a service principal: with a client
+// secret, a certificate (a client assertion it signs) or a federated token.
+class ConfidentialClientCredential : public TokenCredential {
  public:
-  ClientSecretCredential(const EnvGetter& env, const CredentialOptions& options,
-                         HttpTransport& transport, UnixClock clock, bool workload)
-      : tenant_(Env(env, "AZURE_TENANT_ID")),
+  ConfidentialClientCredential(ClientProof proof, const EnvGetter& env,
+                               const CredentialOptions& options, HttpTransport& transport,
+                               UnixClock clock)
+      : proof_(proof),
+        spec_(SpecOf(proof)),
+        tenant_(Env(env, "AZURE_TENANT_ID")),
         client_id_(Env(env, "AZURE_CLIENT_ID")),
-        secret_(workload ? "" : Env(env, "AZURE_CLIENT_SECRET")),
-        token_file_(workload ? Env(env, "AZURE_FEDERATED_TOKEN_FILE") : ""),
+        source_(Env(env, spec_.variable)),
+        password_(proof == ClientProof::kCertificate
+                      ? Env(env, "AZURE_CLIENT_CERTIFICATE_PASSWORD")
+                      : ""),
+        send_chain_(IsTruthy(Env(env, "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN"))),
         authority_(AuthorityHost(env, options)),
         insecure_ok_(options.allow_insecure_http_for_tests),
-        workload_(workload),
         transport_(transport),
         clock_(std::move(clock)) {}
+  ~ConfidentialClientCredential() override {
+    CleanseString(source_);
+    CleanseString(password_);
+  }
 
-  std::string Name() const override { return workload_ ? "workload-identity" : "client-secret"; }
+  std::string Name() const override { return spec_.name; }
 
   Result<AccessToken> GetToken(const std::string& scope) override {
-    if (tenant_.empty() || client_id_.empty() || (workload_ ? token_file_.empty() : secret_.empty()))
-      return FailedPrecondition(workload_ ? "AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID or "
-                                            "AZURE_CLIENT_ID not set"
-                                          : "AZURE_TENANT_ID, AZURE_CLIENT_ID or "
-                                            "AZURE_CLIENT_SECRET not set");
+    std::vector<std::string> missing;
+    if (tenant_.empty()) missing.push_back("AZURE_TENANT_ID");
+    if (client_id_.empty()) missing.push_back("AZURE_CLIENT_ID");
+    if (source_.empty()) missing.push_back(spec_.variable);
+    if (!missing.empty()) return FailedPrecondition(Join(missing) + " not set");
     if (authority_.rfind("https://", 0) != 0 && !insecure_ok_)
       return InvalidArgument(Name() + ": refusing to send credentials to a non-HTTPS authority " +
                              authority_);
-    std::string body = "grant_type=client_credentials&client_id=" + UrlEncode(client_id_) +
-                       "&scope=" + UrlEncode(scope);
-    if (workload_) {
-      // Re-read on every request: the platform rotates the projected token.
-      std::ifstream in(token_file_);
-      if (!in) return FailedPrecondition("cannot read AZURE_FEDERATED_TOKEN_FILE " + token_file_);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::string assertion = ss.str();
-      while (!assertion.empty() && std::isspace(static_cast<unsigned char>(assertion.back())))
-        assertion.pop_back();
-      body += "&client_assertion_type=" +
-              UrlEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
-              "&client_assertion=" + UrlEncode(assertion);
-    } else {
-      body += "&client_secret=" + UrlEncode(secret_);
-    }
+    const std::string endpoint = authority_ + "/" + UrlEncode(tenant_) + "/oauth2/v2.0/token";
+    CMK_ASSIGN_OR_RETURN(std::string proof, ProofFields(endpoint));
     HttpRequest req;
     req.method = "POST";
-    req.url = authority_ + "/" + UrlEncode(tenant_) + "/oauth2/v2.0/token";
+    req.url = endpoint;
     req.headers["Content-Type"] = "application/x-www-form-urlencoded";
     req.headers["Accept"] = "application/json";
-    req.body = std::move(body);
-    CMK_ASSIGN_OR_RETURN(HttpResponse r, transport_.Send(req));
-    return ParseTokenResponse(Name(), r, clock_());
+    req.body = "grant_type=client_credentials&client_id=" + UrlEncode(client_id_) +
+               "&scope=" + UrlEncode(scope) + proof;
+    CleanseString(proof);
+    Result<HttpResponse> r = transport_.Send(req);
+    CleanseString(req.body);
+    if (!r.ok()) return r.status();
+    return ParseTokenResponse(Name(), *r, clock_());
   }
 
  private:
-  std::string tenant_, client_id_, secret_, token_file_, authority_;
+  // The form members that prove the client's identity.
+  Result<std::string> ProofFields(const std::string& endpoint) {
+    static const std::string kJwtBearer =
+        "&client_assertion_type=" +
+        UrlEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") + "&client_assertion=";
+    switch (proof_) {
+      case ClientProof::kSecret:
+        return "&client_secret=" + UrlEncode(source_);
+      case ClientProof::kFederatedToken: {
+        // Re-read on every request: the platform rotates the projected token.
+        Result<std::string> token = ReadWholeFile(source_);
+        if (!token.ok())
+          return FailedPrecondition("cannot read AZURE_FEDERATED_TOKEN_FILE " + source_);
+        std::string assertion = std::move(*token);
+        while (!assertion.empty() && std::isspace(static_cast<unsigned char>(assertion.back())))
+          assertion.pop_back();
+        return kJwtBearer + UrlEncode(assertion);
+      }
+      case ClientProof::kCertificate: {
+        CMK_RETURN_IF_ERROR(LoadCertificate());
+        ClientAssertionRequest request{client_id_, endpoint, clock_(), send_chain_};
+        CMK_ASSIGN_OR_RETURN(std::string assertion, BuildClientAssertion(*certificate_, request));
+        return kJwtBearer + UrlEncode(assertion);
+      }
+    }
+    return Internal("unknown client proof");
+  }
+
+  // Read once: a configured certificate that does not load is an error to
+  // fix, not a reason to try the next credential.
+  Status LoadCertificate() {
+    if (certificate_) return Status::Ok();
+    const std::string where = "client-certificate: AZURE_CLIENT_CERTIFICATE_PATH " + source_;
+    Result<std::string> contents = ReadWholeFile(source_);
+    if (!contents.ok()) return InvalidArgument(where + ": cannot read the file");
+    Result<ClientCertificate> parsed = ParseClientCertificate(*contents, password_);
+    CleanseString(*contents);
+    if (!parsed.ok()) {
+      const std::string m = parsed.status().message();
+      return InvalidArgument(where + ": " + m +
+                             (m.find("password") != std::string::npos
+                                  ? " (AZURE_CLIENT_CERTIFICATE_PASSWORD)"
+                                  : ""));
+    }
+    certificate_ = std::move(*parsed);
+    CMK_LOG(kDebug, "credential: client-certificate x5t#S256 ",
+            CertificateThumbprintS256(certificate_->chain_der.front()), " (",
+            certificate_->chain_der.size(), " certificate(s) in the file)");
+    return Status::Ok();
+  }
+
+  ClientProof proof_;
+  ProofSpec spec_;
+  std::string tenant_, client_id_;
+  std::string source_;  // the secret, the certificate file or the token file
+  std::string password_;
+  bool send_chain_;
+  std::string authority_;
   bool insecure_ok_;
-  bool workload_;
   HttpTransport& transport_;
   UnixClock clock_;
+  std::optional<ClientCertificate> certificate_;
 };
 
 class ManagedIdentityCredential : public TokenCredential {
@@ -143,7 +237,7 @@ class ManagedIdentityCredential : public TokenCredential {
       : endpoint_(Env(env, "IDENTITY_ENDPOINT")),
         header_(Env(env, "IDENTITY_HEADER")),
         client_id_(Env(env, "AZURE_CLIENT_ID")),
-        imds_(options.imds_endpoint),
+        imds_(ImdsEndpoint(env, options)),
         imds_connect_timeout_(options.imds_connect_timeout),
         imds_retry_(options.imds_retry),
         sleeper_(options.sleeper ? options.sleeper : RealSleeper()),
@@ -194,6 +288,12 @@ class ManagedIdentityCredential : public TokenCredential {
     const HttpResponse& r = *sent.response;
     if (r.status == 400)  // "Identity not found": this host has none; not worth retrying
       return FailedPrecondition("IMDS has no identity for this host (" + ErrorDetail(r) + ")");
+    // Not IMDS itself: a proxy or a container network refusing the link-local
+    // address (Docker Desktop answers "unreachable network"). Another source
+    // may well work here.
+    if (r.status == 403)
+      return FailedPrecondition("the managed identity endpoint refused the request (" +
+                                ErrorDetail(r) + ")");
     if (IsImdsRetryableStatus(r.status))
       return Unavailable("IMDS token request still failing after " + tries + " (" +
                          ErrorDetail(r) +
@@ -264,13 +364,22 @@ class AzureCliCredential : public TokenCredential {
 std::unique_ptr<TokenCredential> MakeClientSecretCredential(const EnvGetter& env,
                                                             const CredentialOptions& options,
                                                             HttpTransport& transport, UnixClock clock) {
-  return std::make_unique<ClientSecretCredential>(env, options, transport, std::move(clock), false);
+  return std::make_unique<ConfidentialClientCredential>(ClientProof::kSecret, env, options,
+                                                        transport, std::move(clock));
+}
+std::unique_ptr<TokenCredential> MakeClientCertificateCredential(const EnvGetter& env,
+                                                                 const CredentialOptions& options,
+                                                                 HttpTransport& transport,
+                                                                 UnixClock clock) {
+  return std::make_unique<ConfidentialClientCredential>(ClientProof::kCertificate, env, options,
+                                                        transport, std::move(clock));
 }
 std::unique_ptr<TokenCredential> MakeWorkloadIdentityCredential(const EnvGetter& env,
                                                                 const CredentialOptions& options,
                                                                 HttpTransport& transport,
                                                                 UnixClock clock) {
-  return std::make_unique<ClientSecretCredential>(env, options, transport, std::move(clock), true);
+  return std::make_unique<ConfidentialClientCredential>(ClientProof::kFederatedToken, env, options,
+                                                        transport, std::move(clock));
 }
 std::unique_ptr<TokenCredential> MakeManagedIdentityCredential(const EnvGetter& env,
                                                                const CredentialOptions& options,

@@ -17,6 +17,9 @@ std::string Lower(std::string_view s);
 // Case-insensitive ASCII equality, without allocating.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 bool StartsWith(std::string_view s, std::string_view prefix);
+// "true" (any case) or "1": how environment switches such as CI and
+// AZURE_CLIENT_SEND_CERTIFICATE_CHAIN say yes.
+bool IsTruthy(std::string_view s);
 
 // "a, b, c".
 std::string Join(const std::vector<std::string>& parts, std::string_view separator = ", ");
