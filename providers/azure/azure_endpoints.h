@@ -1,10 +1,13 @@
 // Where Azure lives: ARM, the vault DNS suffix and the authority host.
 //
-// Defaults are Azure public cloud. Environment (CMKCTL_ARM_ENDPOINT,
-// CMKCTL_VAULT_DNS_SUFFIX, AZURE_AUTHORITY_HOST) and then flags override
-// them, so sovereign clouds and the sandbox server (ARM at
-// https://127.0.0.1:PORT, vaults at https://{vault}.vault.localhost:PORT)
-// run the same code. Plain values; thread-compatible.
+// A cloud sets the three together: AzurePublicCloud (the default),
+// AzureUSGovernment or AzureChinaCloud, named by --cloud, else AZURE_CLOUD,
+// else ARM_ENVIRONMENT (azurerm's public, usgovernment, china are accepted
+// too). The environment (CMKCTL_ARM_ENDPOINT, CMKCTL_VAULT_DNS_SUFFIX,
+// AZURE_AUTHORITY_HOST) and then flags override one endpoint each, so the
+// sandbox server (ARM at https://127.0.0.1:PORT, vaults at
+// https://{vault}.vault.localhost:PORT) runs the same code. Plain values;
+// thread-compatible.
 #pragma once
 
 #include <string>
@@ -30,8 +33,15 @@ struct AzureEndpoints {
   std::string DefaultKeyVaultResource() const;
 };
 
-// Defaults, then the environment. Trailing slashes are dropped.
-AzureEndpoints EndpointsFromEnv(const EnvGetter& env);
+// The endpoints of a cloud by name, case-insensitively: AzurePublicCloud
+// (also AzureCloud, public), AzureUSGovernment (usgovernment),
+// AzureChinaCloud (china). InvalidArgument, listing them, for any other.
+Result<AzureEndpoints> CloudEndpoints(const std::string& name);
+// The cloud `cloud` names ("" = AZURE_CLOUD, else ARM_ENVIRONMENT, else the
+// public cloud), then the environment's overrides. `env` is the process's
+// (not WithArmAliases'), so that an error names the variable that was set.
+// Trailing slashes are dropped.
+Result<AzureEndpoints> EndpointsFromEnv(const EnvGetter& env, const std::string& cloud = "");
 // Flag values ("" = keep).
 void ApplyEndpointFlags(AzureEndpoints& endpoints, const std::string& arm,
                         const std::string& vault_dns_suffix, const std::string& authority_host);

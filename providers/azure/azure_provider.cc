@@ -16,10 +16,12 @@
 
 namespace cmk {
 
-AzureProviderOptions AzureOptionsFromEnv(const EnvGetter& env) {
+Result<AzureProviderOptions> AzureOptionsFromEnv(const EnvGetter& process_env,
+                                                 const std::string& cloud) {
   AzureProviderOptions o;
-  o.endpoints = EndpointsFromEnv(env);
-  o.credential.authority_host = o.endpoints.authority_host;
+  CMK_ASSIGN_OR_RETURN(o.endpoints, EndpointsFromEnv(process_env, cloud));
+  const EnvGetter env = WithArmAliases(process_env);
+  // The credential's authority is left to Create: flags may still move it.
   o.credential.named = env("CMKCTL_AZURE_CREDENTIAL").value_or("");
   o.ca_bundle = env("CMKCTL_CA_BUNDLE").value_or("");
   o.tenant_id = env("AZURE_TENANT_ID").value_or("");
@@ -79,6 +81,9 @@ Result<std::unique_ptr<AzureProvider>> AzureProvider::Create(AzureProviderOption
   options.credential.allow_insecure_http_for_tests |= options.allow_insecure_http_for_tests;
   if (!options.credential.sleeper) options.credential.sleeper = hooks.sleeper;
 
+  CMK_LOG(kDebug, "azure: ARM ", options.endpoints.arm, ", authority ",
+          options.credential.authority_host, ", vaults https://{vault}.",
+          options.endpoints.vault_dns_suffix);
   std::unique_ptr<AzureProvider> p(
       new AzureProvider(std::move(options), std::move(transport), std::move(hooks)));
   CMK_ASSIGN_OR_RETURN(p->credential_, MakeCredential(p->options_.credential, env, *p->transport_,

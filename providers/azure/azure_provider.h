@@ -48,11 +48,15 @@ struct AzureProviderOptions {
   bool allow_insecure_http_for_tests = false;
 };
 
-// Defaults, then CMKCTL_ARM_ENDPOINT, CMKCTL_VAULT_DNS_SUFFIX,
+// Defaults, then the cloud (`cloud`, a --cloud value, else AZURE_CLOUD or
+// ARM_ENVIRONMENT), CMKCTL_ARM_ENDPOINT, CMKCTL_VAULT_DNS_SUFFIX,
 // AZURE_AUTHORITY_HOST, CMKCTL_CA_BUNDLE, AZURE_TENANT_ID,
 // CMKCTL_AZURE_CREDENTIAL (a credential name), CMKCTL_RATE_FRACTION,
-// CMKCTL_MAX_CONNECTIONS, CMKCTL_CONNECT_TIMEOUT and CMKCTL_TIMEOUT (seconds).
-AzureProviderOptions AzureOptionsFromEnv(const EnvGetter& env);
+// CMKCTL_MAX_CONNECTIONS, CMKCTL_CONNECT_TIMEOUT and CMKCTL_TIMEOUT (seconds);
+// ARM_* aliases as WithArmAliases reads them. Fails
+// only on an unknown cloud name.
+Result<AzureProviderOptions> AzureOptionsFromEnv(const EnvGetter& env,
+                                                 const std::string& cloud = "");
 
 // Replaceable pieces (tests): every member left empty gets the real one.
 struct AzureTestHooks {

@@ -22,6 +22,40 @@ EnvGetter ProcessEnv() {
   };
 }
 
+namespace {
+
+// An AZURE_* name and the azurerm name that stands in for it. `gate`, when
+// set, must be true for the alias to count (azurerm reads the OIDC token
+// file only with ARM_USE_OIDC).
+struct ArmAlias {
+  const char* name;
+  const char* alias;
+  const char* gate;
+};
+constexpr ArmAlias kArmAliases[] = {
+    {"AZURE_CLIENT_ID", "ARM_CLIENT_ID", nullptr},
+    {"AZURE_TENANT_ID", "ARM_TENANT_ID", nullptr},
+    {"AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET", nullptr},
+    {"AZURE_CLIENT_CERTIFICATE_PATH", "ARM_CLIENT_CERTIFICATE_PATH", nullptr},
+    {"AZURE_CLIENT_CERTIFICATE_PASSWORD", "ARM_CLIENT_CERTIFICATE_PASSWORD", nullptr},
+    {"AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH", "ARM_USE_OIDC"},
+    {"AZURE_CLOUD", "ARM_ENVIRONMENT", nullptr},
+};
+
+}  // namespace
+
+EnvGetter WithArmAliases(EnvGetter env) {
+  return [env = std::move(env)](const std::string& name) -> std::optional<std::string> {
+    if (auto v = env(name)) return v;
+    for (const ArmAlias& a : kArmAliases) {
+      if (name != a.name) continue;
+      if (a.gate != nullptr && !IsTruthy(env(a.gate).value_or(""))) return std::nullopt;
+      return env(a.alias);
+    }
+    return std::nullopt;
+  };
+}
+
 CommandRunner RealCommandRunner() {
   return [](const std::vector<std::string>& argv) -> Result<std::string> {
     if (argv.empty()) return InvalidArgument("empty command");
@@ -143,7 +177,7 @@ Result<AccessToken> ChainCredential::GetToken(const std::string& scope) {
 }
 
 Result<std::unique_ptr<CachingCredential>> MakeCredential(const CredentialOptions& options,
-                                                          const EnvGetter& env,
+                                                          const EnvGetter& process_env,
                                                           HttpTransport& transport, UnixClock clock,
                                                           CommandRunner runner) {
   const std::string& n = options.named;
@@ -152,6 +186,7 @@ Result<std::unique_ptr<CachingCredential>> MakeCredential(const CredentialOption
     return InvalidArgument("unknown credential '" + n + "': expected one of " +
                            Join(std::vector<std::string>(std::begin(kCredentialNames),
                                                          std::end(kCredentialNames))));
+  EnvGetter env = WithArmAliases(process_env);
   std::vector<std::unique_ptr<TokenCredential>> chain;
   auto wanted = [&](const char* name) { return n.empty() || n == name; };
   if (wanted("client-secret"))

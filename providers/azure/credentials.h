@@ -11,7 +11,8 @@
 // else IMDS at AZURE_POD_IDENTITY_AUTHORITY_HOST or 169.254.169.254 with a
 // short connect timeout and the SDKs' retries, see imds_retry.h), Azure CLI
 // (`az account get-access-token`, run without a shell, only when `az` is on
-// PATH). AZURE_AUTHORITY_HOST moves the token endpoint.
+// PATH). AZURE_AUTHORITY_HOST moves the token endpoint. Terraform azurerm's
+// ARM_* names are read as aliases (WithArmAliases); AZURE_* wins.
 //
 // A credential that cannot work here answers kFailedPrecondition
 // ("unavailable") and the chain moves on: its inputs are absent, or it failed
@@ -58,6 +59,12 @@ class TokenCredential {
 
 using EnvGetter = std::function<std::optional<std::string>(const std::string&)>;
 EnvGetter ProcessEnv();
+// `env` where Terraform azurerm's names stand in for the Azure SDKs' when
+// those are unset: ARM_CLIENT_ID, ARM_TENANT_ID, ARM_CLIENT_SECRET,
+// ARM_CLIENT_CERTIFICATE_PATH, ARM_CLIENT_CERTIFICATE_PASSWORD, ARM_ENVIRONMENT
+// (for AZURE_CLOUD) and, when ARM_USE_OIDC is true, ARM_OIDC_TOKEN_FILE_PATH
+// (for AZURE_FEDERATED_TOKEN_FILE). Wrapping twice changes nothing.
+EnvGetter WithArmAliases(EnvGetter env);
 // Runs argv without a shell and returns its stdout (tests substitute it).
 using CommandRunner = std::function<Result<std::string>(const std::vector<std::string>& argv)>;
 CommandRunner RealCommandRunner();

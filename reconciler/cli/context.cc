@@ -35,9 +35,11 @@ std::string ResolveSandboxDir(const GlobalOptions& options) {
 
 Result<std::unique_ptr<Target>> OpenTarget(const GlobalOptions& options) {
   if (options.target == "azure") {
-    AzureProviderOptions o = AzureOptionsFromEnv(ProcessEnv());
+    auto from_env = AzureOptionsFromEnv(ProcessEnv());
+    if (!from_env.ok()) return from_env.status().WithContext("connecting to Azure");
+    AzureProviderOptions o = std::move(from_env).value();
     ApplyEndpointFlags(o.endpoints, options.arm_endpoint, options.vault_dns_suffix,
-                              options.authority_host);
+                       options.authority_host);
     if (!options.ca_bundle.empty()) o.ca_bundle = options.ca_bundle;
     if (!options.credential.empty()) o.credential.named = options.credential;
     if (options.connect_timeout_seconds > 0)

@@ -61,7 +61,7 @@ TEST(Endpoints, EnvAndFlagsOverrideDefaults) {
   AzureEndpoints e = EndpointsFromEnv([&](const std::string& n) -> std::optional<std::string> {
     if (!env.count(n)) return std::nullopt;
     return env[n];
-  });
+  }).value();
   EXPECT_EQ(e.arm, "https://127.0.0.1:8443");
   EXPECT_EQ(e.ArmScope(), "https://127.0.0.1:8443/.default");
   EXPECT_EQ(e.VaultUrl("kv1"), "https://kv1.vault.localhost:8443");

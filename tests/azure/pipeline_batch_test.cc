@@ -275,18 +275,18 @@ TEST(AzureOptionsFromEnv, ConnectionsAndRateFraction) {
     auto it = vars.find(name);
     return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
   };
-  AzureProviderOptions defaults = AzureOptionsFromEnv(env);
+  AzureProviderOptions defaults = AzureOptionsFromEnv(env).value();
   EXPECT_EQ(defaults.max_connections, 8);
   EXPECT_DOUBLE_EQ(defaults.rate.fraction, 0.5);
   vars["CMKCTL_MAX_CONNECTIONS"] = "1";
   vars["CMKCTL_RATE_FRACTION"] = "0.25";
-  AzureProviderOptions set = AzureOptionsFromEnv(env);
+  AzureProviderOptions set = AzureOptionsFromEnv(env).value();
   EXPECT_EQ(set.max_connections, 1);
   EXPECT_DOUBLE_EQ(set.rate.fraction, 0.25);
   // Out of range or not a number: the default stays.
   for (const char* bad : {"0", "65", "8x", "", "many"}) {
     vars["CMKCTL_MAX_CONNECTIONS"] = bad;
-    EXPECT_EQ(AzureOptionsFromEnv(env).max_connections, 8) << bad;
+    EXPECT_EQ(AzureOptionsFromEnv(env)->max_connections, 8) << bad;
   }
 }
 
