@@ -5,6 +5,9 @@ set -euo pipefail
 cmkctl=${1:-build/reconciler/cli/cmkctl}
 root=$(cd "$(dirname "$0")/.." && pwd)
 export CMKCTL_SANDBOX=${CMKCTL_SANDBOX:-$root/build/demo-sandbox}
+# The demo is the sandbox's (then --target azure against the served one); it
+# says so, as plan and apply require in CI (CI=true).
+export CMKCTL_TARGET=sandbox
 rm -rf "$CMKCTL_SANDBOX"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 

@@ -56,6 +56,10 @@ Status RecheckSavedPlan(Plan& plan, const PlanFlags& flags, Provider& provider) 
 }  // namespace
 
 int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
+  if (Status chosen = CheckTargetChosen(global); !chosen.ok()) {
+    std::cerr << "error: " << chosen.message() << "\n";
+    return kExitError;
+  }
   auto target = OpenTarget(global);
   if (!target.ok()) {
     std::cerr << "error: " << target.status().message() << "\n";

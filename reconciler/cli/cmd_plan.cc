@@ -12,6 +12,10 @@
 namespace cmk {
 
 int RunPlan(const GlobalOptions& global, const PlanArgs& args) {
+  if (Status chosen = CheckTargetChosen(global); !chosen.ok()) {
+    std::cerr << "error: " << chosen.message() << "\n";
+    return kExitError;
+  }
   auto target = OpenTarget(global);
   if (!target.ok()) {
     std::cerr << "error: " << target.status().message() << "\n";

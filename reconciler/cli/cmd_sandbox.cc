@@ -12,8 +12,14 @@
 namespace cmk {
 namespace {
 
+// The sandbox commands work on the sandbox whatever CMKCTL_TARGET says; only
+// an explicit --target azure contradicts them.
+bool TargetIsAzureByFlag(const GlobalOptions& global) {
+  return global.target != "sandbox" && global.target_source == TargetSource::kFlag;
+}
+
 Result<std::unique_ptr<SandboxCloud>> OpenCloud(const GlobalOptions& global) {
-  if (global.target != "sandbox") return InvalidArgument("sandbox commands need --target sandbox");
+  if (TargetIsAzureByFlag(global)) return InvalidArgument("sandbox commands need --target sandbox");
   return SandboxCloud::Open(ResolveSandboxDir(global));
 }
 
@@ -120,7 +126,8 @@ int RunSandboxClock(const GlobalOptions& global, const std::string& verb, const 
 }
 
 int RunSandboxServe(const GlobalOptions& global, const ServeOptions& options) {
-  if (global.target != "sandbox") return Fail(InvalidArgument("sandbox serve needs --target sandbox"));
+  if (TargetIsAzureByFlag(global))
+    return Fail(InvalidArgument("sandbox serve needs --target sandbox"));
   Status s = Serve(ResolveSandboxDir(global), options, std::cout);
   return s.ok() ? kExitOk : Fail(s);
 }

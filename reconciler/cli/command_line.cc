@@ -2,13 +2,19 @@
 
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+#include <iterator>
+
+#include "azure/azure_endpoints.h"
+#include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 
 namespace cmk {
 
-CommandLine::CommandLine()
-    : app_(std::make_unique<CLI::App>(
+CommandLine::CommandLine(EnvGetter env)
+    : env_(std::move(env)),
+      app_(std::make_unique<CLI::App>(
           "cmkctl: plan and apply Azure customer-managed keys from YAML manifests", "cmkctl")) {
   CLI::App& app = *app_;
   app.set_version_flag("--version", std::string("cmkctl ") + CMK_VERSION);
@@ -17,8 +23,9 @@ CommandLine::CommandLine()
   // tried on its parent, so global options work after the verb too.
   app.fallthrough();
   GlobalOptions& global = global_;
-  app.add_option("--target", global.target, "sandbox (default) or azure")
-      ->check(CLI::IsMember({"sandbox", "azure"}));
+  target_option_ = app.add_option("--target", global.target,
+                                  "sandbox (default) or azure (else $CMKCTL_TARGET)")
+                       ->check(CLI::IsMember({"sandbox", "azure"}));
   app.add_option("--sandbox", global.sandbox_dir,
                  "sandbox directory (default $CMKCTL_SANDBOX or .cmkctl/)");
   app.add_flag("-v,--verbose", global.verbosity, "more diagnostics on stderr (-vv for trace)");
@@ -35,9 +42,20 @@ CommandLine::CommandLine()
   app.add_option("--timeout", global.timeout_seconds,
                  "azure: seconds one HTTP attempt may take (CMKCTL_TIMEOUT; default 30)")
       ->check(CLI::Range(0.1, 3600.0));
+  std::vector<std::string> credentials(std::begin(kCredentialNames), std::end(kCredentialNames));
   app.add_option("--credential", global.credential,
-                 "azure: use only this credential (client-secret, workload-identity, "
-                 "managed-identity, azure-cli)");
+                 "azure: use only this credential (" + Join(credentials) +
+                     "; else $CMKCTL_AZURE_CREDENTIAL)")
+      ->check(CLI::IsMember(credentials));
+  app.add_option("--cloud", global.cloud,
+                 "azure: AzurePublicCloud (default), AzureUSGovernment or AzureChinaCloud "
+                 "(else $AZURE_CLOUD, $ARM_ENVIRONMENT)")
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            Result<AzureEndpoints> cloud = CloudEndpoints(name);
+            return cloud.ok() ? "" : cloud.status().message();
+          },
+          "CLOUD"));
 
   AddCommands();
 }
@@ -209,6 +227,22 @@ std::optional<int> CommandLine::Parse(int argc, const char* const* argv) {
     int code = app_->exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  return TargetFromEnv();
+}
+
+std::optional<int> CommandLine::TargetFromEnv() {
+  if (target_option_->count() > 0) {
+    global_.target_source = TargetSource::kFlag;
+    return std::nullopt;
+  }
+  std::optional<std::string> target = env_("CMKCTL_TARGET");
+  if (!target) return std::nullopt;
+  if (*target != "sandbox" && *target != "azure") {
+    std::cerr << "CMKCTL_TARGET: '" << *target << "' is not sandbox or azure\n";
+    return kExitUsage;
+  }
+  global_.target = *target;
+  global_.target_source = TargetSource::kEnvironment;
   return std::nullopt;
 }
 

@@ -4,7 +4,8 @@
 //
 // Global options are accepted before or after the sub-command, at any depth
 // (`cmkctl -v plan ...`, `cmkctl plan ... -v`, `cmkctl sandbox clock show
-// --sandbox DIR`), as docs/cli.md promises. Parse never runs a command and
+// --sandbox DIR`), as docs/cli.md promises. Without --target, CMKCTL_TARGET
+// (read through the EnvGetter) chooses it. Parse never runs a command and
 // never exits the process. Not thread-safe.
 #pragma once
 
@@ -18,13 +19,14 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace cmk {
 
 class CommandLine {
  public:
-  CommandLine();
+  explicit CommandLine(EnvGetter env = ProcessEnv());
   ~CommandLine();
   CommandLine(const CommandLine&) = delete;
   CommandLine& operator=(const CommandLine&) = delete;
@@ -45,7 +47,12 @@ class CommandLine {
  private:
   void AddCommands();
 
+  // --target not given: CMKCTL_TARGET. nullopt when fine, else the usage exit.
+  std::optional<int> TargetFromEnv();
+
+  EnvGetter env_;
   std::unique_ptr<CLI::App> app_;
+  CLI::Option* target_option_ = nullptr;
   GlobalOptions global_;
   std::function<int()> run_;
 };

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "azure/azure_provider.h"
+#include "base/strings.h"
 #include "cli/hook_host.h"
 #include "manifest/loader.h"
 #include "sandbox/sandbox_provider.h"
@@ -33,9 +34,22 @@ std::string ResolveSandboxDir(const GlobalOptions& options) {
   return ".cmkctl/";
 }
 
+bool RunningInCi(const EnvGetter& env) {
+  return IsTruthy(env("CI").value_or("")) || IsTruthy(env("TF_BUILD").value_or(""));
+}
+
+Status CheckTargetChosen(const GlobalOptions& options, const EnvGetter& env) {
+  if (options.target_source != TargetSource::kDefault || !RunningInCi(env)) return Status::Ok();
+  const std::string marker = IsTruthy(env("CI").value_or("")) ? "CI" : "TF_BUILD";
+  return FailedPrecondition(
+      "no target chosen, and this is a CI job (" + marker + "=" + env(marker).value_or("") +
+      "): pass --target azure to work on Azure, or --target sandbox to use the local sandbox in " +
+      ResolveSandboxDir(options) + " on this runner (or set CMKCTL_TARGET)");
+}
+
 Result<std::unique_ptr<Target>> OpenTarget(const GlobalOptions& options) {
   if (options.target == "azure") {
-    auto from_env = AzureOptionsFromEnv(ProcessEnv());
+    auto from_env = AzureOptionsFromEnv(ProcessEnv(), options.cloud);
     if (!from_env.ok()) return from_env.status().WithContext("connecting to Azure");
     AzureProviderOptions o = std::move(from_env).value();
     ApplyEndpointFlags(o.endpoints, options.arm_endpoint, options.vault_dns_suffix,

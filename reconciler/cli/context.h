@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "azure/credentials.h"
 #include "base/status.h"
 #include "provider/clock.h"
 #include "provider/provider.h"
@@ -15,9 +16,14 @@
 
 namespace cmk {
 
+// Who chose the target: nobody (the sandbox by default), CMKCTL_TARGET or
+// --target.
+enum class TargetSource { kDefault, kEnvironment, kFlag };
+
 struct GlobalOptions {
   std::vector<std::string> files;  // -f, repeatable: files or directories
-  std::string target = "sandbox";  // sandbox | azure
+  std::string target = "sandbox";  // sandbox | azure: --target, else CMKCTL_TARGET
+  TargetSource target_source = TargetSource::kDefault;
   std::string sandbox_dir;         // --sandbox, else $CMKCTL_SANDBOX, else .cmkctl/
   int verbosity = 0;               // -v, -vv
   // --target azure: endpoint overrides (sovereign clouds, the sandbox server).
@@ -27,7 +33,8 @@ struct GlobalOptions {
   std::string ca_bundle;           // --ca-bundle (else CMKCTL_CA_BUNDLE)
   double connect_timeout_seconds = 0;  // --connect-timeout (0 = CMKCTL_CONNECT_TIMEOUT, else 5)
   double timeout_seconds = 0;          // --timeout (0 = CMKCTL_TIMEOUT, else 30)
-  std::string credential;          // --credential: client-secret | workload-identity | managed-identity | azure-cli
+  std::string credential;          // --credential: kCredentialNames (else CMKCTL_AZURE_CREDENTIAL)
+  std::string cloud;               // --cloud (else AZURE_CLOUD, ARM_ENVIRONMENT)
   bool operator==(const GlobalOptions&) const = default;
 };
 
@@ -44,6 +51,17 @@ class Target {
 std::string ResolveSandboxDir(const GlobalOptions& options);
 
 [[nodiscard]] Result<std::unique_ptr<Target>> OpenTarget(const GlobalOptions& options);
+
+// Whether the environment says this is a CI job: CI is true or 1 (GitHub
+// Actions, GitLab and most others), or TF_BUILD is True (Azure Pipelines).
+bool RunningInCi(const EnvGetter& env);
+// For commands that plan or change a target (plan, apply, drift): in CI, a
+// target nobody chose is refused (FailedPrecondition naming --target sandbox
+// and --target azure), so that a pipeline that forgot `--target azure` does
+// not plan and apply against a .cmkctl/ folder on the runner. Outside CI,
+// and with --target or CMKCTL_TARGET, OK.
+[[nodiscard]] Status CheckTargetChosen(const GlobalOptions& options,
+                                       const EnvGetter& env = ProcessEnv());
 
 // Loads and validates the manifests named by -f, printing every diagnostic to
 // `err`. Returns an error when there is any error diagnostic (or no -f).

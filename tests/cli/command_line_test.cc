@@ -7,6 +7,8 @@
 
 #include "cli/exit_codes.h"
 
+#include <map>
+
 namespace cmk {
 namespace {
 
@@ -48,7 +50,11 @@ std::vector<Global> Globals() {
     set(g);
     out.push_back({std::move(args), g});
   };
-  add({"--target", "azure"}, [](GlobalOptions& g) { g.target = "azure"; });
+  add({"--target", "azure"}, [](GlobalOptions& g) {
+    g.target = "azure";
+    g.target_source = TargetSource::kFlag;
+  });
+  add({"--target", "sandbox"}, [](GlobalOptions& g) { g.target_source = TargetSource::kFlag; });
   add({"--sandbox", "/tmp/sbx"}, [](GlobalOptions& g) { g.sandbox_dir = "/tmp/sbx"; });
   add({"-v"}, [](GlobalOptions& g) { g.verbosity = 1; });
   add({"-vv"}, [](GlobalOptions& g) { g.verbosity = 2; });
@@ -61,6 +67,10 @@ std::vector<Global> Globals() {
       [](GlobalOptions& g) { g.authority_host = "https://login.example"; });
   add({"--ca-bundle", "/tmp/ca.pem"}, [](GlobalOptions& g) { g.ca_bundle = "/tmp/ca.pem"; });
   add({"--credential", "azure-cli"}, [](GlobalOptions& g) { g.credential = "azure-cli"; });
+  add({"--credential", "client-certificate"},
+      [](GlobalOptions& g) { g.credential = "client-certificate"; });
+  add({"--cloud", "AzureChinaCloud"}, [](GlobalOptions& g) { g.cloud = "AzureChinaCloud"; });
+  add({"--cloud", "usgovernment"}, [](GlobalOptions& g) { g.cloud = "usgovernment"; });
   return out;
 }
 
@@ -76,9 +86,17 @@ std::string Join(const Args& a) {
   return out;
 }
 
+// An environment with only `vars` set.
+EnvGetter FakeEnv(std::map<std::string, std::string> vars = {}) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+}
+
 // Parses `args`; returns the global options with the per-command -f cleared.
 GlobalOptions ParseGlobals(const Args& args, std::string* command) {
-  CommandLine cl;
+  CommandLine cl(FakeEnv());
   std::optional<int> exit_code = cl.Parse(args);
   EXPECT_FALSE(exit_code.has_value()) << "refused: cmkctl " << Join(args);
   *command = cl.command();
@@ -107,7 +125,7 @@ TEST(CommandLine, EveryGlobalOptionInEveryPosition) {
       }
     }
   }
-  EXPECT_EQ(checked, 13 * 10 * 3);
+  EXPECT_EQ(checked, 13 * 14 * 3);
 }
 
 TEST(CommandLine, OptionsOnBothSidesCombine) {
@@ -130,7 +148,8 @@ TEST(CommandLine, FilesAreTheCommandsOwn) {
 TEST(CommandLine, UnknownOptionsAreStillUsageErrors) {
   for (const Args& bad : {Args{"plan", "-f", "m", "--no-such-flag"}, Args{"--no-such-flag", "plan", "-f", "m"},
                           Args{"plan", "-f", "m", "--target", "gcp"}, Args{"sandbox", "clock", "show", "--bogus"},
-                          Args{"plan"}, Args{}}) {
+                          Args{"plan"}, Args{}, Args{"--cloud", "AzureGermanCloud", "plan", "-f", "m"},
+                          Args{"plan", "-f", "m", "--credential", "environment"}}) {
     SCOPED_TRACE(Join(bad));
     CommandLine cl;
     testing::internal::CaptureStderr();
@@ -152,6 +171,57 @@ TEST(CommandLine, VersionAndHelpExitZero) {
     ASSERT_TRUE(code.has_value()) << Join(line);
     EXPECT_EQ(*code, kExitOk);
     EXPECT_FALSE(out.empty());
+  }
+}
+
+// CMKCTL_TARGET chooses the target like --target; the flag wins; a value
+// that is neither target is a usage error, as a bad --target is.
+TEST(CommandLine, TargetFromTheEnvironment) {
+  CommandLine env_only(FakeEnv({{"CMKCTL_TARGET", "azure"}}));
+  ASSERT_FALSE(env_only.Parse(Args{"plan", "-f", "m"}).has_value());
+  EXPECT_EQ(env_only.global().target, "azure");
+  EXPECT_EQ(env_only.global().target_source, TargetSource::kEnvironment);
+
+  CommandLine flag_wins(FakeEnv({{"CMKCTL_TARGET", "azure"}}));
+  ASSERT_FALSE(flag_wins.Parse(Args{"plan", "-f", "m", "--target", "sandbox"}).has_value());
+  EXPECT_EQ(flag_wins.global().target, "sandbox");
+  EXPECT_EQ(flag_wins.global().target_source, TargetSource::kFlag);
+
+  CommandLine neither(FakeEnv());
+  ASSERT_FALSE(neither.Parse(Args{"plan", "-f", "m"}).has_value());
+  EXPECT_EQ(neither.global().target, "sandbox");
+  EXPECT_EQ(neither.global().target_source, TargetSource::kDefault);
+
+  CommandLine bad(FakeEnv({{"CMKCTL_TARGET", "gcp"}}));
+  testing::internal::CaptureStderr();
+  std::optional<int> code = bad.Parse(Args{"plan", "-f", "m"});
+  std::string err = testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, kExitUsage);
+  EXPECT_NE(err.find("CMKCTL_TARGET"), std::string::npos) << err;
+}
+
+// In CI, a target nobody chose is refused with a message naming both flags;
+// a chosen one (flag or CMKCTL_TARGET) is fine, and so is any target outside CI.
+TEST(CommandLine, CiRefusesATargetNobodyChose) {
+  GlobalOptions by_default;
+  by_default.sandbox_dir = "/tmp/sbx";
+  for (const auto& ci : std::vector<std::map<std::string, std::string>>{
+           {{"CI", "true"}}, {{"CI", "1"}}, {{"CI", "TRUE"}}, {{"TF_BUILD", "True"}}}) {
+    Status s = CheckTargetChosen(by_default, FakeEnv(ci));
+    ASSERT_FALSE(s.ok()) << ci.begin()->first << "=" << ci.begin()->second;
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(s.message().find("--target sandbox"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("--target azure"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("/tmp/sbx"), std::string::npos) << s.message();
+  }
+  for (const auto& not_ci : std::vector<std::map<std::string, std::string>>{
+           {}, {{"CI", "false"}}, {{"CI", "0"}}, {{"CI", ""}}})
+    EXPECT_TRUE(CheckTargetChosen(by_default, FakeEnv(not_ci)).ok());
+  for (TargetSource chosen : {TargetSource::kFlag, TargetSource::kEnvironment}) {
+    GlobalOptions g;
+    g.target_source = chosen;
+    EXPECT_TRUE(CheckTargetChosen(g, FakeEnv({{"CI", "true"}})).ok());
   }
 }
 

@@ -1,12 +1,15 @@
 # Shared helpers of the end-to-end scripts, sourced with the script's own
 # arguments: `source lib.sh CMKCTL [SOURCE_DIR]`. Sets `cmkctl`, `src`,
 # `examples` (the example estates) and `work` (a new temp dir, unless the
-# caller set one). On exit the server (if any) is stopped and `work` removed,
-# unless KEEP is set.
+# caller set one), and exports CMKCTL_TARGET=sandbox. On exit the server (if
+# any) is stopped and `work` removed, unless KEEP is set.
 cmkctl=${1:?usage: CMKCTL SOURCE_DIR}
 src=${2:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 examples=$src/manifests/examples
 work=${work:-$(mktemp -d)}
+# Every script works on sandboxes it names (or says --target azure): it
+# chooses the target, as CI (CI=true) requires of plan and apply.
+export CMKCTL_TARGET=sandbox
 cleanup() {
   stop_server
   [ -n "${KEEP:-}" ] || rm -rf "$work"

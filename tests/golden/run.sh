@@ -23,6 +23,9 @@ cmkctl=$(realpath "${1:?usage: run.sh CMKCTL SOURCE_DIR [CASE...]}")
 src=$(realpath "${2:?usage: run.sh CMKCTL SOURCE_DIR [CASE...]}")
 shift 2
 cases_dir=$src/tests/golden/cases
+# The cases run on the sandbox they name, in CI (CI=true) too, where plan and
+# apply refuse a target nobody chose.
+export CMKCTL_TARGET=sandbox
 work=$(mktemp -d /tmp/cmk-golden-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cases=("$@")
