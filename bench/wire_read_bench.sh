@@ -33,7 +33,7 @@ sb=$work/sb
 mkdir -p "$work/m"
 for g in 0 1 2; do  # three applies: every key ends with three versions
   manifests "$g" >"$work/m/keys.yaml"
-  "$cmkctl" --sandbox "$sb" apply -f "$work/m" --auto-approve >/dev/null 2>"$work/apply.err" ||
+  "$cmkctl" --sandbox "$sb" --target sandbox apply -f "$work/m" --auto-approve >/dev/null 2>"$work/apply.err" ||
     { cat "$work/apply.err" >&2; exit 1; }
 done
 

@@ -33,7 +33,7 @@ run_step() {  # run_step SIZE STEP EXPECTED_EXITS... -- ARGS...
   local ok=()
   while [ "$1" != "--" ]; do ok+=("$1"); shift; done
   shift
-  timeout "$timeout_s" "$measure" "$cmkctl" --sandbox "$sb" "$@" >"$work/out" 2>"$work/err" </dev/null
+  timeout "$timeout_s" "$measure" "$cmkctl" --sandbox "$sb" --target sandbox "$@" >"$work/out" 2>"$work/err" </dev/null
   local line
   line=$(grep '^measure: ' "$work/err" | tail -1)
   local secs kib code

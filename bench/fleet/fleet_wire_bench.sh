@@ -35,7 +35,7 @@ for size in $sizes; do
   # with (vault.localhost:PORT): learn a free port, then serve on it.
   start_server "$sb"
   stop_server
-  "$cmkctl" --sandbox "$sb" --vault-dns-suffix "vault.localhost:$port" apply -f "$dir/manifests" \
+  "$cmkctl" --sandbox "$sb" --target sandbox --vault-dns-suffix "vault.localhost:$port" apply -f "$dir/manifests" \
     --auto-approve >/dev/null 2>"$work/apply.err" ||
     { echo "apply of $size vaults failed:" >&2; tail -5 "$work/apply.err" >&2; exit 1; }
   start_server "$sb" --port "$port" --latency-ms "$latency"

@@ -61,8 +61,9 @@ Result<HttpResponse> Pipeline::Send(HttpRequest request, const std::string& scop
     Bound(r);
     limiter_.Acquire(cls, rate_key);
     if (!scope.empty()) {
-      CMK_ASSIGN_OR_RETURN(AccessToken token, credential_.GetToken(scope));
-      r.headers["Authorization"] = "Bearer " + token.token;
+      Result<AccessToken> token = credential_.GetToken(scope);
+      if (!token.ok()) return Unauthenticated(token.status().message());
+      r.headers["Authorization"] = "Bearer " + token->token;
     }
     return caller_hook ? caller_hook(r) : Status::Ok();
   };

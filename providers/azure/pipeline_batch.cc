@@ -55,7 +55,7 @@ std::vector<Result<HttpResponse>> Pipeline::SendAll(std::vector<BatchRequest> ba
       if (!b.scope.empty()) {
         Result<AccessToken> token = credential_.GetToken(b.scope);
         if (!token.ok()) {
-          results[i] = token.status();
+          results[i] = Unauthenticated(token.status().message());
           continue;
         }
         b.request.headers["Authorization"] = "Bearer " + token->token;

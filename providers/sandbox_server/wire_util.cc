@@ -65,6 +65,7 @@ WireError ToWireError(const Status& status, bool kv) {
     case StatusCode::kPermissionDenied: e.http = 403; break;
     case StatusCode::kFailedPrecondition: e.http = kv ? 403 : 409; break;
     case StatusCode::kUnavailable: e.http = 503; break;
+    case StatusCode::kUnauthenticated: e.http = 401; break;
     default: e.http = 500; break;
   }
   const std::string& m = status.message();

@@ -23,6 +23,9 @@ enum class StatusCode {
   kPermissionDenied,
   kFailedPrecondition,
   kInternal,
+  // No credential gave a token: nothing can be read or changed (unlike
+  // kPermissionDenied, which is about one object or scope).
+  kUnauthenticated,
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -54,6 +57,7 @@ inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgum
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status Conflict(std::string m) { return {StatusCode::kConflict, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
 inline Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
 inline Status FailedPrecondition(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }

@@ -26,6 +26,10 @@ int ExitCodeOf(const DriftReport& r) {
 }  // namespace
 
 int RunDrift(const GlobalOptions& global, const DriftArgs& args) {
+  if (Status chosen = CheckTargetChosen(global); !chosen.ok()) {
+    std::cerr << "error: " << chosen.message() << "\n";
+    return kExitError;
+  }
   DriftScope scope;
   if (!args.shard.empty()) {
     auto parsed = ParseShard(args.shard);

@@ -41,7 +41,10 @@ struct Reader {
   // `status` (a failed read) for the objects `addresses`: the read's error,
   // or, when degrading, OK after recording each address as unobservable.
   Status Fail(const std::vector<std::string>& addresses, Status status) {
-    if (!options.degrade) return status;
+    // Only a failure about these objects degrades; one that stops every read
+    // (no credential, a bad request, a bug) fails the read as a whole.
+    bool about_them = status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kPermissionDenied;
+    if (!options.degrade || !about_them) return status;
     for (const auto& a : addresses) live.unobservable.try_emplace(a, status.message());
     return Status::Ok();
   }

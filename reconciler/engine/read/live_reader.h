@@ -40,10 +40,11 @@ struct ReadProgress {
 
 struct ReadOptions {
   bool include_prune_candidates = false;
-  // Degrade instead of failing: an object (or a list) that cannot be read,
-  // whatever the reason (unreachable host, firewall, missing permission,
-  // throttling that outlasted the retries), is recorded in
-  // LiveState::unobservable with the reason, and the rest is read.
+  // Degrade instead of failing: an object (or a list) that cannot be read
+  // (kUnavailable: unreachable host, no answer in time, throttling that
+  // outlasted the retries; kPermissionDenied: firewall, missing permission)
+  // is recorded in LiveState::unobservable with the reason, and the rest is
+  // read. Other failures (no credential, a malformed answer) still fail.
   bool degrade = false;
   // Called before each step of the read (never from another thread).
   std::function<void(const ReadProgress&)> progress;
