@@ -227,14 +227,10 @@ DriftReport ClassifyDrift(const DesiredState& desired, const LiveState& live, co
   return r;
 }
 
-Json DriftToJson(const DriftReport& r) {
-  Json items = Json::array();
-  for (const auto& i : r.items)
-    items.push_back(Json{{"class", DriftClassName(i.klass)},
-                         {"kind", i.kind},
-                         {"address", i.address},
-                         {"message", i.message},
-                         {"source", i.source}});
+namespace {
+
+// What a report and its summary both say of the run.
+Json RunJson(const DriftReport& r) {
   return Json{{"format_version", r.format_version},
               {"tool_version", r.tool_version},
               {"target", {{"kind", r.target.kind}, {"location", r.target.location}}},
@@ -245,8 +241,22 @@ Json DriftToJson(const DriftReport& r) {
               {"counts",
                {{"risky", r.Count(DriftClass::kRisky)},
                 {"unobservable", r.Count(DriftClass::kUnobservable)},
-                {"expected", r.Count(DriftClass::kExpected)}}},
-              {"items", items}};
+                {"expected", r.Count(DriftClass::kExpected)}}}};
+}
+
+}  // namespace
+
+Json DriftToJson(const DriftReport& r) {
+  Json items = Json::array();
+  for (const auto& i : r.items)
+    items.push_back(Json{{"class", DriftClassName(i.klass)},
+                         {"kind", i.kind},
+                         {"address", i.address},
+                         {"message", i.message},
+                         {"source", i.source}});
+  Json j = RunJson(r);
+  j["items"] = std::move(items);
+  return j;
 }
 
 std::string RenderDriftText(const DriftReport& r) {
@@ -302,18 +312,9 @@ std::string RenderDriftMarkdown(const DriftReport& r) {
 }
 
 Json DriftSummary(const DriftReport& r, int exit_code) {
-  return Json{{"format_version", r.format_version},
-              {"tool_version", r.tool_version},
-              {"target", {{"kind", r.target.kind}, {"location", r.target.location}}},
-              {"now", FormatRfc3339(r.now)},
-              {"subscriptions", r.subscriptions},
-              {"shard", r.shard},
-              {"objects", r.objects},
-              {"counts",
-               {{"risky", r.Count(DriftClass::kRisky)},
-                {"unobservable", r.Count(DriftClass::kUnobservable)},
-                {"expected", r.Count(DriftClass::kExpected)}}},
-              {"exit_code", exit_code}};
+  Json j = RunJson(r);
+  j["exit_code"] = exit_code;
+  return j;
 }
 
 }  // namespace cmk
