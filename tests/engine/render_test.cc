@@ -144,5 +144,58 @@ TEST(RenderMarkdown, TableDetailsAndEscaping) {
   EXPECT_NE(md.find("#### Errors"), std::string::npos);
 }
 
+// A plan of thousands of changes still fits a pull-request comment: counts,
+// errors and blocked retirements first and whole, then as many changes as
+// fit, each whole, and a line saying how many were left out and where the
+// full plan is. A small plan is not cut.
+TEST(RenderMarkdown, ALargePlanFitsACommentAndSaysWhatItLeftOut) {
+  Plan small = Rich();
+  std::string whole = RenderMarkdown(small);
+  EXPECT_EQ(whole.find("Cut to fit a comment"), std::string::npos);
+  EXPECT_NE(whole.find("| Action | none | low | medium | high | total |"), std::string::npos);
+
+  Plan big = Rich();
+  Change model = big.changes.front();
+  for (int i = 0; i < 3000; ++i) {
+    Change c = model;
+    c.address = "key/generated-" + std::to_string(10000 + i);
+    c.action = Action::kCreate;
+    c.risk = i % 2 ? Risk::kLow : Risk::kMedium;
+    c.reason = "new key in a very large estate, number " + std::to_string(i);
+    big.changes.push_back(c);
+  }
+  big.errors.push_back(PlanMessage{"error", "key/x", "an error that must be shown in full", "m.yaml:1:1"});
+  KeyVersions k;
+  k.address = "key/blocked-one";
+  k.blocked.push_back("blocked: version 3f2a still used by storage/x (pinned)");
+  big.keys.push_back(k);
+  std::string md = RenderMarkdown(big);
+  EXPECT_LE(md.size(), kMarkdownBudget);
+  EXPECT_NE(md.find("an error that must be shown in full"), std::string::npos);
+  EXPECT_NE(md.find("#### Blocked"), std::string::npos);
+  EXPECT_NE(md.find("storage/x (pinned)"), std::string::npos);
+  EXPECT_NE(md.find("Cut to fit a comment"), std::string::npos);
+  EXPECT_NE(md.find("plan --out plan.json"), std::string::npos);
+  // Every change shown is shown whole: as many <details> as </details>.
+  size_t open = 0, close = 0;
+  for (size_t at = md.find("<details>"); at != std::string::npos; at = md.find("<details>", at + 1)) ++open;
+  for (size_t at = md.find("</details>"); at != std::string::npos; at = md.find("</details>", at + 1)) ++close;
+  EXPECT_EQ(open, close);
+  EXPECT_GT(open, 10u);
+  // The counts cover every change, shown or not.
+  int by_risk[4] = {0, 0, 0, 0}, creates = 0;
+  for (const auto& c : big.changes)
+    if (c.action == Action::kCreate) {
+      ++by_risk[static_cast<int>(c.risk)];
+      ++creates;
+    }
+  std::string row = "| create | " + std::to_string(by_risk[0]) + " | " + std::to_string(by_risk[1]) + " | " +
+                    std::to_string(by_risk[2]) + " | " + std::to_string(by_risk[3]) + " | " + std::to_string(creates) + " |";
+  EXPECT_GE(creates, 3000);
+  EXPECT_NE(md.find(row), std::string::npos) << row << "\n" << md.substr(0, 1500);
+  // A tighter budget cuts more and still fits.
+  EXPECT_LE(RenderMarkdown(big, 20000).size(), 20000u);
+}
+
 }  // namespace
 }  // namespace cmk

@@ -6,6 +6,7 @@
 // renders byte-identically.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "base/status.h"
@@ -14,7 +15,9 @@
 namespace cmk {
 
 std::string RenderText(const Plan& plan);
-std::string RenderMarkdown(const Plan& plan);
+// At most `budget` characters (a PR comment's limit, with room to spare).
+inline constexpr size_t kMarkdownBudget = 65000;
+std::string RenderMarkdown(const Plan& plan, size_t budget = kMarkdownBudget);
 
 // "Plan: 1 to create, 2 to update, 0 to replace, 0 to delete; 3 unchanged."
 // or "No changes. 3 objects up to date."
