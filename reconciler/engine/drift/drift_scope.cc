@@ -51,9 +51,16 @@ DesiredState RestrictDesired(const DesiredState& desired, const DriftScope& scop
   if (scope.subscriptions.empty() && scope.shards <= 1) return desired;
   DesiredState out;
   out.hooks = desired.hooks;
+  // Decided once per subscription, not once per object.
+  std::unordered_map<std::string, bool> decided;  // lower-case subscription -> in scope
+  auto in_scope = [&](const std::string& subscription) {
+    auto [it, fresh] = decided.try_emplace(Lower(subscription), false);
+    if (fresh) it->second = InScope(scope, subscription);
+    return it->second;
+  };
   std::unordered_map<std::string, bool> vault_in;  // lower vault name -> in scope
   for (const auto& [address, v] : desired.vaults) {
-    bool in = InScope(scope, v.value.subscription);
+    bool in = in_scope(v.value.subscription);
     vault_in[Lower(v.value.name)] = in;
     if (in) out.vaults.emplace(address, v);
   }
@@ -62,15 +69,15 @@ DesiredState RestrictDesired(const DesiredState& desired, const DriftScope& scop
     if (it != vault_in.end() && it->second) out.keys.emplace(address, k);
   }
   for (const auto& [address, i] : desired.identities)
-    if (InScope(scope, i.value.subscription)) out.identities.emplace(address, i);
+    if (in_scope(i.value.subscription)) out.identities.emplace(address, i);
   for (const auto& [address, ra] : desired.role_assignments) {
     std::string s = SubscriptionOfScope(ra.value.scope);
-    if (!s.empty() && InScope(scope, s)) out.role_assignments.emplace(address, ra);
+    if (!s.empty() && in_scope(s)) out.role_assignments.emplace(address, ra);
   }
   for (const auto& [address, b] : desired.bindings)
-    if (InScope(scope, b.value.subscription)) out.bindings.emplace(address, b);
+    if (in_scope(b.value.subscription)) out.bindings.emplace(address, b);
   for (const auto& s : desired.subscriptions)
-    if (InScope(scope, s)) out.subscriptions.push_back(s);
+    if (in_scope(s)) out.subscriptions.push_back(s);
   return out;
 }
 

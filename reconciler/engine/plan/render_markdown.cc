@@ -125,6 +125,7 @@ std::string RenderMarkdown(const Plan& plan, size_t budget) {
     for (const auto& c : plan.changes) {
       if (c.action == Action::kNoOp) continue;
       ++total;
+      if (shown != total - 1) continue;  // cut already: counted, not rendered
       std::string row = "| " + std::string(Badge(c.action)) + " | " + Code(c.address) + " | " +
                         ActionName(c.action) + " | " + RiskName(c.risk) + " | " + Cell(c.owner) + " | " +
                         Cell(c.reason) + " |\n";
