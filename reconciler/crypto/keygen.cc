@@ -1,7 +1,6 @@
 // Key generation for the sandbox and PKCS#8 PEM encoding of private keys.
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rsa.h>
 
 #include <memory>
 
@@ -24,27 +23,6 @@ Result<SecureBytes> PrivatePkcs8Pem(EVP_PKEY* pkey) {
 
 }  // namespace internal
 
-namespace {
-
-// An RSA key of `bits` with e = 65537 and as many primes as OpenSSL allows
-// for the size (RFC 8017 multi-prime RSA: 3 for 2048 and 3072 bits, 4 for
-// 4096). The modulus, the public key and every operation are those of any
-// RSA key of that size; generating it takes about a quarter of the time of
-// a two-prime key, which is what the sandbox spends most of its time on in
-// a large estate (Azure's own keys are two-prime; their material never
-// leaves the sandbox either way).
-internal::PkeyPtr GenerateRsa(int bits) {
-  const int primes = bits >= 4096 ? 4 : 3;
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr), EVP_PKEY_CTX_free);
-  EVP_PKEY* out = nullptr;
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), bits) != 1 ||
-      EVP_PKEY_CTX_set_rsa_keygen_primes(ctx.get(), primes) != 1 || EVP_PKEY_generate(ctx.get(), &out) != 1)
-    return internal::PkeyPtr(nullptr);
-  return internal::PkeyPtr(out);
-}
-
-}  // namespace
 
 Result<std::string> GeneratedKty(const std::string& kty, int size_bits, const std::string& crv) {
   if (kty == "RSA" || kty == "RSA-HSM") {
@@ -75,7 +53,7 @@ Result<PrivateKey> GenerateKey(const std::string& kty, int size_bits, const std:
     CMK_ASSIGN_OR_RETURN(key.material, RandomBytes(static_cast<size_t>(size_bits / 8)));
     return key;
   }
-  internal::PkeyPtr pkey = key.kty == "RSA" ? GenerateRsa(size_bits)
+  internal::PkeyPtr pkey = key.kty == "RSA" ? internal::GenerateMultiPrimeRsa(size_bits)
                                             : internal::PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC",
                                                                                   internal::CurveByCrv(crv)->group));
   if (!pkey) return internal::OpenSslFailure(key.kty + " key generation failed");

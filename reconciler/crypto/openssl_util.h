@@ -53,6 +53,11 @@ struct CurveInfo {
 const CurveInfo* CurveByCrv(const std::string& crv);
 const CurveInfo* CurveByGroup(const std::string& group);
 
+// An RSA key pair of `bits` (2048, 3072 or 4096) with e = 65537 and as many
+// primes as OpenSSL allows for the size; null on an OpenSSL failure. See
+// rsa_keygen.cc for why it does not call EVP_PKEY_generate.
+PkeyPtr GenerateMultiPrimeRsa(int bits);
+
 // Decodes a base64url JWK integer member, rejecting empty values and leading
 // zero octets (RFC 7518 6.3.1.1 minimal encoding).
 Result<BnPtr> JwkUint(const std::string& member, const std::string& value);

@@ -92,7 +92,42 @@ TEST(GenerateKey, RsaIsMultiPrimeWithAnOrdinaryPublicHalf) {
     BIGNUM* fourth = nullptr;
     EXPECT_EQ(EVP_PKEY_get_bn_param(raw, OSSL_PKEY_PARAM_RSA_FACTOR4, &fourth), bits >= 4096 ? 1 : 0);
     BN_free(fourth);
+    // OpenSSL's full check of the private key: every factor prime (its own 64
+    // Miller-Rabin rounds), n their product, d e = 1 mod each p - 1, and the
+    // CRT exponents and coefficients consistent.
+    EVP_PKEY_CTX* check = EVP_PKEY_CTX_new_from_pkey(nullptr, raw, nullptr);
+    ASSERT_NE(check, nullptr);
+    EXPECT_EQ(EVP_PKEY_check(check), 1);
+    EXPECT_EQ(EVP_PKEY_pairwise_check(check), 1);
+    EVP_PKEY_CTX_free(check);
     EVP_PKEY_free(raw);
+  }
+}
+
+// Many keys, each checked by OpenSSL and used once: a wrong CRT coefficient
+// or a composite factor shows up as a failed check or a failed unwrap.
+TEST(GenerateKey, ManyRsaKeysAreValid) {
+  for (int i = 0; i < 40; ++i) {
+    SCOPED_TRACE(i);
+    Result<PrivateKey> key = GenerateKey("RSA", 2048, "");
+    ASSERT_TRUE(key.ok());
+    std::string pem = ToString(key->material.bytes());
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    ASSERT_NE(raw, nullptr);
+    EVP_PKEY_CTX* check = EVP_PKEY_CTX_new_from_pkey(nullptr, raw, nullptr);
+    EXPECT_EQ(EVP_PKEY_check(check), 1);
+    EVP_PKEY_CTX_free(check);
+    EVP_PKEY_free(raw);
+    Result<PublicJwk> pub = PublicJwkOf(*key);
+    ASSERT_TRUE(pub.ok());
+    Bytes plain(32, static_cast<uint8_t>(i));
+    Result<Bytes> wrapped = WrapWithPublic(*pub, WrapAlg::kRsaOaep, plain);
+    ASSERT_TRUE(wrapped.ok());
+    Result<SecureBytes> back = Unwrap(*key, WrapAlg::kRsaOaep, *wrapped);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->bytes(), plain);
   }
 }
 
