@@ -52,32 +52,70 @@ Status CheckAlgFits(WrapAlg alg, const std::string& alg_name, const std::string&
   return Status::Ok();
 }
 
+MaterialSpec SpecOf(const Json& version_doc) {
+  return MaterialSpec{DocString(version_doc, "kty"), static_cast<int>(DocInt(version_doc, "keySize")),
+                      DocString(version_doc, "curve")};
+}
+
 }  // namespace
 
-Result<LoadedKey> SandboxCloud::MaterialInTxn(const KeyState& key,
-                                                      const std::string& version,
-                                                      const Json& doc) {
+Result<LoadedKey> SandboxCloud::MaterialInTxn(const KeyState& key, const std::string& version,
+                                              const Json& doc) {
   const std::string row = VersionRowKey(key.vault, key.name, version);
   if (auto it = loaded_.find(row); it != loaded_.end()) return it->second;
   PrivateKey priv{DocString(doc, "materialKty"), {}};
   CMK_ASSIGN_OR_RETURN(priv.material, store_->GetSecret(StoreTable::kKeyVersions, row));
   if (priv.material.size() == 0) {
-    // First use of a generated version: make its material now, once. In a
-    // read transaction the store refuses the write; asked first, so that the
-    // key is generated once, in the write transaction that follows.
-    CMK_RETURN_IF_ERROR(store_->CheckWritable());
-    CMK_ASSIGN_OR_RETURN(priv, GenerateKey(DocString(doc, "kty"),
-                                                   static_cast<int>(DocInt(doc, "keySize")),
-                                                   DocString(doc, "curve")));
+    // First use of a generated version.
+    MaterialSpec spec = SpecOf(doc);
+    if (store_->in_read_transaction()) {
+      missing_material_ = MissingMaterial{row, spec};
+      return Unavailable("sandbox: the key material of " + key.vault + "/" + key.name + "/" +
+                         version + " is not made yet");
+    }
+    CMK_ASSIGN_OR_RETURN(priv, MakeMaterial(row, spec));
     CMK_RETURN_IF_ERROR(store_->PutSecret(StoreTable::kKeyVersions, row, priv.material));
   }
   CMK_ASSIGN_OR_RETURN(LoadedKey loaded, LoadPrivateKey(priv));
   return loaded_.insert_or_assign(row, std::move(loaded)).first->second;
 }
 
+Result<PrivateKey> SandboxCloud::MakeMaterial(const std::string& row, const MaterialSpec& spec) {
+  if (auto taken = pool_->Take(row, spec)) return std::move(*taken);
+  return GenerateKey(spec.kty, spec.size, spec.curve);
+}
+
+Status SandboxCloud::StoreMissingMaterial(const MissingMaterial& missing) {
+  // Made before the write transaction, which holds the store's lock.
+  CMK_ASSIGN_OR_RETURN(PrivateKey made, MakeMaterial(missing.row, missing.spec));
+  return InTransaction([&]() -> Status {
+    CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kKeyVersions, missing.row));
+    // Gone, or created again differently: the caller's second try says so.
+    if (!doc || SpecOf(*doc) != missing.spec) return Status::Ok();
+    CMK_ASSIGN_OR_RETURN(SecureBytes have, store_->GetSecret(StoreTable::kKeyVersions, missing.row));
+    if (have.size() != 0) return Status::Ok();  // another process stored its own first
+    return store_->PutSecret(StoreTable::kKeyVersions, missing.row, made.material);
+  });
+}
+
+Status SandboxCloud::StoreMadeMaterial(bool wait) {
+  std::vector<MaterialPool::Made> made = pool_->TakeMade(wait);
+  if (made.empty()) return Status::Ok();
+  return InTransaction([&]() -> Status {
+    for (const auto& m : made) {
+      CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kKeyVersions, m.row));
+      if (!doc || SpecOf(*doc) != m.spec) continue;  // rolled back, or created again differently
+      CMK_ASSIGN_OR_RETURN(SecureBytes have, store_->GetSecret(StoreTable::kKeyVersions, m.row));
+      if (have.size() != 0) continue;
+      CMK_RETURN_IF_ERROR(store_->PutSecret(StoreTable::kKeyVersions, m.row, m.key.material));
+    }
+    return Status::Ok();
+  });
+}
+
 Result<PublicKey> SandboxCloud::GetPublicKey(const std::string& vault, const std::string& name,
                                              const std::string& version) {
-  return InReadTransaction([&]() -> Result<PublicKey> {
+  return WithMaterial([&]() -> Result<PublicKey> {
     CMK_ASSIGN_OR_RETURN(KeyState key, LoadKey(vault, name));
     CMK_ASSIGN_OR_RETURN(Json doc, VersionDoc(key.vault, key.name, version));
     KeyVersionState v = FromJson<KeyVersionState>(doc);
@@ -102,7 +140,7 @@ Result<Bytes> SandboxCloud::CryptoOp(bool wrap, const std::string& vault,
                                      const std::string& name, const std::string& version,
                                      const std::string& alg_name, const Bytes& input) {
   const std::string op = wrap ? "wrapKey" : "unwrapKey";
-  return InReadTransaction([&]() -> Result<Bytes> {
+  return WithMaterial([&]() -> Result<Bytes> {
     CMK_ASSIGN_OR_RETURN(KeyState key, LoadKey(vault, name));
     CMK_ASSIGN_OR_RETURN(Json doc, VersionDoc(key.vault, key.name, version));
     KeyVersionState v = FromJson<KeyVersionState>(doc);

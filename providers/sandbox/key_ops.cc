@@ -193,11 +193,12 @@ Result<KeyVersionState> SandboxCloud::NewVersion(const std::string& vault,
                                                  int size, const std::string& curve,
                                                  KeyVersionState attrs,
                                                  const PrivateKey* imported) {
-  // Generated material is made when the version is first used (its public
-  // key read, or a wrap or unwrap; see MaterialInTxn), not here: most
-  // versions a rollout creates are not used for hours, if ever, and RSA
-  // generation is the slowest thing the sandbox does. The parameters are
-  // checked now, so a bad size is refused when the key is created.
+  // Generated material is not made here: RSA generation is the slowest
+  // thing the sandbox does. The version is queued in the material pool,
+  // which makes it on background threads, and its first use (public key
+  // read, wrap or unwrap; see MaterialInTxn) takes it from there or makes
+  // it. The parameters are checked now, so a bad size is refused when the
+  // key is created.
   std::string material_kty;
   if (imported) {
     material_kty = imported->kty;
@@ -222,9 +223,12 @@ Result<KeyVersionState> SandboxCloud::NewVersion(const std::string& vault,
   doc["keySize"] = size;
   doc["curve"] = curve;
   doc["materialKty"] = material_kty;
-  CMK_RETURN_IF_ERROR(store_->PutWithSecret(StoreTable::kKeyVersions,
-                                            VersionRowKey(vault, name, attrs.version),
-                                            doc, imported ? imported->material : SecureBytes()));
+  const std::string row = VersionRowKey(vault, name, attrs.version);
+  CMK_RETURN_IF_ERROR(store_->PutWithSecret(StoreTable::kKeyVersions, row, doc,
+                                            imported ? imported->material : SecureBytes()));
+  // Should this transaction roll back, the pool's material is dropped when
+  // stored: it is stored only for a row still made to the same parameters.
+  if (!imported) pool_->Submit(row, MaterialSpec{kty, size, curve});
   return attrs;
 }
 

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
+#include <algorithm>
+#include <thread>
 
 #include "base/duration.h"
 #include "sandbox/sandbox_util.h"
@@ -29,6 +31,23 @@ std::optional<int64_t> ParseInt64(const std::string& s) {
 }
 
 }  // namespace
+
+SandboxCloud::SandboxCloud(std::unique_ptr<SandboxStore> store, SandboxOptions options)
+    : store_(std::move(store)), options_(std::move(options)) {
+  unsigned threads = options_.material_threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  pool_ = std::make_unique<MaterialPool>(threads);
+  store_->SetObserver(this);
+}
+
+SandboxCloud::~SandboxCloud() {
+  if (!options_.finish_material_on_close) pool_->DropQueued();
+  // Best effort: material not stored here is made on the version's first
+  // use, as if it had never been made ahead; nothing used it yet.
+  (void)StoreMadeMaterial(options_.finish_material_on_close);
+  pool_.reset();  // stops the workers before the store goes
+  store_->SetObserver(nullptr);
+}
 
 Result<std::unique_ptr<SandboxCloud>> SandboxCloud::Open(const std::string& dir,
                                                          SandboxOptions options) {

@@ -61,6 +61,7 @@
 #include "model/state.h"
 #include "model/world.h"
 #include "sandbox/dependents.h"
+#include "sandbox/material_pool.h"
 #include "sandbox/sandbox_store.h"
 
 namespace cmk {
@@ -71,6 +72,15 @@ struct SandboxOptions {
   // How long a write waits for another process's before it fails with
   // kUnavailable ("... is busy").
   int busy_timeout_ms = SandboxStore::kDefaultBusyTimeoutMs;
+  // Key material for the versions this instance creates is made ahead on
+  // this many background threads (0: one per core), so that creating a key
+  // never waits for RSA generation and its first use rarely does.
+  unsigned material_threads = 0;
+  // Closing waits for the material still being made and stores it, so the
+  // next process finds it (apply: the keys it created are ready for the
+  // verify that follows). Off for throwaway copies (a rehearsal's), whose
+  // unmade material would be wasted work.
+  bool finish_material_on_close = true;
 };
 
 struct SeedOptions {
@@ -129,6 +139,8 @@ class SandboxCloud : private StoreObserver {
   // fresh tenant id, stable from then on.
   static Result<std::unique_ptr<SandboxCloud>> Open(const std::string& dir,
                                                     SandboxOptions options = {});
+  // Stores the key material made ahead (see SandboxOptions).
+  ~SandboxCloud() override;
 
   const std::string& dir() const { return store_->dir(); }
   const std::string& tenant_id() const { return tenant_id_; }
@@ -280,10 +292,7 @@ class SandboxCloud : private StoreObserver {
                                                       const EncryptionState& encryption);
 
  private:
-  SandboxCloud(std::unique_ptr<SandboxStore> store, SandboxOptions options)
-      : store_(std::move(store)), options_(std::move(options)) {
-    store_->SetObserver(this);
-  }
+  SandboxCloud(std::unique_ptr<SandboxStore> store, SandboxOptions options);
   SandboxCloud(const SandboxCloud&) = delete;
   SandboxCloud& operator=(const SandboxCloud&) = delete;
 
@@ -334,8 +343,26 @@ class SandboxCloud : private StoreObserver {
   // the sandbox generated the version. `doc` is the version's row.
   // Parsed once per process and version (PEM decoding costs more than an
   // RSA unwrap); dropped when the version's row changes.
+  // In a read transaction a version without material is not written:
+  // MaterialInTxn notes it in missing_material_ and fails with kUnavailable;
+  // WithMaterial makes and stores it in a short write transaction of its
+  // own and runs `f` again (no rollback of what `f` derived, no Reset).
   Result<LoadedKey> MaterialInTxn(const KeyState& key, const std::string& version,
-                                          const Json& doc);
+                                  const Json& doc);
+  template <typename F>
+  auto WithMaterial(F&& f) -> decltype(f());
+  struct MissingMaterial {
+    std::string row;
+    MaterialSpec spec;
+  };
+  // The material for `row`: the pool's, or made now.
+  Result<PrivateKey> MakeMaterial(const std::string& row, const MaterialSpec& spec);
+  // Stores `missing` (made outside any transaction) unless another process
+  // stored some first.
+  Status StoreMissingMaterial(const MissingMaterial& missing);
+  // Stores what the pool has made (all it was asked for, with `wait`) in one
+  // write transaction, for versions still without material.
+  Status StoreMadeMaterial(bool wait);
   // CreateKey's work, with imported material when `material` is set.
   Result<KeyState> AddKeyVersion(const KeyState& desired, const PrivateKey* material);
   Result<bool> PrincipalExists(const std::string& object_id);
@@ -421,6 +448,8 @@ class SandboxCloud : private StoreObserver {
   DueSet due_;
   std::unordered_map<std::string, std::vector<DueSet::iterator>> due_of_;
   std::unordered_map<std::string, LoadedKey> loaded_;  // version row -> material
+  std::optional<MissingMaterial> missing_material_;
+  std::unique_ptr<MaterialPool> pool_;
 };
 
 template <typename F>
@@ -452,6 +481,18 @@ auto SandboxCloud::InReadTransaction(F&& f) -> decltype(f()) {
   // derived from rows up to date (access_): derive it all again.
   Reset();
   return InTransaction(std::forward<F>(f));
+}
+
+template <typename F>
+auto SandboxCloud::WithMaterial(F&& f) -> decltype(f()) {
+  missing_material_.reset();
+  auto result = InReadTransaction(f);
+  if (!missing_material_) return result;
+  MissingMaterial missing = std::move(*missing_material_);
+  missing_material_.reset();
+  Status stored = StoreMissingMaterial(missing);
+  if (!stored.ok()) return stored;
+  return InReadTransaction(std::forward<F>(f));
 }
 
 }  // namespace cmk

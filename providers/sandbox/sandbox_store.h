@@ -137,6 +137,8 @@ class SandboxStore {
   Result<StoreTransaction> BeginRead();
   // A write was refused in the current (or last) read transaction.
   bool write_refused() const { return write_refused_; }
+  // A read transaction is open: a write now would be refused.
+  bool in_read_transaction() const { return in_transaction_ && read_only_; }
   // OK when a write would be accepted now; else the refusal above, for a
   // caller that would otherwise do costly work before its first write.
   Status CheckWritable();

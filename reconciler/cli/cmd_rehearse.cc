@@ -80,7 +80,11 @@ int RehearseIn(const GlobalOptions& global, const RehearseArgs& args, const std:
   std::ostringstream diagnostics;
   const Result<DesiredState> desired = LoadDesired(global, diagnostics);
   static const DesiredState kNone;
-  auto opened = SandboxProvider::Open(dir);
+  // The copy is thrown away: material the pool has not made by the end is
+  // not worth waiting for.
+  SandboxOptions copy_options;
+  copy_options.finish_material_on_close = false;
+  auto opened = SandboxProvider::Open(dir, std::move(copy_options));
   if (!opened.ok()) return RehearsalFailed(opened.status());
   SandboxProvider& provider = **opened;
   SandboxCloud& cloud = provider.cloud();

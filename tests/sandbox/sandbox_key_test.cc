@@ -275,6 +275,58 @@ TEST_F(SandboxKeyTest, MaterialIsMadeOnFirstUseAndKept) {
   EXPECT_EQ(*back, dek);
 }
 
+// What the pool made ahead is stored when the sandbox closes: the next
+// process (a verify after an apply) finds every version's material made.
+// A throwaway copy (finish_material_on_close off) does not wait for it, and
+// its versions still get material on first use.
+TEST_F(SandboxKeyTest, MaterialMadeAheadIsStoredOnClose) {
+  auto secret_size = [&](const std::string& version) -> size_t {
+    auto store = SandboxStore::Open(dir_);
+    if (!store.ok()) return 999999;
+    auto secret = (*store)->GetSecret(StoreTable::kKeyVersions, "bank-kv/" + version);
+    return secret.ok() ? secret->size() : 999999;
+  };
+  std::vector<std::string> versions;
+  for (const char* name : {"a", "b", "c"}) {
+    auto k = cloud_->CreateKey(Key("bank-kv", name, "RSA", 2048));
+    CMK_ASSERT_OK(k);
+    versions.push_back(std::string(name) + "/" + k->versions[0].version);
+  }
+  Reopen();
+  for (const auto& v : versions) EXPECT_GT(secret_size(v), 1000u) << v;
+  // Stored, not made again: the published key does not change.
+  auto pub = cloud_->GetPublicKey("bank-kv", "a", "");
+  CMK_ASSERT_OK(pub);
+  Reopen();
+  auto again = cloud_->GetPublicKey("bank-kv", "a", "");
+  CMK_ASSERT_OK(again);
+  EXPECT_EQ(again->n, pub->n);
+
+  cloud_.reset();
+  SandboxOptions throwaway;
+  throwaway.finish_material_on_close = false;
+  throwaway.material_threads = 1;
+  auto copy = SandboxCloud::Open(dir_, throwaway);
+  CMK_ASSERT_OK(copy);
+  std::vector<std::string> late;
+  for (int i = 0; i < 10; ++i) {
+    auto k = (*copy)->CreateKey(Key("bank-kv", "late" + std::to_string(i), "RSA", 2048));
+    CMK_ASSERT_OK(k);
+    late.push_back("late" + std::to_string(i) + "/" + k->versions[0].version);
+  }
+  copy->reset();  // returns at once: at most what was being made is stored
+  size_t unmade = 0;
+  for (const auto& v : late) unmade += secret_size(v) == 0;
+  EXPECT_GE(unmade, 5u);
+  Reopen();
+  Bytes dek(32, 7);
+  auto wrapped = cloud_->WrapKey("bank-kv", "late9", "", "RSA-OAEP-256", dek);
+  CMK_ASSERT_OK(wrapped);
+  auto back = cloud_->UnwrapKey("bank-kv", "late9", "", "RSA-OAEP-256", *wrapped);
+  CMK_ASSERT_OK(back);
+  EXPECT_EQ(*back, dek);
+}
+
 TEST_F(SandboxKeyTest, EcKeysCannotWrap) {
   KeyState k = Key("bank-kv", "sig", "EC", 0);
   k.key_ops = {"sign", "verify", "wrapKey"};
