@@ -38,11 +38,13 @@
 // time-driven event (see time_ops.cc): a long move must not shut other
 // processes out for its whole length. Reads run in read
 // transactions, which never wait for a writer; one that finds something to
-// write (an access change a read discovers, a version's first key material)
-// starts over as a write transaction.
+// write (an access change a read discovers) starts over as a write
+// transaction. A version's first key material is stored in a short write
+// transaction of its own (WithMaterial); it is made ahead, on background
+// threads, when the version is created (MaterialPool).
 //
 // Thread-compatible: callers serialize calls on one instance (the server holds
-// a mutex). Several processes, or several instances in one process, may
+// a mutex); the instance's own material threads touch no store. Several processes, or several instances in one process, may
 // share a directory.
 #pragma once
 
