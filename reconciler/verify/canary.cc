@@ -58,13 +58,12 @@ std::string AesAlgFor(int key_size) {
 bool IsRsa(const std::string& kty) { return kty == "RSA" || kty == "RSA-HSM"; }
 bool IsOct(const std::string& kty) { return kty == "oct" || kty == "oct-HSM"; }
 
-// "https://v.vault.azure.net/keys/k/VERSION" -> VERSION.
+}  // namespace
+
 std::string VersionOfKid(const std::string& kid) {
   auto slash = kid.rfind('/');
   return slash == std::string::npos ? "" : kid.substr(slash + 1);
 }
-
-}  // namespace
 
 const char* CanaryOutcomeName(CanaryOutcome outcome) {
   switch (outcome) {
@@ -166,7 +165,8 @@ PrincipalsById PrincipalsOf(const std::map<std::string, IdentityState>& identiti
 
 CanaryResult RunConsumerCanary(Provider& provider, const StorageAccountState& account,
                                const VaultState& vault, const KeyState& key,
-                               const PrincipalsById& principals, const CanaryOptions& options) {
+                               const PrincipalsById& principals, const CanaryOptions& options,
+                               const CanaryResult* proven) {
   CanaryResult result;
   result.key_address = MakeAddress(Kind::kKey, key.name);
   result.consumer = "storage/" + account.name;
@@ -225,6 +225,19 @@ CanaryResult RunConsumerCanary(Provider& provider, const StorageAccountState& ac
                        " or vault/" + vault.name + " (e.g. Key Vault Crypto Service Encryption User)";
       return result;
     }
+  }
+  if (proven && proven->outcome == CanaryOutcome::kPassed && proven->consumer.empty() &&
+      proven->vault == key.vault && proven->key == key.name && proven->version == result.version &&
+      proven->algorithm == (IsRsa(key.kty) ? options.rsa_algorithm : AesAlgFor(key.key_size))) {
+    result.kid = proven->kid;
+    result.algorithm = proven->algorithm;
+    result.thumbprint = proven->thumbprint;
+    result.steps.push_back({"key-canary", true, 0,
+                            "the key canary of this version passed in this run (" +
+                                std::to_string(proven->steps.size()) + " steps)"});
+    result.outcome = CanaryOutcome::kPassed;
+    result.message.clear();
+    return result;
   }
   CanaryResult key_result = RunKeyCanary(provider, key, result.version, options);
   key_result.consumer = result.consumer;

@@ -47,6 +47,9 @@ struct CanaryOptions {
   std::string rsa_algorithm = "RSA-OAEP-256";
 };
 
+// "https://v.vault.azure.net/keys/k/VERSION" -> VERSION ("" without a slash).
+std::string VersionOfKid(const std::string& kid);
+
 // The key-level canary for `version` of `key` (a live KeyState).
 CanaryResult RunKeyCanary(Provider& provider, const KeyState& key, const std::string& version,
                           const CanaryOptions& options = {});
@@ -57,9 +60,17 @@ CanaryResult RunKeyCanary(Provider& provider, const KeyState& key, const std::st
 // identity's ARM id (NormalizedId) to its principal id (PrincipalsOf).
 using PrincipalsById = std::map<std::string, std::string>;
 PrincipalsById PrincipalsOf(const std::map<std::string, IdentityState>& identities);
+//
+// `proven`, when given, is a key canary of this key run earlier in the same
+// verify. If it passed on the version the consumer uses, its round trips stand
+// for the consumer's (the same calls on the same version would prove nothing
+// more, and would double a large estate's unwraps and Key Vault requests): the
+// consumer result records a "key-canary" step naming it instead of repeating
+// them. Otherwise the round trips run as the consumer's own.
 CanaryResult RunConsumerCanary(Provider& provider, const StorageAccountState& account,
                                const VaultState& vault, const KeyState& key,
-                               const PrincipalsById& principals, const CanaryOptions& options = {});
+                               const PrincipalsById& principals, const CanaryOptions& options = {},
+                               const CanaryResult* proven = nullptr);
 
 Json ToJson(const CanaryResult& result);
 

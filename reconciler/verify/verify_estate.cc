@@ -1,6 +1,7 @@
 #include "verify/verify_estate.h"
 
 #include <set>
+#include <unordered_map>
 
 #include "model/state.h"
 
@@ -11,6 +12,8 @@ std::vector<CanaryResult> VerifyEstate(const DesiredState& desired, const LiveSt
   const PrincipalsById principals = PrincipalsOf(live.identities);
 
   std::vector<CanaryResult> results;
+  // "vault/key/version" -> the key canary that probed it (an index: results grows).
+  std::unordered_map<std::string, size_t> probed;
   for (const auto& [address, d] : desired.keys) {
     if (!options.key.empty() && d.value.name != options.key) continue;
     auto it = live.keys.find(d.value.vault + "/" + d.value.name);
@@ -31,8 +34,10 @@ std::vector<CanaryResult> VerifyEstate(const DesiredState& desired, const LiveSt
       if (!options.all_versions) break;  // newest enabled only
     }
     for (const auto& v : key.versions)
-      if (versions.count(v.version))
+      if (versions.count(v.version)) {
+        probed.emplace(key.vault + "/" + key.name + "/" + v.version, results.size());
         results.push_back(RunKeyCanary(provider, key, v.version, options.canary));
+      }
   }
   for (const auto& [address, d] : desired.bindings) {
     const BindingState& b = d.value;
@@ -49,8 +54,14 @@ std::vector<CanaryResult> VerifyEstate(const DesiredState& desired, const LiveSt
       results.push_back(r);
       continue;
     }
-    results.push_back(RunConsumerCanary(provider, account->second, vault->second, key->second,
-                                        principals, options.canary));
+    const CanaryResult* proven = nullptr;
+    if (auto p = probed.find(b.vault + "/" + b.key + "/" +
+                             VersionOfKid(account->second.encryption.current_versioned_key_id));
+        p != probed.end())
+      proven = &results[p->second];
+    CanaryResult r = RunConsumerCanary(provider, account->second, vault->second, key->second,
+                                       principals, options.canary, proven);
+    results.push_back(std::move(r));
   }
   return results;
 }

@@ -30,6 +30,17 @@ class CorruptingProvider : public ForwardingProvider {
   }
 };
 
+// Counts the unwraps that reach the vault.
+class CountingProvider : public ForwardingProvider {
+ public:
+  using ForwardingProvider::ForwardingProvider;
+  Result<Bytes> UnwrapKey(const cmk::UnwrapKey& request) override {
+    ++unwraps;
+    return target_.UnwrapKey(request);
+  }
+  int unwraps = 0;
+};
+
 class CanaryTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -237,6 +248,72 @@ TEST_F(CanaryTest, VerifyEstateSelectsVersionsAndConsumers) {
   VerifyOptions other;
   other.key = "nothing-here";
   EXPECT_TRUE(VerifyEstate(desired, live, *provider_, other).empty());
+}
+
+// A consumer on a version the key canary already proved in this run names that
+// canary instead of repeating its round trips; a consumer on a version nobody
+// probed still runs its own, and its permission check always runs.
+TEST_F(CanaryTest, VerifyEstateProvesEachVersionOnce) {
+  DesiredState desired;
+  desired.keys["key/cmk"].value = key_;
+  BindingState b;
+  b.name = "consumer";
+  b.storage_account = "consumer01";
+  b.vault = vault_.name;
+  b.key = "cmk";
+  desired.bindings["binding/consumer"].value = b;
+  LiveState live;
+  live.vaults["vault/" + vault_.name] = vault_;
+  live.keys[vault_.name + "/cmk"] = key_;
+  auto account = provider_->GetStorageAccount(ArmRef{kSub, "rg-data", "consumer01"});
+  ASSERT_TRUE(account.ok() && account->has_value());
+  live.storage_accounts["storage/consumer01"] = **account;
+
+  // Alone, the consumer canary unwraps on its own.
+  CountingProvider alone(*provider_);
+  CanaryResult own = RunConsumerCanary(alone, **account, vault_, key_, {});
+  ASSERT_EQ(own.outcome, CanaryOutcome::kPassed) << own.message;
+  ASSERT_GT(alone.unwraps, 0);
+  const int per_canary = alone.unwraps;
+
+  // Same version probed by the key canary: one canary's worth of unwraps in all.
+  CountingProvider counting(*provider_);
+  std::vector<CanaryResult> results = VerifyEstate(desired, live, counting);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(counting.unwraps, per_canary);
+  const CanaryResult& consumer = results[1];
+  EXPECT_EQ(consumer.consumer, "storage/consumer01");
+  EXPECT_EQ(consumer.outcome, CanaryOutcome::kPassed) << consumer.message;
+  EXPECT_EQ(consumer.version, Version());
+  EXPECT_EQ(consumer.kid, results[0].kid);
+  ASSERT_EQ(consumer.steps.size(), 2u);
+  EXPECT_EQ(consumer.steps[0].name, "check-permission");
+  EXPECT_EQ(consumer.steps[1].name, "key-canary");
+  EXPECT_TRUE(consumer.steps[1].ok);
+
+  // After a rotation the key canary probes the new version while the consumer
+  // still uses the old one: the consumer's round trips run again.
+  auto rotated = provider_->RotateKey(RotateKey{KeyRef{vault_.name, "cmk"}});
+  ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
+  auto key = provider_->GetKey(KeyRef{vault_.name, "cmk"});
+  ASSERT_TRUE(key.ok() && key->has_value());
+  live.keys[vault_.name + "/cmk"] = **key;
+  CountingProvider after(*provider_);
+  std::vector<CanaryResult> again = VerifyEstate(desired, live, after);
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_NE(again[0].version, again[1].version);
+  EXPECT_EQ(after.unwraps, 2 * per_canary);
+  EXPECT_EQ(again[1].outcome, CanaryOutcome::kPassed) << again[1].message;
+  EXPECT_NE(again[1].steps.back().name, "key-canary");
+
+  // A failed key canary proves nothing: the consumer's own round trip reports.
+  CorruptingProvider corrupt(*provider_);
+  live.keys[vault_.name + "/cmk"] = key_;
+  std::vector<CanaryResult> bad = VerifyEstate(desired, live, corrupt);
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(bad[0].outcome, CanaryOutcome::kFailed);
+  EXPECT_EQ(bad[1].outcome, CanaryOutcome::kFailed);
+  EXPECT_NE(bad[1].message.find("returned different bytes"), std::string::npos) << bad[1].message;
 }
 
 }  // namespace
