@@ -78,6 +78,15 @@ bool SameUri(std::string_view a, std::string_view b) {
 
 std::string NormalizedId(std::string_view id) { return Lower(WithoutTrailingSlashes(id)); }
 
+std::vector<std::string> ScopesAbove(std::string_view id) {
+  std::string s = NormalizedId(id);
+  std::vector<std::string> out{""};
+  for (size_t slash = s.find('/', 1); slash != std::string::npos; slash = s.find('/', slash + 1))
+    out.push_back(s.substr(0, slash));
+  if (!s.empty()) out.push_back(std::move(s));
+  return out;
+}
+
 std::string VaultUri(const std::string& vault, const std::string& dns_suffix) {
   return "https://" + vault + "." + dns_suffix;
 }

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cmk {
 
@@ -42,6 +43,12 @@ bool SameUri(std::string_view a, std::string_view b);
 // The normalised form SameUri compares: lower case, no trailing slash. Index
 // maps of ids are keyed by it.
 std::string NormalizedId(std::string_view id);
+// Every scope `id` lies at or below, as NormalizedId keys, from the root ("")
+// down to NormalizedId(id) itself: UnderScope(id, s) holds exactly for the s
+// whose NormalizedId is among them. An index of scopes answers "which cover
+// this id" by looking these up (an ARM id has a dozen segments) instead of
+// scanning every scope.
+std::vector<std::string> ScopesAbove(std::string_view id);
 
 // Vault URI for a DNS suffix ("vault.azure.net" for Azure public cloud).
 std::string VaultUri(const std::string& vault, const std::string& dns_suffix = "vault.azure.net");

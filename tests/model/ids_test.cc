@@ -2,6 +2,8 @@
 // (base/strings.h, base/json.h, model/arm_id.h, model/key_id.h, model/marks.h).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "base/json.h"
 #include "base/log.h"
 #include "base/strings.h"
@@ -87,6 +89,29 @@ TEST(ArmIds, ScopesAndUrisCompareAsAzureDoes) {
   EXPECT_TRUE(SameUri("https://KV.vault.azure.net/", "https://kv.vault.azure.net"));
   EXPECT_EQ(NormalizedId("/Subscriptions/S/"), "/subscriptions/s");
   EXPECT_EQ(TrailingSegment("/providers/Microsoft.Authorization/roleDefinitions/GUID/"), "GUID");
+}
+
+// ScopesAbove agrees with UnderScope: s covers id exactly when NormalizedId(s)
+// is among ScopesAbove(id).
+TEST(ArmIds, ScopesAboveAgreeWithUnderScope) {
+  const std::string key = KeyArmId("S", "RG", "kv1", "k") + "/";
+  std::vector<std::string> above = ScopesAbove(key);
+  ASSERT_GE(above.size(), 3u);
+  EXPECT_EQ(above.front(), "");
+  EXPECT_EQ(above.back(), NormalizedId(key));
+  const std::vector<std::string> scopes = {"/",
+                                           "/subscriptions/s",
+                                           "/Subscriptions/S/resourceGroups/rg",
+                                           VaultArmId("s", "rg", "kv1"),
+                                           VaultArmId("s", "rg", "kv10"),
+                                           VaultArmId("s", "rg", "kv1") + "/keys/k/",
+                                           VaultArmId("s", "rg", "kv1") + "/keys/k2",
+                                           "/subscriptions/t"};
+  for (const auto& scope : scopes) {
+    bool listed = std::find(above.begin(), above.end(), NormalizedId(scope)) != above.end();
+    EXPECT_EQ(listed, UnderScope(key, scope)) << scope;
+  }
+  EXPECT_EQ(ScopesAbove("/"), std::vector<std::string>{""});
 }
 
 TEST(Marks, OwnershipAndGeneration) {

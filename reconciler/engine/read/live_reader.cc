@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -23,11 +24,25 @@ std::string Where(const ArmRef& r) {
   return " (subscription " + r.subscription + ", resource group " + r.resource_group + ")";
 }
 
-bool ScopeCovered(const std::vector<std::string>& scopes, const std::string& scope) {
-  for (const auto& s : scopes)
-    if (UnderScope(scope, s)) return true;
-  return false;
-}
+// A set of ARM scopes that answers "does one of them cover this id" with a
+// dozen hash lookups (ScopesAbove), never a scan of the scopes.
+class ScopeSet {
+ public:
+  ScopeSet() = default;
+  explicit ScopeSet(const std::vector<std::string>& scopes) {
+    for (const auto& s : scopes) Add(s);
+  }
+  void Add(const std::string& scope) { scopes_.insert(NormalizedId(scope)); }
+  bool Covers(const std::string& id) const {
+    if (scopes_.empty()) return false;
+    for (const auto& s : ScopesAbove(id))
+      if (scopes_.count(s)) return true;
+    return false;
+  }
+
+ private:
+  std::unordered_set<std::string> scopes_;
+};
 
 // One read in progress: where failures go (returned, or recorded as
 // unobservable when the read degrades) and how far it got.
@@ -124,18 +139,12 @@ Status ReadRoleAssignments(Reader& rd, const std::vector<std::string>& scopes,
   LiveState& live = rd.live;
   // Whether an assignment's scope is at or below a queried one: look its
   // ancestors up (an ARM id has a dozen segments), never scan the scopes.
-  std::unordered_set<std::string> queried;  // NormalizedId: the root scope "/" is ""
-  for (const auto& scope : scopes) queried.insert(NormalizedId(scope));
-  auto covered = [&](const std::string& scope) {
-    std::string s = NormalizedId(scope);
-    if (queried.count("")) return true;
-    for (size_t slash = s.find('/', 1); slash != std::string::npos; slash = s.find('/', slash + 1))
-      if (queried.count(s.substr(0, slash))) return true;
-    return queried.count(s) > 0;
-  };
+  const ScopeSet queried(scopes);
   std::unordered_set<std::string> exact;  // NormalizedId of `inherited`
   for (const auto& scope : inherited) exact.insert(NormalizedId(scope));
-  auto wanted = [&](const std::string& scope) { return covered(scope) || exact.count(NormalizedId(scope)) > 0; };
+  auto wanted = [&](const std::string& scope) {
+    return queried.Covers(scope) || exact.count(NormalizedId(scope)) > 0;
+  };
   std::map<std::string, std::vector<const std::string*>> by_subscription;  // lower-case id
   for (const auto& scope : scopes) by_subscription[Lower(SubscriptionOf(scope))].push_back(&scope);
   for (const auto& scope : inherited) by_subscription[Lower(SubscriptionOf(scope))].push_back(&scope);
@@ -357,9 +366,10 @@ Status ReadPruneCandidates(Reader& rd, const LiveQuery& q) {
     if (*got[i] && IsOwned((*got[i])->tags))
       live.keys[unread[i].vault + "/" + unread[i].name] = std::move(**got[i]);
   }
+  const ScopeSet queried(q.role_assignment_scopes);
   for (const auto& v : owned) {
     std::string scope = LiveVaultId(v);
-    if (ScopeCovered(q.role_assignment_scopes, scope)) continue;
+    if (queried.Covers(scope)) continue;
     auto list = p.ListRoleAssignments(scope);
     if (!list.ok()) {
       CMK_RETURN_IF_ERROR(rd.Fail(RoleAssignmentsAddress(scope),
@@ -401,9 +411,9 @@ LiveQuery BuildQuery(const DesiredState& desired) {
   }
   // Principals {storageAccount} resolve through the binding naming the account;
   // without one Diff reports an error.
-  std::vector<std::string> vault_scopes = q.role_assignment_scopes;
+  const ScopeSet vault_scopes(q.role_assignment_scopes);
   for (const auto& [address, ra] : desired.role_assignments) {
-    if (!ScopeCovered(vault_scopes, ra.value.scope)) q.role_assignment_scopes.push_back(ra.value.scope);
+    if (!vault_scopes.Covers(ra.value.scope)) q.role_assignment_scopes.push_back(ra.value.scope);
   }
   SortUnique(q.subscriptions);
   q.subscriptions.erase(std::remove(q.subscriptions.begin(), q.subscriptions.end(), ""),
@@ -485,12 +495,13 @@ std::map<std::string, std::string> Fingerprints(const LiveQuery& query, const Li
     put(address, it == live.storage_accounts.end() ? nullptr : &j);
   }
   std::vector<std::string> scopes = query.role_assignment_scopes;
+  const ScopeSet queried(query.role_assignment_scopes);
   if (query.include_prune_candidates) {
     for (const auto& [address, v] : live.vaults) {
       if (query.vaults.count(address)) continue;
       Json j = ToJson(v);
       put(address, &j);
-      if (!ScopeCovered(query.role_assignment_scopes, LiveVaultId(v)))
+      if (!queried.Covers(LiveVaultId(v)))
         scopes.push_back(LiveVaultId(v));
     }
     for (const auto& [address, i] : live.identities) {
@@ -503,12 +514,22 @@ std::map<std::string, std::string> Fingerprints(const LiveQuery& query, const Li
       put(address, &j);
     }
   }
-  for (const auto& scope : scopes) {
-    Json list = Json::array();  // live.role_assignments is ordered by id
-    for (const auto& [id, ra] : live.role_assignments)
-      if (UnderScope(ra.scope, scope)) list.push_back(ToJson(ra));
-    put(RoleAssignmentsAddress(scope), &list);
+  // Each assignment joins the list of every fingerprinted scope above it:
+  // one pass over the assignments (in id order, so each list is too), its
+  // ancestors looked up by NormalizedId, never assignments x scopes.
+  std::unordered_map<std::string, std::vector<size_t>> scope_index;  // NormalizedId -> scopes[i]
+  for (size_t i = 0; i < scopes.size(); ++i) scope_index[NormalizedId(scopes[i])].push_back(i);
+  std::vector<Json> lists(scopes.size(), Json::array());
+  for (const auto& [id, ra] : live.role_assignments) {
+    std::optional<Json> j;
+    for (const auto& above : ScopesAbove(ra.scope)) {
+      auto it = scope_index.find(above);
+      if (it == scope_index.end()) continue;
+      if (!j) j = ToJson(ra);
+      for (size_t i : it->second) lists[i].push_back(*j);
+    }
   }
+  for (size_t i = 0; i < scopes.size(); ++i) put(RoleAssignmentsAddress(scopes[i]), &lists[i]);
   return fp;
 }
 
