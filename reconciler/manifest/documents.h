@@ -91,7 +91,7 @@ struct ParsedDoc {
   SourceLoc name_loc;
   SourceLoc spec_loc;  // the `spec:` key
   std::variant<std::monostate, DefaultsSpec, VaultSpec, PolicySpec, KeySpec, IdentitySpec,
-               RoleSpec, BindingSpec, HookSpec>
+               RoleSpec, BindingSpec, HookSpec, PostureSpec>
       spec;
 };
 

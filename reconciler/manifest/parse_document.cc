@@ -39,7 +39,7 @@ bool ValidName(const std::optional<Kind>& kind, const std::string& name) {
 
 std::vector<std::string> KindNames() {
   return {kDefaultsKind, "Vault", "RotationPolicy", "Key", "Identity", "RoleAssignment",
-          "StorageCmkBinding", "Hook"};
+          "StorageCmkBinding", "Hook", "Policy"};
 }
 
 void ParseMetadata(SpecReader& top, ParsedDoc& doc, DocContext& ctx) {
@@ -143,6 +143,7 @@ std::optional<ParsedDoc> ParseDocument(const YamlNode& root, const std::string& 
       case Kind::kRoleAssignment: ParseRoleSpec(in, doc.spec.emplace<RoleSpec>()); break;
       case Kind::kStorageCmkBinding: ParseBindingSpec(in, doc.spec.emplace<BindingSpec>()); break;
       case Kind::kHook: ParseHookSpec(in, doc.spec.emplace<HookSpec>()); break;
+      case Kind::kPolicy: ParsePostureSpec(in, doc.spec.emplace<PostureSpec>()); break;
     }
   }
   if (doc.name.empty()) return std::nullopt;

@@ -26,6 +26,8 @@ class Resolver {
     for (const auto& [name, doc] : by_kind_[Kind::kStorageCmkBinding]) ResolveBinding(*doc);
     for (const auto& [name, doc] : by_kind_[Kind::kHook])
       Put(out_.hooks, *doc, std::get<HookSpec>(doc->spec));
+    for (const auto& [name, doc] : by_kind_[Kind::kPolicy])
+      Put(out_.policies, *doc, std::get<PostureSpec>(doc->spec));
     CheckCycles();
     CheckBindingAccess();
     out_.subscriptions.assign(subscriptions_.begin(), subscriptions_.end());

@@ -28,6 +28,7 @@ void ParseKeySpec(const SpecInput& in, KeySpec& out);
 void ParseRoleSpec(const SpecInput& in, RoleSpec& out);
 void ParseBindingSpec(const SpecInput& in, BindingSpec& out);
 void ParseHookSpec(const SpecInput& in, HookSpec& out);
+void ParsePostureSpec(const SpecInput& in, PostureSpec& out);
 
 // Shared checks. Each reports at `loc` and returns false on failure.
 bool CheckOneOf(const std::string& value, const std::vector<std::string>& allowed,

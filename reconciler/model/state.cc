@@ -20,6 +20,7 @@ constexpr KindInfo kKinds[] = {
     {Kind::kRoleAssignment, "RoleAssignment", "role-assignment"},
     {Kind::kStorageCmkBinding, "StorageCmkBinding", "binding"},
     {Kind::kHook, "Hook", "hook"},
+    {Kind::kPolicy, "Policy", "policy"},
 };
 
 }  // namespace

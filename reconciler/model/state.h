@@ -30,11 +30,12 @@ enum class Kind {
   kRoleAssignment,
   kStorageCmkBinding,
   kHook,
+  kPolicy,
 };
 const char* KindName(Kind kind);                   // "Vault", "StorageCmkBinding", ...
 std::optional<Kind> KindFromName(const std::string& name);
 // Address prefix: "vault", "rotation-policy", "key", "identity",
-// "role-assignment", "binding", "hook".
+// "role-assignment", "binding", "hook", "policy".
 const char* KindAddressPrefix(Kind kind);
 // "vault/bank-kv" etc. Addresses are the stable names of plan changes.
 std::string MakeAddress(Kind kind, const std::string& name);

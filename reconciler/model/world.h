@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/posture.h"
 #include "model/state.h"
 
 namespace cmk {
@@ -48,6 +49,7 @@ struct DesiredState {
   std::map<std::string, Sourced<RoleAssignmentState>> role_assignments;  // role-assignment/NAME
   std::map<std::string, Sourced<BindingState>> bindings;      // binding/NAME
   std::map<std::string, Sourced<HookSpec>> hooks;             // hook/NAME
+  std::map<std::string, Sourced<PostureSpec>> policies;       // policy/NAME (posture rules)
   // Subscriptions named anywhere (for reading live state and prune).
   std::vector<std::string> subscriptions;
 };

@@ -175,5 +175,33 @@ run "$work/badhook" plan -f "$badhook"
 check "plan refuses a hook script that does not load (exit $code)" test "$code" -eq 1
 check "naming the script and line: $err" grep -q "syntax.lua:1:" <<<"$err"
 
+# Posture policy: the example's estate before its fix fails three rules, at
+# validate and at plan (and apply refuses); after the fix it passes, and the
+# live estate is checked by show and drift.
+posture=$examples/posture
+run "$work/posture-before" validate -f "$posture/policy.yaml" -f "$posture/before"
+check "posture before the fix: validate fails (exit $code)" test "$code" -eq 1
+for rule in network-deny rsa-min-size notify-before-expiry-min; do
+  check "posture before the fix: $rule is an error at its file:line:col: $err" \
+    grep -qE "before/estate.yaml:[0-9]+:[0-9]+: error: [a-z/-]+: $rule \(policy/payments-posture\)" <<<"$err"
+done
+check "posture before the fix: exactly three errors" contains "$err" "3 policy error(s) in manifests."
+run "$work/posture-before" sandbox seed "$posture/sandbox-seed.yaml"
+run "$work/posture-before" plan -f "$posture/policy.yaml" -f "$posture/before"
+check "posture before the fix: the plan has the three errors" contains "$out" "The plan has 3 errors"
+run "$work/posture-before" apply -f "$posture/policy.yaml" -f "$posture/before" --auto-approve
+check "posture before the fix: apply refuses (exit $code)" test "$code" -ne 0
+run "$work/posture-before" validate -f "$posture"
+check "posture after the fix: validate passes (exit $code): $err" test "$code" -eq 0
+check "posture after the fix: the warning-level rule still reports" contains "$err" "warning: key/payments-ledger-kek: hsm-keys"
+# The live estate breaks the policy: the estate before the fix applied
+# without its policy (as a team that bypassed it would).
+run "$work/posture-before" apply -f "$posture/before" --auto-approve
+check "posture: the unfixed estate applies without its policy (exit $code): $err" test "$code" -eq 0
+run "$work/posture-before" drift -f "$posture"
+check "posture: drift sees the live vault break network-deny (exit $code): $out" contains "$out" "network-deny (policy/payments-posture)"
+run "$work/posture-before" show -f "$posture"
+check "posture: show lists live policy findings: $out" contains "$out" "Policy (live)"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

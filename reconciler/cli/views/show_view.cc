@@ -126,6 +126,17 @@ void Findings(const Plan& analysis, std::ostream& o) {
   if (upcoming == 0) o << "  (none)\n";
 }
 
+// Posture rules on what the target has now.
+void Policy(const Plan& analysis, std::ostream& o) {
+  size_t shown = 0;
+  for (const auto& f : analysis.policy) {
+    if (f.state != "live") continue;
+    if (shown++ == 0) o << "\nPolicy (live)\n";
+    o << "  " << Pad(f.address, 24) << Pad(f.severity, 8) << f.rule << " (" << f.policy << "): "
+      << ShortenVersions(f.message) << "\n";
+  }
+}
+
 }  // namespace
 
 void RenderShowText(const DesiredState& desired, const Inventory& inv, std::ostream& out) {
@@ -136,6 +147,7 @@ void RenderShowText(const DesiredState& desired, const Inventory& inv, std::ostr
   Keys(desired, inv, o);
   Access(desired, inv.live, o);
   Findings(inv.analysis, o);
+  Policy(inv.analysis, o);
   out << o.str();
 }
 
@@ -178,6 +190,12 @@ Json ShowJson(const DesiredState& desired, const Inventory& inv) {
   out["identities"] = identities;
   out["roleAssignments"] = roles;
   out["bindings"] = bindings;
+  Json policy = Json::array();
+  for (const auto& f : inv.analysis.policy)
+    if (f.state == "live")
+      policy.push_back({{"rule", f.rule}, {"policy", f.policy}, {"severity", f.severity}, {"address", f.address},
+                        {"message", f.message}, {"source", f.loc.ToString()}});
+  out["policy"] = policy;
   return out;
 }
 

@@ -1,4 +1,5 @@
 #include "engine/diff/diff.h"
+#include "engine/policy/posture.h"
 
 #include <algorithm>
 #include <tuple>
@@ -169,6 +170,15 @@ Plan Diff(const DesiredState& desired, const LiveState& live, const DiffOptions&
   WithholdUnobservable(ctx);
   CheckConsumerAccess(ctx);
   SelectHooks(ctx);
+  // Posture: the desired state's findings decide (an error blocks the plan);
+  // the live state's are reported with them.
+  plan.policy = CheckPosture(desired, &live, options.now);
+  for (const PolicyFinding& f : plan.policy) {
+    if (f.state != "desired") continue;
+    (f.severity == "error" ? plan.errors : plan.warnings)
+        .push_back({f.severity, f.address, f.address + ": " + f.rule + " (" + f.policy + "): " + f.message,
+                    f.loc.ToString(), f.rule});
+  }
   auto by_address = [](const PlanMessage& a, const PlanMessage& b) {
     return std::tie(a.address, a.message) < std::tie(b.address, b.message);
   };

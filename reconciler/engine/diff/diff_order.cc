@@ -66,6 +66,7 @@ int Tier(const Change& c) {
       tier = std::holds_alternative<EnableSystemIdentity>(c.request) ? 2 : 6;
       break;
     case Kind::kHook: tier = 7; break;
+    case Kind::kPolicy: tier = 7; break;
   }
   return c.action == Action::kDelete ? 100 + (7 - tier) : tier;
 }

@@ -63,6 +63,13 @@ class Classifier {
   std::vector<DriftItem> Run() {
     for (const Change& c : plan_.changes) Change_(c);
     for (const KeyVersions& table : plan_.keys) Table(table);
+    // Posture on the live estate: an error-level rule the target breaks is
+    // risky; a warning-level one is reported as expected.
+    for (const PolicyFinding& f : plan_.policy)
+      if (f.state == "live")
+        Add(f.severity == "error" ? DriftClass::kRisky : DriftClass::kExpected,
+            f.severity == "error" ? "policy" : "policy-warning", f.address,
+            f.rule + " (" + f.policy + "): " + f.message, f.loc.ToString());
     for (const auto& [address, reason] : plan_.unobservable)
       Add(DriftClass::kUnobservable, "not-read", address, "could not be read: " + reason, "");
     for (const auto& w : plan_.withheld)

@@ -32,7 +32,8 @@ struct DriftItem {
   DriftClass klass = DriftClass::kRisky;
   // "differs", "missing", "unbound", "rebound", "identity", "repinned", "grant", "deleted", "inaccessible",
   // "unmanaged-version", "adoption", "adoption-overdue", "rotation-requested",
-  // "retirement-due", "not-read", "withheld".
+  // "retirement-due", "not-read", "withheld", "policy" (an error-level posture
+  // rule the live estate breaks), "policy-warning".
   std::string kind;
   std::string address;  // plan address ("key/bank-cmk", "storage/x") or read address
   std::string message;  // one human line

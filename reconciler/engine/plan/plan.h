@@ -17,6 +17,7 @@
 
 #include "engine/plan/change.h"
 #include "engine/plan/plan_versions.h"
+#include "engine/policy/posture.h"
 #include "engine/read/live_query.h"
 #include "model/state.h"
 #include "model/world.h"
@@ -29,6 +30,7 @@ struct PlanMessage {
   std::string address;
   std::string message;
   std::string source;
+  std::string rule;  // a posture rule's id when a Policy raised it, else ""
 };
 
 // A change Diff computed but kept out of the plan: it rests on an object the
@@ -64,6 +66,9 @@ struct Plan {
   std::vector<WithheldChange> withheld;
   // Per desired key with live versions: versions, consumers, upcoming dates.
   std::vector<KeyVersions> keys;
+  // Posture policy findings on the desired and the live state (the desired
+  // ones are also in errors / warnings by severity).
+  std::vector<PolicyFinding> policy;
 
   bool HasChanges() const;
   bool HasErrors() const { return !errors.empty(); }

@@ -71,6 +71,24 @@ void Describe(F& f, T& v) {
   f("address", v.address);
   f("message", v.message);
   f("source", v.source);
+  f("rule", v.rule, Emit::kIfSet);
+}
+template <typename F, DescribesAs<SourceLoc> T>
+void Describe(F& f, T& v) {
+  f("file", v.file);
+  f("line", v.line);
+  f("col", v.col);
+}
+template <typename F, DescribesAs<PolicyFinding> T>
+void Describe(F& f, T& v) {
+  f("rule", v.rule);
+  f("policy", v.policy);
+  f("severity", v.severity);
+  f("state", v.state);
+  f("address", v.address);
+  f("message", v.message);
+  f("source", v.loc);
+  f("ruleSource", v.rule_loc);
 }
 template <typename F, DescribesAs<HookSpec> T>
 void Describe(F& f, T& h) {
@@ -263,7 +281,8 @@ void Describe(F& f, T& p) {
   f("warnings", p.warnings);
   f("unobservable", p.unobservable, Emit::kIfSet);  // only when the read degraded
   f("withheld", p.withheld, Emit::kIfSet);
-  f("keys", p.keys, Emit::kIfSet);  // only when a desired key has live versions
+  f("keys", p.keys, Emit::kIfSet);
+  f("policy", p.policy, Emit::kIfSet);  // only when a desired key has live versions
 }
 
 const char* RequestOp(const Request& request) { return kOps[request.index()]; }
