@@ -180,6 +180,21 @@ Result<ClientCertificate> ParseClientCertificate(const std::string& contents,
 Result<Bytes> SignJws(const LoadedKey& key, const std::string& alg,
                       const std::string& signing_input);
 
+// Ed25519 (RFC 8032, pure: the message itself is signed) for evidence
+// bundles. Private keys are unencrypted PKCS#8 PEM (what `openssl genpkey
+// -algorithm ed25519` writes), public keys SubjectPublicKeyInfo PEM. A key of
+// another type, or an encrypted PEM, is an InvalidArgument; messages never
+// carry key bytes.
+Result<SecureBytes> GenerateEd25519Key();
+Result<std::string> Ed25519PublicPem(const SecureBytes& private_pem);
+Result<Bytes> Ed25519Sign(const SecureBytes& private_pem, const std::string& message);
+// OK when `signature` is `public_pem`'s signature of `message`; else
+// InvalidArgument (also for a malformed public key).
+[[nodiscard]] Status Ed25519Verify(const std::string& public_pem, const std::string& message,
+                                   const Bytes& signature);
+// The DER SubjectPublicKeyInfo: compares keys independently of PEM layout.
+Result<Bytes> Ed25519PublicDer(const std::string& public_pem);
+
 // AES key wrap with a raw KEK (RFC 3394 when alg is A*KW, RFC 5649 for kAesKwp).
 Result<Bytes> AesKeyWrap(const Bytes& kek, WrapAlg alg, const Bytes& plaintext);
 Result<SecureBytes> AesKeyUnwrap(const Bytes& kek, WrapAlg alg, const Bytes& ciphertext);
