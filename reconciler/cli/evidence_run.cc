@@ -7,6 +7,7 @@
 #include <iostream>
 #include <streambuf>
 
+#include "azure/azure_provider.h"
 #include "base/duration.h"
 #include "cli/exit_codes.h"
 #include "engine/apply/apply.h"
@@ -67,7 +68,7 @@ std::string LocalUser(const EnvGetter& env) {
 
 // Who ran it: names only (the configured credential, client and tenant ids),
 // never a token or a secret.
-Json Principal(const GlobalOptions& global, const EnvGetter& env) {
+Json Principal(const GlobalOptions& global, const EnvGetter& env, const std::string& used) {
   Json p = {{"local_user", LocalUser(env)}};
   if (global.target != "azure") {
     p["kind"] = "sandbox";
@@ -78,6 +79,8 @@ Json Principal(const GlobalOptions& global, const EnvGetter& env) {
   std::string credential = global.credential;
   if (credential.empty()) credential = env("CMKCTL_AZURE_CREDENTIAL").value_or("");
   p["credential"] = credential.empty() ? "default chain" : credential;
+  // What the provider says of its credential (AzureProvider::CredentialName).
+  if (!used.empty()) p["credential_used"] = used;
   for (const auto& [member, var] : {std::pair{"client_id", "AZURE_CLIENT_ID"},
                                     std::pair{"tenant_id", "AZURE_TENANT_ID"}})
     if (auto v = azure(var); v && !v->empty()) p[member] = *v;
@@ -122,6 +125,7 @@ EvidenceRun::~EvidenceRun() = default;
 
 void EvidenceRun::SetTarget(Provider& provider) {
   target_ = provider.Target().ToString();
+  provider_ = &provider;
   auto* sandbox = dynamic_cast<SandboxProvider*>(&provider);
   if (sandbox == nullptr) {
     events_unavailable_ = "the target's activity log is not read by cmkctl (" + target_ + ")";
@@ -147,9 +151,22 @@ void EvidenceRun::SetTargetText(const std::string& target) {
   events_unavailable_ = "the run worked on a copy; its own timeline is in output.json";
 }
 
-void EvidenceRun::SetPlan(const std::string& plan_json) { plan_json_ = plan_json; }
+void EvidenceRun::NoteCredential() {
+  if (auto* azure = dynamic_cast<AzureProvider*>(provider_); azure != nullptr) {
+    std::string name = azure->CredentialName();
+    if (!name.empty()) credential_used_ = name;
+  }
+}
 
-void EvidenceRun::SetOutput(const Json& output) { output_ = output; }
+void EvidenceRun::SetPlan(const std::string& plan_json) {
+  plan_json_ = plan_json;
+  NoteCredential();
+}
+
+void EvidenceRun::SetOutput(const Json& output) {
+  output_ = output;
+  NoteCredential();
+}
 
 ApplyObserver* EvidenceRun::Observe(ApplyObserver* inner) {
   change_clock_ = std::make_unique<ChangeClock>(inner);
@@ -157,6 +174,7 @@ ApplyObserver* EvidenceRun::Observe(ApplyObserver* inner) {
 }
 
 void EvidenceRun::SetApplyResult(const ApplyResult& result) {
+  NoteCredential();
   Json changes = Json::array();
   for (const ChangeReport& r : result.report) {
     Json hooks = Json::array();
@@ -237,6 +255,7 @@ int RunWithEvidence(const GlobalOptions& global, const EvidenceArgs& args,
     code = run(&record);
     std::cout.flush();
   }
+  record.provider_ = nullptr;  // the command closed its target
   const SystemClock::time_point ended = SystemClock::now();
 
   Json run_json = {{"arguments", RedactArguments(args.arguments)},
@@ -244,7 +263,7 @@ int RunWithEvidence(const GlobalOptions& global, const EvidenceArgs& args,
                    {"ended_at", Timestamp(ended)},
                    {"exit_code", code},
                    {"format", kEvidenceFormat},
-                   {"principal", Principal(global, env)},
+                   {"principal", Principal(global, env, record.credential_used_)},
                    {"started_at", Timestamp(started)},
                    {"target", record.target_.empty() ? global.target : record.target_},
                    {"tool_version", CMK_VERSION}};

@@ -70,9 +70,14 @@ class EvidenceRun {
   class ChangeClock;
 
   Json EventsJson() const;
+  // Azure: which credential gave the tokens. Called from the recording
+  // methods, which commands call while their target is open.
+  void NoteCredential();
 
   std::string command_;
   std::string target_;
+  Provider* provider_ = nullptr;  // the command's; only used while it is open (above)
+  std::string credential_used_;
   std::optional<std::string> plan_json_;
   std::optional<Json> output_;
   std::optional<Json> changes_;

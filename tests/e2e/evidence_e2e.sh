@@ -151,6 +151,27 @@ check "evidence that cannot be written fails the run (exit $code)" test "$code" 
 check "  saying so: $err" contains "$err" "evidence was not written"
 check "  after the run's own result" grep -qE '^[0-9]+ passed, 0 failed' <<<"$out"
 
+# Over the wire (--target azure against `sandbox serve`): who ran it is the
+# credential's name and ids, never its secret.
+start_server "$sb"
+check "server started" test -n "$port"
+"$cmkctl" --target azure drift -f "$bank" --evidence "$work/ev-azure" --evidence-key "$key" \
+  >/dev/null 2>"$work/azure.err" </dev/null
+check "drift --target azure with evidence (exit $?: $(tail -1 "$work/azure.err"))" \
+  test -n "$(ls "$work/ev-azure" 2>/dev/null)"
+azure_run=$(ls -d "$work/ev-azure"/*-drift-*)/run.json
+check "  principal: azure, the credential and the client id ($(jq -c .principal "$azure_run"))" \
+  test "$(jq -r '[.principal.kind, .principal.credential, .principal.client_id] | join(" ")' "$azure_run")" \
+  = "azure default chain cmkctl-e2e"
+check "  and what the provider says of its credential" \
+  contains "$(jq -r .principal.credential_used "$azure_run")" "client-secret"
+check "  the target as printed" test "$(jq -r .target "$azure_run")" = "azure: https://127.0.0.1:$port"
+check "  the client secret is in no file of the bundle" test -n "$AZURE_CLIENT_SECRET"
+check "  (scanned)" bash -c "! grep -rqF -- \"\$AZURE_CLIENT_SECRET\" '$work/ev-azure'"
+check "  no activity log over the wire, and why" \
+  test "$(jq -r .available "$(dirname "$azure_run")/events.json")" = false
+stop_server
+
 run "$sb" evidence verify "$work/empty-dir-that-does-not-exist"
 check "evidence verify of a missing directory fails (exit $code)" test "$code" -ne 0
 
