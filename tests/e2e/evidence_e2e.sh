@@ -151,6 +151,18 @@ check "evidence that cannot be written fails the run (exit $code)" test "$code" 
 check "  saying so: $err" contains "$err" "evidence was not written"
 check "  after the run's own result" grep -qE '^[0-9]+ passed, 0 failed' <<<"$out"
 
+# A saved plan: the bundle's plan digest is the one the plan file carries.
+pharma=$tree/manifests/examples/pharma
+cp -r "$examples/pharma" "$pharma"
+run "$work/sb-pharma" sandbox seed "$pharma/sandbox-seed.yaml"
+run "$work/sb-pharma" plan -f "$pharma" --out "$work/pharma-plan.json"
+check "pharma: plan --out (exit $code: $err)" test "$code" -eq 0
+run "$work/sb-pharma" apply "$work/pharma-plan.json" --evidence "$work/ev-pharma" --evidence-key "$key"
+check "pharma: apply PLANFILE with evidence (exit $code: $err)" test "$code" -eq 0
+pharma_b=$(ls -d "$work/ev-pharma"/*-apply-*)
+check "  plan_sha256 is the saved plan's digest" \
+  test "sha256:$(jq -r .plan_sha256 "$pharma_b/run.json")" = "$(jq -r .digest "$work/pharma-plan.json")"
+
 # Over the wire (--target azure against `sandbox serve`): who ran it is the
 # credential's name and ids, never its secret.
 start_server "$sb"
