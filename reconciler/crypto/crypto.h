@@ -4,7 +4,8 @@
 // RSA1_5-unwrap, AES key wrap RFC 3394 and with padding RFC 5649), JWK import
 // and export with strict base64url, RFC 7638 thumbprints, constant-time
 // comparison, key-material generation for the sandbox, and the certificate and
-// JWS signature of Azure certificate credentials. Errors are values;
+// JWS signature of Azure certificate credentials, and the Ed25519 signatures
+// of evidence bundles. Errors are values;
 // an invalid ciphertext is an error, never a crash or a silent wrong answer.
 // Buffers that held DEKs or private material are cleansed (SecureBytes).
 //

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -237,6 +238,20 @@ TEST_F(EvidenceTest, AnEmptyDirectoryProvesNothing) {
   ASSERT_TRUE(report.ok());
   EXPECT_FALSE(report->ok());
   EXPECT_FALSE(VerifyEvidenceDir((tmp_ / "absent").string(), "").ok());
+}
+
+TEST_F(EvidenceTest, RunsWritingAtOnceStillFormOneChain) {
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 6; ++i)
+    writers.emplace_back([this] {
+      auto name = WriteBundle(dir_, "drift", {{"run.json", "{}\n"}}, signer_);
+      EXPECT_TRUE(name.ok()) << name.status().message();
+    });
+  for (auto& t : writers) t.join();
+  auto report = VerifyEvidenceDir(dir_, signer_.public_pem);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->runs.size(), 6u);
+  EXPECT_TRUE(report->ok()) << RenderChainText(*report);
 }
 
 TEST_F(EvidenceTest, NoPrivateKeyMaterialInABundle) {
