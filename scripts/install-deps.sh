@@ -11,7 +11,7 @@ packages=(
   curl      # the wire end-to-end test changes the served cloud behind cmkctl's back
   faketime  # the wire end-to-end test runs again with the clock a year ahead
   python3-jsonschema python3-yaml  # tests/deploy validates deploy/ against vendored JSON schemas
-  openssl   # the credentials end-to-end test makes client certificates with it
+  openssl   # the credentials e2e test makes client certificates; the evidence e2e checks signatures
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -56,6 +56,7 @@ Status RecheckSavedPlan(Plan& plan, const PlanFlags& flags, Provider& provider) 
 }  // namespace
 
 int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
+  EvidenceRun* evidence = args.evidence.run;
   if (Status chosen = CheckTargetChosen(global); !chosen.ok()) {
     std::cerr << "error: " << chosen.message() << "\n";
     return kExitError;
@@ -66,6 +67,7 @@ int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
     return kExitError;
   }
   Provider& provider = (*target)->provider();
+  if (evidence) evidence->SetTarget(provider);
   Result<Plan> plan = Internal("no plan");
   if (!args.plan_file.empty()) {
     if (!global.files.empty()) {
@@ -108,6 +110,7 @@ int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
     }
   }
   std::cout << RenderText(*plan);
+  if (evidence) evidence->SetPlan(PlanToJsonText(*plan));
   if (plan->HasErrors()) {
     std::cerr << "error: the plan has errors; nothing was applied\n";
     return kExitError;
@@ -135,7 +138,9 @@ int RunApply(const GlobalOptions& global, const ApplyArgs& args) {
   ProgressPrinter printer(std::cout);
   ApplyOptions options;
   options.keep_going = args.keep_going;
-  ApplyResult result = ApplyWithHooks(*plan, provider, (*target)->clock(), &printer, options);  // the plan's hooks only
+  ApplyObserver* observer = evidence ? evidence->Observe(&printer) : &printer;
+  ApplyResult result = ApplyWithHooks(*plan, provider, (*target)->clock(), observer, options);  // the plan's hooks only
+  if (evidence) evidence->SetApplyResult(result);
   int applied = 0;
   bool all_applied = true;
   for (const auto& r : result.report) {

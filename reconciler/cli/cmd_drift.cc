@@ -26,6 +26,7 @@ int ExitCodeOf(const DriftReport& r) {
 }  // namespace
 
 int RunDrift(const GlobalOptions& global, const DriftArgs& args) {
+  EvidenceRun* evidence = args.evidence.run;
   if (Status chosen = CheckTargetChosen(global); !chosen.ok()) {
     std::cerr << "error: " << chosen.message() << "\n";
     return kExitError;
@@ -49,6 +50,7 @@ int RunDrift(const GlobalOptions& global, const DriftArgs& args) {
     return kExitError;
   }
   Provider& provider = (*target)->provider();
+  if (evidence) evidence->SetTarget(provider);
   LiveQuery query = BuildQuery(desired);
   LiveState live;
   {
@@ -74,6 +76,7 @@ int RunDrift(const GlobalOptions& global, const DriftArgs& args) {
     // Say what this run covered even when the manifests name none of it.
     report.subscriptions = query.subscriptions;
   }
+  if (evidence) evidence->SetOutput(DriftToJson(report));
   int code = ExitCodeOf(report);
   if (args.format == "json") std::cout << DriftToJson(report).dump(2) << "\n";
   else if (args.format == "markdown") std::cout << RenderDriftMarkdown(report);

@@ -98,6 +98,8 @@ int RehearseIn(const GlobalOptions& global, const RehearseArgs& args, const std:
   RehearsalSpec spec{args.until, args.step, args.inject};
   auto report = Rehearse(spec, desired.ok() ? *desired : kNone, simulation, provider,
                          [&](RehearsalLog& log) { Pipeline(desired, provider, clock, log); });
+  if (EvidenceRun* evidence = args.evidence.run; evidence && report.ok())
+    evidence->SetOutput(RehearsalJson(*report, spec, source));
   if (!report.ok()) return RehearsalFailed(report.status());
   if (args.format == "json") {
     std::cout << RehearsalJson(*report, spec, source).dump(2) << "\n";
@@ -133,6 +135,7 @@ int RunRehearse(const GlobalOptions& global, const RehearseArgs& args) {
     dir = *copied;
     source = "a copy of " + ResolveSandboxDir(global);
   }
+  if (args.evidence.run) args.evidence.run->SetTargetText(source);
   int code = RehearseIn(global, args, dir, source);
   std::error_code ec;
   fs::remove_all(dir, ec);

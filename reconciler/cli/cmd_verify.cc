@@ -13,6 +13,7 @@
 namespace cmk {
 
 int RunVerify(const GlobalOptions& global, const VerifyArgs& args) {
+  EvidenceRun* evidence = args.evidence.run;
   auto desired = LoadDesired(global, std::cerr);
   if (!desired.ok()) return kExitError;
   if (!args.key.empty() && !desired->keys.count(MakeAddress(Kind::kKey, args.key))) {
@@ -25,6 +26,7 @@ int RunVerify(const GlobalOptions& global, const VerifyArgs& args) {
     return kExitError;
   }
   Provider& provider = (*target)->provider();
+  if (evidence) evidence->SetTarget(provider);
   auto live = ReadLive(provider, BuildQuery(*desired), false);
   if (!live.ok()) {
     std::cerr << "error: " << live.status().message() << "\n";
@@ -34,6 +36,7 @@ int RunVerify(const GlobalOptions& global, const VerifyArgs& args) {
   options.key = args.key;
   options.all_versions = args.all_versions;
   std::vector<CanaryResult> results = VerifyEstate(*desired, *live, provider, options);
+  if (evidence) evidence->SetOutput(VerifyJson(provider.Target(), results));
   if (args.format == "json") {
     std::cout << VerifyJson(provider.Target(), results).dump(2) << "\n";
   } else {

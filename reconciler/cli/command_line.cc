@@ -73,6 +73,35 @@ void PlanFlagOptions(CLI::App* sub, PlanFlags& flags) {
                 "allow deleting keys, vaults and role assignments (with --prune)");
 }
 
+// --evidence DIR and --evidence-key FILE (docs/evidence.md).
+void AddEvidenceOptions(CLI::App* sub, EvidenceArgs& evidence) {
+  CLI::Option* dir = sub->add_option(
+      "--evidence", evidence.dir, "write a signed evidence bundle of this run under DIR");
+  sub->add_option("--evidence-key", evidence.key_file,
+                  "Ed25519 private key (PEM) signing the evidence (else $CMKCTL_EVIDENCE_KEY)")
+      ->needs(dir);
+}
+
+void EvidenceCommands(CLI::App& app, GlobalOptions& global,
+                      const std::function<void(CLI::App*, std::function<int()>)>& choose) {
+  CLI::App* evidence = app.add_subcommand(
+      "evidence", "Make an evidence signing key; verify a directory of evidence bundles");
+  evidence->require_subcommand(1);
+  auto out = std::make_shared<std::string>();
+  CLI::App* keygen = evidence->add_subcommand(
+      "keygen", "Write a new Ed25519 signing key (PEM, mode 0600) for --evidence-key");
+  keygen->add_option("--out", *out, "the new private key file (never overwritten)")->required();
+  choose(keygen, [&global, out] { return RunEvidenceKeygen(global, *out); });
+  auto check = std::make_shared<EvidenceVerifyArgs>();
+  CLI::App* verify = evidence->add_subcommand(
+      "verify", "Check every bundle in DIR: file hashes, signatures, the chain (exit 0 when all hold)");
+  verify->add_option("dir", check->dir, "the --evidence directory")->required();
+  verify->add_option("--key", check->key, "the expected signer's public key (PEM)");
+  verify->add_option("--format", check->format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  choose(verify, [&global, check] { return RunEvidenceVerify(global, *check); });
+}
+
 }  // namespace
 
 // The sub-command table. Arguments live in shared_ptrs owned by the
@@ -83,6 +112,10 @@ void CommandLine::AddCommands() {
   GlobalOptions& global = global_;
   auto choose = [this](CLI::App* sub, std::function<int()> run) {
     sub->callback([this, run] { run_ = run; });
+  };
+  auto evidence_options = [this](CLI::App* sub, EvidenceArgs& evidence) {
+    AddEvidenceOptions(sub, evidence);
+    evidence_args_.push_back(&evidence);
   };
 
   CLI::App* validate = app.add_subcommand("validate", "Check manifests offline: every error with file:line:col");
@@ -108,6 +141,7 @@ void CommandLine::AddCommands() {
   apply_cmd->add_flag("--keep-going", apply->keep_going,
                       "after a failure, continue with changes that do not depend on it");
   PlanFlagOptions(apply_cmd, apply->flags);
+  evidence_options(apply_cmd, apply->evidence);
   choose(apply_cmd, [&global, apply] { return RunApply(global, *apply); });
 
   auto show = std::make_shared<ShowArgs>();
@@ -127,6 +161,7 @@ void CommandLine::AddCommands() {
                        "every enabled version, not just the newest");
   verify_cmd->add_option("--format", verify->format, "text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
+  evidence_options(verify_cmd, verify->evidence);
   choose(verify_cmd, [&global, verify] { return RunVerify(global, *verify); });
 
   auto drift = std::make_shared<DriftArgs>();
@@ -139,7 +174,9 @@ void CommandLine::AddCommands() {
   drift_cmd->add_option("--shard", drift->shard,
                         "only subscriptions whose stable hash falls in shard i of n (i/n)");
   drift_cmd->add_option("--subscription", drift->subscriptions, "only this subscription (repeatable)");
+  evidence_options(drift_cmd, drift->evidence);
   choose(drift_cmd, [&global, drift] { return RunDrift(global, *drift); });
+  EvidenceCommands(app, global, choose);
 
   CLI::App* sandbox = app.add_subcommand(
       "sandbox", "Manage the local sandbox cloud (seed, clock, events, serve)");
@@ -215,6 +252,7 @@ void CommandLine::AddCommands() {
                            "a manual action to try: \"disable key/NAME/versions/PREFIX@P1D\"");
   rehearse_cmd->add_option("--snapshot-time", rehearse->snapshot_time,
                            "--target azure: the snapshot's instant (RFC 3339; default now)");
+  evidence_options(rehearse_cmd, rehearse->evidence);
   choose(rehearse_cmd, [&global, rehearse] { return RunRehearse(global, *rehearse); });
 }
 
@@ -227,6 +265,7 @@ std::optional<int> CommandLine::Parse(int argc, const char* const* argv) {
     int code = app_->exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  for (EvidenceArgs* evidence : evidence_args_) evidence->arguments.assign(argv + 1, argv + argc);
   return TargetFromEnv();
 }
 
@@ -252,7 +291,20 @@ std::optional<int> CommandLine::Parse(const std::vector<std::string>& args) {
   return Parse(static_cast<int>(argv.size()), argv.data());
 }
 
-int CommandLine::Run() { return run_ ? run_() : kExitUsage; }
+int CommandLine::Run() {
+  if (!run_) return kExitUsage;
+  // At most one command was parsed, so at most one has --evidence.
+  for (EvidenceArgs* evidence : evidence_args_) {
+    if (evidence->dir.empty()) continue;
+    return RunWithEvidence(global_, *evidence, command(), [this, evidence](EvidenceRun* run) {
+      evidence->run = run;
+      int code = run_();
+      evidence->run = nullptr;
+      return code;
+    });
+  }
+  return run_();
+}
 
 std::string CommandLine::command() const {
   std::string out;

@@ -24,6 +24,8 @@ class Option;
 
 namespace cmk {
 
+struct EvidenceArgs;
+
 class CommandLine {
  public:
   explicit CommandLine(EnvGetter env = ProcessEnv());
@@ -55,6 +57,7 @@ class CommandLine {
   CLI::Option* target_option_ = nullptr;
   GlobalOptions global_;
   std::function<int()> run_;
+  std::vector<EvidenceArgs*> evidence_args_;  // in the commands' args: get the command line
 };
 
 }  // namespace cmk

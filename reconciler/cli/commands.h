@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/context.h"
+#include "cli/evidence_run.h"
 #include "cli/planning.h"
 #include "sandbox_server/server_options.h"
 
@@ -27,6 +28,7 @@ struct ApplyArgs {
   bool auto_approve = false;
   bool keep_going = false;
   PlanFlags flags;
+  EvidenceArgs evidence;
 };
 int RunApply(const GlobalOptions& global, const ApplyArgs& args);
 
@@ -39,6 +41,7 @@ struct VerifyArgs {
   std::string key;  // only this key (and the bindings that use it)
   bool all_versions = false;
   std::string format = "text";
+  EvidenceArgs evidence;
 };
 int RunVerify(const GlobalOptions& global, const VerifyArgs& args);
 
@@ -50,6 +53,7 @@ struct RehearseArgs {
   std::vector<std::string> inject;
   // --target azure: the snapshot's instant (RFC 3339); default the target's clock.
   std::string snapshot_time;
+  EvidenceArgs evidence;
 };
 int RunRehearse(const GlobalOptions& global, const RehearseArgs& args);
 
@@ -58,6 +62,7 @@ struct DriftArgs {
   std::string summary;          // also write the run's summary JSON here
   std::string shard;            // "i/n", "" = every subscription
   std::vector<std::string> subscriptions;  // only these (repeatable)
+  EvidenceArgs evidence;
 };
 int RunDrift(const GlobalOptions& global, const DriftArgs& args);
 
@@ -72,5 +77,14 @@ int RunSandboxEvents(const GlobalOptions& global, const EventArgs& args);
 // verb: "show", "advance" (value: an ISO-8601 duration) or "set" (value: RFC 3339).
 int RunSandboxClock(const GlobalOptions& global, const std::string& verb, const std::string& value);
 int RunSandboxServe(const GlobalOptions& global, const ServeOptions& options);
+
+// `cmkctl evidence ...` (docs/evidence.md).
+int RunEvidenceKeygen(const GlobalOptions& global, const std::string& out);
+struct EvidenceVerifyArgs {
+  std::string dir;
+  std::string key;  // expected signer's public key (PEM); "" = each bundle's own
+  std::string format = "text";  // text | json
+};
+int RunEvidenceVerify(const GlobalOptions& global, const EvidenceVerifyArgs& args);
 
 }  // namespace cmk

@@ -4,7 +4,8 @@
 // RSA1_5-unwrap, AES key wrap RFC 3394 and with padding RFC 5649), JWK import
 // and export with strict base64url, RFC 7638 thumbprints, constant-time
 // comparison, key-material generation for the sandbox, and the certificate and
-// JWS signature of Azure certificate credentials. Errors are values;
+// JWS signature of Azure certificate credentials, and the Ed25519 signatures
+// of evidence bundles. Errors are values;
 // an invalid ciphertext is an error, never a crash or a silent wrong answer.
 // Buffers that held DEKs or private material are cleansed (SecureBytes).
 //
@@ -179,6 +180,21 @@ Result<ClientCertificate> ParseClientCertificate(const std::string& contents,
 // with a salt as long as the digest) of `signing_input` with an RSA key.
 Result<Bytes> SignJws(const LoadedKey& key, const std::string& alg,
                       const std::string& signing_input);
+
+// Ed25519 (RFC 8032, pure: the message itself is signed) for evidence
+// bundles. Private keys are unencrypted PKCS#8 PEM (what `openssl genpkey
+// -algorithm ed25519` writes), public keys SubjectPublicKeyInfo PEM. A key of
+// another type, or an encrypted PEM, is an InvalidArgument; messages never
+// carry key bytes.
+Result<SecureBytes> GenerateEd25519Key();
+Result<std::string> Ed25519PublicPem(const SecureBytes& private_pem);
+Result<Bytes> Ed25519Sign(const SecureBytes& private_pem, const std::string& message);
+// OK when `signature` is `public_pem`'s signature of `message`; else
+// InvalidArgument (also for a malformed public key).
+[[nodiscard]] Status Ed25519Verify(const std::string& public_pem, const std::string& message,
+                                   const Bytes& signature);
+// The DER SubjectPublicKeyInfo: compares keys independently of PEM layout.
+Result<Bytes> Ed25519PublicDer(const std::string& public_pem);
 
 // AES key wrap with a raw KEK (RFC 3394 when alg is A*KW, RFC 5649 for kAesKwp).
 Result<Bytes> AesKeyWrap(const Bytes& kek, WrapAlg alg, const Bytes& plaintext);
