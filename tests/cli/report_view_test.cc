@@ -95,6 +95,9 @@ TEST(ReportView, OneTimelinePerAppliedKey) {
   EXPECT_NE(html.find("v1</tspan> aaaaaaaa</text>"), std::string::npos);
   EXPECT_NE(html.find(">disabled</text>"), std::string::npos);
   EXPECT_NE(html.find(">active</text>"), std::string::npos);
+  // A lane per consumer: which version it was on when.
+  EXPECT_EQ(Count(html, ">CONSUMERS ON</text>"), 2u);
+  EXPECT_NE(html.find("storage/ledger01 on v2 (bbbbbbbb) from 2028-01-02T00:00:00Z to now"), std::string::npos);
 }
 
 TEST(ReportView, SameBytesForTheSamePageAndNothingToFetch) {
@@ -149,6 +152,7 @@ TEST(ReportPage, RehearsalAdoptionsAtTheirSimulatedTimes) {
   report.timeline.push_back({adopted + kDay, "apply.disable-version", "key/ledger", "ok", 0, 0});
   AddRehearsal(page, report, RehearsalSpec{"P3Y", "P1D", {}}, "a copy of sb");
   ASSERT_TRUE(page.rehearsal.has_value());
+  EXPECT_EQ(page.target, "a copy of sb");  // not the throwaway copy's directory
   EXPECT_EQ(page.rehearsal->rotations, 1);
   EXPECT_EQ(page.rehearsal->adoptions, 1);
   EXPECT_EQ(page.rehearsal->retirements, 1);

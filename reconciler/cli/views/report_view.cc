@@ -239,11 +239,67 @@ void Legend(std::string& o) {
        "</div>\n";
 }
 
+// A consumer's time on one version: from its adoption (the version's
+// creation when that is not known) to the next adoption or now.
+struct Stint {
+  int64_t from = 0;
+  size_t version = 0;
+  bool known = false;
+};
+std::map<std::string, std::vector<Stint>> Stints(const ReportKey& k) {
+  std::map<std::string, std::vector<Stint>> out;
+  for (size_t i = 0; i < k.versions.size(); ++i)
+    for (const auto& a : k.versions[i].adoptions)
+      out[a.consumer].push_back({a.time.value_or(k.versions[i].created), i, a.time.has_value()});
+  for (auto& [consumer, stints] : out)
+    std::stable_sort(stints.begin(), stints.end(), [](const Stint& a, const Stint& b) {
+      return a.from != b.from ? a.from < b.from : a.version < b.version;
+    });
+  return out;
+}
+
+// One lane per consumer under the versions: which version it used when.
+void Lanes(const ReportPage& page, const ReportKey& k, const Axis& axis,
+           const std::map<std::string, std::vector<Stint>>& stints, int top, int lane, std::string& o) {
+  if (stints.empty()) return;
+  o += "<line x1=\"8\" y1=\"" + std::to_string(top - 12) + "\" x2=\"1152\" y2=\"" + std::to_string(top - 12) +
+       "\" stroke=\"#e2e8f0\"/><text x=\"12\" y=\"" + std::to_string(top - 1) +
+       "\" font-size=\"10\" font-weight=\"700\" fill=\"#94a3b8\" letter-spacing=\"0.06em\">CONSUMERS ON</text>\n";
+  int y = top;
+  for (const auto& [consumer, list] : stints) {
+    std::string name = consumer.substr(consumer.find('/') + 1);
+    o += "<text x=\"12\" y=\"" + std::to_string(y + 18) + "\" font-size=\"12\" fill=\"#134e4a\">" + Esc(name) +
+         "</text>\n";
+    for (size_t i = 0; i < list.size(); ++i) {
+      int64_t to = i + 1 < list.size() ? list[i + 1].from : page.now;
+      int x0 = axis.X(list[i].from), x1 = axis.X(std::max(to, list[i].from));
+      const ReportVersion& v = k.versions[list[i].version];
+      std::string label = "v" + std::to_string(list[i].version + 1);
+      bool dark = list[i].version % 2 == 0;
+      o += "<g><title>" +
+           Esc(consumer + " on " + label + " (" + Short(v.version) + ") " +
+               (list[i].known ? "from " + Stamp(list[i].from) : "since before " + Stamp(list[i].from)) +
+               (i + 1 < list.size() ? " to " + Stamp(to) : " to now")) +
+           "</title><rect x=\"" + std::to_string(x0) + "\" y=\"" + std::to_string(y + 6) + "\" width=\"" +
+           std::to_string(std::max(x1 - x0 - 1, 2)) + "\" height=\"16\" rx=\"3\" fill=\"" +
+           (dark ? "#0f766e" : "#5eead4") + "\"/>";
+      if (x1 - x0 > 24)
+        o += "<text x=\"" + std::to_string(x0 + 5) + "\" y=\"" + std::to_string(y + 18) +
+             "\" font-size=\"11\" font-weight=\"700\" fill=\"" + (dark ? "#fff" : "#134e4a") + "\">" + label +
+             "</text>";
+      o += "</g>\n";
+    }
+    y += lane;
+  }
+}
+
 void Timeline(const ReportPage& page, const ReportKey& k, const Axis& axis, std::string& o) {
-  const int top = 46, row = 46;
+  const int top = 46, row = 46, lane = 28;
   const int rows = static_cast<int>(k.versions.size());
-  const int height = top + rows * row + 12;
-  const int bottom = top + rows * row;
+  const auto stints = Stints(k);
+  const int lanes_top = top + rows * row + (stints.empty() ? 0 : 22);
+  const int bottom = lanes_top + static_cast<int>(stints.size()) * lane;
+  const int height = bottom + 12;
   o += "<svg class=\"timeline\" viewBox=\"0 0 1160 " + std::to_string(height) +
        "\" role=\"img\" aria-label=\"" + Esc("version timeline of " + k.address) + "\">\n";
   o += "<rect x=\"0\" y=\"0\" width=\"1160\" height=\"" + std::to_string(height) +
@@ -366,6 +422,7 @@ void Timeline(const ReportPage& page, const ReportKey& k, const Axis& axis, std:
     }
     o += "</g>\n";
   }
+  Lanes(page, k, axis, stints, lanes_top, lane, o);
   o += "</svg>\n";
 }
 
@@ -511,7 +568,7 @@ std::string RenderReportHtml(const ReportPage& page) {
   for (const auto& k : page.keys) KeySection(page, k, axis, o);
   FindingsSection(page, o);
   PolicySection(page, o);
-  o += "<footer>Written by cmkctl " CMK_VERSION " from " + Esc(page.target) + " at the target's clock " +
+  o += "<footer>Written by cmkctl " CMK_VERSION " from " + Esc(page.target) + " at its clock " +
        Esc(Stamp(page.now)) + ". Self-contained: this file loads nothing.</footer>\n";
   o += std::string("</main>\n<script>") + kTailScript + "</script>\n</body></html>\n";
   return o;
