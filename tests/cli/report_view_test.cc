@@ -26,9 +26,17 @@ ReportKey LedgerKey() {
   k.name = "ledger";
   k.type = "RSA-HSM 3072";
   k.policy = "rotate P1Y after create";
-  ReportVersion v1{kV1, kStart, kStart + 730 * kDay, false, kStart + 367 * kDay, {}};
+  ReportVersion v1;
+  v1.version = kV1;
+  v1.created = kStart;
+  v1.expires = kStart + 730 * kDay;
+  v1.enabled = false;
+  v1.disabled = kStart + 367 * kDay;
   v1.adoptions.push_back({"storage/ledger01", kStart, false, false});
-  ReportVersion v2{kV2, kStart + 365 * kDay, kStart + 1095 * kDay, true, std::nullopt, {}};
+  ReportVersion v2;
+  v2.version = kV2;
+  v2.created = kStart + 365 * kDay;
+  v2.expires = kStart + 1095 * kDay;
   v2.adoptions.push_back({"storage/ledger01", kStart + 366 * kDay, true, false});
   k.versions = {v1, v2};
   k.upcoming.push_back({kStart + 730 * kDay, "rotation", "rotateAfterCreate P1Y"});
@@ -56,6 +64,7 @@ TEST(ReportView, EscapesEveryNameFromManifestsAndTarget) {
   k.vault = "kv\"><img src=x onerror=alert(2)>";
   k.type = evil;
   k.policy = evil;
+  k.tags = {{"note", evil}, {evil, "v"}};
   k.versions[1].adoptions[0].consumer = "storage/" + evil;
   k.upcoming[0].detail = evil;
   k.findings.push_back({"stale" + evil, evil, "message " + evil});
@@ -150,6 +159,10 @@ TEST(ReportPage, RehearsalAdoptionsAtTheirSimulatedTimes) {
                              "adopted version " + kV2 + " of key 'ledger' in vault 'bank-kv' (automatic "
                              "version update; was " + kV1 + ")", 0, 0});
   report.timeline.push_back({adopted + kDay, "apply.disable-version", "key/ledger", "ok", 0, 0});
+  report.timeline.push_back({kStart + 2 * kDay, "key.update-version", "key/bank-kv/ledger",
+                             "updated version " + kV1 + " (disabled)", 0, 0});
+  report.timeline.push_back({kStart + 3 * kDay, "key.update-version", "key/bank-kv/ledger",
+                             "updated version " + kV1 + " (enabled)", 0, 0});
   AddRehearsal(page, report, RehearsalSpec{"P3Y", "P1D", {}}, "a copy of sb");
   ASSERT_TRUE(page.rehearsal.has_value());
   EXPECT_EQ(page.target, "a copy of sb");  // not the throwaway copy's directory
@@ -163,6 +176,13 @@ TEST(ReportPage, RehearsalAdoptionsAtTheirSimulatedTimes) {
   const auto& on_v1 = page.keys[0].versions[0].adoptions;
   ASSERT_EQ(on_v1.size(), 1u);
   EXPECT_FALSE(on_v1[0].time.has_value());
+  // Disabled for a day, then enabled again.
+  const auto& off = page.keys[0].versions[0].off;
+  ASSERT_EQ(off.size(), 1u);
+  EXPECT_EQ(off[0].from, kStart + 2 * kDay);
+  EXPECT_EQ(off[0].to, kStart + 3 * kDay);
+  EXPECT_NE(RenderReportHtml(page).find("disabled 2027-01-03T00:00:00Z, enabled again 2027-01-04T00:00:00Z"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -15,13 +15,17 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
 
-# A copy of the example, its hooks beside it as in the source tree.
-tree=$work/tree
+# A copy of the example, its hooks beside it as in the source tree, in a
+# folder whose name is markup (the page names the manifests and the sandbox)
+# and with markup in a tag value of the key: neither may become markup.
+evil='<img src=x onerror=alert(1)>'
+tree=$work/$evil
 mkdir -p "$tree/manifests/examples"
 cp -r "$examples/bank" "$tree/manifests/examples/bank"
 ln -s "$(cd "$src" && pwd)/hooks" "$tree/hooks"
 bank=$tree/manifests/examples/bank
-sb=$work/sb
+perl -0pi -e 's/(  operations: \[wrapKey, unwrapKey\]\n)/$1  tags:\n    note: "<script>alert(2)<\/script>"\n/' "$bank/vault.yaml"
+sb=$tree/sb
 run "$sb" sandbox clock set 2027-01-01T00:00:00Z
 run "$sb" sandbox seed "$bank/sandbox-seed.yaml"
 check "seed (got $code: $err)" test "$code" -eq 0
@@ -39,6 +43,9 @@ check "report: the target's clock" contains "$page" "2027-01-03T00:00:00Z"
 check "report: no policy yet" contains "$page" "No policy in the manifests."
 run "$sb" report -f "$bank"
 check "report to stdout is the same page" test "$out" = "$page"
+check "report: the folder's name is text" contains "$page" "&lt;img src=x onerror=alert(1)&gt;/manifests/examples/bank/vault.yaml"
+check "report: the tag value is text" contains "$page" "&lt;script&gt;alert(2)&lt;/script&gt;"
+check "report: no markup from names" test "$(grep -c -e '<img' -e '<script>alert' <<<"$page")" -eq 0
 
 run "$sb" rehearse -f "$bank" --until P3Y --format html --out "$work/rehearsal.html"
 check "rehearse html (got $code: $err)" test "$code" -eq 0
@@ -51,6 +58,16 @@ run "$sb" rehearse -f "$bank" --until P3Y --format html
 check "rehearse html: the same bytes again" test "$out" = "$rehearsal"
 run "$sb" rehearse -f "$bank" --until P1Y --out "$work/x.html"
 check "rehearse --out without --format html is refused" test "$code" -eq 1
+
+# A manual disable of the version in use, rehearsed: the page says FAIL.
+first=$(grep -o 'data-v="[0-9a-f]*"' <<<"$page" | head -1 | sed 's/.*="\(........\).*/\1/')
+run "$sb" rehearse -f "$bank" --until P30D --format html --out "$work/outage.html" \
+  --inject "disable key/treasury-ledger-kek/versions/$first@P1D"
+check "rehearse html with an outage exits 1 (got $code: $err)" test "$code" -eq 1
+outage=$(cat "$work/outage.html" 2>/dev/null)
+check "rehearse html: FAIL on top" contains "$outage" "FAIL: "
+check "rehearse html: the violation listed" contains "$outage" "<h2>Violations</h2>"
+check "rehearse html: the disabled span on the version's bar" contains "$outage" "disabled 2027-01-04T00:00:00Z"
 
 run "$sb" report -f "$bank" --out "$work/no-such-dir/report.html"
 check "unwritable --out fails (got $code)" test "$code" -eq 1
@@ -75,7 +92,7 @@ browse() {  # browse ARGS...: headless Chromium, its own profile, bounded in tim
     --no-first-run --no-default-browser-check --disable-extensions --hide-scrollbars \
     --user-data-dir="$profile" "$@" 2>>"$work/chromium.log"
 }
-for name in report rehearsal; do
+for name in report rehearsal outage; do
   html=$work/$name.html
   png=$work/$name.png
   browse --screenshot="$png" --window-size=1400,2400 "file://$html" >/dev/null

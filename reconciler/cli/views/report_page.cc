@@ -1,6 +1,7 @@
 #include "cli/views/report_page.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "base/duration.h"
@@ -67,6 +68,7 @@ ReportKey KeyFrom(const std::string& address, const KeyState& desired, const Inv
   out.name = desired.name;
   out.type = KeyType(desired);
   out.policy = PolicyText(desired.rotation_policy);
+  out.tags = desired.tags;
   if (const KeyVersions* table = inv.TableOf(address)) {
     out.findings = table->findings;
     for (const auto& line : table->upcoming)
@@ -82,6 +84,7 @@ ReportKey KeyFrom(const std::string& address, const KeyState& desired, const Inv
   const KeyState& live = it->second;
   out.type = KeyType(live);
   out.policy = PolicyText(live.rotation_policy);
+  out.tags = live.tags;
   for (const auto& v : live.versions) {
     ReportVersion r;
     r.version = v.version;
@@ -193,6 +196,37 @@ void AddRehearsal(ReportPage& page, const RehearsalReport& report, const Rehears
       std::optional<KeyId> kid = ParseKeyId(Between(e.message, "customer-managed key ", " "));
       if (kid && !kid->version.empty())
         Adopted(FindVersion(page, kid->vault, kid->name, kid->version), e.object, e.time);
+    }
+  }
+  // Versions disabled and enabled again during the rehearsal (a manual
+  // disable, then the pipeline's repair): from "updated version V
+  // (disabled)" to "updated version V (enabled)" or to the first consumer
+  // that recovered from it ("accessible again (was: key version V of key
+  // 'K' in vault 'VA' is disabled)").
+  std::map<std::string, int64_t> off_since;  // "vault/key/version" -> disabled at
+  for (const auto& e : report.timeline) {
+    if (e.kind == "storage.recovered" && e.message.find(" is disabled") != std::string::npos) {
+      std::string version = Between(e.message, "key version ", " ");
+      std::string key = Between(e.message, " of key '", "'");
+      std::string vault = Between(e.message, " in vault '", "'");
+      auto it = off_since.find(Lower(vault + "/" + key + "/" + version));
+      if (it == off_since.end()) continue;
+      if (ReportVersion* v = FindVersion(page, vault, key, version)) v->off.push_back({it->second, e.time});
+      off_since.erase(it);
+      continue;
+    }
+    if (e.kind != "key.update-version" || !StartsWith(e.object, "key/")) continue;
+    std::string vault_key = e.object.substr(4);
+    size_t slash = vault_key.find('/');
+    if (slash == std::string::npos) continue;
+    std::string version = Between(e.message, "updated version ", " ");
+    std::string id = Lower(vault_key + "/" + version);
+    if (e.message.find("(disabled)") != std::string::npos) {
+      off_since.emplace(id, e.time);
+    } else if (auto it = off_since.find(id); it != off_since.end()) {
+      if (ReportVersion* v = FindVersion(page, vault_key.substr(0, slash), vault_key.substr(slash + 1), version))
+        v->off.push_back({it->second, e.time});
+      off_since.erase(it);
     }
   }
   std::set<std::string> lost;

@@ -124,6 +124,9 @@ th{font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase;le
 .pill.no-policy{color:var(--red);border-color:#fca5a5;background:#fef2f2}
 .pill.info{color:var(--muted);border-color:#d1d5db;background:#f9fafb}
 .empty{color:var(--muted);font-style:italic}
+.tags{margin:-8px 0 4px;display:flex;flex-wrap:wrap;gap:6px}
+.tag{font-size:12px;border:1px solid var(--line);border-radius:6px;padding:0 7px;background:#f8fafc;color:#374151}
+.tag b{color:var(--muted);font-weight:600}
 .legend{display:flex;flex-wrap:wrap;gap:18px;color:var(--muted);font-size:12px;margin:8px 0 0}
 .legend svg{vertical-align:middle;margin-right:5px}
 svg.timeline{display:block;width:100%;height:auto;margin:10px 0 4px}
@@ -388,6 +391,12 @@ void Timeline(const ReportPage& page, const ReportKey& k, const Axis& axis, std:
            std::to_string(std::max(xe - x1, 1)) +
            "\" height=\"14\" rx=\"4\" fill=\"none\" stroke=\"#60a5fa\" stroke-dasharray=\"4 3\"/>";
     }
+    for (const auto& span : v.off) {
+      int a = axis.X(span.from), b = axis.X(span.to);
+      o += "<rect x=\"" + std::to_string(a) + "\" y=\"" + std::to_string(mid - 8) + "\" width=\"" +
+           std::to_string(std::max(b - a, 3)) + "\" height=\"16\" fill=\"#fecaca\" stroke=\"#dc2626\"><title>" +
+           Esc("disabled " + Stamp(span.from) + ", enabled again " + Stamp(span.to)) + "</title></rect>";
+    }
     if (v.disabled && axis.Inside(*v.disabled) && (!v.expires || *v.disabled < *v.expires))
       o += "<text x=\"" + std::to_string(x1 + 5) + "\" y=\"" + std::to_string(mid + 4) +
            "\" font-size=\"11\" fill=\"#6b7280\">disabled " + Date(*v.disabled) + "</text>";
@@ -426,6 +435,13 @@ void Timeline(const ReportPage& page, const ReportKey& k, const Axis& axis, std:
   o += "</svg>\n";
 }
 
+std::string DisabledCell(const ReportVersion& v) {
+  std::vector<std::string> parts;
+  for (const auto& span : v.off) parts.push_back(Esc(Stamp(span.from)) + " → " + Esc(Stamp(span.to)));
+  if (v.disabled) parts.push_back(Esc(Stamp(*v.disabled)));
+  return parts.empty() ? "-" : Join(parts, "<br>");
+}
+
 // When `consumer` adopted a version newer than the one before `after`.
 std::optional<int64_t> MovedOn(const ReportKey& k, std::vector<ReportVersion>::const_iterator after,
                                const std::string& consumer) {
@@ -445,7 +461,7 @@ void VersionTable(const ReportKey& k, int64_t now, std::string& o) {
          number + "</b> " + Esc(Short(v->version)) + "…</td><td><span class=\"pill " + state + "\">" + state +
          "</span></td><td class=\"mono\">" + Esc(Stamp(v->created)) + "</td><td class=\"mono\">" +
          (v->expires ? Esc(Stamp(*v->expires)) : "-") + "</td><td class=\"mono\">" +
-         (v->disabled ? Esc(Stamp(*v->disabled)) : "-") + "</td><td>";
+         DisabledCell(*v) + "</td><td>";
     if (v->adoptions.empty()) o += "<span class=\"empty\">none</span>";
     for (size_t i = 0; i < v->adoptions.size(); ++i) {
       const ReportAdoption& a = v->adoptions[i];
@@ -489,6 +505,12 @@ void KeySection(const ReportPage& page, const ReportKey& k, const Axis& axis, st
   o += "<section class=\"key\" id=\"" + Esc(k.address) + "\"><h2>" + Esc(k.address) + "</h2>\n";
   o += "<p class=\"sub\">" + Esc(k.type) + " in vault <code>" + Esc(k.vault) + "</code> · " + Esc(k.policy) +
        "</p>\n";
+  if (!k.tags.empty()) {
+    o += "<p class=\"tags\">";
+    for (const auto& [name, value] : k.tags)
+      o += "<span class=\"tag\"><b>" + Esc(name) + "</b> " + Esc(value) + "</span>";
+    o += "</p>\n";
+  }
   if (!k.present || k.versions.empty()) {
     o += "<p class=\"empty\">Not in the target yet (not applied).</p></section>\n";
     return;

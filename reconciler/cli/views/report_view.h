@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,11 @@ struct ReportVersion {
   std::optional<int64_t> expires;
   bool enabled = true;
   std::optional<int64_t> disabled;  // when it was disabled, where known
+  // Times it was disabled and enabled again (a rehearsal's timeline knows them).
+  struct Span {
+    int64_t from = 0, to = 0;
+  };
+  std::vector<Span> off;
   std::vector<ReportAdoption> adoptions;  // by time (unknown first), then consumer
 };
 
@@ -62,6 +68,7 @@ struct ReportKey {
   std::string name;     // the key's name in Azure
   std::string type;     // "RSA 3072", "EC P-256"
   std::string policy;   // "rotate P1Y after create, expire after P2Y", "no rotation policy"
+  std::map<std::string, std::string> tags;  // the key's tags (live, else as declared)
   bool present = true;  // false: not applied yet (no versions)
   std::vector<ReportVersion> versions;  // oldest first
   std::vector<ReportUpcoming> upcoming;  // by time
