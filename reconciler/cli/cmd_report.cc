@@ -53,8 +53,8 @@ int RunReport(const GlobalOptions& global, const ReportArgs& args) {
     std::cerr << "error: " << inventory.status().message() << "\n";
     return kExitError;
   }
-  Status written = WriteReportHtml(RenderReportHtml(ReportFromInventory(*desired, *inventory)), args.out,
-                                   std::cout);
+  Status written =
+      WriteReportHtml(RenderReportHtml(ReportFromInventory(*desired, *inventory)), args.out, std::cout);
   if (!written.ok()) {
     std::cerr << "error: " << written.message() << "\n";
     return kExitError;

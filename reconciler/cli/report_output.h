@@ -15,7 +15,8 @@ namespace cmk {
 
 // Writes `html` to `path` (replacing it), or to `out` when `path` is empty.
 // The error names the path and why it cannot be written.
-[[nodiscard]] Status WriteReportHtml(const std::string& html, const std::string& path, std::ostream& out);
+[[nodiscard]] Status WriteReportHtml(const std::string& html, const std::string& path,
+                                     std::ostream& out);
 
 // The rehearsal's page: the inventory of `provider` (the rehearsed copy, at
 // the rehearsal's end) with the rehearsal laid over it, written as above.

@@ -1,10 +1,11 @@
 // The HTML report: self-contained, escaped, one timeline per applied key,
 // the same bytes for the same page, and rehearsal adoptions at their dates.
+#include "cli/views/report_view.h"
+
 #include <gtest/gtest.h>
 
 #include "base/duration.h"
 #include "cli/views/report_page.h"
-#include "cli/views/report_view.h"
 
 namespace cmk {
 namespace {
@@ -15,7 +16,8 @@ const std::string kV1(32, 'a'), kV2(32, 'b');
 
 size_t Count(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
-  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1))
+    ++n;
   return n;
 }
 
@@ -106,7 +108,8 @@ TEST(ReportView, OneTimelinePerAppliedKey) {
   EXPECT_NE(html.find(">active</text>"), std::string::npos);
   // A lane per consumer: which version it was on when.
   EXPECT_EQ(Count(html, ">CONSUMERS ON</text>"), 2u);
-  EXPECT_NE(html.find("storage/ledger01 on v2 (bbbbbbbb) from 2028-01-02T00:00:00Z to now"), std::string::npos);
+  EXPECT_NE(html.find("storage/ledger01 on v2 (bbbbbbbb) from 2028-01-02T00:00:00Z to now"),
+            std::string::npos);
 }
 
 TEST(ReportView, SameBytesForTheSamePageAndNothingToFetch) {
@@ -120,13 +123,14 @@ TEST(ReportView, SameBytesForTheSamePageAndNothingToFetch) {
   EXPECT_EQ(a.find("@import"), std::string::npos);
   // The only time on the page is the target's.
   EXPECT_NE(a.find("2028-02-05T00:00:00Z"), std::string::npos);
-  EXPECT_NE(a.find("document.body.dataset.rendered") , std::string::npos);
+  EXPECT_NE(a.find("document.body.dataset.rendered"), std::string::npos);
 }
 
 TEST(ReportView, PolicyResultsOrTheirAbsence) {
   ReportPage page = BankPage();
   EXPECT_NE(RenderReportHtml(page).find("No policy in the manifests."), std::string::npos);
-  page.policy.push_back({"CMK001", "error", "key/ledger", "keys must rotate yearly", "posture.yaml", 12});
+  page.policy.push_back(
+      {"CMK001", "error", "key/ledger", "keys must rotate yearly", "posture.yaml", 12});
   std::string html = RenderReportHtml(page);
   EXPECT_EQ(html.find("No policy in the manifests."), std::string::npos);
   EXPECT_NE(html.find("posture.yaml:12"), std::string::npos);
@@ -139,7 +143,8 @@ TEST(ReportView, RehearsalVerdictIsProminent) {
   page.rehearsal->start = kStart;
   page.rehearsal->end = page.now;
   EXPECT_NE(RenderReportHtml(page).find("PASS: 0 violations, 0 outages"), std::string::npos);
-  page.rehearsal->violations.push_back({kStart + 10 * kDay, "storage/ledger01", "consumer inaccessible"});
+  page.rehearsal->violations.push_back(
+      {kStart + 10 * kDay, "storage/ledger01", "consumer inaccessible"});
   page.rehearsal->outages = 1;
   std::string html = RenderReportHtml(page);
   EXPECT_NE(html.find("FAIL: 1 violation, 1 outage"), std::string::npos);
@@ -156,8 +161,11 @@ TEST(ReportPage, RehearsalAdoptionsAtTheirSimulatedTimes) {
   int64_t adopted = kStart + 366 * kDay;
   report.timeline.push_back({kStart + 365 * kDay, "key.rotate", "key/bank-kv/ledger", "rotated", 0, 0});
   report.timeline.push_back({adopted, "storage.adopt", "storage/ledger01",
-                             "adopted version " + kV2 + " of key 'ledger' in vault 'bank-kv' (automatic "
-                             "version update; was " + kV1 + ")", 0, 0});
+                             "adopted version " + kV2 +
+                                 " of key 'ledger' in vault 'bank-kv' (automatic "
+                                 "version update; was " +
+                                 kV1 + ")",
+                             0, 0});
   report.timeline.push_back({adopted + kDay, "apply.disable-version", "key/ledger", "ok", 0, 0});
   report.timeline.push_back({kStart + 2 * kDay, "key.update-version", "key/bank-kv/ledger",
                              "updated version " + kV1 + " (disabled)", 0, 0});
@@ -181,8 +189,9 @@ TEST(ReportPage, RehearsalAdoptionsAtTheirSimulatedTimes) {
   ASSERT_EQ(off.size(), 1u);
   EXPECT_EQ(off[0].from, kStart + 2 * kDay);
   EXPECT_EQ(off[0].to, kStart + 3 * kDay);
-  EXPECT_NE(RenderReportHtml(page).find("disabled 2027-01-03T00:00:00Z, enabled again 2027-01-04T00:00:00Z"),
-            std::string::npos);
+  EXPECT_NE(
+      RenderReportHtml(page).find("disabled 2027-01-03T00:00:00Z, enabled again 2027-01-04T00:00:00Z"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -9,8 +9,9 @@
 #
 # Without Chromium (Debian's `chromium`, installed by
 # `scripts/install-deps.sh --test`, which `make test` runs) the browser
-# checks fail in CI (CI=true) and are skipped elsewhere (exit 77), after the
-# checks that need no browser. CHROMIUM=PATH picks another binary.
+# checks fail in CI (CI=true or 1, TF_BUILD=True) and are skipped elsewhere
+# (exit 77), after the checks that need no browser. CHROMIUM=PATH picks
+# another binary.
 # Usage: report_e2e.sh CMKCTL SOURCE_DIR
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$@"
@@ -76,7 +77,10 @@ check "unwritable --out names the path" contains "$err" "$work/no-such-dir/repor
 # The browser.
 chromium=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
 if [ -z "$chromium" ]; then
-  if [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then
+  # CI as cmkctl reads it (context.h RunningInCi): CI true or 1, TF_BUILD True.
+  ci=${CI:-}
+  tf=${TF_BUILD:-}
+  if [ "${ci,,}" = true ] || [ "$ci" = 1 ] || [ "${tf,,}" = true ]; then
     echo "FAIL: chromium is not installed (run scripts/install-deps.sh --test)" >&2
     exit 1
   fi

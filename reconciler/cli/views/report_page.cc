@@ -18,7 +18,8 @@ std::string KeyType(const KeyState& k) {
 std::string PolicyText(const std::optional<RotationPolicyState>& policy) {
   if (!policy) return "no rotation policy";
   std::vector<std::string> parts;
-  if (policy->rotate_after_create) parts.push_back("rotate " + *policy->rotate_after_create + " after create");
+  if (policy->rotate_after_create)
+    parts.push_back("rotate " + *policy->rotate_after_create + " after create");
   if (policy->rotate_before_expiry)
     parts.push_back("rotate " + *policy->rotate_before_expiry + " before expiry");
   if (policy->expiry_time) parts.push_back("versions expire after " + *policy->expiry_time);
@@ -42,7 +43,7 @@ std::optional<ReportUpcoming> ParseUpcoming(const std::string& line) {
     std::string what = line.substr(0, space - 1);
     u.what = what.find("rotation") != std::string::npos ? "rotation"
              : what.find("expiry") != std::string::npos ? "expiry"
-                                                         : what;
+                                                        : what;
     if (end != std::string::npos) {
       u.detail = line.substr(end + 1);
       if (u.detail.size() >= 2 && u.detail.front() == '(' && u.detail.back() == ')')
@@ -211,7 +212,8 @@ void AddRehearsal(ReportPage& page, const RehearsalReport& report, const Rehears
       std::string vault = Between(e.message, " in vault '", "'");
       auto it = off_since.find(Lower(vault + "/" + key + "/" + version));
       if (it == off_since.end()) continue;
-      if (ReportVersion* v = FindVersion(page, vault, key, version)) v->off.push_back({it->second, e.time});
+      if (ReportVersion* v = FindVersion(page, vault, key, version))
+        v->off.push_back({it->second, e.time});
       off_since.erase(it);
       continue;
     }
@@ -224,7 +226,8 @@ void AddRehearsal(ReportPage& page, const RehearsalReport& report, const Rehears
     if (e.message.find("(disabled)") != std::string::npos) {
       off_since.emplace(id, e.time);
     } else if (auto it = off_since.find(id); it != off_since.end()) {
-      if (ReportVersion* v = FindVersion(page, vault_key.substr(0, slash), vault_key.substr(slash + 1), version))
+      if (ReportVersion* v =
+              FindVersion(page, vault_key.substr(0, slash), vault_key.substr(slash + 1), version))
         v->off.push_back({it->second, e.time});
       off_since.erase(it);
     }

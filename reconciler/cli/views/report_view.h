@@ -29,7 +29,7 @@ struct PolicyResult {
   std::string severity;  // "error", "warning", "info"
   std::string address;   // the resource it is about
   std::string message;
-  std::string file;      // the manifest the rule comes from
+  std::string file;  // the manifest the rule comes from
   int line = 0;
 };
 
@@ -69,9 +69,9 @@ struct ReportKey {
   std::string type;     // "RSA 3072", "EC P-256"
   std::string policy;   // "rotate P1Y after create, expire after P2Y", "no rotation policy"
   std::map<std::string, std::string> tags;  // the key's tags (live, else as declared)
-  bool present = true;  // false: not applied yet (no versions)
-  std::vector<ReportVersion> versions;  // oldest first
-  std::vector<ReportUpcoming> upcoming;  // by time
+  bool present = true;                      // false: not applied yet (no versions)
+  std::vector<ReportVersion> versions;      // oldest first
+  std::vector<ReportUpcoming> upcoming;     // by time
   std::vector<Finding> findings;
 };
 
