@@ -206,7 +206,8 @@ void RenderKeyTimeline(const ReportPage& page, const ReportKey& k, const ReportA
   for (const auto& [t, label] : Ticks(axis)) {
     int x = axis.X(t);
     bool year = label.substr(5) == "01";
-    if (years_only && !year) {
+    // A label needs room before the plot's right edge (the SVG is 1160 wide).
+    if ((years_only && !year) || x > 1160 - (year ? 34 : 48)) {
       o += "<line x1=\"" + std::to_string(x) + "\" y1=\"26\" x2=\"" + std::to_string(x) + "\" y2=\"" +
            std::to_string(bottom) + "\" stroke=\"#f1f5f9\"/>\n";
       continue;
