@@ -2,7 +2,8 @@
 # Both install missing Debian packages (as root; otherwise they print the
 # exact apt-get command and stop) and configure. `make run` builds only the
 # cmkctl binary and runs the demo on the local sandbox; `make test` builds
-# everything (tests and benchmarks too) and runs every test.
+# everything (tests and benchmarks too), installs the test-only packages
+# (scripts/install-deps.sh --test: Chromium for the HTML report) and runs every test.
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMKCTL := $(BUILD)/reconciler/cli/cmkctl
@@ -29,6 +30,7 @@ run: cmkctl
 	@scripts/demo.sh $(CMKCTL)
 
 test: build
+	@scripts/install-deps.sh --test
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Figures, not pass/fail: the crypto core, reads over the wire, and the

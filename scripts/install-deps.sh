@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cmkctl builds against, only those missing.
 # As root it runs apt-get; otherwise it prints the exact command and fails.
+# With --test it also installs what only the tests need and is too large to
+# impose on `make run` (`make test` passes it).
 set -euo pipefail
 packages=(
   g++ cmake make pkg-config
@@ -13,6 +15,11 @@ packages=(
   python3-jsonschema python3-yaml  # tests/deploy validates deploy/ against vendored JSON schemas
   openssl   # the credentials e2e test makes client certificates; the evidence e2e checks signatures
 )
+if [ "${1:-}" = "--test" ]; then
+  packages+=(
+    chromium  # tests/e2e/report_e2e.sh renders the HTML reports headless
+  )
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

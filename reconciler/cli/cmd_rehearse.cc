@@ -21,6 +21,7 @@
 #include "cli/hook_host.h"
 #include "cli/live_snapshot.h"
 #include "cli/planning.h"
+#include "cli/report_output.h"
 #include "cli/views/rehearsal_view.h"
 #include "engine/apply/apply.h"
 #include "engine/rehearsal/rehearsal.h"
@@ -101,7 +102,11 @@ int RehearseIn(const GlobalOptions& global, const RehearseArgs& args, const std:
   if (EvidenceRun* evidence = args.evidence.run; evidence && report.ok())
     evidence->SetOutput(RehearsalJson(*report, spec, source));
   if (!report.ok()) return RehearsalFailed(report.status());
-  if (args.format == "json") {
+  if (args.format == "html") {
+    Status written = WriteRehearsalHtml(desired.ok() ? *desired : kNone, provider, *report, spec, source,
+                                        args.out, std::cout);
+    if (!written.ok()) return RehearsalFailed(written);
+  } else if (args.format == "json") {
     std::cout << RehearsalJson(*report, spec, source).dump(2) << "\n";
   } else {
     RenderRehearsalText(*report, spec, source, std::cout);
@@ -112,6 +117,8 @@ int RehearseIn(const GlobalOptions& global, const RehearseArgs& args, const std:
 }  // namespace
 
 int RunRehearse(const GlobalOptions& global, const RehearseArgs& args) {
+  if (!args.out.empty() && args.format != "html")
+    return RehearsalFailed(InvalidArgument("--out is for --format html (text and json go to stdout)"));
   std::string dir, source;
   if (global.target == "azure") {
     std::optional<int64_t> at;

@@ -246,14 +246,22 @@ void CommandLine::AddCommands() {
   Files(rehearse_cmd, global)->required();
   rehearse_cmd->add_option("--until", rehearse->until, "how far to rehearse (ISO-8601, e.g. P2Y)");
   rehearse_cmd->add_option("--step", rehearse->step, "pipeline interval (ISO-8601, e.g. P1D, P7D)");
-  rehearse_cmd->add_option("--format", rehearse->format, "text (default) or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  rehearse_cmd->add_option("--format", rehearse->format, "text (default), json or html")
+      ->check(CLI::IsMember({"text", "json", "html"}));
+  rehearse_cmd->add_option("--out", rehearse->out, "--format html: write the page to this file");
   rehearse_cmd->add_option("--inject", rehearse->inject,
                            "a manual action to try: \"disable key/NAME/versions/PREFIX@P1D\"");
   rehearse_cmd->add_option("--snapshot-time", rehearse->snapshot_time,
                            "--target azure: the snapshot's instant (RFC 3339; default now)");
   evidence_options(rehearse_cmd, rehearse->evidence);
   choose(rehearse_cmd, [&global, rehearse] { return RunRehearse(global, *rehearse); });
+
+  auto report = std::make_shared<ReportArgs>();
+  CLI::App* report_cmd = app.add_subcommand(
+      "report", "Write the live inventory as one self-contained HTML page (key timelines, findings)");
+  Files(report_cmd, global)->required();
+  report_cmd->add_option("--out", report->out, "write the page to this file (default: stdout)");
+  choose(report_cmd, [&global, report] { return RunReport(global, *report); });
 }
 
 CommandLine::~CommandLine() = default;

@@ -48,7 +48,8 @@ int RunVerify(const GlobalOptions& global, const VerifyArgs& args);
 struct RehearseArgs {
   std::string until = "P1Y";
   std::string step = "P1D";
-  std::string format = "text";
+  std::string format = "text";  // text | json | html
+  std::string out;              // --format html: write the page here ("" = stdout)
   // "disable key/NAME/versions/PREFIX@DURATION": a manual action to try.
   std::vector<std::string> inject;
   // --target azure: the snapshot's instant (RFC 3339); default the target's clock.
@@ -56,6 +57,11 @@ struct RehearseArgs {
   EvidenceArgs evidence;
 };
 int RunRehearse(const GlobalOptions& global, const RehearseArgs& args);
+
+struct ReportArgs {
+  std::string out;  // the HTML page's path ("" = stdout)
+};
+int RunReport(const GlobalOptions& global, const ReportArgs& args);
 
 struct DriftArgs {
   std::string format = "text";  // text | json | markdown

@@ -5,6 +5,7 @@
 #   plan.txt, plan.md, plan.json   `plan` in the three formats
 #   apply.txt                      `apply --auto-approve` (plan, progress, report)
 #   show.txt                       `show` after the apply
+#   report.html                    `report` after the apply (the HTML page)
 #   replan.txt                     `plan` after the apply (convergence)
 # A case's steps are in its `case.conf`, one per line, paths relative to the
 # repository root:
@@ -92,6 +93,7 @@ for case in "${cases[@]}"; do
   compare "$case" plan.json < <(cmk plan -f "$manifests" --format json)
   compare "$case" apply.txt < <(cmk apply -f "$manifests" --auto-approve)
   compare "$case" show.txt < <(cmk show -f "$manifests")
+  compare "$case" report.html < <(cmk report -f "$manifests")
   compare "$case" replan.txt < <(cmk plan -f "$manifests")
 done
 
