@@ -164,6 +164,13 @@ ReportPage ReportFromInventory(const DesiredState& desired, const Inventory& inv
   for (const auto& [address, v] : desired.vaults) page.vaults += inv.live.vaults.count(address) ? 1 : 0;
   page.bindings = static_cast<int>(desired.bindings.size());
   for (const auto& [address, k] : desired.keys) page.keys.push_back(KeyFrom(address, k.value, inv));
+  // Posture: the live estate's findings, then what the manifests themselves break.
+  for (const std::string state : {"live", "desired"})
+    for (const PolicyFinding& f : inv.analysis.policy)
+      if (f.state == state)
+        page.policy.push_back({f.rule, f.severity, f.address,
+                               (state == "desired" ? "(manifests) " : "") + f.message + " [" + f.policy + "]",
+                               f.loc.file, f.loc.line});
   return page;
 }
 

@@ -16,7 +16,7 @@ namespace cmk {
 // The page `cmkctl report` prints: keys in address order, each version with
 // the consumers on it now (adopted at the storage account's
 // lastKeyRotationTimestamp, where it has one), the inventory's findings and
-// upcoming dates. `policy` stays empty until posture policies exist.
+// upcoming dates, and the posture policy's findings (live, then desired).
 ReportPage ReportFromInventory(const DesiredState& desired, const Inventory& inventory);
 
 // Adds a rehearsal to a page made from the inventory at the rehearsal's end:

@@ -22,14 +22,14 @@
 
 namespace cmk {
 
-// One result of a posture policy rule. Policies are not evaluated yet: the
-// list is empty and the page says so.
+// One result of a posture policy rule (engine/policy/posture.h); an empty
+// list says "no policy in the manifests".
 struct PolicyResult {
   std::string rule;      // rule id
   std::string severity;  // "error", "warning", "info"
   std::string address;   // the resource it is about
   std::string message;
-  std::string file;  // the manifest the rule comes from
+  std::string file;  // the manifest of the object it is about
   int line = 0;
 };
 
