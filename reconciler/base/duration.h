@@ -47,6 +47,10 @@ Result<int64_t> ParseRfc3339(const std::string& text);
 // Always UTC with a "Z" suffix and no fraction: "2027-01-01T00:00:00Z".
 std::string FormatRfc3339(int64_t unix_seconds);
 
+// Days since 1970-01-01 <-> proleptic Gregorian date (month and day 1-based).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
+void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d);
+
 // HTTP dates (RFC 9110 section 5.6.7), as in the Date and Retry-After
 // headers: "Sun, 06 Nov 1994 08:49:37 GMT" (IMF-fixdate). Parsing takes
 // that form only, independent of the locale; nullopt for anything else.

@@ -43,16 +43,8 @@ Status WriteRehearsalHtml(const DesiredState& desired, Provider& provider, const
 int RunReport(const GlobalOptions& global, const ReportArgs& args) {
   auto desired = LoadDesired(global, std::cerr);
   if (!desired.ok()) return kExitError;
-  auto target = OpenTarget(global);
-  if (!target.ok()) {
-    std::cerr << "error: " << target.status().message() << "\n";
-    return kExitError;
-  }
-  auto inventory = BuildInventory(*desired, (*target)->provider());
-  if (!inventory.ok()) {
-    std::cerr << "error: " << inventory.status().message() << "\n";
-    return kExitError;
-  }
+  std::optional<Inventory> inventory = ReadInventory(global, *desired, std::cerr);
+  if (!inventory) return kExitError;
   Status written =
       WriteReportHtml(RenderReportHtml(ReportFromInventory(*desired, *inventory)), args.out, std::cout);
   if (!written.ok()) {

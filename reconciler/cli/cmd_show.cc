@@ -17,16 +17,8 @@ namespace cmk {
 int RunShow(const GlobalOptions& global, const ShowArgs& args) {
   auto desired = LoadDesired(global, std::cerr);
   if (!desired.ok()) return kExitError;
-  auto target = OpenTarget(global);
-  if (!target.ok()) {
-    std::cerr << "error: " << target.status().message() << "\n";
-    return kExitError;
-  }
-  auto inventory = BuildInventory(*desired, (*target)->provider());
-  if (!inventory.ok()) {
-    std::cerr << "error: " << inventory.status().message() << "\n";
-    return kExitError;
-  }
+  std::optional<Inventory> inventory = ReadInventory(global, *desired, std::cerr);
+  if (!inventory) return kExitError;
   if (args.format == "json") {
     std::cout << ShowJson(*desired, *inventory).dump(2) << "\n";
   } else {

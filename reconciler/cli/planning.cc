@@ -37,4 +37,19 @@ Status CheckPlanIsFresh(const Plan& plan, Provider& provider) {
   return CheckFresh(plan, now);
 }
 
+std::optional<Inventory> ReadInventory(const GlobalOptions& global, const DesiredState& desired,
+                                       std::ostream& err) {
+  auto target = OpenTarget(global);
+  if (!target.ok()) {
+    err << "error: " << target.status().message() << "\n";
+    return std::nullopt;
+  }
+  auto inventory = BuildInventory(desired, (*target)->provider());
+  if (!inventory.ok()) {
+    err << "error: " << inventory.status().message() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*inventory);
+}
+
 }  // namespace cmk

@@ -4,9 +4,11 @@
 
 #include <functional>
 #include <iosfwd>
+#include <optional>
 
 #include "base/status.h"
 #include "cli/context.h"
+#include "engine/inventory/inventory.h"
 #include "engine/plan/plan.h"
 #include "engine/read/live_reader.h"
 
@@ -32,5 +34,10 @@ struct PlanFlags {
 // Reads the live objects a saved plan was computed from and checks that none
 // moved (kFailedPrecondition naming each one that did).
 [[nodiscard]] Status CheckPlanIsFresh(const Plan& plan, Provider& provider);
+
+// What `show` and `report` read: the target named by `global` opened, and
+// the inventory of `desired` on it. Errors are already printed to `err`.
+[[nodiscard]] std::optional<Inventory> ReadInventory(const GlobalOptions& global, const DesiredState& desired,
+                                                     std::ostream& err);
 
 }  // namespace cmk

@@ -17,26 +17,6 @@ using report_html::kDay;
 using report_html::Short;
 using report_html::Stamp;
 
-// Civil dates for the axis ticks (H. Hinnant's algorithms, proleptic Gregorian).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-void CivilFromDays(int64_t z, int64_t& y, unsigned& m) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
-}
-
 }  // namespace
 
 int ReportAxis::X(int64_t t) const {
@@ -70,8 +50,8 @@ std::vector<std::pair<int64_t, std::string>> Ticks(const ReportAxis& axis) {
   int64_t span_days = (axis.to - axis.from) / kDay;
   unsigned every = span_days > 30 * 30 ? 3 : 1;
   int64_t y;
-  unsigned m;
-  CivilFromDays(axis.from / kDay, y, m);
+  unsigned m, d;
+  CivilFromDays(axis.from / kDay, y, m, d);
   std::vector<std::pair<int64_t, std::string>> out;
   for (int i = 0; i < 400; ++i) {
     if (++m > 12) {
