@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/views/sarif_view.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/read_progress.h"
@@ -79,6 +80,8 @@ int RunDrift(const GlobalOptions& global, const DriftArgs& args) {
   if (evidence) evidence->SetOutput(DriftToJson(report));
   int code = ExitCodeOf(report);
   if (args.format == "json") std::cout << DriftToJson(report).dump(2) << "\n";
+  else if (args.format == "sarif")
+    std::cout << RenderSarif({"drift", RepositoryRoot(), SarifFromDrift(report)}).dump(2) << "\n";
   else if (args.format == "markdown") std::cout << RenderDriftMarkdown(report);
   else std::cout << RenderDriftText(report);
   if (!args.summary.empty()) {

@@ -6,6 +6,7 @@
 #include "cli/read_progress.h"
 #include "cli/plan_seal.h"
 #include "cli/planning.h"
+#include "cli/views/sarif_view.h"
 #include "engine/plan/plan_codec.h"
 #include "engine/plan/render.h"
 
@@ -36,6 +37,8 @@ int RunPlan(const GlobalOptions& global, const PlanArgs& args) {
   }
   if (args.format == "json") {
     std::cout << PlanToJsonText(*plan);
+  } else if (args.format == "sarif") {
+    std::cout << RenderSarif({"plan", RepositoryRoot(), SarifFromPlan(*plan)}).dump(2) << "\n";
   } else if (args.format == "markdown") {
     std::cout << RenderMarkdown(*plan);
   } else {

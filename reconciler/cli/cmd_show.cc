@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/views/sarif_view.h"
 #include "cli/views/show_view.h"
 #include "engine/inventory/inventory.h"
 
@@ -19,7 +20,10 @@ int RunShow(const GlobalOptions& global, const ShowArgs& args) {
   if (!desired.ok()) return kExitError;
   std::optional<Inventory> inventory = ReadInventory(global, *desired, std::cerr);
   if (!inventory) return kExitError;
-  if (args.format == "json") {
+  if (args.format == "sarif") {
+    std::cout << RenderSarif({"show", RepositoryRoot(), SarifFromInventory(*desired, inventory->analysis)}).dump(2)
+              << "\n";
+  } else if (args.format == "json") {
     std::cout << ShowJson(*desired, *inventory).dump(2) << "\n";
   } else {
     RenderShowText(*desired, *inventory, std::cout);

@@ -118,15 +118,18 @@ void CommandLine::AddCommands() {
     evidence_args_.push_back(&evidence);
   };
 
+  auto validate_args = std::make_shared<ValidateArgs>();
   CLI::App* validate = app.add_subcommand("validate", "Check manifests offline: every error with file:line:col");
   Files(validate, global)->required();
-  choose(validate, [&global] { return RunValidate(global); });
+  validate->add_option("--format", validate_args->format, "text (default) or sarif")
+      ->check(CLI::IsMember({"text", "sarif"}));
+  choose(validate, [&global, validate_args] { return RunValidate(global, *validate_args); });
 
   auto plan = std::make_shared<PlanArgs>();
   CLI::App* plan_cmd = app.add_subcommand("plan", "Diff manifests against the live target and print the plan");
   Files(plan_cmd, global)->required();
-  plan_cmd->add_option("--format", plan->format, "text (default), json or markdown")
-      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  plan_cmd->add_option("--format", plan->format, "text (default), json, markdown or sarif")
+      ->check(CLI::IsMember({"text", "json", "markdown", "sarif"}));
   plan_cmd->add_option("--out", plan->out, "also save the plan as JSON for `apply FILE`");
   plan_cmd->add_flag("--detailed-exitcode", plan->detailed_exitcode,
                      "exit 0 no changes, 1 error, 2 changes");
@@ -148,8 +151,8 @@ void CommandLine::AddCommands() {
   CLI::App* show_cmd = app.add_subcommand(
       "show", "List managed resources, key versions and the version each consumer uses");
   Files(show_cmd, global)->required();
-  show_cmd->add_option("--format", show->format, "text (default) or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  show_cmd->add_option("--format", show->format, "text (default), json or sarif")
+      ->check(CLI::IsMember({"text", "json", "sarif"}));
   choose(show_cmd, [&global, show] { return RunShow(global, *show); });
 
   auto verify = std::make_shared<VerifyArgs>();
@@ -168,8 +171,8 @@ void CommandLine::AddCommands() {
   CLI::App* drift_cmd = app.add_subcommand(
       "drift", "Report what moved: expected, risky and unobservable differences (exit 0, 4, 5, 6)");
   Files(drift_cmd, global)->required();
-  drift_cmd->add_option("--format", drift->format, "text (default), json or markdown")
-      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  drift_cmd->add_option("--format", drift->format, "text (default), json, markdown or sarif")
+      ->check(CLI::IsMember({"text", "json", "markdown", "sarif"}));
   drift_cmd->add_option("--summary", drift->summary, "also write this run's summary JSON here");
   drift_cmd->add_option("--shard", drift->shard,
                         "only subscriptions whose stable hash falls in shard i of n (i/n)");

@@ -13,10 +13,13 @@
 
 namespace cmk {
 
-int RunValidate(const GlobalOptions& global);
+struct ValidateArgs {
+  std::string format = "text";  // text | sarif (to stdout; diagnostics still go to stderr)
+};
+int RunValidate(const GlobalOptions& global, const ValidateArgs& args);
 
 struct PlanArgs {
-  std::string format = "text";  // text | json | markdown
+  std::string format = "text";  // text | json | markdown | sarif
   std::string out;              // also save the plan as JSON here
   bool detailed_exitcode = false;
   PlanFlags flags;
@@ -33,7 +36,7 @@ struct ApplyArgs {
 int RunApply(const GlobalOptions& global, const ApplyArgs& args);
 
 struct ShowArgs {
-  std::string format = "text";  // text | json
+  std::string format = "text";  // text | json | sarif
 };
 int RunShow(const GlobalOptions& global, const ShowArgs& args);
 
@@ -64,7 +67,7 @@ struct ReportArgs {
 int RunReport(const GlobalOptions& global, const ReportArgs& args);
 
 struct DriftArgs {
-  std::string format = "text";  // text | json | markdown
+  std::string format = "text";  // text | json | markdown | sarif
   std::string summary;          // also write the run's summary JSON here
   std::string shard;            // "i/n", "" = every subscription
   std::vector<std::string> subscriptions;  // only these (repeatable)

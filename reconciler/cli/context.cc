@@ -74,13 +74,14 @@ Result<std::unique_ptr<Target>> OpenTarget(const GlobalOptions& options) {
 }
 
 Result<DesiredState> LoadDesired(const GlobalOptions& options, std::ostream& err,
-                                 size_t* file_count) {
+                                 size_t* file_count, std::vector<Diagnostic>* diagnostics) {
   if (options.files.empty()) return InvalidArgument("no manifests given: use -f FILE_OR_DIR");
   LoadResult result = LoadManifests(options.files);
   int errors = 0;
   for (const auto& d : result.diagnostics)
     if (d.severity == Severity::kError) ++errors;
   err << RenderAll(result.diagnostics);
+  if (diagnostics) diagnostics->insert(diagnostics->end(), result.diagnostics.begin(), result.diagnostics.end());
   if (file_count) *file_count = result.files.size();
   if (errors > 0) {
     err << errors << " error(s) in manifests; nothing was planned or changed.\n";

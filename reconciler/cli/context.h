@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "manifest/diagnostic.h"
 #include "azure/credentials.h"
 #include "base/status.h"
 #include "provider/clock.h"
@@ -64,9 +65,11 @@ bool RunningInCi(const EnvGetter& env);
                                        const EnvGetter& env = ProcessEnv());
 
 // Loads and validates the manifests named by -f, printing every diagnostic to
-// `err`. Returns an error when there is any error diagnostic (or no -f).
+// `err` (and, when `diagnostics` is given, appending them there). Returns an
+// error when there is any error diagnostic (or no -f).
 [[nodiscard]] Result<DesiredState> LoadDesired(const GlobalOptions& options, std::ostream& err,
-                                               size_t* file_count = nullptr);
+                                               size_t* file_count = nullptr,
+                                               std::vector<Diagnostic>* diagnostics = nullptr);
 
 // Prints "Target: sandbox: .cmkctl/" so nobody confuses targets.
 void PrintTarget(const Provider& provider, std::ostream& out);

@@ -218,8 +218,11 @@ def check_workflow(path, doc, text, flags, seen_commands):
         if not isinstance(perms, dict):
             problem(where, "no job-level permissions map")
             perms = {}
+        uploads_sarif = any(isinstance(step, dict) and str(step.get("uses", "")).startswith(
+            "github/codeql-action/upload-sarif@") for step in job.get("steps", []))
         for scope, level in perms.items():
-            if level == "write" and scope not in {"id-token", "pull-requests"}:
+            if level == "write" and scope not in {"id-token", "pull-requests"} and not (
+                    scope == "security-events" and uploads_sarif):
                 problem(where, f"permission {scope}: write is more than these workflows need")
         if "timeout-minutes" not in job:
             problem(where, "no timeout-minutes")
