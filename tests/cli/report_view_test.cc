@@ -129,6 +129,8 @@ TEST(ReportView, SameBytesForTheSamePageAndNothingToFetch) {
 TEST(ReportView, PolicyResultsOrTheirAbsence) {
   ReportPage page = BankPage();
   EXPECT_NE(RenderReportHtml(page).find("No policy in the manifests."), std::string::npos);
+  page.policies = 2;  // policies whose rules all hold
+  EXPECT_NE(RenderReportHtml(page).find("Every rule of the manifests' 2 policies holds."), std::string::npos);
   page.policy.push_back(
       {"CMK001", "error", "key/ledger", "keys must rotate yearly", "posture.yaml", 12});
   std::string html = RenderReportHtml(page);

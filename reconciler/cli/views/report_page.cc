@@ -165,6 +165,7 @@ ReportPage ReportFromInventory(const DesiredState& desired, const Inventory& inv
   page.bindings = static_cast<int>(desired.bindings.size());
   for (const auto& [address, k] : desired.keys) page.keys.push_back(KeyFrom(address, k.value, inv));
   // Posture: the live estate's findings, then what the manifests themselves break.
+  page.policies = static_cast<int>(desired.policies.size());
   for (const std::string state : {"live", "desired"})
     for (const PolicyFinding& f : inv.analysis.policy)
       if (f.state == state)

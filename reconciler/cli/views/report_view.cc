@@ -243,7 +243,9 @@ void FindingsSection(const ReportPage& page, std::string& o) {
 void PolicySection(const ReportPage& page, std::string& o) {
   o += "<section id=\"policy\"><h2>Policy results</h2>\n";
   if (page.policy.empty()) {
-    o += "<p class=\"empty\">No policy in the manifests.</p></section>\n";
+    o += page.policies == 0 ? "<p class=\"empty\">No policy in the manifests.</p></section>\n"
+                            : "<p class=\"empty\">Every rule of the manifests' " + std::to_string(page.policies) +
+                                  (page.policies == 1 ? " policy" : " policies") + " holds.</p></section>\n";
     return;
   }
   o +=

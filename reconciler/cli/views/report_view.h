@@ -98,6 +98,7 @@ struct ReportPage {
   int vaults = 0, bindings = 0;
   std::vector<ReportKey> keys;  // by address
   std::vector<PolicyResult> policy;
+  int policies = 0;  // Policy documents in the manifests (0: "no policy", else "every rule holds")
   std::optional<ReportRehearsal> rehearsal;
 };
 
