@@ -141,6 +141,8 @@ ChainCredential::ChainCredential(std::vector<std::unique_ptr<TokenCredential>> c
     : chain_(std::move(chain)) {}
 
 std::string ChainCredential::Name() const {
+  // Once a credential produced a token, it is the one in use: name it.
+  if (selected_ != nullptr) return selected_->Name() + " (from the default chain)";
   std::string names;
   for (const auto& c : chain_) names += (names.empty() ? "" : ", ") + c->Name();
   return "chain(" + names + ")";

@@ -108,6 +108,8 @@ inline constexpr const char* kCredentialNames[] = {"client-secret", "client-cert
 class ChainCredential : public TokenCredential {
  public:
   explicit ChainCredential(std::vector<std::unique_ptr<TokenCredential>> chain);
+  // "chain(client-secret, ...)" until a credential produced a token, then
+  // that credential's name ("client-secret (from the default chain)").
   std::string Name() const override;
   Result<AccessToken> GetToken(const std::string& scope) override;
   // The name of the credential that produced a token ("" before one did).

@@ -229,8 +229,12 @@ TEST(Clouds, AuthorityFlagReachesTheCredential) {
   hooks.sleeper = [](Millis) {};
   auto provider = AzureProvider::Create(std::move(options), std::move(transport), EnvOf(vars), hooks);
   ASSERT_TRUE(provider.ok());
+  // Before a token, the chain names its members; after, the one in use (what
+  // evidence bundles record as the principal's credential).
+  EXPECT_EQ((*provider)->CredentialName().rfind("chain(client-secret", 0), 0u) << (*provider)->CredentialName();
   ASSERT_TRUE((*provider)->ListVaults("sub-1").ok());
   EXPECT_EQ(t->requests.front().url, "https://login.flag.example/t/oauth2/v2.0/token");
+  EXPECT_EQ((*provider)->CredentialName(), "client-secret (from the default chain)");
 }
 
 }  // namespace
