@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
+#include <vector>
 
 #include "azure/error_mapping.h"
 #include "azure/wire_mapping.h"
@@ -360,13 +362,91 @@ std::map<std::string, Checker> Checkers() {
   return c;
 }
 
+// SQL TDE and Disk Encryption Set payloads are kept for the consumer kinds
+// the REST provider does not map yet (docs/consumers.md): until it does,
+// each is checked for the version evidence cmkctl will read from it.
+bool IsPendingConsumerExample(const std::string& f) { return f.rfind("sql/", 0) == 0 || f.rfind("compute/", 0) == 0; }
+
+// A versioned key id ("https://V.vault.azure.net/keys/K/VERSION").
+void ExpectVersionedKey(const Json& j, const std::string& what) {
+  ASSERT_TRUE(j.is_string()) << what;
+  std::optional<KeyId> kid = ParseKeyId(j.get<std::string>());
+  ASSERT_TRUE(kid.has_value()) << what << ": " << j;
+  EXPECT_FALSE(kid->version.empty()) << what << ": " << j;
+}
+
+TEST(WireExamples, PendingConsumerExamples) {
+  std::string root = ExamplePath("");
+  int sql = 0, des = 0, des_versioned = 0, previous = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+    std::string f = std::filesystem::relative(e.path(), root).string();
+    if (e.path().extension() != ".json" || !IsPendingConsumerExample(f)) continue;
+    SCOPED_TRACE(f);
+    Json ex = LoadExample(f);
+    ASSERT_TRUE(ex.contains("parameters") && ex.contains("responses"));
+    ASSERT_TRUE(ex["responses"].contains("200"));
+    if (f.find("ListAssociatedResources") != std::string::npos) {  // ids of disks, no keys
+      EXPECT_TRUE(ex["responses"]["200"]["body"]["value"].is_array());
+      continue;
+    }
+    const Json& body = ex["responses"]["200"]["body"];
+    std::vector<Json> objects = body.contains("value") ? body["value"].get<std::vector<Json>>() : std::vector<Json>{body};
+    ASSERT_FALSE(objects.empty());
+    for (const Json& o : objects) {
+      const Json& p = o["properties"];
+      if (f.rfind("sql/EncryptionProtector", 0) == 0) {
+        ++sql;
+        // The protector names the server key in use; a Key Vault one carries its versioned uri.
+        ASSERT_TRUE(p.contains("serverKeyType")) << o;
+        if (p["serverKeyType"] == "AzureKeyVault") {
+          const std::string name = p["serverKeyName"].get<std::string>();
+          if (!p.contains("uri")) {
+            // The PUT's answer names the server key but carries no uri: the
+            // version in use is read back with a GET (docs/consumers.md).
+            EXPECT_NE(f.find("CreateOrUpdate"), std::string::npos) << o;
+            size_t underscore = name.rfind('_');
+            ASSERT_NE(underscore, std::string::npos) << name;
+            EXPECT_EQ(name.size() - underscore - 1, 32u) << name;  // {vault}_{key}_{version}
+            continue;
+          }
+          ExpectVersionedKey(p["uri"], "protector uri");
+          std::optional<KeyId> kid = ParseKeyId(p["uri"].get<std::string>());
+          ASSERT_TRUE(kid.has_value());
+          EXPECT_EQ(name, kid->vault + "_" + kid->name + "_" + kid->version);
+        }
+      } else if (f.rfind("sql/ServerKey", 0) == 0) {
+        ++sql;
+        if (p.value("serverKeyType", "") == "AzureKeyVault") ExpectVersionedKey(p["uri"], "server key uri");
+      } else {
+        ++des;
+        // Azure requires a versioned activeKey.keyUrl, but some of Microsoft's
+        // own examples write the placeholder ".../keys/{key}": each must be a
+        // key id, and the ones with a version are counted below.
+        std::optional<KeyId> active = ParseKeyId(p["activeKey"]["keyUrl"].get<std::string>());
+        ASSERT_TRUE(active.has_value()) << o;
+        des_versioned += !active->version.empty();
+        for (const Json& prev : p.value("previousKeys", Json::array())) {
+          ExpectVersionedKey(prev["keyUrl"], "previousKeys");  // a rotation in flight names both versions
+          ++previous;
+        }
+      }
+    }
+  }
+  EXPECT_GE(sql, 6);
+  EXPECT_GE(des, 8);
+  EXPECT_GE(des_versioned, 3);
+  EXPECT_GE(previous, 1);
+}
+
 TEST(WireExamples, EveryExampleFileIsParsedAndChecked) {
   std::map<std::string, Checker> checkers = Checkers();
   std::set<std::string> files;
   std::string root = ExamplePath("");
   for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
     if (e.path().extension() != ".json") continue;
-    files.insert(std::filesystem::relative(e.path(), root).string());
+    std::string f = std::filesystem::relative(e.path(), root).string();
+    if (IsPendingConsumerExample(f)) continue;  // PendingConsumerExamples below
+    files.insert(f);
   }
   ASSERT_EQ(files.size(), 32u);
   for (const auto& f : files) {
