@@ -23,13 +23,21 @@ int RunPlan(const GlobalOptions& global, const PlanArgs& args) {
     return kExitError;
   }
   Provider& provider = (*target)->provider();
+  // The manifests first: with --format sarif their errors are the results.
+  std::vector<Diagnostic> diagnostics;
+  auto desired = LoadDesired(global, std::cerr, nullptr, &diagnostics);
+  if (!desired.ok()) {
+    if (args.format == "sarif")
+      std::cout << RenderSarif({"plan", RepositoryRoot(), SarifFromDiagnostics(diagnostics)}).dump(2) << "\n";
+    return kExitError;
+  }
   Result<Plan> plan = Internal("no plan");
   {
     ReadProgressPrinter progress(std::cerr);
     PlanFlags flags = args.flags;
     flags.degrade = true;  // what cannot be read is listed and its changes withheld
     flags.progress = progress.Callback();
-    plan = ComputePlan(global, flags, provider, std::cerr);
+    plan = ComputePlan(*desired, flags, provider);
   }
   if (!plan.ok()) {
     std::cerr << "error: " << plan.status().message() << "\n";

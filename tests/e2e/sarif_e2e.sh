@@ -40,7 +40,12 @@ run "$sb" validate -f "$work/bad" --format sarif
 check "validate SARIF of an invalid manifest (exit $code)" test "$code" -eq 1
 printf '%s\n' "$out" >"$work/bad.sarif"
 check "an invalid manifest is a manifest/invalid result" contains "$out" '"ruleId": "manifest/invalid"'
+sarif "validate SARIF of an invalid manifest" "$work/bad.sarif" --outside-ok manifest/invalid
 check "outside the repository the location is a file URI" contains "$out" '"uri": "file://'
+run "$sb" plan -f "$work/bad" --format sarif
+check "plan --format sarif of an invalid manifest (exit $code)" test "$code" -eq 1
+printf '%s\n' "$out" >"$work/bad-plan.sarif"
+sarif "plan SARIF of an invalid manifest" "$work/bad-plan.sarif" --outside-ok manifest/invalid
 
 run "$sb" sandbox seed "$posture/sandbox-seed.yaml"
 run "$sb" plan -f "$posture/policy.yaml" -f "$posture/before" --format sarif
