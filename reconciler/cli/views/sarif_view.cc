@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "base/strings.h"
+#include "base/url.h"
 
 namespace cmk {
 namespace {
@@ -71,21 +72,16 @@ const RuleHelp& HelpFor(const std::string& id) {
   return kUnknown;
 }
 
-// A relative path as a URI reference: unreserved characters and '/' kept,
-// everything else percent-encoded.
+// A relative path as a URI reference: each segment percent-encoded, '/' kept.
 std::string UriPath(const std::string& path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
-  for (unsigned char c : path) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
+  for (size_t start = 0;;) {
+    size_t slash = path.find('/', start);
+    out += UrlEncode(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    if (slash == std::string::npos) return out;
+    out += '/';
+    start = slash + 1;
   }
-  return out;
 }
 
 Json Location(const SourceLoc& loc, const std::string& root) {
