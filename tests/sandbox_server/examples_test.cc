@@ -320,11 +320,17 @@ Outcome ExamplesTest::Replay(const std::string& rel, const Json& ex) {
 
 TEST_F(ExamplesTest, EveryExampleIsReplayedWithTheSameShape) {
   std::vector<std::string> files;
-  for (const auto& e : fs::recursive_directory_iterator(kExamples))
-    if (e.is_regular_file() && e.path().extension() == ".json")
-      files.push_back(fs::relative(e.path(), kExamples).string());
+  for (const auto& e : fs::recursive_directory_iterator(kExamples)) {
+    if (!e.is_regular_file() || e.path().extension() != ".json") continue;
+    std::string rel = fs::relative(e.path(), kExamples).string();
+    // SQL TDE and Disk Encryption Set payloads are reference for consumer
+    // kinds `sandbox serve` does not answer yet (docs/consumers.md; their
+    // content is checked by WireExamples.PendingConsumerExamples).
+    if (rel.rfind("sql/", 0) == 0 || rel.rfind("compute/", 0) == 0) continue;
+    files.push_back(rel);
+  }
   std::sort(files.begin(), files.end());
-  ASSERT_GE(files.size(), 32u);
+  ASSERT_EQ(files.size(), 32u);
   for (const auto& rel : files) {
     SCOPED_TRACE(rel);
     // A fresh sandbox per example.
