@@ -337,35 +337,63 @@ Status AzureProvider::DeleteRoleAssignment(const cmk::DeleteRoleAssignment& assi
                       kRoleAssignmentsApiVersion, "role assignment " + assignment.id);
 }
 
+// ---- Consumers: each kind in its own functions.
+
+Result<std::optional<ConsumerState>> AzureProvider::GetConsumer(const ConsumerRef& request) {
+  switch (request.kind) {
+    case ConsumerKind::kStorage: return GetStorageAccount(request.Arm());
+    default: return FailedPrecondition(std::string("cmkctl cannot read ") + Traits(request.kind).noun + "s on Azure yet");
+  }
+}
+Result<std::vector<ConsumerState>> AzureProvider::ListConsumers(const ConsumerList& request) {
+  switch (request.kind) {
+    case ConsumerKind::kStorage: return ListStorageAccounts(request.subscription);
+    default: return FailedPrecondition(std::string("cmkctl cannot read ") + Traits(request.kind).noun + "s on Azure yet");
+  }
+}
+Result<ConsumerState> AzureProvider::EnableSystemIdentity(const cmk::EnableSystemIdentity& request) {
+  switch (request.consumer.kind) {
+    case ConsumerKind::kStorage: return EnableStorageSystemIdentity(request.consumer.Arm());
+    default:
+      return FailedPrecondition(std::string("cmkctl cannot change ") + Traits(request.consumer.kind).noun + "s on Azure yet");
+  }
+}
+Result<ConsumerState> AzureProvider::UpdateConsumerEncryption(const cmk::UpdateConsumerEncryption& request) {
+  switch (request.consumer.kind) {
+    case ConsumerKind::kStorage: return UpdateStorageEncryption(request.consumer.Arm(), request.encryption);
+    default:
+      return FailedPrecondition(std::string("cmkctl cannot change ") + Traits(request.consumer.kind).noun + "s on Azure yet");
+  }
+}
+
 // ---- Storage accounts.
 
-Result<std::optional<StorageAccountState>> AzureProvider::GetStorageAccount(const ArmRef& request) {
+Result<std::optional<ConsumerState>> AzureProvider::GetStorageAccount(const ArmRef& request) {
   const auto& [subscription, resource_group, name] = request;
   CMK_ASSIGN_OR_RETURN(std::optional<Json> j,
                        arm_->Get(StorageArmId(subscription, resource_group, name),
                                  kStorageApiVersion, "storage account " + name));
-  if (!j) return std::optional<StorageAccountState>();
-  return std::optional<StorageAccountState>(StorageAccountFromArm(*j));
+  if (!j) return std::optional<ConsumerState>();
+  return std::optional<ConsumerState>(StorageAccountFromArm(*j));
 }
 
-Result<std::vector<StorageAccountState>> AzureProvider::ListStorageAccounts(
+Result<std::vector<ConsumerState>> AzureProvider::ListStorageAccounts(
     const std::string& subscription) {
   CMK_ASSIGN_OR_RETURN(std::vector<Json> items,
                        arm_->List("/subscriptions/" + subscription +
                                       "/providers/Microsoft.Storage/storageAccounts",
                                   kStorageApiVersion, "storage accounts of subscription " + subscription));
-  std::vector<StorageAccountState> out;
+  std::vector<ConsumerState> out;
   for (const auto& j : items) out.push_back(StorageAccountFromArm(j));
-  std::sort(out.begin(), out.end(), [](const StorageAccountState& a, const StorageAccountState& b) {
+  std::sort(out.begin(), out.end(), [](const ConsumerState& a, const ConsumerState& b) {
     return Lower(a.id) < Lower(b.id);
   });
   return out;
 }
 
-Result<StorageAccountState> AzureProvider::EnableSystemIdentity(
-    const cmk::EnableSystemIdentity& request) {
-  const auto& [subscription, resource_group, name] = request.account;
-  CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> current, GetStorageAccount(request.account));
+Result<ConsumerState> AzureProvider::EnableStorageSystemIdentity(const ArmRef& account) {
+  const auto& [subscription, resource_group, name] = account;
+  CMK_ASSIGN_OR_RETURN(std::optional<ConsumerState> current, GetStorageAccount(account));
   if (!current) return NotFound("storage account " + name + " does not exist");
   if (!current->system_principal_id.empty()) return *current;
   CMK_ASSIGN_OR_RETURN(Json j, arm_->Write("PATCH", StorageArmId(subscription, resource_group, name),
@@ -375,11 +403,10 @@ Result<StorageAccountState> AzureProvider::EnableSystemIdentity(
   return StorageAccountFromArm(j);
 }
 
-Result<StorageAccountState> AzureProvider::UpdateStorageEncryption(
-    const cmk::UpdateStorageEncryption& request) {
-  const auto& [subscription, resource_group, name] = request.account;
-  const EncryptionState& encryption = request.encryption;
-  CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> current, GetStorageAccount(request.account));
+Result<ConsumerState> AzureProvider::UpdateStorageEncryption(const ArmRef& account,
+                                                             const EncryptionState& encryption) {
+  const auto& [subscription, resource_group, name] = account;
+  CMK_ASSIGN_OR_RETURN(std::optional<ConsumerState> current, GetStorageAccount(account));
   if (!current) return NotFound("storage account " + name + " does not exist");
   CMK_ASSIGN_OR_RETURN(Json j, arm_->Write("PATCH", StorageArmId(subscription, resource_group, name),
                                            kStorageApiVersion,

@@ -93,6 +93,12 @@ class AzureProvider : public Provider {
   RateLimiter& rate_limiter() { return *limiter_; }
 
  private:
+  // Each kind of consumer, behind GetConsumer and the rest.
+  Result<std::optional<ConsumerState>> GetStorageAccount(const ArmRef& account);
+  Result<std::vector<ConsumerState>> ListStorageAccounts(const std::string& subscription);
+  Result<ConsumerState> EnableStorageSystemIdentity(const ArmRef& account);
+  Result<ConsumerState> UpdateStorageEncryption(const ArmRef& account, const EncryptionState& encryption);
+
   AzureProvider(AzureProviderOptions options, std::unique_ptr<HttpTransport> transport,
                 AzureTestHooks hooks);
   Result<std::vector<KeyVersionState>> ListVersions(const std::string& vault, const std::string& name);

@@ -155,8 +155,8 @@ std::string CanonicalKeySource(const std::string& s) {
   return EqualsIgnoreCase(s, "Microsoft.Keyvault") ? "Microsoft.Keyvault" : "Microsoft.Storage";
 }
 
-StorageAccountState StorageAccountFromArm(const Json& j) {
-  StorageAccountState s;
+ConsumerState StorageAccountFromArm(const Json& j) {
+  ConsumerState s;
   s.id = JsonString(j, "id");
   ArmIdParts id = ParseArmId(s.id);
   s.name = JsonString(j, "name").empty() ? id.name : JsonString(j, "name");
@@ -186,7 +186,7 @@ StorageAccountState StorageAccountFromArm(const Json& j) {
 
 namespace {
 
-Json IdentityBlock(const StorageAccountState& current, bool system,
+Json IdentityBlock(const ConsumerState& current, bool system,
                    const std::vector<std::string>& extra_user) {
   std::vector<std::string> users = current.user_assigned_identities;
   for (const auto& u : extra_user) {
@@ -210,7 +210,7 @@ Json IdentityBlock(const StorageAccountState& current, bool system,
 
 }  // namespace
 
-Json StorageEncryptionPatchBody(const StorageAccountState& current, const EncryptionState& e) {
+Json StorageEncryptionPatchBody(const ConsumerState& current, const EncryptionState& e) {
   Json enc;
   enc["keySource"] = CanonicalKeySource(e.key_source);
   if (enc["keySource"] == "Microsoft.Keyvault") {
@@ -230,7 +230,7 @@ Json StorageEncryptionPatchBody(const StorageAccountState& current, const Encryp
   return body;
 }
 
-Json StorageEnableSystemIdentityBody(const StorageAccountState& current) {
+Json StorageEnableSystemIdentityBody(const ConsumerState& current) {
   return {{"identity", IdentityBlock(current, true, {})}};
 }
 

@@ -64,10 +64,10 @@ Json RoleAssignmentPutBody(const RoleAssignmentState& v, const std::string& subs
 std::string RoleAssignmentPath(const std::string& scope, const std::string& id);
 
 // Storage accounts.
-StorageAccountState StorageAccountFromArm(const Json& j);
+ConsumerState StorageAccountFromArm(const Json& j);
 // PATCH body for the encryption settings; keeps the account's other identities.
-Json StorageEncryptionPatchBody(const StorageAccountState& current, const EncryptionState& e);
-Json StorageEnableSystemIdentityBody(const StorageAccountState& current);
+Json StorageEncryptionPatchBody(const ConsumerState& current, const EncryptionState& e);
+Json StorageEnableSystemIdentityBody(const ConsumerState& current);
 // "microsoft.keyvault" -> "Microsoft.Keyvault", anything else Storage.
 std::string CanonicalKeySource(const std::string& s);
 

@@ -252,7 +252,7 @@ class SandboxCloud : private StoreObserver {
   Status DeleteRoleAssignment(const std::string& id);
 
   // Storage accounts exist only by seeding; cmkctl changes identity and encryption.
-  Status SeedStorageAccount(const StorageAccountState& account, SeedOptions options = {});
+  Status SeedStorageAccount(const ConsumerState& account, SeedOptions options = {});
   // Registers an object id (a user, group or app outside the sandbox) as a principal.
   Status SeedPrincipal(const std::string& object_id);
   // A key that existed before cmkctl (brownfield), with the given version ids
@@ -281,14 +281,14 @@ class SandboxCloud : private StoreObserver {
   // sandbox.db alone lacks what the write-ahead log has not yet handed back.
   Status CopyTo(const std::string& dir);
 
-  Result<std::optional<StorageAccountState>> GetStorageAccount(const std::string& subscription,
+  Result<std::optional<ConsumerState>> GetStorageAccount(const std::string& subscription,
                                                                const std::string& resource_group,
                                                                const std::string& name);
-  Result<std::vector<StorageAccountState>> ListStorageAccounts(const std::string& subscription);
-  Result<StorageAccountState> EnableSystemIdentity(const std::string& subscription,
+  Result<std::vector<ConsumerState>> ListStorageAccounts(const std::string& subscription);
+  Result<ConsumerState> EnableSystemIdentity(const std::string& subscription,
                                                    const std::string& resource_group,
                                                    const std::string& name);
-  Result<StorageAccountState> UpdateStorageEncryption(const std::string& subscription,
+  Result<ConsumerState> UpdateStorageEncryption(const std::string& subscription,
                                                       const std::string& resource_group,
                                                       const std::string& name,
                                                       const EncryptionState& encryption);
@@ -429,11 +429,11 @@ class SandboxCloud : private StoreObserver {
     std::optional<int64_t> recheck_at;
   };
   // Why `account` cannot use its key version now (nullopt: it can).
-  Result<std::optional<std::string>> AccessCauseInTxn(const StorageAccountState& account,
+  Result<std::optional<std::string>> AccessCauseInTxn(const ConsumerState& account,
                                                       AccessBasis* basis = nullptr);
   // Why `account` cannot reach its key at all (vault, key, firewall,
   // identity), whatever version it uses; nullopt when it can.
-  Result<std::optional<std::string>> ReachCauseInTxn(const StorageAccountState& account,
+  Result<std::optional<std::string>> ReachCauseInTxn(const ConsumerState& account,
                                                      AccessBasis* basis = nullptr);
   // The adoption an account on automatic version update is heading for, if
   // any (storage.adopt), and what that was decided from.

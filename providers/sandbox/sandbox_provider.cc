@@ -109,20 +109,31 @@ Status SandboxProvider::DeleteRoleAssignment(const cmk::DeleteRoleAssignment& r)
   return cloud_->DeleteRoleAssignment(r.id);
 }
 
-Result<std::optional<StorageAccountState>> SandboxProvider::GetStorageAccount(const ArmRef& r) {
+namespace {
+Status NoSuchKind(ConsumerKind kind) {
+  return FailedPrecondition(std::string("the sandbox has no ") + Traits(kind).noun + "s");
+}
+}  // namespace
+
+std::vector<ConsumerKind> SandboxProvider::ConsumerKinds() const { return {ConsumerKind::kStorage}; }
+
+Result<std::optional<ConsumerState>> SandboxProvider::GetConsumer(const ConsumerRef& r) {
+  if (r.kind != ConsumerKind::kStorage) return NoSuchKind(r.kind);
   return cloud_->GetStorageAccount(r.subscription, r.resource_group, r.name);
 }
-Result<std::vector<StorageAccountState>> SandboxProvider::ListStorageAccounts(
-    const std::string& subscription) {
-  return cloud_->ListStorageAccounts(subscription);
+Result<std::vector<ConsumerState>> SandboxProvider::ListConsumers(const ConsumerList& r) {
+  if (r.kind != ConsumerKind::kStorage) return NoSuchKind(r.kind);
+  return cloud_->ListStorageAccounts(r.subscription);
 }
-Result<StorageAccountState> SandboxProvider::EnableSystemIdentity(const cmk::EnableSystemIdentity& r) {
-  return cloud_->EnableSystemIdentity(r.account.subscription, r.account.resource_group, r.account.name);
+Result<ConsumerState> SandboxProvider::EnableSystemIdentity(const cmk::EnableSystemIdentity& r) {
+  const ConsumerRef& c = r.consumer;
+  if (c.kind != ConsumerKind::kStorage) return NoSuchKind(c.kind);
+  return cloud_->EnableSystemIdentity(c.subscription, c.resource_group, c.name);
 }
-Result<StorageAccountState> SandboxProvider::UpdateStorageEncryption(
-    const cmk::UpdateStorageEncryption& r) {
-  return cloud_->UpdateStorageEncryption(r.account.subscription, r.account.resource_group,
-                                         r.account.name, r.encryption);
+Result<ConsumerState> SandboxProvider::UpdateConsumerEncryption(const cmk::UpdateConsumerEncryption& r) {
+  const ConsumerRef& c = r.consumer;
+  if (c.kind != ConsumerKind::kStorage) return NoSuchKind(c.kind);
+  return cloud_->UpdateStorageEncryption(c.subscription, c.resource_group, c.name, r.encryption);
 }
 
 void SandboxClock::Sleep(double seconds) {
@@ -152,7 +163,8 @@ Result<std::vector<SimulatedIncident>> SandboxSimulation::Incidents() {
   CMK_ASSIGN_OR_RETURN(std::vector<AccessIncident> incidents, cloud_.ListIncidents());
   std::vector<SimulatedIncident> out;
   out.reserve(incidents.size());
-  for (auto& i : incidents) out.push_back({std::move(i.account), std::move(i.cause), i.since, i.until});
+  for (auto& i : incidents)
+    out.push_back({ConsumerAddress(ConsumerKind::kStorage, i.account), std::move(i.cause), i.since, i.until});
   return out;
 }
 

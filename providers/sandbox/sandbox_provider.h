@@ -30,6 +30,7 @@ class SandboxProvider : public Provider {
   TargetInfo Target() const override { return {"sandbox", cloud_->dir()}; }
   int64_t Now() const override { return cloud_->Now(); }
   std::string VaultDnsSuffix() const override { return cloud_->dns_suffix(); }
+  std::vector<ConsumerKind> ConsumerKinds() const override;
 
   CMK_PROVIDER_OVERRIDES
 

@@ -42,7 +42,7 @@ inline constexpr const char* kMetaClock = "clock";
 std::string AccountRowKey(const std::string& subscription, const std::string& resource_group,
                           const std::string& name);
 // Sandbox-only members of a stored storage-account document (beyond
-// ToJson(StorageAccountState)); every rewrite of the document keeps them.
+// ToJson(ConsumerState)); every rewrite of the document keeps them.
 inline constexpr const char* kAccountSavedPrincipal = "savedSystemPrincipalId";
 inline constexpr const char* kAccountAdoptionDelay = "adoptionDelayHours";
 inline constexpr const char* kAccountBindingTime = "bindingTime";    // unix seconds

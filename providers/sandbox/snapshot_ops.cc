@@ -127,10 +127,10 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
       CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kIdentities, Lower(arm_id), ToJson(copy)));
     }
 
-    for (const auto& [address, a] : live.storage_accounts) {
+    for (const auto& [address, a] : live.consumers) {
       if (a.name.empty() || a.subscription.empty() || a.resource_group.empty())
         return Invalid(address + " has no name, subscription or resource group");
-      StorageAccountState copy = a;
+      ConsumerState copy = a;
       if (copy.id.empty()) copy.id = StorageArmId(a.subscription, a.resource_group, a.name);
       std::sort(copy.user_assigned_identities.begin(), copy.user_assigned_identities.end());
       EncryptionState& e = copy.encryption;
@@ -175,7 +175,7 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
             n(static_cast<size_t>(version_count), "version", "versions") + "), " +
             n(live.identities.size(), "identity", "identities") + ", " +
             n(live.role_assignments.size(), "role assignment", "role assignments") + ", " +
-            n(live.storage_accounts.size(), "storage account", "storage accounts")));
+            n(live.consumers.size(), "storage account", "storage accounts")));
     return EvaluateAccessInTxn();  // a consumer already cut off is an incident from now on
   });
 }

@@ -32,7 +32,7 @@ std::optional<KeyId> InUse(const std::string& kid) {
   return id;
 }
 
-bool UsesCmk(const StorageAccountState& a) {
+bool UsesCmk(const ConsumerState& a) {
   return EqualsIgnoreCase(a.encryption.key_source, "Microsoft.Keyvault") &&
          !a.encryption.current_versioned_key_id.empty();
 }
@@ -41,7 +41,7 @@ bool Usable(const KeyVersionState& v, int64_t now) {
   return v.enabled && (!v.not_before || now >= *v.not_before) && (!v.expires || now < *v.expires);
 }
 
-Json WithExtras(const StorageAccountState& a, const Json& old) {
+Json WithExtras(const ConsumerState& a, const Json& old) {
   Json doc = ToJson(a);
   for (const char* extra : kAccountExtras)
     if (old.contains(extra)) doc[extra] = old[extra];
@@ -50,7 +50,7 @@ Json WithExtras(const StorageAccountState& a, const Json& old) {
 
 }  // namespace
 
-Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAccountState& a,
+Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const ConsumerState& a,
                                                                   AccessBasis* basis) {
   using Cause = std::optional<std::string>;
   auto depends = [basis](std::string topic) {
@@ -102,7 +102,7 @@ Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const StorageAc
   return Cause();
 }
 
-Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const StorageAccountState& a,
+Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const ConsumerState& a,
                                                                   AccessBasis* basis) {
   using Cause = std::optional<std::string>;
   if (!UsesCmk(a)) return Cause();
@@ -155,7 +155,7 @@ Status SandboxCloud::EvaluateAccessInTxn() {
     CMK_ASSIGN_OR_RETURN(rows, store_->GetMany(StoreTable::kStorageAccounts, keys));
   }
   for (const auto& row : rows) {  // in insertion order, as the activity log has always had them
-    StorageAccountState a = FromJson<StorageAccountState>(row.doc);
+    ConsumerState a = FromJson<ConsumerState>(row.doc);
     AccessBasis basis;
     CMK_ASSIGN_OR_RETURN(std::optional<std::string> cause, AccessCauseInTxn(a, &basis));
     std::string previous =
@@ -197,7 +197,7 @@ Result<std::vector<AccessIncident>> SandboxCloud::ListIncidents() {
                          store_->List(StoreTable::kStorageAccounts));
     std::vector<AccessIncident> out;
     for (const auto& row : rows) {
-      StorageAccountState a = FromJson<StorageAccountState>(row.doc);
+      ConsumerState a = FromJson<ConsumerState>(row.doc);
       auto it = row.doc.find(kAccountIncidents);
       if (it == row.doc.end() || !it->is_array()) continue;
       for (const auto& j : *it) {
@@ -240,7 +240,7 @@ Result<std::optional<SandboxCloud::DueEvent>> SandboxCloud::AdoptionOfInTxn(cons
                                                                            AccessBasis& basis) {
   using Due = std::optional<DueEvent>;
   const int64_t now = Now();
-  StorageAccountState a = FromJson<StorageAccountState>(row.doc);
+  ConsumerState a = FromJson<ConsumerState>(row.doc);
   if (!UsesCmk(a) || !a.encryption.key_version.empty()) return Due();  // pinned: never moves
   CMK_ASSIGN_OR_RETURN(std::optional<std::string> unreachable, ReachCauseInTxn(a, &basis));
   if (unreachable) return Due();  // Storage cannot even read the key's versions
@@ -284,7 +284,7 @@ Status SandboxCloud::AdoptInTxn(const DueEvent& e) {
                        store_->Get(StoreTable::kKeys, KeyRowKey(e.vault, e.key)));
   if (!doc || !vault || !key_doc)
     return Internal("sandbox: adoption by " + e.object + " lost its account, vault or key");
-  StorageAccountState a = FromJson<StorageAccountState>(*doc);
+  ConsumerState a = FromJson<ConsumerState>(*doc);
   std::string key = DocString(*key_doc, "name");
   std::optional<cmk::KeyId> was = InUse(a.encryption.current_versioned_key_id);
   a.encryption.current_versioned_key_id = vault->vault_uri + "/keys/" + key + "/" + e.version;

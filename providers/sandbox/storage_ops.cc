@@ -25,7 +25,7 @@ Status AccountNotFound(const std::string& rg, const std::string& name) {
 
 // Keeps the sandbox-only members (saved principal, adoption delay, binding
 // time, incidents) of `old`.
-Json AccountDoc(const StorageAccountState& a, const Json& old) {
+Json AccountDoc(const ConsumerState& a, const Json& old) {
   Json doc = ToJson(a);
   for (const char* extra : kAccountExtras)
     if (old.is_object() && old.contains(extra)) doc[extra] = old[extra];
@@ -38,7 +38,7 @@ Status InvalidEncryption(const std::string& code, const std::string& message) {
 
 }  // namespace
 
-Status SandboxCloud::SeedStorageAccount(const StorageAccountState& account, SeedOptions options) {
+Status SandboxCloud::SeedStorageAccount(const ConsumerState& account, SeedOptions options) {
   static const std::regex kName("^[a-z0-9]{3,24}$");
   if (!std::regex_match(account.name, kName))
     return AzureError(StatusCode::kInvalidArgument, "AccountNameInvalid",
@@ -53,11 +53,11 @@ Status SandboxCloud::SeedStorageAccount(const StorageAccountState& account, Seed
   return InTransaction([&]() -> Status {
     std::string key = AccountRowKey(account.subscription, account.resource_group, account.name);
     CMK_ASSIGN_OR_RETURN(std::optional<Json> old, store_->Get(StoreTable::kStorageAccounts, key));
-    StorageAccountState a;
+    ConsumerState a;
     Json doc = old ? *old : Json::object();
     bool want_system = options.system_identity || !account.system_principal_id.empty();
     if (old) {
-      a = FromJson<StorageAccountState>(*old);
+      a = FromJson<ConsumerState>(*old);
       a.location = account.location;
       a.tags = account.tags;
     } else {
@@ -101,44 +101,44 @@ Status SandboxCloud::SeedPrincipal(const std::string& object_id) {
   });
 }
 
-Result<std::optional<StorageAccountState>> SandboxCloud::GetStorageAccount(
+Result<std::optional<ConsumerState>> SandboxCloud::GetStorageAccount(
     const std::string& subscription, const std::string& resource_group, const std::string& name) {
-  return InReadTransaction([&]() -> Result<std::optional<StorageAccountState>> {
+  return InReadTransaction([&]() -> Result<std::optional<ConsumerState>> {
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
                          store_->Get(StoreTable::kStorageAccounts,
                                      AccountRowKey(subscription, resource_group, name)));
-    if (!doc) return std::optional<StorageAccountState>();
-    return std::optional<StorageAccountState>(FromJson<StorageAccountState>(*doc));
+    if (!doc) return std::optional<ConsumerState>();
+    return std::optional<ConsumerState>(FromJson<ConsumerState>(*doc));
   });
 }
 
-Result<std::vector<StorageAccountState>> SandboxCloud::ListStorageAccounts(
+Result<std::vector<ConsumerState>> SandboxCloud::ListStorageAccounts(
     const std::string& subscription) {
-  return InReadTransaction([&]() -> Result<std::vector<StorageAccountState>> {
+  return InReadTransaction([&]() -> Result<std::vector<ConsumerState>> {
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
                          subscription.empty()
                              ? store_->List(StoreTable::kStorageAccounts)
                              : store_->FindBy(StoreTable::kStorageAccounts, "subscription", subscription));
-    std::vector<StorageAccountState> out;
-    for (const auto& row : rows) out.push_back(FromJson<StorageAccountState>(row.doc));
+    std::vector<ConsumerState> out;
+    for (const auto& row : rows) out.push_back(FromJson<ConsumerState>(row.doc));
     std::sort(out.begin(), out.end(),
-              [](const StorageAccountState& a, const StorageAccountState& b) {
+              [](const ConsumerState& a, const ConsumerState& b) {
                 return Lower(a.id) < Lower(b.id);
               });
     return out;
   });
 }
 
-Result<StorageAccountState> SandboxCloud::EnableSystemIdentity(const std::string& subscription,
+Result<ConsumerState> SandboxCloud::EnableSystemIdentity(const std::string& subscription,
                                                                const std::string& resource_group,
                                                                const std::string& name) {
-  return InTransaction([&]() -> Result<StorageAccountState> {
+  return InTransaction([&]() -> Result<ConsumerState> {
     std::string key = AccountRowKey(subscription, resource_group, name);
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kStorageAccounts, key));
     if (!doc) return AccountNotFound(resource_group, name);
-    StorageAccountState a = FromJson<StorageAccountState>(*doc);
+    ConsumerState a = FromJson<ConsumerState>(*doc);
     if (!a.system_principal_id.empty()) return a;
     a.system_principal_id = DocString(*doc, kSavedPrincipal);
     if (a.system_principal_id.empty()) {
@@ -179,14 +179,14 @@ Status SandboxCloud::CheckKeyAccess(const VaultState& vault, const std::string& 
                     "key '" + key_name + "' in vault '" + vault.name + "'.");
 }
 
-Result<StorageAccountState> SandboxCloud::UpdateStorageEncryption(
+Result<ConsumerState> SandboxCloud::UpdateStorageEncryption(
     const std::string& subscription, const std::string& resource_group, const std::string& name,
     const EncryptionState& encryption) {
-  return InTransaction([&]() -> Result<StorageAccountState> {
+  return InTransaction([&]() -> Result<ConsumerState> {
     std::string key = AccountRowKey(subscription, resource_group, name);
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kStorageAccounts, key));
     if (!doc) return AccountNotFound(resource_group, name);
-    StorageAccountState a = FromJson<StorageAccountState>(*doc);
+    ConsumerState a = FromJson<ConsumerState>(*doc);
 
     if (EqualsIgnoreCase(encryption.key_source, "Microsoft.Storage")) {
       a.encryption = EncryptionState{};

@@ -62,7 +62,7 @@ Json ServerCore::VaultJson(const VaultState& v) const {
               {"properties", props}};
 }
 
-Json ServerCore::StorageJson(const StorageAccountState& a) {
+Json ServerCore::StorageJson(const ConsumerState& a) {
   Json identity{{"type", "None"}};
   bool system = !a.system_principal_id.empty();
   bool user = !a.user_assigned_identities.empty();

@@ -17,7 +17,7 @@ ServerResponse ServerCore::ArmStorage(Ctx& c, const std::string& sub, const std:
     if (m != "GET") return ArmError(405, "MethodNotAllowed", "The collection supports only GET.");
     auto all = cloud_->ListStorageAccounts(sub);
     if (!all.ok()) return ArmError(all.status());
-    std::vector<StorageAccountState> list;
+    std::vector<ConsumerState> list;
     for (auto& a : *all)
       if (rg.empty() || EqualsIgnoreCase(a.resource_group, rg)) list.push_back(std::move(a));
     auto page = Paginate(c, list.size(), "$top", 1000, 1000);
@@ -69,7 +69,7 @@ ServerResponse ServerCore::ArmStorage(Ctx& c, const std::string& sub, const std:
       Lower(JString(JObject(*body, "identity"), "type")).find("systemassigned") != std::string::npos;
 
   if (!*existing) {
-    StorageAccountState a;
+    ConsumerState a;
     a.name = name;
     a.subscription = sub;
     a.resource_group = rg;

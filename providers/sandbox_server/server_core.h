@@ -146,7 +146,7 @@ class ServerCore {
   ServerResponse ArmStorage(Ctx& c, const std::string& sub, const std::string& rg,
                           const std::string& name);
   Json VaultJson(const VaultState& v) const;
-  Json StorageJson(const StorageAccountState& a);
+  Json StorageJson(const ConsumerState& a);
   std::string NewOperationId(const std::string& resource_id);
 
   std::unique_ptr<SandboxCloud> cloud_;

@@ -48,7 +48,7 @@ Status RecheckSavedPlan(Plan& plan, const PlanFlags& flags, Provider& provider) 
   CMK_ASSIGN_OR_RETURN(LiveState live, ReadLive(provider, plan.query, plan.query.include_prune_candidates));
   for (PlanMessage& m : ConsumerCutOffs(live, plan.query, plan.changes, provider.Now()))
     plan.errors.push_back(std::move(m));
-  for (PlanMessage& m : StorageCmkRefusals(live, plan.changes, provider.Now()))
+  for (PlanMessage& m : BindingRefusals(live, plan.changes, provider.Now()))
     plan.errors.push_back(std::move(m));
   return Status::Ok();
 }

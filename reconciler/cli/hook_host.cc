@@ -109,19 +109,19 @@ Result<Json> ProviderHookHost::Live(const std::string& address) {
     CMK_ASSIGN_OR_RETURN(auto i, provider_.GetIdentity(*ref));
     return i ? ToJson(*i) : Json();
   }
-  if (prefix == "storage" || prefix == "binding") {
-    ArmRef where;
-    if (prefix == "storage") {
-      const ArmRef* ref = FindRef(q.storage_accounts, address, name);
+  if (ConsumerKindFromPrefix(prefix) || prefix == "binding") {
+    ConsumerRef where;
+    if (prefix != "binding") {
+      const ConsumerRef* ref = FindRef(q.consumers, address, name);
       if (!ref) return NotInPlan(address);
       where = *ref;
     } else {
       const Change* c = FindChange(plan_, address);
-      const auto* binding = c ? std::get_if<UpdateStorageEncryption>(&c->request) : nullptr;
+      const auto* binding = c ? std::get_if<UpdateConsumerEncryption>(&c->request) : nullptr;
       if (!binding) return NotInPlan(address);
-      where = binding->account;
+      where = binding->consumer;
     }
-    CMK_ASSIGN_OR_RETURN(auto s, provider_.GetStorageAccount(where));
+    CMK_ASSIGN_OR_RETURN(auto s, provider_.GetConsumer(where));
     return s ? ToJson(*s) : Json();
   }
   if (prefix == "role-assignment") {
@@ -144,7 +144,7 @@ Result<Json> ProviderHookHost::Live(const std::string& address) {
   }
   return InvalidArgument("'" + address +
                          "': cmk.live reads vault/, key/, key/NAME/rotation-policy, identity/, "
-                         "storage/, binding/ and role-assignment/ addresses");
+                         "storage/, sql/, des/, binding/ and role-assignment/ addresses");
 }
 
 Result<Json> ProviderHookHost::Consumers(const std::string& key) {
@@ -152,8 +152,8 @@ Result<Json> ProviderHookHost::Consumers(const std::string& key) {
   if (!ref) return NotInPlan("key/" + key);
   std::string vault_uri = VaultUri(ref->vault, provider_.VaultDnsSuffix());
   Json out = Json::array();
-  for (const auto& [address, acct] : plan_.query.storage_accounts) {
-    CMK_ASSIGN_OR_RETURN(auto s, provider_.GetStorageAccount(acct));
+  for (const auto& [address, acct] : plan_.query.consumers) {
+    CMK_ASSIGN_OR_RETURN(auto s, provider_.GetConsumer(acct));
     if (!s) continue;
     const EncryptionState& e = s->encryption;
     if (!EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault") ||
@@ -162,12 +162,14 @@ Result<Json> ProviderHookHost::Consumers(const std::string& key) {
     std::string version = e.current_versioned_key_id.empty()
                               ? ""
                               : TrailingSegment(e.current_versioned_key_id);
-    out.push_back(Json{{"account", s->name},
+    out.push_back(Json{{"address", address},
+                       {"kind", ConsumerPrefix(s->kind)},
+                       {"account", s->name},
                        {"version", version.empty() ? Json() : Json(version)},
                        {"pinned", !e.key_version.empty()},
                        {"keyVersion", e.key_version.empty() ? "auto" : e.key_version}});
   }
-  return out;  // the query's map is ordered by address, so by account
+  return out;  // the query's map is ordered by address
 }
 
 Result<Json> ProviderHookHost::Verify(const std::string& key, const std::string& version) {

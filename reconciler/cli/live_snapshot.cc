@@ -27,7 +27,7 @@ std::optional<ArmRef> IdentityRefOf(const std::string& arm_id) {
 // do not name them: the restored accounts must still find them.
 Status ReadAccountIdentities(Provider& provider, LiveState& live) {
   std::vector<std::string> wanted;
-  for (const auto& [address, a] : live.storage_accounts) {
+  for (const auto& [address, a] : live.consumers) {
     wanted.insert(wanted.end(), a.user_assigned_identities.begin(),
                   a.user_assigned_identities.end());
     if (!a.encryption.user_assigned_identity.empty())

@@ -63,7 +63,8 @@ void ParseRoleSpec(const SpecInput& in, RoleSpec& out) {
           out.principal_identity = {*v, pr.ValueLoc("identity")};
         }
       } else if (which == "storageAccount") {
-        ReadStorageAccount(pr, "storageAccount", true, out.principal.storage_account);
+        ReadStorageAccount(pr, "storageAccount", true, out.principal.consumer);
+        out.principal.consumer_kind = ConsumerKind::kStorage;
       } else if (auto v = pr.String("objectId")) {
         if (IsGuid(*v)) {
           out.principal.object_id = Lower(*v);
@@ -114,7 +115,8 @@ void ParseBindingSpec(const SpecInput& in, BindingSpec& out) {
                 "keyVersion"});
   BindingState& b = out.state;
   b.name = in.name;
-  ReadStorageAccount(r, "storageAccount", true, b.storage_account);
+  b.consumer_kind = ConsumerKind::kStorage;
+  ReadStorageAccount(r, "storageAccount", true, b.consumer);
   ReadPlacement(r, out.placement, false, false);
   if (auto v = r.String("key", true)) out.key = {*v, r.ValueLoc("key")};
   if (const YamlNode* id = r.Find("identity"); id && !id->is_invalid()) {

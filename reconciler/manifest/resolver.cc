@@ -212,10 +212,12 @@ class Resolver {
     r.description = std::string(kOwnershipDescriptionPrefix) + " name=" + doc.name;
     Lookup(doc, spec.principal_identity, Kind::kIdentity, "spec.principal.identity");
     r.scope = ScopeOf(doc, spec);
+    // Part of the assignment's GUID: never reworded for an existing kind.
     std::string principal_text =
-        !spec.principal.identity.empty()          ? "identity:" + spec.principal.identity
-        : !spec.principal.storage_account.empty() ? "storageAccount:" + spec.principal.storage_account
-                                                  : "objectId:" + spec.principal.object_id;
+        !spec.principal.identity.empty() ? "identity:" + spec.principal.identity
+        : !spec.principal.consumer.empty()
+            ? std::string(ConsumerNameMember(spec.principal.consumer_kind)) + ":" + spec.principal.consumer
+            : "objectId:" + spec.principal.object_id;
     r.id = DeterministicGuid(r.scope + "|" + r.role_definition_id + "|" + principal_text);
     Put(out_.role_assignments, doc, std::move(r));
   }
@@ -281,12 +283,13 @@ class Resolver {
       for (const auto& [_, sr] : out_.role_assignments) {
         const RoleAssignmentState& r = sr.value;
         bool same_principal = b.identity_name.empty()
-                                  ? r.principal.storage_account == b.storage_account
+                                  ? r.principal.consumer_kind == b.consumer_kind && r.principal.consumer == b.consumer
                                   : r.principal.identity == b.identity_name;
         if (same_principal && (r.scope == key_scope || r.scope == vault_scope)) granted = true;
       }
       if (!granted) {
-        std::string who = b.identity_name.empty() ? "storage account '" + b.storage_account + "'"
+        std::string who = b.identity_name.empty()
+                              ? std::string(Traits(b.consumer_kind).noun) + " '" + b.consumer + "'"
                                                   : "identity '" + b.identity_name + "'";
         diags_.Warning(sb.loc, address,
                        "no RoleAssignment in these manifests grants " + who + " access to key '" +

@@ -16,7 +16,7 @@
 namespace cmk {
 
 struct SeedAccount {
-  StorageAccountState account;
+  ConsumerState account;
   bool system_identity = true;
   int64_t adoption_delay_seconds = 24 * 3600;
 };

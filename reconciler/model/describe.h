@@ -112,7 +112,8 @@ void Describe(F& f, T& v) {
 template <typename F, DescribesAs<PrincipalRef> T>
 void Describe(F& f, T& v) {
   f("identity", v.identity, Emit::kIfSet);
-  f("storageAccount", v.storage_account, Emit::kIfSet);
+  f("kind", KindOf(v.consumer_kind), Emit::kIfSet);
+  f(ConsumerNameMember(v.consumer_kind), v.consumer, Emit::kIfSet);
   f("objectId", v.object_id, Emit::kIfSet);
 }
 
@@ -141,8 +142,9 @@ void Describe(F& f, T& v) {
   f("lastKeyRotationTimestamp", v.last_key_rotation_timestamp, Emit::kIfSet);
 }
 
-template <typename F, DescribesAs<StorageAccountState> T>
+template <typename F, DescribesAs<ConsumerState> T>
 void Describe(F& f, T& v) {
+  f("kind", KindOf(v.kind), Emit::kIfSet);
   f("name", v.name);
   f("subscription", v.subscription);
   f("resourceGroup", v.resource_group);
@@ -150,6 +152,7 @@ void Describe(F& f, T& v) {
   f("systemPrincipalId", v.system_principal_id, Emit::kIfSet);
   f("userAssignedIdentities", v.user_assigned_identities);
   f("encryption", v.encryption);
+  f("retainedKeyIds", v.retained_key_ids, Emit::kIfSet);
   f("tags", v.tags);
   f("id", v.id, Emit::kIfSet);
 }
@@ -157,7 +160,8 @@ void Describe(F& f, T& v) {
 template <typename F, DescribesAs<BindingState> T>
 void Describe(F& f, T& v) {
   f("name", v.name);
-  f("storageAccount", v.storage_account);
+  f("kind", KindOf(v.consumer_kind), Emit::kIfSet);
+  f(ConsumerNameMember(v.consumer_kind), v.consumer);
   f("subscription", v.subscription);
   f("resourceGroup", v.resource_group);
   f("vault", v.vault);

@@ -85,14 +85,17 @@ struct DeleteRoleAssignment {
   std::string scope;
   std::string id;  // the assignment's GUID (its ARM name)
 };
-// Turns on a storage account's system-assigned identity.
+// Turns on a consumer's system-assigned identity.
 struct EnableSystemIdentity {
-  ArmRef account;
+  ConsumerRef consumer;
 };
-// PATCH of identity.userAssignedIdentities (adding the encryption identity)
-// and properties.encryption. Azure checks that the identity may use the key.
-struct UpdateStorageEncryption {
-  ArmRef account;
+// Binds a consumer to a key: adds the encryption identity to its
+// user-assigned identities and writes its encryption (Storage: PATCH of
+// properties.encryption; SQL: a server key and the TDE protector; DES:
+// activeKey and rotationToLatestKeyVersionEnabled). Azure checks that the
+// identity may use the key.
+struct UpdateConsumerEncryption {
+  ConsumerRef consumer;
   EncryptionState encryption;
 };
 
@@ -127,19 +130,20 @@ void Describe(F& f, T& v) {
   f("scope", v.scope);
   f("id", v.id);
 }
-template <typename F, DescribesAs<EnableSystemIdentity> T>
-void Describe(F& f, T& v) { Describe(f, v.account); }
-
-// A storage account named the way bindings name it.
-template <typename F, typename A>
-void DescribeStorageAccount(F& f, A& account) {
-  f("storageAccount", account.name);
-  f("subscription", account.subscription);
-  f("resourceGroup", account.resource_group);
+// A consumer named the way bindings name it: {kind (not for storage),
+// storageAccount | sqlServer | diskEncryptionSet, subscription, resourceGroup}.
+template <typename F, typename C>  // ConsumerRef or const ConsumerRef
+void DescribeConsumer(F& f, C& consumer) {
+  f("kind", KindOf(consumer.kind), Emit::kIfSet);
+  f(ConsumerNameMember(consumer.kind), consumer.name);
+  f("subscription", consumer.subscription);
+  f("resourceGroup", consumer.resource_group);
 }
-template <typename F, DescribesAs<UpdateStorageEncryption> T>
+template <typename F, DescribesAs<EnableSystemIdentity> T>
+void Describe(F& f, T& v) { DescribeConsumer(f, v.consumer); }
+template <typename F, DescribesAs<UpdateConsumerEncryption> T>
 void Describe(F& f, T& v) {
-  DescribeStorageAccount(f, v.account);
+  DescribeConsumer(f, v.consumer);
   f("encryption", v.encryption);
 }
 

@@ -1,5 +1,7 @@
 #include "model/state.h"
 
+#include "model/arm_id.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -45,6 +47,18 @@ const char* KindAddressPrefix(Kind kind) {
 
 std::string MakeAddress(Kind kind, const std::string& name) {
   return std::string(KindAddressPrefix(kind)) + "/" + name;
+}
+
+std::string ConsumerVersion(const ConsumerState& c, const std::string& newest) {
+  const EncryptionState& e = c.encryption;
+  if (!e.current_versioned_key_id.empty()) return TrailingSegment(e.current_versioned_key_id);
+  return e.key_version.empty() ? newest : e.key_version;
+}
+
+std::vector<std::string> ConsumerVersions(const ConsumerState& c, const std::string& newest) {
+  std::vector<std::string> out{ConsumerVersion(c, newest)};
+  for (const std::string& id : c.retained_key_ids) out.push_back(TrailingSegment(id));
+  return out;
 }
 
 std::string SourceLoc::ToString() const {

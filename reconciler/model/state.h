@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "model/consumer.h"
 #include "model/marks.h"
 
 namespace cmk {
@@ -158,8 +159,9 @@ struct IdentityState {
 // A principal named in a manifest: exactly one of the three.
 struct PrincipalRef {
   std::string identity;         // Identity metadata.name (user-assigned)
-  std::string storage_account;  // storage account name (its system identity)
+  std::string consumer;         // a consumer's name (its system-assigned identity)
   std::string object_id;        // a literal object id
+  ConsumerKind consumer_kind = ConsumerKind::kStorage;  // the consumer's kind
   bool operator==(const PrincipalRef&) const = default;
 };
 
@@ -186,17 +188,35 @@ struct EncryptionState {
   std::string last_key_rotation_timestamp;  // RFC 3339
 };
 
-struct StorageAccountState {
+// A consumer of a managed key (model/consumer.h): a storage account, a SQL
+// server or a disk encryption set. cmkctl changes only its identity and
+// encryption; the resource itself belongs to another team.
+struct ConsumerState {
+  ConsumerKind kind = ConsumerKind::kStorage;
   std::string name;
   std::string subscription;
   std::string resource_group;
   std::string location;
   std::string system_principal_id;  // "" when no system-assigned identity
   std::vector<std::string> user_assigned_identities;  // ARM ids, sorted
+  // The binding: key_version "" follows the newest version (Storage's empty
+  // keyversion, SQL's autoRotationEnabled, DES's
+  // rotationToLatestKeyVersionEnabled), else pins it.
   EncryptionState encryption;
+  // live only: versioned key ids the consumer still needs besides the one
+  // in use (a disk encryption set's previousKeys while it rotates, a SQL
+  // server's registered server keys that backups were wrapped with).
+  std::vector<std::string> retained_key_ids;  // sorted
   Tags tags;
   std::string id;
+  ConsumerRef Ref() const { return {kind, subscription, resource_group, name}; }
 };
+
+// The version a consumer uses: its own evidence, else its pin, else
+// `newest` (the key's newest version, which an unpinned consumer follows).
+std::string ConsumerVersion(const ConsumerState& consumer, const std::string& newest);
+// Every version it still needs: that one, then its retained ones.
+std::vector<std::string> ConsumerVersions(const ConsumerState& consumer, const std::string& newest);
 
 // A soft-deleted vault or key (Key Vault keeps its name until it is purged).
 struct DeletedVaultState {
@@ -210,11 +230,13 @@ struct DeletedKeyState {
   int64_t scheduled_purge_date = 0;
 };
 
-// Desired: a storage account's CMK settings (the account itself is seeded /
-// owned by another team; cmkctl only changes encryption and identity).
+// Desired: a consumer's CMK settings (StorageCmkBinding and its siblings;
+// the consumer itself is owned by another team; cmkctl only changes its
+// encryption and identity).
 struct BindingState {
   std::string name;             // manifest metadata.name
-  std::string storage_account;  // account name
+  ConsumerKind consumer_kind = ConsumerKind::kStorage;
+  std::string consumer;         // the consumer's name (storage account, SQL server, ...)
   std::string subscription;
   std::string resource_group;
   std::string vault;            // vault name

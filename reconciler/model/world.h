@@ -60,13 +60,14 @@ struct LiveState {
   std::map<std::string, KeyState> keys;                      // "VAULT/NAME" (vault names are global)
   std::map<std::string, IdentityState> identities;           // identity/NAME
   std::map<std::string, RoleAssignmentState> role_assignments;  // by assignment GUID
-  std::map<std::string, StorageAccountState> storage_accounts;  // storage/NAME
+  // Consumers of managed keys, every kind: storage/NAME, sql/NAME, des/NAME.
+  std::map<std::string, ConsumerState> consumers;
   // Soft-deleted objects holding a desired vault's or key's name (same addresses).
   std::map<std::string, DeletedVaultState> deleted_vaults;  // vault/NAME
   std::map<std::string, DeletedKeyState> deleted_keys;      // key/NAME
   // What a degraded read could not see, and why: plan addresses ("vault/x",
-  // "key/x", "identity/x", "storage/x"), role-assignment scopes
-  // ("role-assignments:SCOPE") and per-subscription lists ("storage-accounts:SUB",
+  // "key/x", "identity/x", consumers "storage/x"), role-assignment scopes
+  // ("role-assignments:SCOPE") and per-subscription lists ("consumers:storage:SUB",
   // "deleted-vaults:SUB", "vaults:SUB", "identities:SUB"). Empty after a read
   // that did not degrade (that one fails instead).
   std::map<std::string, std::string> unobservable;

@@ -16,6 +16,7 @@ class ForwardingProvider : public Provider {
   TargetInfo Target() const override { return target_.Target(); }
   int64_t Now() const override { return target_.Now(); }
   std::string VaultDnsSuffix() const override { return target_.VaultDnsSuffix(); }
+  std::vector<ConsumerKind> ConsumerKinds() const override { return target_.ConsumerKinds(); }
 
 #define CMK_FORWARD_(Operation, Request, Answer)                                  \
   ProviderResult<Answer> Operation(const ::cmk::Request& request) override {     \

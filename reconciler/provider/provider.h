@@ -58,16 +58,16 @@ using VaultList = std::vector<VaultState>;
 using KeyNames = std::vector<std::string>;
 using IdentityList = std::vector<IdentityState>;
 using RoleAssignmentList = std::vector<RoleAssignmentState>;
-using StorageAccountList = std::vector<StorageAccountState>;
+using ConsumerStates = std::vector<ConsumerState>;
 using OptionalVault = std::optional<VaultState>;
 using DeletedVaultList = std::vector<DeletedVaultState>;
 using OptionalDeletedKey = std::optional<DeletedKeyState>;
 using OptionalKey = std::optional<KeyState>;
 using OptionalIdentity = std::optional<IdentityState>;
-using OptionalStorageAccount = std::optional<StorageAccountState>;
+using OptionalConsumer = std::optional<ConsumerState>;
 
 // X(Operation, Request, Answer). Lists are of one subscription (ListVaults,
-// ListIdentities, ListStorageAccounts), one vault (ListKeys: names of keys
+// ListIdentities, ListConsumers of one kind), one vault (ListKeys: names of keys
 // that are not managed by Key Vault itself) or one scope and below
 // (ListRoleAssignments).
 #define CMK_PROVIDER_OPERATIONS(X)                                    \
@@ -101,11 +101,12 @@ using OptionalStorageAccount = std::optional<StorageAccountState>;
   X(ListRoleAssignments, ScopeId, RoleAssignmentList)             \
   X(PutRoleAssignment, PutRoleAssignment, RoleAssignmentState)        \
   X(DeleteRoleAssignment, DeleteRoleAssignment, void)                 \
-  /* Storage accounts (ARM): read; change only identity and encryption. */ \
-  X(GetStorageAccount, ArmRef, OptionalStorageAccount)                \
-  X(ListStorageAccounts, SubscriptionId, StorageAccountList)             \
-  X(EnableSystemIdentity, EnableSystemIdentity, StorageAccountState)  \
-  X(UpdateStorageEncryption, UpdateStorageEncryption, StorageAccountState)
+  /* Consumers of keys, every kind (ARM): read; change only identity and \
+     encryption. A kind the target does not have answers kFailedPrecondition. */ \
+  X(GetConsumer, ConsumerRef, OptionalConsumer)                       \
+  X(ListConsumers, ConsumerList, ConsumerStates)                      \
+  X(EnableSystemIdentity, EnableSystemIdentity, ConsumerState)        \
+  X(UpdateConsumerEncryption, UpdateConsumerEncryption, ConsumerState)
 
 #define CMK_PROVIDER_PURE_(Operation, Request, Answer) \
   virtual ProviderResult<Answer> Operation(const ::cmk::Request& request) = 0;
@@ -124,6 +125,10 @@ class Provider {
   virtual int64_t Now() const = 0;
   // DNS suffix of vault URIs ("vault.azure.net", or the sandbox server's).
   virtual std::string VaultDnsSuffix() const { return "vault.azure.net"; }
+
+  // The kinds of consumer this target has and can read; the reader asks for
+  // these only, and a binding of another kind is an error naming the target.
+  virtual std::vector<ConsumerKind> ConsumerKinds() const { return {ConsumerKind::kStorage}; }
 
   CMK_PROVIDER_OPERATIONS(CMK_PROVIDER_PURE_)
 

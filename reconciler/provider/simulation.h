@@ -18,14 +18,14 @@ namespace cmk {
 struct SimulatedEvent {
   int64_t seq = 0;      // increasing; EventsAfter(seq) returns only newer ones
   int64_t time = 0;     // unix seconds, the target's clock
-  std::string kind;     // "key.rotate", "storage.adopt", ...
+  std::string kind;     // "key.rotate", "storage.adopt", "sql.adopt", ...
   std::string object;   // "key/bank-kv/cmk", ...
   std::string message;  // human line, never secrets
 };
 
 // A consumer that could not use its key, from `since` (until recovered).
 struct SimulatedIncident {
-  std::string account;  // storage account name
+  std::string consumer;  // its address: "storage/NAME", "sql/NAME", "des/NAME"
   std::string cause;
   int64_t since = 0;
   std::optional<int64_t> until;

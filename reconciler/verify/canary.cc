@@ -163,13 +163,13 @@ PrincipalsById PrincipalsOf(const std::map<std::string, IdentityState>& identiti
   return out;
 }
 
-CanaryResult RunConsumerCanary(Provider& provider, const StorageAccountState& account,
+CanaryResult RunConsumerCanary(Provider& provider, const ConsumerState& account,
                                const VaultState& vault, const KeyState& key,
                                const PrincipalsById& principals, const CanaryOptions& options,
                                const CanaryResult* proven) {
   CanaryResult result;
   result.key_address = MakeAddress(Kind::kKey, key.name);
-  result.consumer = "storage/" + account.name;
+  result.consumer = ConsumerAddress(account.kind, account.name);
   result.vault = key.vault;
   result.key = key.name;
   const EncryptionState& enc = account.encryption;

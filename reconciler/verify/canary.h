@@ -34,7 +34,7 @@ const char* CanaryOutcomeName(CanaryOutcome outcome);  // "pass", "FAIL", "skip"
 
 struct CanaryResult {
   std::string key_address;  // "key/NAME"
-  std::string consumer;     // "" for the key itself, else "storage/ACCOUNT"
+  std::string consumer;     // "" for the key itself, else the consumer's address ("storage/ACCOUNT")
   std::string vault, key, version, kid;
   std::string algorithm;
   std::string thumbprint;   // RFC 7638, of the public JWK (RSA/EC)
@@ -54,7 +54,7 @@ std::string VersionOfKid(const std::string& kid);
 CanaryResult RunKeyCanary(Provider& provider, const KeyState& key, const std::string& version,
                           const CanaryOptions& options = {});
 
-// The consumer canary for a storage account bound to `key`: the version it
+// The consumer canary for a consumer (any kind) bound to `key`: the version it
 // really uses (from its evidence), its identity's permission on the key, then
 // the key canary on that version. `principals` maps a user-assigned
 // identity's ARM id (NormalizedId) to its principal id (PrincipalsOf).
@@ -67,7 +67,7 @@ PrincipalsById PrincipalsOf(const std::map<std::string, IdentityState>& identiti
 // more, and would double a large estate's unwraps and Key Vault requests): the
 // consumer result records a "key-canary" step naming it instead of repeating
 // them. Otherwise the round trips run as the consumer's own.
-CanaryResult RunConsumerCanary(Provider& provider, const StorageAccountState& account,
+CanaryResult RunConsumerCanary(Provider& provider, const ConsumerState& account,
                                const VaultState& vault, const KeyState& key,
                                const PrincipalsById& principals, const CanaryOptions& options = {},
                                const CanaryResult* proven = nullptr);

@@ -42,15 +42,16 @@ std::vector<CanaryResult> VerifyEstate(const DesiredState& desired, const LiveSt
   for (const auto& [address, d] : desired.bindings) {
     const BindingState& b = d.value;
     if (!options.key.empty() && b.key != options.key) continue;
-    auto account = live.storage_accounts.find("storage/" + b.storage_account);
+    const std::string consumer = ConsumerAddress(b.consumer_kind, b.consumer);
+    auto account = live.consumers.find(consumer);
     auto key = live.keys.find(b.vault + "/" + b.key);
     auto vault = live.vaults.find(MakeAddress(Kind::kVault, b.vault));
-    if (account == live.storage_accounts.end() || key == live.keys.end() ||
+    if (account == live.consumers.end() || key == live.keys.end() ||
         vault == live.vaults.end()) {
       CanaryResult r;
       r.key_address = MakeAddress(Kind::kKey, b.key);
-      r.consumer = "storage/" + b.storage_account;
-      r.message = address + ": the storage account, key or vault does not exist on the target";
+      r.consumer = consumer;
+      r.message = address + ": the " + std::string(Traits(b.consumer_kind).noun) + ", key or vault does not exist on the target";
       results.push_back(r);
       continue;
     }

@@ -310,7 +310,7 @@ std::map<std::string, Checker> Checkers() {
   const std::string uami = "/subscriptions/{subscription-id}/resourceGroups/res9101/providers/"
                            "Microsoft.ManagedIdentity/userAssignedIdentities/{managed-identity-name}";
   auto storage_uami = [uami](const Json& ex) {
-    StorageAccountState s = StorageAccountFromArm(Body(ex));
+    ConsumerState s = StorageAccountFromArm(Body(ex));
     EXPECT_EQ(s.name, "sto4445");
     EXPECT_EQ(s.resource_group, "res9101");
     EXPECT_EQ(s.system_principal_id, "");
@@ -324,7 +324,7 @@ std::map<std::string, Checker> Checkers() {
               "https://myvault8569.vault.azure.net/keys/wrappingKey/0682afdd9c104f4285df20107e956cad");
     EXPECT_EQ(s.encryption.last_key_rotation_timestamp, "2019-12-13T20:36:23.7023290Z");
     EXPECT_TRUE(EqualsIgnoreCase(s.encryption.user_assigned_identity, uami));
-    StorageAccountState before;  // no identities yet
+    ConsumerState before;  // no identities yet
     EncryptionState e;
     e.key_source = "Microsoft.Keyvault";
     e.key_vault_uri = "https://myvault8569.vault.azure.net";
@@ -338,7 +338,7 @@ std::map<std::string, Checker> Checkers() {
   c["storage/StorageAccountCreateUserAssignedEncryptionIdentityWithCMK.json"] = storage_uami;
   c["storage/StorageAccountUpdateUserAssignedEncryptionIdentityWithCMK.json"] = storage_uami;
   auto storage_system = [](const Json& ex) {
-    StorageAccountState s = StorageAccountFromArm(Body(ex));
+    ConsumerState s = StorageAccountFromArm(Body(ex));
     EXPECT_EQ(s.name, "sto8596");
     EXPECT_EQ(s.system_principal_id, "911871cc-ffd1-4fc4-ac11-7a316433ea66");
     EXPECT_TRUE(s.user_assigned_identities.empty());
@@ -349,7 +349,7 @@ std::map<std::string, Checker> Checkers() {
     return s;
   };
   c["storage/StorageAccountEnableCMK.json"] = [storage_system](const Json& ex) {
-    StorageAccountState s = storage_system(ex);
+    ConsumerState s = storage_system(ex);
     EncryptionState e;
     e.key_source = "microsoft.keyvault";  // case-insensitive on input
     e.key_vault_uri = "https://myvault8569.vault.azure.net";

@@ -177,8 +177,8 @@ TEST_F(ApplyHooksTest, PostHookRollbackRevertsABindingToItsPreviousVersion) {
   ASSERT_FALSE(r.status.ok());
   EXPECT_EQ(Outcomes(r)["binding/archive"], Outcome::kRolledBack);
   // Applied (to B), then reverted (to A).
-  EXPECT_THAT(cloud_.WriteCalls(), ElementsAre("UpdateStorageEncryption archive01",
-                                              "UpdateStorageEncryption archive01"));
+  EXPECT_THAT(cloud_.WriteCalls(), ElementsAre("UpdateConsumerEncryption archive01",
+                                              "UpdateConsumerEncryption archive01"));
   auto archive = cloud_.FindStorage("archive01");
   EXPECT_EQ(archive->encryption.key_version, a);
   EXPECT_THAT(archive->encryption.current_versioned_key_id, ::testing::EndsWith(a));
@@ -314,7 +314,7 @@ TEST(Revert, RotationPolicyUpdateRestoresThePreviousPolicy) {
 TEST(Revert, BindingFromMicrosoftManagedKeysGoesBackToThem) {
   TestCloud cloud;
   cloud.SeedKey(Key("bank-kv", "bank-cmk"));
-  StorageAccountState acct = Account("bankdata01");
+  ConsumerState acct = Account("bankdata01");
   acct.system_principal_id = DeterministicGuid("bankdata01 system identity");
   cloud.SeedStorageAccount(acct);
   RoleAssignmentState grant = Assignment("bankdata-crypto", BankKeyScope(), {});
@@ -324,14 +324,14 @@ TEST(Revert, BindingFromMicrosoftManagedKeysGoesBackToThem) {
   c.address = "binding/bankdata";
   c.kind = Kind::kStorageCmkBinding;
   c.action = Action::kUpdate;
-  const ArmRef account{kSub, kRg, "bankdata01"};
-  c.before = AccountEncryption{account, EncryptionState{}};
+  const ConsumerRef account{ConsumerKind::kStorage, kSub, kRg, "bankdata01"};
+  c.before = ConsumerEncryption{account, EncryptionState{}};
   EncryptionState cmk;
   cmk.key_source = "Microsoft.Keyvault";
   cmk.key_vault_uri = VaultUri("bank-kv");
   cmk.key_name = "bank-cmk";
-  c.request = UpdateStorageEncryption{account, cmk};
-  Result<StorageAccountState> bound = cloud.UpdateStorageEncryption(UpdateStorageEncryption{account, cmk});
+  c.request = UpdateConsumerEncryption{account, cmk};
+  Result<ConsumerState> bound = cloud.UpdateConsumerEncryption(UpdateConsumerEncryption{account, cmk});
   ASSERT_TRUE(bound.ok()) << bound.status().ToString();
   RevertResult r = Revert(c, cloud);
   ASSERT_EQ(r.kind, RevertKind::kReverted) << r.note;

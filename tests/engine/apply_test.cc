@@ -49,8 +49,8 @@ TEST_F(ApplyTest, CallsFollowThePlanOrder) {
               ElementsAre("PutVault bank-kv", "PutIdentity bank-uami",
                           "EnableSystemIdentity archive01", "CreateKey bank-kv/bank-cmk",
                           "PutRotationPolicy bank-kv/bank-cmk", "PutRoleAssignment archive-crypto",
-                          "PutRoleAssignment bank-uami-crypto", "UpdateStorageEncryption archive01",
-                          "UpdateStorageEncryption bankdata01"));
+                          "PutRoleAssignment bank-uami-crypto", "UpdateConsumerEncryption archive01",
+                          "UpdateConsumerEncryption bankdata01"));
   EXPECT_EQ(rec.events.size(), 18u);
   EXPECT_EQ(rec.events[0], "start vault/bank-kv");
   EXPECT_EQ(rec.events[1], "done vault/bank-kv");

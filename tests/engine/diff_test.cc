@@ -436,12 +436,12 @@ TEST(DiffBinding, BindRepinAndNoOp) {
   EXPECT_EQ(bind->risk, Risk::kHigh);
   EXPECT_EQ(bind->reason, "bind: Microsoft.Storage \u2192 key bank-cmk (auto)");
   EXPECT_EQ(bind->reason_code, ChangeReason::kBind);
-  EXPECT_EQ(std::get<AccountEncryption>(bind->before).encryption.key_source, "Microsoft.Storage");
-  const UpdateStorageEncryption& update = std::get<UpdateStorageEncryption>(bind->request);
+  EXPECT_EQ(std::get<ConsumerEncryption>(bind->before).encryption.key_source, "Microsoft.Storage");
+  const UpdateConsumerEncryption& update = std::get<UpdateConsumerEncryption>(bind->request);
   EXPECT_EQ(update.encryption.key_vault_uri, "https://bank-kv.vault.azure.net");
-  EXPECT_EQ(update.account.name, "bankdata01");
+  EXPECT_EQ(update.consumer.name, "bankdata01");
 
-  StorageAccountState& acct = l.storage_accounts["storage/bankdata01"];
+  ConsumerState& acct = l.consumers["storage/bankdata01"];
   acct.encryption.key_source = "Microsoft.KeyVault";
   acct.encryption.key_vault_uri = "https://BANK-KV.vault.azure.net/";
   acct.encryption.key_name = "bank-cmk";
@@ -633,7 +633,7 @@ TEST(DiffPlan, CarriesQueryAndFingerprints) {
   EXPECT_EQ(p.query.vaults.count("vault/bank-kv"), 1u);
   EXPECT_EQ(p.fingerprints.at("key/bank-cmk"), "absent");
   EXPECT_EQ(p.fingerprints.at("vault/bank-kv").size(), 16u);
-  EXPECT_EQ(p.query.storage_accounts.count("storage/archive01"), 1u);
+  EXPECT_EQ(p.query.consumers.count("storage/archive01"), 1u);
 }
 
 }  // namespace

@@ -145,12 +145,12 @@ TEST_F(DriftTest, RetirementsWaitWhileSomeConsumersCannotBeListed) {
     if (c.action == Action::kDisableVersion) retiring = c.address;
   ASSERT_FALSE(retiring.empty()) << RenderText(last_plan_);
   EXPECT_NE(Find(due, DriftClass::kExpected, "retirement-due", retiring), nullptr) << Show(due);
-  cloud_.FailOn("ListStorageAccounts", Unavailable("management.azure.com: 503 after 4 attempts"));
+  cloud_.FailOn("ListConsumers", Unavailable("management.azure.com: 503 after 4 attempts"));
   DriftReport blind = DriftNow(d);
   for (const auto& c : last_plan_.changes) EXPECT_NE(c.action, Action::kDisableVersion) << c.address;
   bool withheld = false;
   for (const auto& w : last_plan_.withheld)
-    withheld |= w.action == Action::kDisableVersion && w.reason.find("storage-accounts:") != std::string::npos;
+    withheld |= w.action == Action::kDisableVersion && w.reason.find("consumers:") != std::string::npos;
   EXPECT_TRUE(withheld) << RenderText(last_plan_);
   EXPECT_GT(blind.Count(DriftClass::kUnobservable), 0u);
 }

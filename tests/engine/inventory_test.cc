@@ -55,8 +55,8 @@ TEST_F(InventoryTest, ConsumersByVersionAndFindingsByAddress) {
 
   const auto& users = inv->ConsumersOf("BANK-KV", "Bank-Cmk", version);
   ASSERT_EQ(users.size(), 2u);
-  EXPECT_EQ(users[0].account, "archive01");  // sorted by account
-  EXPECT_EQ(users[1].account, "bankdata01");
+  EXPECT_EQ(users[0].name, "archive01");  // sorted by address
+  EXPECT_EQ(users[1].name, "bankdata01");
   EXPECT_FALSE(users[0].pinned);
   EXPECT_TRUE(inv->ConsumersOf("bank-kv", "bank-cmk", "0000").empty());
 

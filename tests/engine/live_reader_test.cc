@@ -23,8 +23,8 @@ TEST(BuildQuery, NamesEverythingDiffNeeds) {
   EXPECT_EQ(q.vaults.at("vault/bank-kv"), (ArmRef{kSub, kRg, "bank-kv"}));
   EXPECT_EQ(q.keys.at("key/bank-cmk"), (KeyRef{"bank-kv", "bank-cmk"}));
   EXPECT_EQ(q.identities.at("identity/bank-uami"), (ArmRef{kSub, kRg, "bank-uami"}));
-  EXPECT_EQ(q.storage_accounts.size(), 2u);
-  EXPECT_EQ(q.storage_accounts.count("storage/orphan01"), 0u);
+  EXPECT_EQ(q.consumers.size(), 2u);
+  EXPECT_EQ(q.consumers.count("storage/orphan01"), 0u);
   // Key-scoped assignments are listed through their vault's scope.
   EXPECT_THAT(q.role_assignment_scopes, ElementsAre(VaultArmId(kSub, kRg, "bank-kv")));
   EXPECT_FALSE(q.include_prune_candidates);
@@ -69,8 +69,8 @@ TEST_F(ReadLiveTest, QueriedObjectsOnly) {
   EXPECT_EQ(live->vaults.size(), 1u);
   EXPECT_EQ(live->vaults.count("vault/bank-kv"), 1u);
   EXPECT_TRUE(live->keys.empty());
-  EXPECT_EQ(live->storage_accounts.count("storage/bankdata01"), 1u);
-  EXPECT_EQ(live->storage_accounts.count("storage/archive01"), 0u);
+  EXPECT_EQ(live->consumers.count("storage/bankdata01"), 1u);
+  EXPECT_EQ(live->consumers.count("storage/archive01"), 0u);
   EXPECT_TRUE(live->role_assignments.empty());
 }
 
@@ -139,8 +139,8 @@ TEST_F(ReadLiveTest, ProviderErrorsNameTheObject) {
   cloud_.FailOn("GetKey", Status::Ok(), 0);
   // Storage accounts are listed per subscription; a forbidden list falls
   // back to one GET per account, whose error names the account.
-  cloud_.FailOn("ListStorageAccounts", PermissionDenied("403"));
-  cloud_.FailOn("GetStorageAccount", PermissionDenied("403"));
+  cloud_.FailOn("ListConsumers", PermissionDenied("403"));
+  cloud_.FailOn("GetConsumer", PermissionDenied("403"));
   live = ReadLive(cloud_, BuildQuery(BankDesired()), false);
   EXPECT_EQ(live.status().message(),
             std::string("reading storage/archive01 (subscription ") + kSub +
@@ -211,19 +211,19 @@ TEST(ReadLiveBatching, ASubscriptionNamingSeveralObjectsIsListedOnce) {
   cloud.SeedIdentity(Identity("uami-a"));
   LiveQuery q;
   for (const char* name : {"acct01", "acct02", "acct03", "missing04"})
-    q.storage_accounts[std::string("storage/") + name] = ArmRef{kSub, kRg, name};
+    q.consumers[std::string("storage/") + name] = ConsumerRef{ConsumerKind::kStorage, kSub, kRg, name};
   q.identities["identity/uami-a"] = ArmRef{kSub, kRg, "uami-a"};
   q.identities["identity/uami-gone"] = ArmRef{kSub, kRg, "uami-gone"};
 
   Result<LiveState> listed = ReadLive(cloud, q, false);
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
-  EXPECT_EQ(listed->storage_accounts.size(), 3u);
-  EXPECT_EQ(listed->storage_accounts.count("storage/missing04"), 0u);
+  EXPECT_EQ(listed->consumers.size(), 3u);
+  EXPECT_EQ(listed->consumers.count("storage/missing04"), 0u);
   EXPECT_EQ(listed->identities.size(), 1u);
   int lists = 0, gets = 0, identity_gets = 0;
   for (const auto& c : cloud.calls()) {
-    lists += c.rfind("ListStorageAccounts", 0) == 0;
-    gets += c.rfind("GetStorageAccount", 0) == 0;
+    lists += c.rfind("ListConsumers", 0) == 0;
+    gets += c.rfind("GetConsumer", 0) == 0;
     identity_gets += c.rfind("GetIdentity", 0) == 0;
   }
   EXPECT_EQ(lists, 1);
@@ -233,14 +233,14 @@ TEST(ReadLiveBatching, ASubscriptionNamingSeveralObjectsIsListedOnce) {
   // The same objects one at a time give the same state.
   cloud.ClearCalls();
   LiveState one_by_one;
-  for (const auto& [address, ref] : q.storage_accounts) {
+  for (const auto& [address, ref] : q.consumers) {
     LiveQuery single;
-    single.storage_accounts[address] = ref;
+    single.consumers[address] = ref;
     Result<LiveState> l = ReadLive(cloud, single, false);
     ASSERT_TRUE(l.ok());
-    for (auto& [a, s] : l->storage_accounts) one_by_one.storage_accounts[a] = s;
+    for (auto& [a, s] : l->consumers) one_by_one.consumers[a] = s;
   }
-  EXPECT_EQ(ToJson(one_by_one.storage_accounts), ToJson(listed->storage_accounts));
+  EXPECT_EQ(ToJson(one_by_one.consumers), ToJson(listed->consumers));
 }
 
 // Vaults and role-assignment scopes follow the same rule: three or more in a

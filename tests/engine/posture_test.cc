@@ -43,7 +43,7 @@ class PostureTest : public ::testing::Test {
     desired_.keys["key/cmk"] = {k, {"estate.yaml", 20, 7}, "team", {{"env", "prod"}}};
     BindingState b;
     b.name = "data";
-    b.storage_account = "data01";
+    b.consumer = "data01";
     b.vault = "kv";
     b.key = "cmk";
     desired_.bindings["binding/data"] = {b, {"estate.yaml", 40, 7}, "team", {{"env", "prod"}}};
@@ -161,10 +161,10 @@ TEST_F(PostureTest, LiveStateIsCheckedToo) {
   fresh.created = now - 10 * 86400;
   lk.versions = {old, disabled, fresh};
   live.keys["kv/cmk"] = lk;
-  StorageAccountState account;
+  ConsumerState account;
   account.name = "data01";
   account.encryption.key_version = "dddddddd000000000000000000000000";
-  live.storage_accounts["storage/data01"] = account;
+  live.consumers["storage/data01"] = account;
   std::vector<PolicyFinding> fs = CheckPosture(desired_, &live, now);
   EXPECT_TRUE(Rules(fs, "desired").empty());
   EXPECT_EQ(Rules(fs, "live"), (std::vector<std::string>{"binding/data auto-bindings", "key/cmk version-max-age",

@@ -36,7 +36,7 @@ TEST(PlanJson, PruneAndEmptyPlansRoundTrip) {
 
 TEST(PlanJson, ContractMembers) {
   Json j = PlanToJson(Rich());
-  EXPECT_EQ(j["format_version"], 2);
+  EXPECT_EQ(j["format_version"], 3);
   EXPECT_EQ(j["tool_version"], CMK_VERSION);
   EXPECT_EQ(j["target"]["kind"], "sandbox");
   EXPECT_EQ(j["summary"]["create"], 5);
@@ -59,16 +59,16 @@ TEST(PlanJson, RejectsMalformedAndUnknownVersions) {
   EXPECT_NE(bad.status().message().find("malformed plan JSON"), std::string::npos);
 
   Json j = PlanToJson(Rich());
-  j["format_version"] = 3;
+  j["format_version"] = 4;
   Result<Plan> future = PlanFromJson(j.dump());
   ASSERT_FALSE(future.ok());
-  EXPECT_NE(future.status().message().find("format_version 3 is not supported"), std::string::npos);
-  // A plan saved by an earlier cmkctl (format 1) is refused, not misread.
-  j["format_version"] = 1;
+  EXPECT_NE(future.status().message().find("format_version 4 is not supported"), std::string::npos);
+  // A plan saved by an earlier cmkctl (format 2: storage accounts only) is refused, not misread.
+  j["format_version"] = 2;
   Result<Plan> old = PlanFromJson(j.dump());
   ASSERT_FALSE(old.ok());
-  EXPECT_NE(old.status().message().find("format_version 1 is not supported by this cmkctl (it reads "
-                                        "version 2); run plan again"),
+  EXPECT_NE(old.status().message().find("format_version 2 is not supported by this cmkctl (it reads "
+                                        "version 3); run plan again"),
             std::string::npos);
 
   Json missing = PlanToJson(Rich());
@@ -114,7 +114,7 @@ TEST(RenderText, HeaderChangesAndSummary) {
 
 TEST(RenderText, ShortensVersionsButJsonKeepsThem) {
   LiveState l = RichLive();
-  StorageAccountState& acct = l.storage_accounts["storage/bankdata01"];
+  ConsumerState& acct = l.consumers["storage/bankdata01"];
   acct.encryption.key_source = "Microsoft.Keyvault";
   acct.encryption.key_vault_uri = "https://bank-kv.vault.azure.net";
   acct.encryption.key_name = "bank-cmk";

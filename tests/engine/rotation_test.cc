@@ -53,14 +53,14 @@ struct World {
   KeyState& live_key() { return live.keys["bank-kv/bank-cmk"]; }
   KeyState& want() { return desired.keys["key/bank-cmk"].value; }
   void Consumer(const std::string& name, const std::string& pinned, const std::string& uses) {
-    StorageAccountState s = Account(name);
+    ConsumerState s = Account(name);
     s.encryption.key_source = "Microsoft.Keyvault";
     s.encryption.key_vault_uri = VaultUri("bank-kv");
     s.encryption.key_name = "bank-cmk";
     s.encryption.key_version = pinned;
     if (!uses.empty())
       s.encryption.current_versioned_key_id = VaultUri("bank-kv") + "/keys/bank-cmk/" + uses;
-    live.storage_accounts["storage/" + name] = s;
+    live.consumers["storage/" + name] = s;
   }
   Plan PlanAt(int64_t now) {
     DiffOptions o;
@@ -321,7 +321,7 @@ class CanaryProvider : public ForwardingProvider {
 // granted the key) on the new one, and the planned retirement of the old one.
 struct Retirement {
   TestCloud cloud;
-  StorageAccountState s = Account("bankdata01");
+  ConsumerState s = Account("bankdata01");
   Change c;
   Retirement() {
     KeyState k = Key("bank-kv", "bank-cmk");
@@ -340,14 +340,14 @@ struct Retirement {
     c.kind = Kind::kKey;
     c.action = Action::kDisableVersion;
     c.request = Request(RetireVersion{KeyRef{"bank-kv", "bank-cmk"}, kOld, "disable",
-                                      {ConsumerAccount{ArmRef{kSub, kRg, "bankdata01"}}}, {kNew}});
+                                      {ConsumerAccount{ConsumerRef{ConsumerKind::kStorage, kSub, kRg, "bankdata01"}}}, {kNew}});
   }
 };
 
 TEST(RotationApply, DisableVersionRunsCanaryAndRechecksConsumers) {
   Retirement r;
   TestCloud& cloud = r.cloud;
-  StorageAccountState& s = r.s;
+  ConsumerState& s = r.s;
   const Change& c = r.c;
   CanaryProvider p(cloud);
   p.fail = true;
@@ -363,8 +363,8 @@ TEST(RotationApply, DisableVersionRunsCanaryAndRechecksConsumers) {
   EncryptionState pinned = s.encryption;
   pinned.key_version = kOld;
   pinned.current_versioned_key_id.clear();
-  Result<StorageAccountState> moved =
-      cloud.UpdateStorageEncryption(UpdateStorageEncryption{ArmRef{kSub, kRg, "bankdata01"}, pinned});
+  Result<ConsumerState> moved =
+      cloud.UpdateConsumerEncryption(UpdateConsumerEncryption{ConsumerRef{ConsumerKind::kStorage, kSub, kRg, "bankdata01"}, pinned});
   ASSERT_TRUE(moved.ok()) << moved.status().ToString();
   ASSERT_TRUE(moved->encryption.current_versioned_key_id.ends_with(kOld));
   st = ApplyChange(c, p);

@@ -50,7 +50,7 @@ BindingState Binding(const std::string& name, const std::string& account, const 
                      const std::string& identity_name) {
   BindingState b;
   b.name = name;
-  b.storage_account = account;
+  b.consumer = account;
   b.subscription = kSub;
   b.resource_group = kRg;
   b.vault = "bank-kv";
@@ -62,8 +62,8 @@ BindingState Binding(const std::string& name, const std::string& account, const 
   return b;
 }
 
-StorageAccountState Account(const std::string& name) {
-  StorageAccountState s;
+ConsumerState Account(const std::string& name) {
+  ConsumerState s;
   s.name = name;
   s.subscription = kSub;
   s.resource_group = kRg;
@@ -142,8 +142,8 @@ LiveState RichLive() {
   old.tags = {{"managed-by", "cmkctl"}};
   old.principal_id = "aaaaaaaa-0000-0000-0000-000000000002";
   l.identities["identity/old-uami"] = old;
-  l.storage_accounts["storage/bankdata01"] = Account("bankdata01");
-  l.storage_accounts["storage/archive01"] = Account("archive01");
+  l.consumers["storage/bankdata01"] = Account("bankdata01");
+  l.consumers["storage/archive01"] = Account("archive01");
   return l;
 }
 

@@ -23,7 +23,7 @@ RoleAssignmentState Assignment(const std::string& name, const std::string& scope
                                PrincipalRef principal);
 BindingState Binding(const std::string& name, const std::string& account, const std::string& key,
                      const std::string& identity_name);
-StorageAccountState Account(const std::string& name);
+ConsumerState Account(const std::string& name);
 std::string BankKeyScope();
 
 // vault/bank-kv, key/bank-cmk (+ rotation policy), identity/bank-uami,

@@ -82,9 +82,9 @@ void TestCloud::SeedIdentity(IdentityState i) {
   seed_.identities["identity/" + i.name] = std::move(i);
 }
 
-void TestCloud::SeedStorageAccount(StorageAccountState s) {
+void TestCloud::SeedStorageAccount(ConsumerState s) {
   EXPECT_FALSE(started_) << "seed before the first call";
-  seed_.storage_accounts["storage/" + s.name] = std::move(s);
+  seed_.consumers["storage/" + s.name] = std::move(s);
 }
 
 void TestCloud::SeedRoleAssignment(RoleAssignmentState ra) {
@@ -110,8 +110,8 @@ std::optional<KeyState> TestCloud::FindKey(const std::string& vault, const std::
   return k.ok() ? *k : std::nullopt;
 }
 
-std::optional<StorageAccountState> TestCloud::FindStorage(const std::string& name) {
-  for (const auto& [address, s] : seed_.storage_accounts) {
+std::optional<ConsumerState> TestCloud::FindStorage(const std::string& name) {
+  for (const auto& [address, s] : seed_.consumers) {
     if (!EqualsIgnoreCase(s.name, name)) continue;
     auto got = cloud().GetStorageAccount(s.subscription, s.resource_group, s.name);
     EXPECT_TRUE(got.ok()) << got.status().ToString();
@@ -159,8 +159,10 @@ std::string CallObject(const PutIdentity& r) { return r.identity.name; }
 std::string CallObject(const DeleteIdentity& r) { return r.identity.name; }
 std::string CallObject(const PutRoleAssignment& r) { return r.assignment.name; }
 std::string CallObject(const DeleteRoleAssignment& r) { return r.id; }
-std::string CallObject(const EnableSystemIdentity& r) { return r.account.name; }
-std::string CallObject(const UpdateStorageEncryption& r) { return r.account.name; }
+std::string CallObject(const ConsumerRef& r) { return r.name; }
+std::string CallObject(const ConsumerList& r) { return r.subscription; }
+std::string CallObject(const EnableSystemIdentity& r) { return r.consumer.name; }
+std::string CallObject(const UpdateConsumerEncryption& r) { return r.consumer.name; }
 
 Plan PlanAgainst(TestCloud& cloud, const DesiredState& desired, DiffOptions options) {
   options.vault_dns_suffix = cloud.VaultDnsSuffix();

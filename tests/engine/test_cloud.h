@@ -47,14 +47,14 @@ class TestCloud : private SandboxDirectory, public ForwardingProvider {
   void SeedVault(VaultState v);
   void SeedKey(KeyState k);
   void SeedIdentity(IdentityState i);
-  void SeedStorageAccount(StorageAccountState s);
+  void SeedStorageAccount(ConsumerState s);
   void SeedRoleAssignment(RoleAssignmentState ra);
 
   // The sandbox itself (restores the seeds first).
   SandboxCloud& cloud();
   // Reads that are not logged.
   std::optional<KeyState> FindKey(const std::string& vault, const std::string& name);
-  std::optional<StorageAccountState> FindStorage(const std::string& name);
+  std::optional<ConsumerState> FindStorage(const std::string& name);
 
   // The next `times` calls of `operation` ("PutRotationPolicy") fail with
   // `status`; times < 0: every call.
@@ -113,8 +113,10 @@ std::string CallObject(const PutIdentity& r);
 std::string CallObject(const DeleteIdentity& r);
 std::string CallObject(const PutRoleAssignment& r);
 std::string CallObject(const DeleteRoleAssignment& r);
+std::string CallObject(const ConsumerRef& r);
+std::string CallObject(const ConsumerList& r);
 std::string CallObject(const EnableSystemIdentity& r);
-std::string CallObject(const UpdateStorageEncryption& r);
+std::string CallObject(const UpdateConsumerEncryption& r);
 
 template <typename R>
 Status TestCloud::Call(const char* operation, const R& request) {

@@ -361,12 +361,12 @@ TEST_F(ManifestTest, BankDirectoryResolvesIntoExactDesiredState) {
   EXPECT_EQ(auditor.principal_id, "6f1c2a34-5b6d-4e7f-8a9b-0c1d2e3f4a5b");
   EXPECT_EQ(auditor.id, DeterministicGuid(vault_scope + "|21090545-7ca7-4776-b22c-e363652d74d2|"
                                                         "objectId:6f1c2a34-5b6d-4e7f-8a9b-0c1d2e3f4a5b"));
-  EXPECT_EQ(d.role_assignments.at("role-assignment/bankdata02-crypto").value.principal.storage_account,
+  EXPECT_EQ(d.role_assignments.at("role-assignment/bankdata02-crypto").value.principal.consumer,
             "bankdata02");
 
   const BindingState& b1 = d.bindings.at("binding/bankdata01").value;
   EXPECT_EQ(b1.name, "bankdata01");
-  EXPECT_EQ(b1.storage_account, "bankdata01");
+  EXPECT_EQ(b1.consumer, "bankdata01");
   EXPECT_EQ(b1.subscription, kSub);
   EXPECT_EQ(b1.resource_group, "rg-data");
   EXPECT_EQ(b1.vault, "bank-kv");

@@ -133,7 +133,7 @@ TEST_F(SandboxStorageTest, SeedIsIdempotentAndKeepsThePrincipal) {
   EXPECT_EQ(principal.size(), 36u);
   EXPECT_EQ((*a)->encryption.key_source, "Microsoft.Storage");
 
-  StorageAccountState again = Account("bankdata01");
+  ConsumerState again = Account("bankdata01");
   again.location = "northeurope";
   CMK_ASSERT_OK(cloud_->SeedStorageAccount(again, {24, true}));
   a = cloud_->GetStorageAccount(kSub, kRg, "bankdata01");

@@ -75,7 +75,7 @@ void BuildLoad(SandboxCloud& c, int keys, int accounts) {
     CMK_ASSERT_OK(c.AdvanceClock(3600));
   }
   for (int i = 0; i < accounts; ++i) {
-    StorageAccountState a;
+    ConsumerState a;
     a.name = "loadacct" + std::to_string(i);
     a.subscription = kSub;
     a.resource_group = kRg;

@@ -90,8 +90,8 @@ class SandboxTest : public ::testing::Test {
     return i;
   }
 
-  static StorageAccountState Account(const std::string& name) {
-    StorageAccountState a;
+  static ConsumerState Account(const std::string& name) {
+    ConsumerState a;
     a.name = name;
     a.subscription = kSub;
     a.resource_group = kRg;

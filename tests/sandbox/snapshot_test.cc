@@ -45,9 +45,9 @@ LiveState ReadEstate(Provider& p) {
   if (ras.ok())
     for (const auto& r : *ras) live.role_assignments[r.id] = r;
   for (const char* name : {"pinned01", "auto01"}) {
-    auto a = p.GetStorageAccount(ArmRef{kSub, kRg, name});
+    auto a = p.GetConsumer(ConsumerRef{ConsumerKind::kStorage, kSub, kRg, name});
     EXPECT_TRUE(a.ok() && a->has_value());
-    if (a.ok() && *a) live.storage_accounts[std::string("storage/") + name] = **a;
+    if (a.ok() && *a) live.consumers[std::string("storage/") + name] = **a;
   }
   return live;
 }
@@ -59,7 +59,7 @@ Json LiveJson(const LiveState& live) {
   for (const auto& [k, v] : live.keys) j["keys"][k] = ToJson(v);
   for (const auto& [k, v] : live.identities) j["identities"][k] = ToJson(v);
   for (const auto& [k, v] : live.role_assignments) j["roleAssignments"][k] = ToJson(v);
-  for (const auto& [k, v] : live.storage_accounts) j["storageAccounts"][k] = ToJson(v);
+  for (const auto& [k, v] : live.consumers) j["storageAccounts"][k] = ToJson(v);
   return j;
 }
 

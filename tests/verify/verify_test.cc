@@ -72,7 +72,7 @@ class CanaryTest : public ::testing::Test {
     ASSERT_TRUE(k.ok()) << k.status().ToString();
     key_ = *k;
 
-    StorageAccountState account;
+    ConsumerState account;
     account.name = "consumer01";
     account.subscription = kSub;
     account.resource_group = "rg-data";
@@ -80,7 +80,7 @@ class CanaryTest : public ::testing::Test {
     SeedOptions seed;
     seed.system_identity = true;
     ASSERT_TRUE(cloud.SeedStorageAccount(account, seed).ok());
-    auto a = provider_->GetStorageAccount(ArmRef{kSub, "rg-data", "consumer01"});
+    auto a = provider_->GetConsumer(ConsumerRef{ConsumerKind::kStorage, kSub, "rg-data", "consumer01"});
     ASSERT_TRUE(a.ok() && a->has_value());
 
     role_.id = "0b0b0b0b-1111-4222-8333-444444444444";
@@ -94,7 +94,7 @@ class CanaryTest : public ::testing::Test {
     enc.key_source = "Microsoft.Keyvault";
     enc.key_vault_uri = VaultUri(vault_.name);
     enc.key_name = "cmk";
-    auto bound = provider_->UpdateStorageEncryption(UpdateStorageEncryption{ArmRef{kSub, "rg-data", "consumer01"}, enc});
+    auto bound = provider_->UpdateConsumerEncryption(UpdateConsumerEncryption{ConsumerRef{ConsumerKind::kStorage, kSub, "rg-data", "consumer01"}, enc});
     ASSERT_TRUE(bound.ok()) << bound.status().ToString();
     account_ = *bound;
   }
@@ -107,7 +107,7 @@ class CanaryTest : public ::testing::Test {
   VaultState vault_;
   KeyState key_;
   RoleAssignmentState role_;
-  StorageAccountState account_;
+  ConsumerState account_;
 };
 
 TEST_F(CanaryTest, KeyCanaryPassesAndRecordsEveryStepWithoutTheDek) {
@@ -189,7 +189,7 @@ TEST_F(CanaryTest, EcKeysAreSkippedWithAReason) {
 }
 
 TEST_F(CanaryTest, UnboundConsumerFails) {
-  StorageAccountState unbound = account_;
+  ConsumerState unbound = account_;
   unbound.encryption = EncryptionState{};
   CanaryResult r = RunConsumerCanary(*provider_, unbound, vault_, key_, {});
   EXPECT_EQ(r.outcome, CanaryOutcome::kFailed);
@@ -209,7 +209,7 @@ TEST_F(CanaryTest, VerifyEstateSelectsVersionsAndConsumers) {
   desired.keys["key/not-applied"].value = missing;
   BindingState b;
   b.name = "consumer";
-  b.storage_account = "consumer01";
+  b.consumer = "consumer01";
   b.vault = vault_.name;
   b.key = "cmk";
   desired.bindings["binding/consumer"].value = b;
@@ -218,9 +218,9 @@ TEST_F(CanaryTest, VerifyEstateSelectsVersionsAndConsumers) {
   auto key = provider_->GetKey(KeyRef{vault_.name, "cmk"});
   ASSERT_TRUE(key.ok() && key->has_value());
   live.keys[vault_.name + "/cmk"] = **key;
-  auto account = provider_->GetStorageAccount(ArmRef{kSub, "rg-data", "consumer01"});
+  auto account = provider_->GetConsumer(ConsumerRef{ConsumerKind::kStorage, kSub, "rg-data", "consumer01"});
   ASSERT_TRUE(account.ok() && account->has_value());
-  live.storage_accounts["storage/consumer01"] = **account;
+  live.consumers["storage/consumer01"] = **account;
 
   std::vector<CanaryResult> newest = VerifyEstate(desired, live, *provider_);
   ASSERT_EQ(newest.size(), 3u);
@@ -258,16 +258,16 @@ TEST_F(CanaryTest, VerifyEstateProvesEachVersionOnce) {
   desired.keys["key/cmk"].value = key_;
   BindingState b;
   b.name = "consumer";
-  b.storage_account = "consumer01";
+  b.consumer = "consumer01";
   b.vault = vault_.name;
   b.key = "cmk";
   desired.bindings["binding/consumer"].value = b;
   LiveState live;
   live.vaults["vault/" + vault_.name] = vault_;
   live.keys[vault_.name + "/cmk"] = key_;
-  auto account = provider_->GetStorageAccount(ArmRef{kSub, "rg-data", "consumer01"});
+  auto account = provider_->GetConsumer(ConsumerRef{ConsumerKind::kStorage, kSub, "rg-data", "consumer01"});
   ASSERT_TRUE(account.ok() && account->has_value());
-  live.storage_accounts["storage/consumer01"] = **account;
+  live.consumers["storage/consumer01"] = **account;
 
   // Alone, the consumer canary unwraps on its own.
   CountingProvider alone(*provider_);

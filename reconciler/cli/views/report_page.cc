@@ -94,9 +94,9 @@ ReportKey KeyFrom(const std::string& address, const KeyState& desired, const Inv
     r.enabled = v.enabled;
     if (!v.enabled && v.updated > 0) r.disabled = v.updated;
     for (const auto& c : inv.ConsumersOf(live.vault, live.name, v.version)) {
-      ReportAdoption a{"storage/" + c.account, std::nullopt, true, c.pinned};
-      auto account = inv.live.storage_accounts.find("storage/" + c.account);
-      if (account != inv.live.storage_accounts.end()) {
+      ReportAdoption a{c.address, std::nullopt, true, c.pinned};
+      auto account = inv.live.consumers.find(c.address);
+      if (account != inv.live.consumers.end()) {
         Result<int64_t> t = ParseRfc3339(account->second.encryption.last_key_rotation_timestamp);
         if (t.ok() && *t >= v.created) a.time = *t;
       }

@@ -15,6 +15,14 @@ namespace {
 
 std::string Time(const std::optional<int64_t>& t) { return t ? FormatRfc3339(*t) : "-"; }
 
+// {storageAccount | sqlServer | diskEncryptionSet: NAME, kind (not for storage), pinned, retained}
+Json ConsumerUserJson(const VersionConsumer& c) {
+  Json j{{ConsumerNameMember(c.kind), c.name}, {"pinned", c.pinned}};
+  if (c.kind != ConsumerKind::kStorage) j["kind"] = ConsumerPrefix(c.kind);
+  if (c.retained) j["retained"] = true;
+  return j;
+}
+
 void Vaults(const DesiredState& desired, const LiveState& live, std::ostream& o) {
   o << "\nVaults\n";
   for (const auto& [address, d] : desired.vaults) {
@@ -56,8 +64,7 @@ void Keys(const DesiredState& desired, const Inventory& inv, std::ostream& o) {
     for (auto v = k.versions.rbegin(); v != k.versions.rend(); ++v) {
       std::string users;
       for (const auto& u : inv.ConsumersOf(k.vault, k.name, v->version))
-        users += (users.empty() ? "" : ", ") + std::string("storage/") + u.account +
-                 (u.pinned ? " (pinned)" : " (auto)");
+        users += (users.empty() ? "" : ", ") + u.Label();
       o << "    " << Pad(ShortenVersions(v->version), 11) << std::setw(22) << Time(v->created)
         << std::setw(22) << Time(v->expires) << std::setw(9) << (v->enabled ? "yes" : "no")
         << (users.empty() ? "-" : users) << "\n";
@@ -84,14 +91,15 @@ void Access(const DesiredState& desired, const LiveState& live, std::ostream& o)
                                             : "principal " + it->second.principal_id)
       << "\n";
   }
-  o << "\nBindings (version in use is the storage account's own evidence)\n";
+  o << "\nBindings (version in use is the consumer's own evidence)\n";
   for (const auto& [address, d] : desired.bindings) {
     const BindingState& b = d.value;
-    auto it = live.storage_accounts.find("storage/" + b.storage_account);
-    o << "  " << address << "  storage/" << b.storage_account << " -> key/" << b.key << " ("
+    const std::string consumer = ConsumerAddress(b.consumer_kind, b.consumer);
+    auto it = live.consumers.find(consumer);
+    o << "  " << address << "  " << consumer << " -> key/" << b.key << " ("
       << (b.key_version.empty() ? "auto" : "pinned " + ShortenVersions(b.key_version)) << ")  ";
-    if (it == live.storage_accounts.end()) {
-      o << "storage account not found\n";
+    if (it == live.consumers.end()) {
+      o << Traits(b.consumer_kind).noun << " not found\n";
       continue;
     }
     const EncryptionState& e = it->second.encryption;
@@ -162,7 +170,7 @@ Json ShowJson(const DesiredState& desired, const Inventory& inv) {
     for (auto& version : j["versions"]) {
       Json users = Json::array();
       for (const auto& c : inv.ConsumersOf(k.vault, k.name, version["version"].get<std::string>()))
-        users.push_back({{"storageAccount", c.account}, {"pinned", c.pinned}});
+        users.push_back(ConsumerUserJson(c));
       version["consumers"] = users;
     }
     Json findings = Json::array(), upcoming = Json::array();
@@ -180,9 +188,11 @@ Json ShowJson(const DesiredState& desired, const Inventory& inv) {
   for (const auto& [a, i] : inv.live.identities) identities.push_back(ToJson(i));
   for (const auto& [a, r] : inv.live.role_assignments) roles.push_back(ToJson(r));
   for (const auto& [a, b] : desired.bindings) {
-    auto it = inv.live.storage_accounts.find("storage/" + b.value.storage_account);
-    Json j{{"address", a}, {"storageAccount", b.value.storage_account}};
-    if (it != inv.live.storage_accounts.end()) j["encryption"] = ToJson(it->second.encryption);
+    auto it = inv.live.consumers.find(ConsumerAddress(b.value.consumer_kind, b.value.consumer));
+    Json j{{"address", a}};
+    if (b.value.consumer_kind != ConsumerKind::kStorage) j["kind"] = ConsumerPrefix(b.value.consumer_kind);
+    j[ConsumerNameMember(b.value.consumer_kind)] = b.value.consumer;
+    if (it != inv.live.consumers.end()) j["encryption"] = ToJson(it->second.encryption);
     bindings.push_back(j);
   }
   out["vaults"] = vaults;

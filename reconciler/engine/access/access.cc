@@ -13,7 +13,7 @@
 namespace cmk {
 namespace {
 
-bool UsesKeyVault(const StorageAccountState& a) {
+bool UsesKeyVault(const ConsumerState& a) {
   return EqualsIgnoreCase(a.encryption.key_source, "Microsoft.Keyvault") &&
          (!a.encryption.key_name.empty() || !a.encryption.current_versioned_key_id.empty());
 }
@@ -21,7 +21,7 @@ bool UsesKeyVault(const StorageAccountState& a) {
 }  // namespace
 
 // The indexes one analysis needs, built once: no lookup scans a collection.
-struct StorageCmkPreflight::Indexes {
+struct ConsumerPreflight::Indexes {
   std::unordered_map<std::string, const VaultState*> vaults;          // lower name
   std::unordered_map<std::string, const KeyState*> keys;              // NormalizedKeyName
   std::unordered_map<std::string, const IdentityState*> identities;   // NormalizedId
@@ -48,7 +48,7 @@ struct StorageCmkPreflight::Indexes {
     return it == keys.end() ? nullptr : it->second;
   }
   // The principal an account reaches Key Vault as; a cause when it has none.
-  std::optional<std::string> Principal(const StorageAccountState& a, std::string& principal) const {
+  std::optional<std::string> Principal(const ConsumerState& a, std::string& principal) const {
     if (const std::string& uami = a.encryption.user_assigned_identity; !uami.empty()) {
       auto it = identities.find(NormalizedId(uami));
       if (it == identities.end()) return "user-assigned identity '" + uami + "' no longer exists";
@@ -56,7 +56,7 @@ struct StorageCmkPreflight::Indexes {
       return std::nullopt;
     }
     principal = a.system_principal_id;
-    if (principal.empty()) return std::string("the account's system-assigned identity is off");
+    if (principal.empty()) return "the " + std::string(Traits(a.kind).noun) + "'s system-assigned identity is off";
     return std::nullopt;
   }
   bool Granted(const VaultState& vault, const KeyState& key, const std::string& principal) const {
@@ -73,18 +73,26 @@ struct StorageCmkPreflight::Indexes {
 
 namespace {
 
-using Indexes = StorageCmkPreflight::Indexes;
+using Indexes = ConsumerPreflight::Indexes;
 
-bool ShutsStorageOut(const VaultState& vault) {
+bool ShutsServicesOut(const VaultState& vault) {
   return EqualsIgnoreCase(vault.network_acls.default_action, "Deny") &&
          EqualsIgnoreCase(vault.network_acls.bypass, "None");
+}
+
+// "2048, 3072 or 4096"
+std::string SizesText(std::span<const int> sizes) {
+  std::string out;
+  for (size_t i = 0; i < sizes.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == sizes.size() ? " or " : ", ") + std::to_string(sizes[i]);
+  return out;
 }
 
 bool Permits(const std::vector<std::string>& ops, const char* op) {
   return std::any_of(ops.begin(), ops.end(), [&](const std::string& o) { return EqualsIgnoreCase(o, op); });
 }
 
-std::optional<std::string> Judge(const StorageAccountState& a, const Indexes& ix, int64_t now,
+std::optional<std::string> Judge(const ConsumerState& a, const Indexes& ix, int64_t now,
                                  ConsumerAccess& out) {
   using Cause = std::optional<std::string>;
   const VaultState* vault = ix.Vault(out.vault);
@@ -92,7 +100,7 @@ std::optional<std::string> Judge(const StorageAccountState& a, const Indexes& ix
   const KeyState* key = ix.Key(vault->name, out.key);
   if (key == nullptr)
     return Cause("key '" + out.key + "' no longer exists in vault '" + vault->name + "' (deleted or purged)");
-  if (ShutsStorageOut(*vault))
+  if (ShutsServicesOut(*vault))
     return Cause("vault '" + vault->name +
                  "' denies public access and does not let trusted Azure services through");
   std::string principal;
@@ -125,10 +133,10 @@ std::optional<std::string> Judge(const StorageAccountState& a, const Indexes& ix
 std::vector<ConsumerAccess> AnalyseAccess(const LiveState& live, const LiveQuery& query, int64_t now) {
   Indexes ix(live, &query);
   std::vector<ConsumerAccess> out;
-  for (const auto& [address, a] : live.storage_accounts) {
+  for (const auto& [address, a] : live.consumers) {
     if (!UsesKeyVault(a)) continue;
     ConsumerAccess c;
-    c.consumer = "storage/" + a.name;
+    c.consumer = address;
     // The version in use: the account's own evidence, else what it is bound to.
     if (std::optional<KeyId> id = ParseKeyId(a.encryption.current_versioned_key_id)) {
       c.vault = id->vault;
@@ -148,23 +156,23 @@ std::vector<ConsumerAccess> AnalyseAccess(const LiveState& live, const LiveQuery
   return out;
 }
 
-StorageCmkPreflight::StorageCmkPreflight(const LiveState& live, int64_t now)
+ConsumerPreflight::ConsumerPreflight(const LiveState& live, int64_t now)
     : ix_(std::make_unique<Indexes>(live, nullptr)), now_(now) {}
-StorageCmkPreflight::~StorageCmkPreflight() = default;
+ConsumerPreflight::~ConsumerPreflight() = default;
 
-std::vector<std::string> StorageCmkPreflight::Problems(const StorageAccountState& a) const {
+std::vector<std::string> ConsumerPreflight::Problems(const ConsumerState& a) const {
   std::vector<std::string> out;
+  const ConsumerTraits& kind = Traits(a.kind);
   const EncryptionState& e = a.encryption;
   if (!EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault")) return out;
   std::string vault_name = VaultNameOfUri(e.key_vault_uri);
   const VaultState* vault = ix_->Vault(vault_name);
   if (vault == nullptr) return {"vault '" + vault_name + "' does not exist"};
-  if (!vault->purge_protection)
+  if (kind.needs_purge_protection && !vault->purge_protection)
     out.push_back("vault '" + vault->name + "' must have soft delete and purge protection enabled");
-  if (ShutsStorageOut(*vault))
-    out.push_back("vault '" + vault->name +
-                  "' denies public access without letting trusted Azure services (Storage) through: "
-                  "set networkAcls.bypass: AzureServices");
+  if (ShutsServicesOut(*vault))
+    out.push_back("vault '" + vault->name + "' denies public access without letting trusted Azure services (" +
+                  kind.service + ") through: set networkAcls.bypass: AzureServices");
   const KeyState* key = ix_->Key(vault->name, e.key_name);
   if (key == nullptr) {
     out.push_back("key '" + e.key_name + "' does not exist in vault '" + vault->name + "'");
@@ -172,9 +180,11 @@ std::vector<std::string> StorageCmkPreflight::Problems(const StorageAccountState
   }
   std::string what = "key '" + key->name + "'";
   if (key->kty != "RSA" && key->kty != "RSA-HSM")
-    out.push_back(what + " is " + key->kty + ": Storage accepts only RSA and RSA-HSM keys");
-  else if (key->key_size != 0 && key->key_size != 2048 && key->key_size != 3072 && key->key_size != 4096)
-    out.push_back(what + " has " + std::to_string(key->key_size) + " bits: Storage accepts 2048, 3072 or 4096");
+    out.push_back(what + " is " + key->kty + ": " + kind.service + " accepts only RSA and RSA-HSM keys");
+  else if (key->key_size != 0 &&
+           std::find(kind.rsa_sizes.begin(), kind.rsa_sizes.end(), key->key_size) == kind.rsa_sizes.end())
+    out.push_back(what + " has " + std::to_string(key->key_size) + " bits: " + kind.service + " accepts " +
+                  SizesText(kind.rsa_sizes));
   // The version the binding names, else the newest.
   const KeyVersionState* v = key->versions.empty() ? nullptr : &key->versions.back();
   if (!e.key_version.empty()) {

@@ -20,8 +20,8 @@ std::vector<PlanMessage> ConsumerCutOffs(const LiveState& live, const LiveQuery&
   std::unordered_set<std::string> repointed;
   for (const Change& c : changes)
     if (c.action != Action::kNoOp)
-      if (const auto* u = std::get_if<UpdateStorageEncryption>(&c.request))
-        repointed.insert("storage/" + u->account.name);
+      if (const auto* u = std::get_if<UpdateConsumerEncryption>(&c.request))
+        repointed.insert(ConsumerAddress(u->consumer.kind, u->consumer.name));
 
   Projection after(live, now);
   for (const Change& c : changes) after.Apply(c);
@@ -48,28 +48,30 @@ std::vector<PlanMessage> ConsumerCutOffs(const LiveState& live, const LiveQuery&
   return out;
 }
 
-std::vector<PlanMessage> StorageCmkRefusals(const LiveState& live, const std::vector<Change>& changes,
+std::vector<PlanMessage> BindingRefusals(const LiveState& live, const std::vector<Change>& changes,
                                             int64_t now) {
   std::vector<PlanMessage> out;
   std::vector<const Change*> bindings;
   for (const Change& c : changes)
-    if (c.action != Action::kNoOp && std::holds_alternative<UpdateStorageEncryption>(c.request))
+    if (c.action != Action::kNoOp && std::holds_alternative<UpdateConsumerEncryption>(c.request))
       bindings.push_back(&c);
   if (bindings.empty()) return out;
   Projection after(live, now);
   for (const Change& c : changes) after.Apply(c);
-  StorageCmkPreflight preflight(after.state(), now);
+  ConsumerPreflight preflight(after.state(), now);
   for (const Change* c : bindings) {
-    const auto& u = std::get<UpdateStorageEncryption>(c->request);
-    StorageAccountState account;
-    if (auto it = after.state().storage_accounts.find("storage/" + u.account.name);
-        it != after.state().storage_accounts.end())
+    const auto& u = std::get<UpdateConsumerEncryption>(c->request);
+    const std::string consumer = ConsumerAddress(u.consumer.kind, u.consumer.name);
+    ConsumerState account;
+    if (auto it = after.state().consumers.find(consumer); it != after.state().consumers.end())
       account = it->second;
-    account.name = u.account.name;
+    account.kind = u.consumer.kind;
+    account.name = u.consumer.name;
     account.encryption = u.encryption;
     std::vector<std::string> problems = preflight.Problems(account);
     if (problems.empty()) continue;
-    std::string message = "Azure Storage would refuse this binding of storage/" + u.account.name + ": ";
+    std::string message =
+        std::string(Traits(u.consumer.kind).service) + " would refuse this binding of " + consumer + ": ";
     for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
     out.push_back(PlanMessage{"error", c->address, message, c->source});
   }

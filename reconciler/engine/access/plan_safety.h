@@ -19,11 +19,11 @@ namespace cmk {
 std::vector<PlanMessage> ConsumerCutOffs(const LiveState& live, const LiveQuery& query,
                                          const std::vector<Change>& changes, int64_t now);
 
-// One error per binding the changes write that Azure Storage would refuse
-// (StorageCmkPreflight, judged on the state after all `changes`), with every
+// One error per binding the changes write that the consumer's service would
+// refuse (ConsumerPreflight, judged on the state after all `changes`), with every
 // reason, so that nothing is applied for a failure known in advance.
-std::vector<PlanMessage> StorageCmkRefusals(const LiveState& live, const std::vector<Change>& changes,
-                                            int64_t now);
+std::vector<PlanMessage> BindingRefusals(const LiveState& live, const std::vector<Change>& changes,
+                                         int64_t now);
 
 // Deletes that the command line does not allow: every delete needs prune;
 // a vault, key or role assignment also needs allow_destroy.

@@ -26,7 +26,7 @@ Projection::Projection(LiveState live, int64_t now) : live_(std::move(live)), no
   for (const auto& [slot, k] : live_.keys) key_slot_.emplace(NormalizedKeyName(k.vault, k.name), slot);
   for (const auto& [address, i] : live_.identities)
     identity_slot_.emplace(NormalizedId(IdentityArmId(i.subscription, i.resource_group, i.name)), address);
-  for (const auto& [address, a] : live_.storage_accounts) account_slot_.emplace(Lower(a.name), address);
+  for (const auto& [address, a] : live_.consumers) consumer_slot_.emplace(Lower(address), address);
 }
 
 IdentityState* Projection::FindIdentity(const ArmRef& ref) {
@@ -36,11 +36,11 @@ IdentityState* Projection::FindIdentity(const ArmRef& ref) {
   return i == live_.identities.end() ? nullptr : &i->second;
 }
 
-StorageAccountState* Projection::FindAccount(const std::string& name) {
-  auto it = account_slot_.find(Lower(name));
-  if (it == account_slot_.end()) return nullptr;
-  auto a = live_.storage_accounts.find(it->second);
-  return a == live_.storage_accounts.end() ? nullptr : &a->second;
+ConsumerState* Projection::FindConsumer(const ConsumerRef& ref) {
+  auto it = consumer_slot_.find(Lower(ConsumerAddress(ref.kind, ref.name)));
+  if (it == consumer_slot_.end()) return nullptr;
+  auto a = live_.consumers.find(it->second);
+  return a == live_.consumers.end() ? nullptr : &a->second;
 }
 
 KeyState* Projection::FindKey(const std::string& vault, const std::string& name) {
@@ -163,8 +163,8 @@ void Projection::Apply(const Change& change) {
             // Resolved at apply: the identity's or the account's principal, as projected.
             if (ra.principal_id.empty() && r.principal.identity)
               if (const IdentityState* i = FindIdentity(*r.principal.identity)) ra.principal_id = i->principal_id;
-            if (ra.principal_id.empty() && r.principal.storage_account)
-              if (const StorageAccountState* a = FindAccount(r.principal.storage_account->name))
+            if (ra.principal_id.empty() && r.principal.consumer)
+              if (const ConsumerState* a = FindConsumer(*r.principal.consumer))
                 ra.principal_id = a->system_principal_id;
             if (ra.principal_id.empty()) ra.principal_id = kNewPrincipal;
             live_.role_assignments[ra.id.empty() ? change.address : ra.id] = std::move(ra);
@@ -174,12 +174,12 @@ void Projection::Apply(const Change& change) {
             if (live_.role_assignments.erase(r.id) == 0) live_.role_assignments.erase(Lower(r.id));
           },
           [&](const EnableSystemIdentity& r) {
-            if (StorageAccountState* a = FindAccount(r.account.name); a && a->system_principal_id.empty())
+            if (ConsumerState* a = FindConsumer(r.consumer); a && a->system_principal_id.empty())
               a->system_principal_id = kNewPrincipal;
           },
-          [&](const UpdateStorageEncryption& r) {
-            // The account's evidence comes when Storage adopts the new settings.
-            if (StorageAccountState* a = FindAccount(r.account.name)) a->encryption = r.encryption;
+          [&](const UpdateConsumerEncryption& r) {
+            // The consumer's evidence comes when it adopts the new settings.
+            if (ConsumerState* a = FindConsumer(r.consumer)) a->encryption = r.encryption;
           },
       },
       change.request);

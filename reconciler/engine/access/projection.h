@@ -27,14 +27,14 @@ class Projection {
  private:
   KeyState* FindKey(const std::string& vault, const std::string& name);
   IdentityState* FindIdentity(const ArmRef& ref);
-  StorageAccountState* FindAccount(const std::string& name);
+  ConsumerState* FindConsumer(const ConsumerRef& ref);
   void EraseVault(const std::string& name);
 
   LiveState live_;
   int64_t now_;
   std::unordered_map<std::string, std::string> key_slot_;  // NormalizedKeyName -> live_.keys key
   std::unordered_map<std::string, std::string> identity_slot_;  // NormalizedId -> address
-  std::unordered_map<std::string, std::string> account_slot_;   // lower name -> address
+  std::unordered_map<std::string, std::string> consumer_slot_;  // lower address -> address
 };
 
 }  // namespace cmk

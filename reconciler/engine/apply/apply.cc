@@ -56,7 +56,7 @@ class Sender {
   }
   Status operator()(const DeleteRoleAssignment& r) { return p_.DeleteRoleAssignment(r); }
   Status operator()(const EnableSystemIdentity& r) { return p_.EnableSystemIdentity(r).status(); }
-  Status operator()(const UpdateStorageEncryption& r) { return p_.UpdateStorageEncryption(r).status(); }
+  Status operator()(const UpdateConsumerEncryption& r) { return p_.UpdateConsumerEncryption(r).status(); }
   Status operator()(const RecoverVault& r) { return p_.RecoverVault(r).status(); }
   Status operator()(const RecoverKey& r) { return p_.RecoverKey(r).status(); }
 
@@ -68,10 +68,11 @@ class Sender {
         return NotFound("identity/" + lookup.identity->name + " has no principal id yet");
       return i->principal_id;
     }
-    if (lookup.storage_account) {
-      CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> s, p_.GetStorageAccount(*lookup.storage_account));
+    if (lookup.consumer) {
+      CMK_ASSIGN_OR_RETURN(std::optional<ConsumerState> s, p_.GetConsumer(*lookup.consumer));
       if (!s || s->system_principal_id.empty())
-        return NotFound("storage/" + lookup.storage_account->name + " has no system-assigned identity");
+        return NotFound(ConsumerAddress(lookup.consumer->kind, lookup.consumer->name) +
+                        " has no system-assigned identity");
       return s->system_principal_id;
     }
     return InvalidArgument("the plan does not say how to find the principal");

@@ -103,16 +103,14 @@ Status ApplyRetirement(const RetireVersion& request, Provider& p, const VersionC
   // Fresh evidence: which versions do the consumers use right now?
   std::set<std::string> used;
   for (const auto& consumer : request.consumers) {
-    CMK_ASSIGN_OR_RETURN(std::optional<StorageAccountState> acct, p.GetStorageAccount(consumer.account));
+    CMK_ASSIGN_OR_RETURN(std::optional<ConsumerState> acct, p.GetConsumer(consumer.consumer));
     if (!acct || !EqualsIgnoreCase(acct->encryption.key_name, name)) continue;
-    const EncryptionState& e = acct->encryption;
-    std::string v = !e.current_versioned_key_id.empty() ? TrailingSegment(e.current_versioned_key_id)
-                    : !e.key_version.empty()            ? e.key_version
-                                                        : key->versions.back().version;
-    if (EqualsIgnoreCase(v, version))
-      return FailedPrecondition("blocked: version " + ShortenVersions(version) + " is now used by storage/" +
-                                acct->name);
-    used.insert(Lower(v));
+    for (const std::string& v : ConsumerVersions(*acct, key->versions.back().version)) {
+      if (EqualsIgnoreCase(v, version))
+        return FailedPrecondition("blocked: version " + ShortenVersions(version) + " is now used by " +
+                                  ConsumerAddress(acct->kind, acct->name));
+      used.insert(Lower(v));
+    }
   }
   for (const auto& v : used) CMK_RETURN_IF_ERROR(canary ? canary(p, *key, v) : ProbeCanary(p, *key, v));
   KeyVersionState attrs = *target;

@@ -42,16 +42,16 @@ class Reverter {
  public:
   Reverter(const Change& change, Provider& provider) : c_(change), p_(provider) {}
 
-  RevertResult operator()(const UpdateStorageEncryption& applied) {
+  RevertResult operator()(const UpdateConsumerEncryption& applied) {
     if (c_.action != Action::kUpdate && c_.action != Action::kCreate && c_.action != Action::kRepin)
       return NoInverse(c_.address + " was not bound by this change");
-    const auto* before = std::get_if<AccountEncryption>(&c_.before);
+    const auto* before = std::get_if<ConsumerEncryption>(&c_.before);
     if (before == nullptr)
       return NoInverse("the plan does not record " + c_.address + "'s previous encryption");
     EncryptionState previous = before->encryption;
     previous.current_versioned_key_id.clear();  // read-only evidence, not a setting
     previous.last_key_rotation_timestamp.clear();
-    Status s = p_.UpdateStorageEncryption(UpdateStorageEncryption{before->account, previous}).status();
+    Status s = p_.UpdateConsumerEncryption(UpdateConsumerEncryption{before->consumer, previous}).status();
     return Done(s, EncryptionMove(applied.encryption, previous));
   }
   RevertResult operator()(const RecoverVault& r) {
@@ -61,7 +61,7 @@ class Reverter {
     return NoInverse("key " + r.key.name + " was recovered; deleting it again would be a destroy");
   }
   RevertResult operator()(const EnableSystemIdentity& r) {
-    return NoInverse("the system-assigned identity of " + r.account.name +
+    return NoInverse("the system-assigned identity of " + ConsumerAddress(r.consumer.kind, r.consumer.name) +
                      " stays on (turning it off would orphan its role assignments)");
   }
   RevertResult operator()(const CreateKey& r) {

@@ -96,7 +96,7 @@ DiffIndex DiffIndex::Build(const DesiredState& desired, const LiveState& live) {
                                   address);
   }
   for (const auto& [address, b] : desired.bindings) {
-    x.binding_by_account.try_emplace(Lower(b.value.storage_account), &b);
+    x.binding_by_consumer.try_emplace(Lower(ConsumerAddress(b.value.consumer_kind, b.value.consumer)), &b);
     x.bindings_by_key[NormalizedKeyName(b.value.vault, b.value.key)].emplace_back(address, &b);
   }
   for (const auto& [address, ra] : desired.role_assignments) {
@@ -108,10 +108,10 @@ DiffIndex DiffIndex::Build(const DesiredState& desired, const LiveState& live) {
     x.live_assignment_by_grant.try_emplace(GrantOf(ra.scope, ra.role_definition_id, ra.principal_id),
                                            &ra);
   }
-  for (const auto& [address, acct] : live.storage_accounts) {
+  for (const auto& [address, acct] : live.consumers) {
     const EncryptionState& e = acct.encryption;
     if (!EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault")) continue;
-    x.accounts_by_key[ConsumedKeyOf(e.key_vault_uri, e.key_name)].push_back(address);
+    x.consumers_by_key[ConsumedKeyOf(e.key_vault_uri, e.key_name)].push_back(address);
   }
   return x;
 }

@@ -1,6 +1,6 @@
-// Diff rules for access to keys: storage accounts' system identities, role
-// assignments and storage CMK bindings. cmkctl never creates storage
-// accounts; it only changes their identity and encryption.
+// Diff rules for access to keys: consumers' system identities, role
+// assignments and CMK bindings of every consumer kind. cmkctl never creates
+// consumers; it only changes their identity and encryption.
 #include <algorithm>
 #include <tuple>
 #include <utility>
@@ -14,19 +14,19 @@
 namespace cmk {
 namespace {
 
-std::string StorageAddress(const std::string& account) { return "storage/" + account; }
-std::string StorageIdentityAddress(const std::string& account) {
-  return "storage/" + account + "/identity";
+// "storage/NAME/identity": the change that turns a consumer's system identity on.
+std::string ConsumerIdentityAddress(ConsumerKind kind, const std::string& name) {
+  return ConsumerAddress(kind, name) + "/identity";
 }
 
-const Sourced<BindingState>* BindingFor(const DiffContext& ctx, const std::string& account) {
-  auto it = ctx.index.binding_by_account.find(Lower(account));
-  return it == ctx.index.binding_by_account.end() ? nullptr : it->second;
+const Sourced<BindingState>* BindingFor(const DiffContext& ctx, ConsumerKind kind, const std::string& name) {
+  auto it = ctx.index.binding_by_consumer.find(Lower(ConsumerAddress(kind, name)));
+  return it == ctx.index.binding_by_consumer.end() ? nullptr : it->second;
 }
 
-const StorageAccountState* LiveAccount(const DiffContext& ctx, const std::string& account) {
-  auto it = ctx.live.storage_accounts.find(StorageAddress(account));
-  return it == ctx.live.storage_accounts.end() ? nullptr : &it->second;
+const ConsumerState* LiveConsumer(const DiffContext& ctx, ConsumerKind kind, const std::string& name) {
+  auto it = ctx.live.consumers.find(ConsumerAddress(kind, name));
+  return it == ctx.live.consumers.end() ? nullptr : &it->second;
 }
 
 // The address of the desired vault or key whose ARM id is `scope`, or "".
@@ -63,25 +63,25 @@ Principal ResolvePrincipal(DiffContext& ctx, const std::string& address,
     p.resolve.identity = ArmRef{i.subscription, i.resource_group, i.name};
     p.replaced = ctx.replaced_identities.count(p.depends) > 0;
     if (have != ctx.live.identities.end() && !p.replaced) p.id = have->second.principal_id;
-  } else if (!ref.storage_account.empty()) {
-    const Sourced<BindingState>* b = BindingFor(ctx, ref.storage_account);
+  } else if (!ref.consumer.empty()) {
+    const Sourced<BindingState>* b = BindingFor(ctx, ref.consumer_kind, ref.consumer);
     if (!b) {
       ctx.Error(address,
-                address + ": principal storage account " + ref.storage_account +
-                    " is not named by any StorageCmkBinding, so its subscription and resource "
-                    "group are unknown",
+                address + ": principal " + Traits(ref.consumer_kind).noun + " " + ref.consumer +
+                    " is not named by any " + Traits(ref.consumer_kind).binding_kind +
+                    ", so its subscription and resource group are unknown",
                 s.loc.ToString());
       p.ok = false;
       return p;
     }
-    p.resolve.storage_account =
-        ArmRef{b->value.subscription, b->value.resource_group, ref.storage_account};
-    if (const StorageAccountState* acct = LiveAccount(ctx, ref.storage_account))
+    p.resolve.consumer =
+        ConsumerRef{ref.consumer_kind, b->value.subscription, b->value.resource_group, ref.consumer};
+    if (const ConsumerState* acct = LiveConsumer(ctx, ref.consumer_kind, ref.consumer))
       p.id = acct->system_principal_id;
-    if (ctx.HasChange(StorageIdentityAddress(ref.storage_account)))
-      p.depends = StorageIdentityAddress(ref.storage_account);
+    if (ctx.HasChange(ConsumerIdentityAddress(ref.consumer_kind, ref.consumer)))
+      p.depends = ConsumerIdentityAddress(ref.consumer_kind, ref.consumer);
   } else {
-    ctx.Error(address, address + ": no principal (identity, storageAccount or objectId)",
+    ctx.Error(address, address + ": no principal (identity, storageAccount, sqlServer, diskEncryptionSet or objectId)",
               s.loc.ToString());
     p.ok = false;
   }
@@ -197,25 +197,25 @@ Json Comparable(EncryptionState e, const EncryptionState& want) {
 
 void DiffBinding(DiffContext& ctx, const std::string& address, const Sourced<BindingState>& s) {
   const BindingState& b = s.value;
-  const StorageAccountState* acct = LiveAccount(ctx, b.storage_account);
+  const ConsumerState* acct = LiveConsumer(ctx, b.consumer_kind, b.consumer);
   if (!acct) {
     ctx.Error(address,
-              StorageAddress(b.storage_account) + ": not found in subscription " + b.subscription +
-                  ", resource group " + b.resource_group +
-                  "; cmkctl never creates storage accounts",
+              ConsumerAddress(b.consumer_kind, b.consumer) + ": not found in subscription " + b.subscription +
+                  ", resource group " + b.resource_group + "; cmkctl never creates " +
+                  Traits(b.consumer_kind).noun + "s",
               s.loc.ToString());
     return;
   }
   EncryptionState want = DesiredEncryption(ctx, b);
-  const ArmRef account{b.subscription, b.resource_group, b.storage_account};
+  const ConsumerRef consumer{b.consumer_kind, b.subscription, b.resource_group, b.consumer};
   Change c = BaseChange(address, Kind::kStorageCmkBinding, s);
-  c.before = AccountEncryption{account, acct->encryption};
-  c.request = UpdateStorageEncryption{account, want};
+  c.before = ConsumerEncryption{consumer, acct->encryption};
+  c.request = UpdateConsumerEncryption{consumer, want};
   std::string key_address = ctx.DesiredKeyAddress(b.vault, b.key);
   if (!key_address.empty()) c.depends_on.push_back(key_address);
   if (!b.identity_name.empty()) c.depends_on.push_back("identity/" + b.identity_name);
-  if (ctx.HasChange(StorageIdentityAddress(b.storage_account)))
-    c.depends_on.push_back(StorageIdentityAddress(b.storage_account));
+  if (ctx.HasChange(ConsumerIdentityAddress(b.consumer_kind, b.consumer)))
+    c.depends_on.push_back(ConsumerIdentityAddress(b.consumer_kind, b.consumer));
   // The grants this binding's principal needs first: desired assignments at
   // the vault or the key, for the same principal.
   if (auto where_vault = ctx.VaultLocation(b.vault)) {
@@ -228,7 +228,7 @@ void DiffBinding(DiffContext& ctx, const std::string& address, const Sourced<Bin
       for (const std::string& ra_address : at->second) {
         const PrincipalRef& ref = ctx.desired.role_assignments.at(ra_address).value.principal;
         bool same_principal = b.identity.empty()
-                                  ? EqualsIgnoreCase(ref.storage_account, b.storage_account)
+                                  ? ref.consumer_kind == b.consumer_kind && EqualsIgnoreCase(ref.consumer, b.consumer)
                                   : (!b.identity_name.empty() && ref.identity == b.identity_name);
         if (same_principal) grants.push_back(ra_address);
       }
@@ -266,16 +266,16 @@ void DiffBinding(DiffContext& ctx, const std::string& address, const Sourced<Bin
 void DiffStorageIdentities(DiffContext& ctx) {
   for (const auto& [address, s] : ctx.desired.bindings) {
     const BindingState& b = s.value;
-    const StorageAccountState* acct = LiveAccount(ctx, b.storage_account);
+    const ConsumerState* acct = LiveConsumer(ctx, b.consumer_kind, b.consumer);
     if (!acct || !b.identity.empty() || !acct->system_principal_id.empty()) continue;
-    std::string id_address = StorageIdentityAddress(b.storage_account);
+    std::string id_address = ConsumerIdentityAddress(b.consumer_kind, b.consumer);
     if (ctx.HasChange(id_address)) continue;
     Change c = BaseChange(id_address, Kind::kStorageCmkBinding, s);
     c.action = Action::kCreate;
     c.risk = Risk::kMedium;
     c.reason_code = ChangeReason::kEnableIdentity;
     c.reason = "enable the system-assigned identity (needed by " + address + ")";
-    c.request = EnableSystemIdentity{ArmRef{b.subscription, b.resource_group, b.storage_account}};
+    c.request = EnableSystemIdentity{ConsumerRef{b.consumer_kind, b.subscription, b.resource_group, b.consumer}};
     ctx.Add(std::move(c), AddressName(address));
   }
 }

@@ -30,7 +30,7 @@ void CheckConsumerAccess(DiffContext& ctx) {
   }
   for (PlanMessage& m : ConsumerCutOffs(ctx.live, plan.query, plan.changes, now))
     plan.errors.push_back(std::move(m));
-  for (PlanMessage& m : StorageCmkRefusals(ctx.live, plan.changes, now)) plan.errors.push_back(std::move(m));
+  for (PlanMessage& m : BindingRefusals(ctx.live, plan.changes, now)) plan.errors.push_back(std::move(m));
 }
 
 }  // namespace cmk

@@ -24,7 +24,8 @@ struct DiffIndex {
   std::unordered_map<std::string, std::string> desired_vault;      // vault name -> address
   std::unordered_map<std::string, std::string> desired_key;        // "vault/key" -> address
   std::unordered_map<std::string, std::string> scope_address;      // vault or key ARM id -> address
-  std::unordered_map<std::string, const Sourced<BindingState>*> binding_by_account;
+  // Consumer address (lower case) -> the desired binding of that consumer.
+  std::unordered_map<std::string, const Sourced<BindingState>*> binding_by_consumer;
   // "vault/key" -> desired bindings of that key, address order.
   std::unordered_map<std::string, std::vector<std::pair<std::string, const Sourced<BindingState>*>>>
       bindings_by_key;
@@ -34,8 +35,8 @@ struct DiffIndex {
   std::unordered_map<std::string, const RoleAssignmentState*> live_assignment_by_id;
   // "scope|role GUID|principal" -> the first live assignment granting it.
   std::unordered_map<std::string, const RoleAssignmentState*> live_assignment_by_grant;
-  // "vault URI|key name" -> live storage accounts encrypting with it, address order.
-  std::unordered_map<std::string, std::vector<std::string>> accounts_by_key;
+  // "vault URI|key name" -> live consumers encrypting with it, address order.
+  std::unordered_map<std::string, std::vector<std::string>> consumers_by_key;
 
   static DiffIndex Build(const DesiredState& desired, const LiveState& live);
   static std::string GrantOf(std::string_view scope, std::string_view role_definition_id,

@@ -179,7 +179,7 @@ namespace {
 // `disable-version` for a key update that turns the current version off.
 std::vector<std::string> ActionWords(const Change& c) {
   std::vector<std::string> words = {ActionName(c.action)};
-  bool binding = std::holds_alternative<UpdateStorageEncryption>(c.request);
+  bool binding = std::holds_alternative<UpdateConsumerEncryption>(c.request);
   if (binding && c.action == Action::kRepin) words.push_back("update");
   if (binding && (c.action == Action::kCreate || c.action == Action::kUpdate ||
                   c.action == Action::kRepin))

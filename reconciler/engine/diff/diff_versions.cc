@@ -1,7 +1,7 @@
 // Diff rules for key versions: manual rotation by generation, retirement of
 // old versions, and the per-key version table with consumers, upcoming dates
 // and warnings. Pure: reads the desired keys, the live versions and the live
-// storage accounts' evidence (which version each one really uses), and the
+// consumers' evidence (which version each one really uses), and the
 // provider's clock passed in DiffOptions::now.
 #include <algorithm>
 #include <map>
@@ -23,10 +23,11 @@ constexpr int64_t kDay = 86400;
 constexpr int64_t kExpiryHorizon = 30 * kDay;
 
 struct Consumer {
-  std::string address;  // storage/NAME
+  std::string address;  // storage/NAME, sql/NAME, des/NAME
   std::string version;  // the version it uses (evidence, else pin, else newest)
+  std::vector<std::string> retained;  // versions it still needs besides (lower case)
   bool pinned = false;
-  const StorageAccountState* account = nullptr;
+  const ConsumerState* account = nullptr;
   std::string Label() const { return address + (pinned ? " (pinned)" : " (auto)"); }
 };
 
@@ -44,25 +45,24 @@ std::optional<int64_t> After(int64_t t, const std::string& iso) {
   return AddDuration(t, *d);
 }
 
-// The storage accounts bound to (vault, key) in live state, with the version
-// each uses.
+// The consumers bound to (vault, key) in live state, with the version each
+// uses and those it still needs.
 std::vector<Consumer> Consumers(const DiffContext& ctx, const KeyState& key) {
   std::vector<Consumer> out;
-  auto bound = ctx.index.accounts_by_key.find(
+  auto bound = ctx.index.consumers_by_key.find(
       DiffIndex::ConsumedKeyOf(VaultUri(key.vault, ctx.options.vault_dns_suffix), key.name));
-  if (bound == ctx.index.accounts_by_key.end()) return out;
+  if (bound == ctx.index.consumers_by_key.end()) return out;
   std::string newest = key.versions.empty() ? "" : key.versions.back().version;
   for (const std::string& address : bound->second) {
-    const StorageAccountState& acct = ctx.live.storage_accounts.at(address);
+    const ConsumerState& acct = ctx.live.consumers.at(address);
     const EncryptionState& e = acct.encryption;
     Consumer c;
     c.address = address;
     c.account = &acct;
     c.pinned = !e.key_version.empty();
-    if (!e.current_versioned_key_id.empty())
-      c.version = Lower(TrailingSegment(e.current_versioned_key_id));
-    else
-      c.version = c.pinned ? Lower(e.key_version) : newest;
+    std::vector<std::string> versions = ConsumerVersions(acct, newest);
+    c.version = Lower(versions.front());
+    for (size_t i = 1; i < versions.size(); ++i) c.retained.push_back(Lower(versions[i]));
     out.push_back(c);
   }
   return out;
@@ -109,7 +109,8 @@ struct KeyRules {
     if (bindings == ctx.index.bindings_by_key.end()) return;
     for (const auto& [binding, b] : bindings->second) {
       const Change* c = ctx.FindChange(binding);
-      if (c && c->action == Action::kRepin) repins["storage/" + b->value.storage_account] = binding;
+      if (c && c->action == Action::kRepin)
+        repins[ConsumerAddress(b->value.consumer_kind, b->value.consumer)] = binding;
     }
   }
 
@@ -130,7 +131,12 @@ struct KeyRules {
     table.address = address;
     FindRepins();
     consumers = Consumers(ctx, live);
-    for (const auto& c : consumers) users[c.version].push_back(c.Label());
+    for (const auto& c : consumers) {
+      users[c.version].push_back(c.Label());
+      const char* why = Traits(c.account->kind).keeps_previous_versions ? " (backups need it)" : " (rotating)";
+      for (const auto& v : c.retained)
+        if (v != c.version) users[v].push_back(c.address + why);
+    }
     for (auto& [v, labels] : DesiredPins(ctx, live))
       for (auto& l : labels) users[v].push_back(l);
     for (const auto& v : live.versions) {
@@ -215,9 +221,9 @@ struct KeyRules {
       RetireVersion request{KeyRef{live.vault, live.name}, v.version, retire.action, {}, {}};
       std::set<std::string> canary;
       for (const auto& con : consumers) {
-        request.consumers.push_back(ConsumerAccount{
-            ArmRef{con.account->subscription, con.account->resource_group, con.account->name}});
+        request.consumers.push_back(ConsumerAccount{con.account->Ref()});
         canary.insert(con.version);
+        canary.insert(con.retained.begin(), con.retained.end());
       }
       request.canary_versions.assign(canary.begin(), canary.end());
       c.before = v;

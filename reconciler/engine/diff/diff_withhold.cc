@@ -1,9 +1,9 @@
 // Diff: changes that rest on what the read could not see are withheld, not
 // guessed. A vault that did not answer looks absent, so without this a plan
-// would create it; a subscription whose storage accounts could not be listed
+// would create it; a subscription whose consumers could not be listed
 // hides consumers, so a retirement could cut one off. A change is withheld
 // when an object it is about (its own address, its key and vault, its
-// storage account, the role assignments at its scope) is unobservable, when
+// consumer, the role assignments at its scope) is unobservable, when
 // it retires or repins a version while some consumers could not be listed,
 // or when it needs a withheld change.
 #include <unordered_set>
@@ -17,7 +17,7 @@ namespace cmk {
 namespace {
 
 constexpr std::string_view kRoleScopes = "role-assignments:";
-constexpr std::string_view kConsumers = "storage-accounts:";
+constexpr std::string_view kConsumers = "consumers:";  // "consumers:KIND:SUBSCRIPTION"
 
 // The reads one change rests on, as unobservable addresses.
 class Reliance {
@@ -42,8 +42,8 @@ class Reliance {
       std::string vault_address = vault == ctx_.index.desired_vault.end() ? "vault/" + key->vault : vault->second;
       if (Unseen(vault_address)) return vault_address;
     }
-    std::string account = AccountOf(c.request);
-    if (!account.empty() && Unseen("storage/" + account)) return "storage/" + account;
+    std::string consumer = ConsumerOf(c.request);
+    if (!consumer.empty() && Unseen(consumer)) return consumer;
     if (std::string scope = ScopeOf(c.request); !scope.empty()) {
       if (auto seen = RoleScopeCovering(scope); !seen.empty()) return seen;
       auto vault = ctx_.index.scope_address.find(Lower(scope));
@@ -57,9 +57,9 @@ class Reliance {
  private:
   bool Unseen(const std::string& address) const { return ctx_.live.unobservable.count(address) > 0; }
 
-  static std::string AccountOf(const Request& r) {
-    if (const auto* u = std::get_if<UpdateStorageEncryption>(&r)) return u->account.name;
-    if (const auto* e = std::get_if<EnableSystemIdentity>(&r)) return e->account.name;
+  static std::string ConsumerOf(const Request& r) {  // its address
+    if (const auto* u = std::get_if<UpdateConsumerEncryption>(&r)) return ConsumerAddress(u->consumer.kind, u->consumer.name);
+    if (const auto* e = std::get_if<EnableSystemIdentity>(&r)) return ConsumerAddress(e->consumer.kind, e->consumer.name);
     return "";
   }
   static std::string ScopeOf(const Request& r) {

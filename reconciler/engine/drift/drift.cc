@@ -54,7 +54,7 @@ class Classifier {
   Classifier(const DesiredState& desired, const LiveState& live, const Plan& analysis, int64_t now)
       : desired_(desired), live_(live), plan_(analysis), now_(now) {
     for (const auto& [address, b] : desired.bindings)
-      binding_source_.try_emplace("storage/" + Lower(b.value.storage_account), b.loc.ToString());
+      binding_source_.try_emplace(Lower(ConsumerAddress(b.value.consumer_kind, b.value.consumer)), b.loc.ToString());
     for (const Change& c : analysis.changes)
       if (const auto* r = std::get_if<RetireVersion>(&c.request))
         retiring_.insert(NormalizedKeyName(r->key.vault, r->key.name) + "/" + Lower(r->version));

@@ -40,18 +40,22 @@ Result<Inventory> BuildInventory(const DesiredState& desired, Provider& provider
   options.vault_dns_suffix = provider.VaultDnsSuffix();
   options.now = inv.now;
   inv.analysis = Diff(desired, inv.live, options, inv.target);
-  for (const auto& [address, account] : inv.live.storage_accounts) {
-    const EncryptionState& e = account.encryption;
-    if (e.current_versioned_key_id.empty()) continue;
-    auto kid = ParseKeyId(e.current_versioned_key_id);
-    if (!kid) continue;
-    inv.consumers[NormalizedKeyName(kid->vault, kid->name)][Lower(kid->version)].push_back(
-        {account.name, !e.key_version.empty()});
+  for (const auto& [address, consumer] : inv.live.consumers) {
+    const EncryptionState& e = consumer.encryption;
+    auto add = [&](const std::string& id, bool retained) {
+      auto kid = ParseKeyId(id);
+      if (!kid) return;
+      inv.consumers[NormalizedKeyName(kid->vault, kid->name)][Lower(kid->version)].push_back(
+          {address, consumer.kind, consumer.name, !e.key_version.empty(), retained});
+    };
+    if (!e.current_versioned_key_id.empty()) add(e.current_versioned_key_id, false);
+    for (const std::string& id : consumer.retained_key_ids)
+      if (!EqualsIgnoreCase(id, e.current_versioned_key_id)) add(id, true);
   }
   for (auto& [key, versions] : inv.consumers)
     for (auto& [version, users] : versions)
       std::sort(users.begin(), users.end(), [](const VersionConsumer& a, const VersionConsumer& b) {
-        return a.account < b.account;
+        return std::tie(a.address, a.retained) < std::tie(b.address, b.retained);
       });
   for (size_t i = 0; i < inv.analysis.keys.size(); ++i)
     inv.tables.try_emplace(inv.analysis.keys[i].address, i);

@@ -1,6 +1,6 @@
 // Inventory: what `show` reports, as values. The live state of what the
-// manifests manage, each key version's consumers (the storage accounts'
-// own evidence of the version they use), and the findings and upcoming
+// manifests manage, each key version's consumers (every kind's own
+// evidence of the version it uses, and the versions it still needs), and the findings and upcoming
 // dates of the same pure Diff a plan runs. Views print it; nothing here
 // prints.
 #pragma once
@@ -16,8 +16,14 @@
 namespace cmk {
 
 struct VersionConsumer {
-  std::string account;  // storage account name
-  bool pinned = false;  // the binding names a version (else it follows the newest)
+  std::string address;  // "storage/NAME", "sql/NAME", "des/NAME"
+  ConsumerKind kind = ConsumerKind::kStorage;
+  std::string name;
+  bool pinned = false;    // the binding names a version (else it follows the newest)
+  bool retained = false;  // not in use now but still needed (ConsumerState::retained_key_ids)
+  std::string Label() const {
+    return address + (retained ? " (still needed)" : pinned ? " (pinned)" : " (auto)");
+  }
 };
 
 struct Inventory {
@@ -28,7 +34,7 @@ struct Inventory {
   // version tables carry the findings and upcoming dates.
   Plan analysis;
 
-  // Consumers of one key version, sorted by account; empty when none.
+  // Consumers of one key version, sorted by address; empty when none.
   const std::vector<VersionConsumer>& ConsumersOf(const std::string& vault, const std::string& key,
                                                   const std::string& version) const;
   // The version table of a desired key address, or nullptr.

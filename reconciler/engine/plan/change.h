@@ -36,7 +36,7 @@ enum class ChangeReason {
   kAdopt,              // "adopt: add managed-by tag; ..."
   kReplace,            // "replace: kty RSA→EC forces a new key", a replaced principal
   kCreatedElsewhere,   // "exists as GUID, created outside cmkctl"
-  kEnableIdentity,     // a storage account's system identity, needed by a binding
+  kEnableIdentity,     // a consumer's system identity, needed by a binding
   kBind,               // "bind: Microsoft.Storage → key k (auto)"
   kRebind,             // "rebind: key a → key b (auto)"
   kRepin,              // "repin: keyVersion 3f2a… → auto"
@@ -65,9 +65,9 @@ struct RotateToGeneration {
   int64_t generation = 0;
 };
 
-// A storage account that uses a key, as a retirement re-reads it.
+// A consumer that uses a key, as a retirement re-reads it.
 struct ConsumerAccount {
-  ArmRef account;
+  ConsumerRef consumer;
 };
 
 // Retiring an old version: apply re-reads every consumer's evidence, runs a
@@ -81,10 +81,10 @@ struct RetireVersion {
 };
 
 // How apply finds a principal id that is unknown at plan time: the
-// user-assigned identity, or the storage account's system identity.
+// user-assigned identity, or a consumer's system-assigned identity.
 struct PrincipalLookup {
   std::optional<ArmRef> identity;
-  std::optional<ArmRef> storage_account;
+  std::optional<ConsumerRef> consumer;
 };
 
 // A role assignment; `principal` is set when assignment.principal_id is
@@ -96,7 +96,7 @@ struct GrantRole {
 
 using Request = std::variant<PutVault, DeleteVault, CreateKey, UpdateKey, DeleteKey, PutRotationPolicy,
                              RotateToGeneration, RetireVersion, PutIdentity, DeleteIdentity, GrantRole,
-                             DeleteRoleAssignment, EnableSystemIdentity, UpdateStorageEncryption,
+                             DeleteRoleAssignment, EnableSystemIdentity, UpdateConsumerEncryption,
                              RecoverVault, RecoverKey>;
 // "put-vault", "delete-vault", "create-key", ...: the `op` of a saved request.
 const char* RequestOp(const Request& request);
@@ -114,12 +114,12 @@ struct KeyNewest {  // a rotation: the version that was newest
   KeyRef key;
   std::string newest;
 };
-struct AccountEncryption {  // a binding: the account's encryption, with its evidence
-  ArmRef account;
+struct ConsumerEncryption {  // a binding: the consumer's encryption, with its evidence
+  ConsumerRef consumer;
   EncryptionState encryption;
 };
 using LiveObject = std::variant<std::monostate, VaultState, KeyState, KeyVersionState, KeyPolicy,
-                                KeyNewest, IdentityState, RoleAssignmentState, AccountEncryption>;
+                                KeyNewest, IdentityState, RoleAssignmentState, ConsumerEncryption>;
 
 struct FieldChange {
   std::string path;  // "tags.env", "networkAcls.defaultAction"

@@ -48,8 +48,10 @@ struct PlanSummary {
   int recover = 0;  // soft-deleted vaults and keys brought back
 };
 
+inline constexpr int kPlanFormatVersion = 3;
+
 struct Plan {
-  int format_version = 2;
+  int format_version = kPlanFormatVersion;
   std::string tool_version = CMK_VERSION;
   TargetInfo target;
   LiveQuery query;
@@ -75,7 +77,5 @@ struct Plan {
   PlanSummary Summary() const;
   const HookSpec* FindHook(const std::string& name) const;  // nullptr when absent
 };
-
-inline constexpr int kPlanFormatVersion = 2;
 
 }  // namespace cmk

@@ -21,7 +21,7 @@ void Describe(F& f, T& v) {
 }
 template <typename F, DescribesAs<ConsumerAccount> T>
 void Describe(F& f, T& v) {
-  DescribeStorageAccount(f, v.account);
+  DescribeConsumer(f, v.consumer);
 }
 template <typename F, DescribesAs<RetireVersion> T>
 void Describe(F& f, T& v) {
@@ -35,7 +35,7 @@ void Describe(F& f, T& v) {
 template <typename F, DescribesAs<PrincipalLookup> T>
 void Describe(F& f, T& v) {
   f("identity", v.identity, Emit::kIfSet);
-  f("storageAccount", v.storage_account, Emit::kIfSet);
+  f("consumer", v.consumer, Emit::kIfSet);
 }
 template <typename F, DescribesAs<GrantRole> T>
 void Describe(F& f, T& v) {
@@ -54,9 +54,9 @@ void Describe(F& f, T& v) {
   f("key", v.key.name);
   f("newest", v.newest);
 }
-template <typename F, DescribesAs<AccountEncryption> T>
+template <typename F, DescribesAs<ConsumerEncryption> T>
 void Describe(F& f, T& v) {
-  DescribeStorageAccount(f, v.account);
+  DescribeConsumer(f, v.consumer);
   f("encryption", v.encryption);
 }
 template <typename F, DescribesAs<FieldChange> T>
@@ -131,7 +131,7 @@ constexpr std::array<const char*, std::variant_size_v<Request>> kOps = {
     "update-key",          "delete-key",            "put-rotation-policy",
     "rotate-key",          "retire-version",        "put-identity",
     "delete-identity",     "put-role-assignment",   "delete-role-assignment",
-    "enable-system-identity", "update-storage-encryption", "recover-vault", "recover-key"};
+    "enable-system-identity", "update-consumer-encryption", "recover-vault", "recover-key"};
 
 // The request alternative named `op`, decoded from `j` (its members).
 template <size_t I = 0>
@@ -165,7 +165,7 @@ LiveObject EmptyBeforeFor(const Request& request) {
           return IdentityState{};
         else if constexpr (std::is_same_v<R, GrantRole> || std::is_same_v<R, DeleteRoleAssignment>)
           return RoleAssignmentState{};
-        else if constexpr (std::is_same_v<R, UpdateStorageEncryption>) return AccountEncryption{};
+        else if constexpr (std::is_same_v<R, UpdateConsumerEncryption>) return ConsumerEncryption{};
         else return std::monostate{};
       },
       request);
@@ -309,7 +309,7 @@ std::optional<KeyRef> KeyOfRequest(const Request& request) {
                            std::is_same_v<T, RecoverKey> ||
                            std::is_same_v<T, RotateToGeneration> || std::is_same_v<T, RetireVersion>)
           return r.key;
-        else if constexpr (std::is_same_v<T, UpdateStorageEncryption>)
+        else if constexpr (std::is_same_v<T, UpdateConsumerEncryption>)
           return r.encryption.key_name.empty()
                      ? Key()
                      : Key(KeyRef{VaultNameOfUri(r.encryption.key_vault_uri), r.encryption.key_name});

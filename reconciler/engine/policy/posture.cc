@@ -160,8 +160,8 @@ std::vector<PolicyFinding> CheckPosture(const DesiredState& desired, const LiveS
         if (!PostureInScope(p, b.labels, b.value.name)) continue;
         PostureChecker{policy_address, rule, address, b.loc, kDesired, out}.Binding(b.value.key_version, b.labels);
         if (!live) continue;
-        if (auto it = live->storage_accounts.find("storage/" + b.value.storage_account);
-            it != live->storage_accounts.end())
+        if (auto it = live->consumers.find(ConsumerAddress(b.value.consumer_kind, b.value.consumer));
+            it != live->consumers.end())
           PostureChecker{policy_address, rule, address, b.loc, kLive, out}.Binding(
               it->second.encryption.key_version, b.labels);
       }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/json_codec.h"
+#include "model/consumer.h"
 #include "model/refs.h"
 #include "model/state.h"
 
@@ -21,7 +22,7 @@ struct LiveQuery {
   std::map<std::string, ArmRef> vaults;          // vault/NAME
   std::map<std::string, KeyRef> keys;            // key/NAME
   std::map<std::string, ArmRef> identities;      // identity/NAME
-  std::map<std::string, ArmRef> storage_accounts;  // storage/ACCOUNT
+  std::map<std::string, ConsumerRef> consumers;  // storage/ACCOUNT, sql/SERVER, des/SET
   std::vector<std::string> role_assignment_scopes;  // ARM ids, sorted, unique
   // Scopes whose own assignments (not those below) are read: the vaults'
   // resource groups and subscriptions, whose grants reach the keys.
@@ -38,7 +39,7 @@ void Describe(F& f, T& q) {
   f("vaults", q.vaults);
   f("keys", q.keys);
   f("identities", q.identities);
-  f("storageAccounts", q.storage_accounts);
+  f("consumers", q.consumers);
   f("roleAssignmentScopes", q.role_assignment_scopes);
   f("inheritedRoleScopes", q.inherited_role_scopes);
   f("includePruneCandidates", q.include_prune_candidates);

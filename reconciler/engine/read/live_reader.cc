@@ -20,7 +20,8 @@ void SortUnique(std::vector<std::string>& v) {
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
-std::string Where(const ArmRef& r) {
+template <typename Ref>  // ArmRef, ConsumerRef
+std::string Where(const Ref& r) {
   return " (subscription " + r.subscription + ", resource group " + r.resource_group + ")";
 }
 
@@ -80,11 +81,11 @@ constexpr size_t kListAtLeast = 3;
 // Reads the objects `refs` names (address -> where), per subscription: a
 // list when it pays, else GETs. A list the caller may not run (403) falls
 // back to GETs, which resource-scoped permissions may still allow.
-template <typename State, typename Get, typename List>
-Status ReadArmObjects(Reader& rd, const std::map<std::string, ArmRef>& refs,
+template <typename Ref, typename State, typename Get, typename List>
+Status ReadArmObjects(Reader& rd, const std::map<std::string, Ref>& refs,
                       std::map<std::string, State>& out, const Get& get, const List& list,
                       const std::string& kind, size_t list_at_least = kListAtLeast) {
-  std::map<std::string, std::vector<const std::pair<const std::string, ArmRef>*>> by_subscription;
+  std::map<std::string, std::vector<const std::pair<const std::string, Ref>*>> by_subscription;
   for (const auto& entry : refs) by_subscription[Lower(entry.second.subscription)].push_back(&entry);
   for (const auto& [lower_subscription, entries] : by_subscription) {
     const std::string& subscription = entries.front()->second.subscription;
@@ -227,6 +228,64 @@ Status ReadSoftDeleted(Reader& rd, const LiveQuery& q) {
   return Status::Ok();
 }
 
+// Consumers of every kind the target has: every subscription of the
+// manifests is listed once per kind, for the consumers the manifests bind and
+// for those they do not (a server a team bound by hand still uses the key,
+// and a plan must not cut it off). A binding of a kind the target does not
+// have fails the read.
+Status ReadConsumers(Reader& rd, const LiveQuery& q) {
+  Provider& p = rd.p;
+  LiveState& live = rd.live;
+  std::vector<ConsumerKind> kinds = p.ConsumerKinds();
+  for (const auto& [address, r] : q.consumers)
+    if (std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end())
+      return FailedPrecondition(address + ": " + p.Target().ToString() + " has no " + Traits(r.kind).noun + "s");
+  std::unordered_set<std::string> read_vaults;  // lower names
+  for (const auto& [address, v] : live.vaults) read_vaults.insert(Lower(v.name));
+  for (ConsumerKind kind : kinds) {
+    const std::string noun = std::string(Traits(kind).noun) + "s";
+    std::map<std::string, ConsumerRef> refs;
+    for (const auto& [address, r] : q.consumers)
+      if (r.kind == kind) refs.emplace(address, r);
+    std::map<std::string, ProviderResult<ConsumerStates>> listed;  // lower subscription
+    auto list = [&](const std::string& s) -> const ProviderResult<ConsumerStates>& {
+      auto it = listed.find(Lower(s));
+      if (it == listed.end()) it = listed.emplace(Lower(s), p.ListConsumers(ConsumerList{kind, s})).first;
+      return it->second;
+    };
+    CMK_RETURN_IF_ERROR(ReadArmObjects(
+        rd, refs, live.consumers, [&](const ConsumerRef& r) { return p.GetConsumer(r); }, list, noun,
+        /*list_at_least=*/q.vaults.empty() ? kListAtLeast : 1));
+    if (q.vaults.empty()) continue;
+    std::unordered_set<std::string> known;  // lower names of this kind already read
+    for (const auto& [address, c] : live.consumers)
+      if (c.kind == kind) known.insert(Lower(c.name));
+    for (const auto& subscription : q.subscriptions) {
+      rd.Step(noun + " using the keys in subscription " + subscription);
+      const auto& all = list(subscription);
+      if (!all.ok()) {
+        if (all.status().code() == StatusCode::kPermissionDenied) continue;  // cannot discover here
+        // Consumers this read cannot see: a plan must not retire a version they may use.
+        CMK_RETURN_IF_ERROR(rd.Fail(std::string("consumers:") + Traits(kind).prefix + ":" + subscription,
+                                    all.status().WithContext("listing " + noun + " in subscription " +
+                                                             subscription)));
+        continue;
+      }
+      for (const auto& c : *all) {
+        if (!EqualsIgnoreCase(c.encryption.key_source, "Microsoft.Keyvault") || known.count(Lower(c.name)))
+          continue;
+        std::string vault = VaultNameOfUri(c.encryption.current_versioned_key_id.empty()
+                                               ? c.encryption.key_vault_uri
+                                               : c.encryption.current_versioned_key_id);
+        if (!read_vaults.count(Lower(vault))) continue;
+        known.insert(Lower(c.name));
+        live.consumers[ConsumerAddress(kind, c.name)] = c;
+      }
+    }
+  }
+  return ReadRoleAssignments(rd, q.role_assignment_scopes, q.inherited_role_scopes);
+}
+
 Status ReadQueried(Reader& rd, const LiveQuery& q) {
   Provider& p = rd.p;
   LiveState& live = rd.live;
@@ -263,48 +322,7 @@ Status ReadQueried(Reader& rd, const LiveQuery& q) {
   CMK_RETURN_IF_ERROR(ReadArmObjects(
       rd, q.identities, live.identities, [&](const ArmRef& r) { return p.GetIdentity(r); },
       [&](const std::string& s) { return p.ListIdentities(s); }, "identities"));
-  // Storage accounts: every subscription of the manifests is listed once,
-  // for the accounts they bind and for consumers they do not (an account a
-  // team bound by hand still uses the key, and a plan must not cut it off).
-  std::map<std::string, ProviderResult<StorageAccountList>> listed;  // lower subscription
-  auto list_accounts = [&](const std::string& s) -> const ProviderResult<StorageAccountList>& {
-    auto it = listed.find(Lower(s));
-    if (it == listed.end()) it = listed.emplace(Lower(s), p.ListStorageAccounts(s)).first;
-    return it->second;
-  };
-  CMK_RETURN_IF_ERROR(ReadArmObjects(
-      rd, q.storage_accounts, live.storage_accounts,
-      [&](const ArmRef& r) { return p.GetStorageAccount(r); }, list_accounts, "storage accounts",
-      /*list_at_least=*/q.vaults.empty() ? kListAtLeast : 1));
-  if (!q.vaults.empty()) {
-    std::unordered_set<std::string> read_vaults;  // lower names
-    for (const auto& [address, v] : live.vaults) read_vaults.insert(Lower(v.name));
-    std::unordered_set<std::string> known;  // lower account names already read
-    for (const auto& [address, a] : live.storage_accounts) known.insert(Lower(a.name));
-    for (const auto& subscription : q.subscriptions) {
-      rd.Step("consumers in subscription " + subscription);
-      const auto& all = list_accounts(subscription);
-      if (!all.ok()) {
-        if (all.status().code() == StatusCode::kPermissionDenied) continue;  // cannot discover here
-        // Consumers this read cannot see: a plan must not retire a version they may use.
-        CMK_RETURN_IF_ERROR(rd.Fail("storage-accounts:" + subscription,
-                                    all.status().WithContext("listing storage accounts in subscription " +
-                                                             subscription)));
-        continue;
-      }
-      for (const auto& a : *all) {
-        if (!EqualsIgnoreCase(a.encryption.key_source, "Microsoft.Keyvault") || known.count(Lower(a.name)))
-          continue;
-        std::string vault = VaultNameOfUri(a.encryption.current_versioned_key_id.empty()
-                                               ? a.encryption.key_vault_uri
-                                               : a.encryption.current_versioned_key_id);
-        if (!read_vaults.count(Lower(vault))) continue;
-        known.insert(Lower(a.name));
-        live.storage_accounts["storage/" + a.name] = a;
-      }
-    }
-  }
-  return ReadRoleAssignments(rd, q.role_assignment_scopes, q.inherited_role_scopes);
+  return ReadConsumers(rd, q);
 }
 
 Status ReadPruneCandidates(Reader& rd, const LiveQuery& q) {
@@ -405,11 +423,11 @@ LiveQuery BuildQuery(const DesiredState& desired) {
     q.subscriptions.push_back(i.value.subscription);
   }
   for (const auto& [address, b] : desired.bindings) {
-    q.storage_accounts["storage/" + b.value.storage_account] =
-        ArmRef{b.value.subscription, b.value.resource_group, b.value.storage_account};
+    q.consumers[ConsumerAddress(b.value.consumer_kind, b.value.consumer)] =
+        ConsumerRef{b.value.consumer_kind, b.value.subscription, b.value.resource_group, b.value.consumer};
     q.subscriptions.push_back(b.value.subscription);
   }
-  // Principals {storageAccount} resolve through the binding naming the account;
+  // Principals {storageAccount} (any consumer) resolve through the binding naming it;
   // without one Diff reports an error.
   const ScopeSet vault_scopes(q.role_assignment_scopes);
   for (const auto& [address, ra] : desired.role_assignments) {
@@ -431,7 +449,7 @@ Result<LiveState> ReadLive(Provider& provider, const LiveQuery& query,
 }
 
 size_t QueriedObjectCount(const LiveQuery& query) {
-  return query.vaults.size() + query.keys.size() + query.identities.size() + query.storage_accounts.size();
+  return query.vaults.size() + query.keys.size() + query.identities.size() + query.consumers.size();
 }
 
 Result<LiveState> ReadLive(Provider& provider, const LiveQuery& query, const ReadOptions& options) {
@@ -489,10 +507,10 @@ std::map<std::string, std::string> Fingerprints(const LiveQuery& query, const Li
     Json j = it == live.identities.end() ? Json() : ToJson(it->second);
     put(address, it == live.identities.end() ? nullptr : &j);
   }
-  for (const auto& [address, r] : query.storage_accounts) {
-    auto it = live.storage_accounts.find(address);
-    Json j = it == live.storage_accounts.end() ? Json() : ToJson(it->second);
-    put(address, it == live.storage_accounts.end() ? nullptr : &j);
+  for (const auto& [address, r] : query.consumers) {
+    auto it = live.consumers.find(address);
+    Json j = it == live.consumers.end() ? Json() : ToJson(it->second);
+    put(address, it == live.consumers.end() ? nullptr : &j);
   }
   std::vector<std::string> scopes = query.role_assignment_scopes;
   const ScopeSet queried(query.role_assignment_scopes);

@@ -74,7 +74,7 @@ class Rehearser {
     CMK_ASSIGN_OR_RETURN(std::vector<SimulatedEvent> past, sim_.EventsAfter(0));
     for (const auto& e : past) last_seq_ = std::max(last_seq_, e.seq);
     CMK_ASSIGN_OR_RETURN(std::vector<SimulatedIncident> known, sim_.Incidents());
-    for (const auto& i : known) seen_incidents_.insert(i.account + "@" + std::to_string(i.since));
+    for (const auto& i : known) seen_incidents_.insert(i.consumer + "@" + std::to_string(i.since));
 
     pipeline_(log_);  // the pipeline's first run, at the start
     while (sim_.Now() < end) {
@@ -132,8 +132,8 @@ class Rehearser {
     auto incidents = sim_.Incidents();
     if (!incidents.ok()) return;
     for (const auto& i : *incidents) {
-      if (!seen_incidents_.insert(i.account + "@" + std::to_string(i.since)).second) continue;
-      RehearsalEntry v{i.since, "violation", "storage/" + i.account,
+      if (!seen_incidents_.insert(i.consumer + "@" + std::to_string(i.since)).second) continue;
+      RehearsalEntry v{i.since, "violation", i.consumer,
                        "consumer inaccessible since " + FormatRfc3339(i.since) + ": " + i.cause, 0, 0};
       report.violations.push_back(v);
       log_.timeline_.push_back(v);
