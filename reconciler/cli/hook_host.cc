@@ -51,7 +51,7 @@ void AddBindingShortcuts(Json& object) {
 Json HookChangeJson(const Change& change) {
   Json j = ChangeToJson(change);
   j["after"] = change.action == Action::kDelete ? Json() : RequestPayload(change.request);
-  if (change.kind == Kind::kStorageCmkBinding) {
+  if (ConsumerKindOfBinding(change.kind)) {
     AddBindingShortcuts(j["before"]);
     AddBindingShortcuts(j["after"]);
   }

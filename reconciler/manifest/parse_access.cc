@@ -1,4 +1,5 @@
-// RoleAssignment and StorageCmkBinding specs: who may use which key.
+// RoleAssignment and binding specs (StorageCmkBinding, SqlTdeBinding,
+// DiskEncryptionSetBinding): who may use which key.
 #include <algorithm>
 #include <cctype>
 
@@ -8,10 +9,28 @@
 namespace cmk {
 namespace {
 
-bool IsStorageAccountName(const std::string& s) {
-  return s.size() >= 3 && s.size() <= 24 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-           return std::islower(c) || std::isdigit(c);
-         });
+// Azure's naming rules per consumer kind, and how an error states them.
+bool IsConsumerName(ConsumerKind kind, const std::string& s) {
+  auto all = [&](auto pred) { return std::all_of(s.begin(), s.end(), [&](unsigned char c) { return pred(c); }); };
+  switch (kind) {
+    case ConsumerKind::kStorage:
+      return s.size() >= 3 && s.size() <= 24 && all([](unsigned char c) { return std::islower(c) || std::isdigit(c); });
+    case ConsumerKind::kSqlServer:
+      return !s.empty() && s.size() <= 63 && s.front() != '-' && s.back() != '-' &&
+             all([](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '-'; });
+    case ConsumerKind::kDiskEncryptionSet:
+      return !s.empty() && s.size() <= 80 &&
+             all([](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
+  }
+  return false;
+}
+const char* ConsumerNameRule(ConsumerKind kind) {
+  switch (kind) {
+    case ConsumerKind::kStorage: return "3-24 lower-case letters and digits";
+    case ConsumerKind::kSqlServer: return "1-63 lower-case letters, digits and hyphens, not starting or ending with a hyphen";
+    case ConsumerKind::kDiskEncryptionSet: return "1-80 letters, digits, hyphens and underscores";
+  }
+  return "";
 }
 
 bool IsKeyVersion(const std::string& s) {
@@ -34,13 +53,13 @@ std::vector<std::string> ExactlyOne(SpecReader& r, const std::vector<std::string
   return present;
 }
 
-void ReadStorageAccount(SpecReader& r, const std::string& key, bool required, std::string& out) {
+void ReadConsumerName(SpecReader& r, ConsumerKind kind, bool required, std::string& out) {
+  const std::string key = ConsumerNameMember(kind);
   auto v = r.String(key, required);
   if (!v) return;
-  if (!IsStorageAccountName(*v)) {
-    r.ctx().Error(r.ValueLoc(key), r.Path(key) + ": '" + *v +
-                                       "' is not a storage account name (3-24 lower-case letters "
-                                       "and digits)");
+  if (!IsConsumerName(kind, *v)) {
+    r.ctx().Error(r.ValueLoc(key), r.Path(key) + ": '" + *v + "' is not a " + Traits(kind).noun + " name (" +
+                                       ConsumerNameRule(kind) + ")");
     return;
   }
   out = *v;
@@ -52,9 +71,10 @@ void ParseRoleSpec(const SpecInput& in, RoleSpec& out) {
   SpecReader r(in.node, "spec", in.loc, in.ctx, {"principal", "role", "scope"});
   if (const YamlNode* p = r.Map("principal", true)) {
     SpecReader pr(*p, "spec.principal", r.KeyLoc("principal"), in.ctx,
-                  {"identity", "storageAccount", "objectId"});
+                  {"identity", "storageAccount", "sqlServer", "diskEncryptionSet", "objectId"});
     out.principal_loc = r.KeyLoc("principal");
-    auto present = ExactlyOne(pr, {"identity", "storageAccount", "objectId"}, "the principal");
+    auto present = ExactlyOne(pr, {"identity", "storageAccount", "sqlServer", "diskEncryptionSet", "objectId"},
+                              "the principal");
     if (present.size() == 1) {
       const std::string& which = present[0];
       if (which == "identity") {
@@ -62,9 +82,9 @@ void ParseRoleSpec(const SpecInput& in, RoleSpec& out) {
           out.principal.identity = *v;
           out.principal_identity = {*v, pr.ValueLoc("identity")};
         }
-      } else if (which == "storageAccount") {
-        ReadStorageAccount(pr, "storageAccount", true, out.principal.consumer);
-        out.principal.consumer_kind = ConsumerKind::kStorage;
+      } else if (std::optional<ConsumerKind> kind = ConsumerKindOfNameMember(which)) {
+        out.principal.consumer_kind = *kind;
+        ReadConsumerName(pr, *kind, true, out.principal.consumer);
       } else if (auto v = pr.String("objectId")) {
         if (IsGuid(*v)) {
           out.principal.object_id = Lower(*v);
@@ -109,14 +129,13 @@ void ParseRoleSpec(const SpecInput& in, RoleSpec& out) {
   r.Finish();
 }
 
-void ParseBindingSpec(const SpecInput& in, BindingSpec& out) {
+void ParseBindingSpec(const SpecInput& in, ConsumerKind kind, BindingSpec& out) {
   SpecReader r(in.node, "spec", in.loc, in.ctx,
-               {"storageAccount", "subscription", "resourceGroup", "key", "identity",
-                "keyVersion"});
+               {ConsumerNameMember(kind), "subscription", "resourceGroup", "key", "identity", "keyVersion"});
   BindingState& b = out.state;
   b.name = in.name;
-  b.consumer_kind = ConsumerKind::kStorage;
-  ReadStorageAccount(r, "storageAccount", true, b.consumer);
+  b.consumer_kind = kind;
+  ReadConsumerName(r, kind, true, b.consumer);
   ReadPlacement(r, out.placement, false, false);
   if (auto v = r.String("key", true)) out.key = {*v, r.ValueLoc("key")};
   if (const YamlNode* id = r.Find("identity"); id && !id->is_invalid()) {

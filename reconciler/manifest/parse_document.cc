@@ -141,7 +141,11 @@ std::optional<ParsedDoc> ParseDocument(const YamlNode& root, const std::string& 
       case Kind::kKey: ParseKeySpec(in, doc.spec.emplace<KeySpec>()); break;
       case Kind::kIdentity: ParseIdentitySpec(in, doc.spec.emplace<IdentitySpec>()); break;
       case Kind::kRoleAssignment: ParseRoleSpec(in, doc.spec.emplace<RoleSpec>()); break;
-      case Kind::kStorageCmkBinding: ParseBindingSpec(in, doc.spec.emplace<BindingSpec>()); break;
+      case Kind::kStorageCmkBinding:
+      case Kind::kSqlTdeBinding:
+      case Kind::kDiskEncryptionSetBinding:
+        ParseBindingSpec(in, *ConsumerKindOfBinding(*doc.kind), doc.spec.emplace<BindingSpec>());
+        break;
       case Kind::kHook: ParseHookSpec(in, doc.spec.emplace<HookSpec>()); break;
       case Kind::kPolicy: ParsePostureSpec(in, doc.spec.emplace<PostureSpec>()); break;
     }

@@ -73,9 +73,9 @@ void ParseHookSpec(const SpecInput& in, HookSpec& out) {
     out.phase = *phase;
   if (const YamlNode* s = r.Map("selector")) {
     SpecReader sr(*s, "spec.selector", r.KeyLoc("selector"), in.ctx, {"kinds", "names", "actions"});
-    static const std::vector<std::string> kKinds = {"Vault",          "RotationPolicy",
-                                                    "Key",            "Identity",
-                                                    "RoleAssignment", "StorageCmkBinding"};
+    static const std::vector<std::string> kKinds = {
+        "Vault",          "RotationPolicy",    "Key",           "Identity",
+        "RoleAssignment", "StorageCmkBinding", "SqlTdeBinding", "DiskEncryptionSetBinding"};
     static const std::vector<std::string> kActions = {
         "create", "update", "replace", "delete", "bind", "rotate", "disable-version", "repin"};
     ReadList(sr, "kinds", &kKinds, nullptr, out.kinds);

@@ -23,7 +23,8 @@ class Resolver {
     for (const auto& [name, doc] : by_kind_[Kind::kIdentity]) ResolveIdentity(*doc);
     for (const auto& [name, doc] : by_kind_[Kind::kKey]) ResolveKey(*doc);
     for (const auto& [name, doc] : by_kind_[Kind::kRoleAssignment]) ResolveRole(*doc);
-    for (const auto& [name, doc] : by_kind_[Kind::kStorageCmkBinding]) ResolveBinding(*doc);
+    for (ConsumerKind consumer : AllConsumerKinds())
+      for (const auto& [name, doc] : by_kind_[BindingKind(consumer)]) ResolveBinding(*doc);
     for (const auto& [name, doc] : by_kind_[Kind::kHook])
       Put(out_.hooks, *doc, std::get<HookSpec>(doc->spec));
     for (const auto& [name, doc] : by_kind_[Kind::kPolicy])
@@ -50,6 +51,16 @@ class Resolver {
                                        it->second->kind_loc.ToString() + ")");
         }
         continue;
+      }
+      // Every binding kind shares the address binding/NAME, so one name.
+      if (ConsumerKindOfBinding(*doc.kind)) {
+        auto [first, fresh_binding] = binding_names_.emplace(doc.name, &doc);
+        if (!fresh_binding && first->second->kind != doc.kind) {
+          Error(doc, doc.name_loc, "a " + doc.kind_name + " named '" + doc.name + "' takes the address binding/" +
+                                       doc.name + " of the " + first->second->kind_name + " defined at " +
+                                       first->second->name_loc.ToString() + ": binding names are shared by every binding kind");
+          continue;
+        }
       }
       auto [it, fresh] = by_kind_[*doc.kind].emplace(doc.name, &doc);
       if (!fresh) {
@@ -235,7 +246,8 @@ class Resolver {
         b.vault = it->second.value.vault;
         const VaultState* v = VaultOf(b.vault);
         if (v && !v->purge_protection) {
-          Error(doc, spec.key.loc, "storage customer-managed keys require purge protection, and "
+          Error(doc, spec.key.loc, std::string(Traits(b.consumer_kind).service) +
+                                   " customer-managed keys require purge protection, and "
                                    "vault '" + v->name + "' (of key '" + key->name +
                                    "') does not have it (set spec.purgeProtection: true on vault/" +
                                    v->name + ")");
@@ -304,6 +316,7 @@ class Resolver {
   std::map<std::string, const ParsedDoc*> defaults_;  // by directory
   std::map<std::string, std::vector<std::string>> edges_;
   std::set<std::string> subscriptions_;
+  std::map<std::string, const ParsedDoc*> binding_names_;  // every binding kind's names
   std::set<std::string> skip_access_check_;  // bindings whose identity did not resolve
   DesiredState out_;
 };

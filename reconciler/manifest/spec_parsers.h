@@ -26,7 +26,7 @@ void ParseIdentitySpec(const SpecInput& in, IdentitySpec& out);
 void ParsePolicySpec(const SpecInput& in, PolicySpec& out);
 void ParseKeySpec(const SpecInput& in, KeySpec& out);
 void ParseRoleSpec(const SpecInput& in, RoleSpec& out);
-void ParseBindingSpec(const SpecInput& in, BindingSpec& out);
+void ParseBindingSpec(const SpecInput& in, ConsumerKind kind, BindingSpec& out);
 void ParseHookSpec(const SpecInput& in, HookSpec& out);
 void ParsePostureSpec(const SpecInput& in, PostureSpec& out);
 

@@ -46,6 +46,12 @@ std::optional<ConsumerKind> ConsumerKindFromPrefix(std::string_view prefix) {
   return std::nullopt;
 }
 
+std::optional<ConsumerKind> ConsumerKindOfNameMember(std::string_view member) {
+  for (const auto& t : kTraits)
+    if (member == t.name_member) return t.kind;
+  return std::nullopt;
+}
+
 std::string ConsumerAddress(ConsumerKind kind, const std::string& name) {
   return std::string(ConsumerPrefix(kind)) + "/" + name;
 }

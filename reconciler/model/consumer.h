@@ -60,6 +60,7 @@ const ConsumerTraits& Traits(ConsumerKind kind);
 const char* ConsumerPrefix(ConsumerKind kind);  // "storage"
 const char* ConsumerNameMember(ConsumerKind kind);  // "storageAccount"
 std::optional<ConsumerKind> ConsumerKindFromPrefix(std::string_view prefix);
+std::optional<ConsumerKind> ConsumerKindOfNameMember(std::string_view member);  // "sqlServer"
 // "storage/NAME": consumers' addresses in live state, findings and plans.
 std::string ConsumerAddress(ConsumerKind kind, const std::string& name);
 // The kind of a consumer address, nullopt when it is not one.

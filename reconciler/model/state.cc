@@ -21,6 +21,8 @@ constexpr KindInfo kKinds[] = {
     {Kind::kIdentity, "Identity", "identity"},
     {Kind::kRoleAssignment, "RoleAssignment", "role-assignment"},
     {Kind::kStorageCmkBinding, "StorageCmkBinding", "binding"},
+    {Kind::kSqlTdeBinding, "SqlTdeBinding", "binding"},
+    {Kind::kDiskEncryptionSetBinding, "DiskEncryptionSetBinding", "binding"},
     {Kind::kHook, "Hook", "hook"},
     {Kind::kPolicy, "Policy", "policy"},
 };
@@ -59,6 +61,21 @@ std::vector<std::string> ConsumerVersions(const ConsumerState& c, const std::str
   std::vector<std::string> out{ConsumerVersion(c, newest)};
   for (const std::string& id : c.retained_key_ids) out.push_back(TrailingSegment(id));
   return out;
+}
+
+Kind BindingKind(ConsumerKind consumer) {
+  switch (consumer) {
+    case ConsumerKind::kStorage: return Kind::kStorageCmkBinding;
+    case ConsumerKind::kSqlServer: return Kind::kSqlTdeBinding;
+    case ConsumerKind::kDiskEncryptionSet: return Kind::kDiskEncryptionSetBinding;
+  }
+  return Kind::kStorageCmkBinding;
+}
+
+std::optional<ConsumerKind> ConsumerKindOfBinding(Kind kind) {
+  for (ConsumerKind c : AllConsumerKinds())
+    if (BindingKind(c) == kind) return c;
+  return std::nullopt;
 }
 
 std::string SourceLoc::ToString() const {

@@ -30,16 +30,21 @@ enum class Kind {
   kIdentity,
   kRoleAssignment,
   kStorageCmkBinding,
+  kSqlTdeBinding,
+  kDiskEncryptionSetBinding,
   kHook,
   kPolicy,
 };
 const char* KindName(Kind kind);                   // "Vault", "StorageCmkBinding", ...
 std::optional<Kind> KindFromName(const std::string& name);
 // Address prefix: "vault", "rotation-policy", "key", "identity",
-// "role-assignment", "binding", "hook", "policy".
+// "role-assignment", "binding" (every binding kind), "hook", "policy".
 const char* KindAddressPrefix(Kind kind);
 // "vault/bank-kv" etc. Addresses are the stable names of plan changes.
 std::string MakeAddress(Kind kind, const std::string& name);
+// The binding kinds: one per consumer kind (model/consumer.h).
+Kind BindingKind(ConsumerKind consumer);
+std::optional<ConsumerKind> ConsumerKindOfBinding(Kind kind);  // nullopt: not a binding kind
 
 // Where a desired object came from, for diagnostics. line/col are 1-based.
 struct SourceLoc {

@@ -839,3 +839,69 @@ TEST_F(ManifestTest, MappingAndListSizesAreLimited) {
 
 }  // namespace
 }  // namespace cmk
+
+namespace cmk {
+namespace {
+
+// A vault, an RSA key and a user-assigned identity, then `rest`.
+std::string ConsumerEstate(const std::string& rest) {
+  return Vault("bank-kv") + "---\n" + Key("cmk", "  vault: bank-kv\n  type: RSA\n  size: 2048\n") +
+         "---\napiVersion: cmkctl/v1\nkind: Identity\nmetadata:\n  name: uami\n  owner: team-a\nspec:\n"
+         "  subscription: " + kSub + "\n  resourceGroup: rg-a\n  location: westeurope\n---\n" + rest;
+}
+std::string BindingDoc(const std::string& kind, const std::string& name, const std::string& spec) {
+  return "apiVersion: cmkctl/v1\nkind: " + kind + "\nmetadata:\n  name: " + name +
+         "\n  owner: team-db\nspec:\n  subscription: " + std::string(kSub) + "\n  resourceGroup: rg-db\n" + spec;
+}
+
+TEST_F(ManifestTest, SqlTdeAndDiskEncryptionSetBindingsAreConsumersOfTheirKind) {
+  LoadResult r = LoadText(ConsumerEstate(
+      BindingDoc("SqlTdeBinding", "tde", "  sqlServer: bank-sql-01\n  key: cmk\n  identity:\n    userAssigned: uami\n") +
+      "---\n" + BindingDoc("DiskEncryptionSetBinding", "disks", "  diskEncryptionSet: Bank_DES-01\n  key: cmk\n") +
+      "---\napiVersion: cmkctl/v1\nkind: RoleAssignment\nmetadata:\n  name: des-crypto\n  owner: team-a\n"
+      "spec:\n  principal:\n    diskEncryptionSet: Bank_DES-01\n  role: Key Vault Crypto Service Encryption User\n"
+      "  scope:\n    key: cmk\n"));
+  ASSERT_TRUE(r.ok()) << Messages(r);
+  const BindingState& tde = r.desired.bindings.at("binding/tde").value;
+  EXPECT_EQ(tde.consumer_kind, ConsumerKind::kSqlServer);
+  EXPECT_EQ(tde.consumer, "bank-sql-01");
+  EXPECT_EQ(tde.vault, "bank-kv");
+  EXPECT_EQ(tde.identity, IdentityArmId(kSub, "rg-a", "uami"));
+  const BindingState& disks = r.desired.bindings.at("binding/disks").value;
+  EXPECT_EQ(disks.consumer_kind, ConsumerKind::kDiskEncryptionSet);
+  EXPECT_EQ(disks.consumer, "Bank_DES-01");
+  EXPECT_EQ(disks.identity, "");  // system-assigned
+  const RoleAssignmentState& ra = r.desired.role_assignments.at("role-assignment/des-crypto").value;
+  EXPECT_EQ(ra.principal.consumer_kind, ConsumerKind::kDiskEncryptionSet);
+  EXPECT_EQ(ra.principal.consumer, "Bank_DES-01");
+  // The GUID names the principal by its kind's member.
+  EXPECT_EQ(ra.id, DeterministicGuid(KeyArmId(kSub, "rg-a", "bank-kv", "cmk") +
+                                     "|e147488a-f6f5-4113-8e2d-b22465e65bf6|diskEncryptionSet:Bank_DES-01"));
+  // Neither identity has a grant on the key for the SQL server: a warning says so.
+  EXPECT_NE(Messages(r).find("no RoleAssignment in these manifests grants identity 'uami'"), std::string::npos)
+      << Messages(r);
+}
+
+TEST_F(ManifestTest, ConsumerNamesFollowTheirKindsRulesWithLocations) {
+  LoadResult r = LoadText(ConsumerEstate(
+      BindingDoc("SqlTdeBinding", "tde", "  sqlServer: Bank_SQL\n  key: cmk\n") + "---\n" +
+      BindingDoc("DiskEncryptionSetBinding", "disks", "  diskEncryptionSet: des.01\n  key: cmk\n") + "---\n" +
+      BindingDoc("SqlTdeBinding", "wrong", "  storageAccount: bankdata01\n  key: cmk\n")));
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(HasError(r, "spec.sqlServer: 'Bank_SQL' is not a SQL server name")) << Messages(r);
+  EXPECT_TRUE(HasError(r, "spec.diskEncryptionSet: 'des.01' is not a disk encryption set name")) << Messages(r);
+  EXPECT_TRUE(HasError(r, "storageAccount")) << Messages(r);
+  EXPECT_NE(Messages(r).find("m.yaml:"), std::string::npos);
+}
+
+TEST_F(ManifestTest, BindingNamesAreSharedByEveryBindingKind) {
+  LoadResult r = LoadText(ConsumerEstate(
+      BindingDoc("StorageCmkBinding", "data", "  storageAccount: bankdata01\n  key: cmk\n") + "---\n" +
+      BindingDoc("SqlTdeBinding", "data", "  sqlServer: bank-sql-01\n  key: cmk\n")));
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(HasError(r, "a SqlTdeBinding named 'data' takes the address binding/data of the StorageCmkBinding"))
+      << Messages(r);
+}
+
+}  // namespace
+}  // namespace cmk

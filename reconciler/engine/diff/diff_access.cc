@@ -208,7 +208,7 @@ void DiffBinding(DiffContext& ctx, const std::string& address, const Sourced<Bin
   }
   EncryptionState want = DesiredEncryption(ctx, b);
   const ConsumerRef consumer{b.consumer_kind, b.subscription, b.resource_group, b.consumer};
-  Change c = BaseChange(address, Kind::kStorageCmkBinding, s);
+  Change c = BaseChange(address, BindingKind(b.consumer_kind), s);
   c.before = ConsumerEncryption{consumer, acct->encryption};
   c.request = UpdateConsumerEncryption{consumer, want};
   std::string key_address = ctx.DesiredKeyAddress(b.vault, b.key);
@@ -270,7 +270,7 @@ void DiffStorageIdentities(DiffContext& ctx) {
     if (!acct || !b.identity.empty() || !acct->system_principal_id.empty()) continue;
     std::string id_address = ConsumerIdentityAddress(b.consumer_kind, b.consumer);
     if (ctx.HasChange(id_address)) continue;
-    Change c = BaseChange(id_address, Kind::kStorageCmkBinding, s);
+    Change c = BaseChange(id_address, BindingKind(b.consumer_kind), s);
     c.action = Action::kCreate;
     c.risk = Risk::kMedium;
     c.reason_code = ChangeReason::kEnableIdentity;

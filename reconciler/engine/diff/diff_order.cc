@@ -63,6 +63,8 @@ int Tier(const Change& c) {
     case Kind::kRotationPolicy: tier = 4; break;
     case Kind::kRoleAssignment: tier = 5; break;
     case Kind::kStorageCmkBinding:
+    case Kind::kSqlTdeBinding:
+    case Kind::kDiskEncryptionSetBinding:
       tier = std::holds_alternative<EnableSystemIdentity>(c.request) ? 2 : 6;
       break;
     case Kind::kHook: tier = 7; break;
