@@ -340,6 +340,70 @@ TEST(StoragePreflight, AnEcKeyBehindAClosedFirewallIsRefusedAtPlanTime) {
   EXPECT_TRUE(Apply(fixed, cloud, nullptr).status.ok());
 }
 
+// The preflight and the analysis are one for every consumer kind; the kind
+// brings its own facts (key sizes, the service named in the reason).
+TEST(ConsumerPreflight, EachKindIsJudgedByItsOwnServicesRules) {
+  LiveState live;
+  VaultState vault = Vault("bank-kv");
+  vault.purge_protection = true;
+  live.vaults["vault/bank-kv"] = vault;
+  KeyState key = Key("bank-kv", "bank-cmk");
+  key.key_size = 4096;
+  KeyVersionState v;
+  v.version = "0123456789abcdef0123456789abcdef";
+  v.key_ops = {"wrapKey", "unwrapKey"};
+  key.versions = {v};
+  live.keys["bank-kv/bank-cmk"] = key;
+  auto consumer = [&](ConsumerKind kind, const std::string& name) {
+    ConsumerState c = Account(name);
+    c.kind = kind;
+    c.system_principal_id = "7f000000-0000-0000-0000-0000000000" + std::to_string(10 + int(kind));
+    c.encryption.key_source = "Microsoft.Keyvault";
+    c.encryption.key_vault_uri = VaultUri("bank-kv");
+    c.encryption.key_name = "bank-cmk";
+    c.encryption.current_versioned_key_id = VaultUri("bank-kv") + "/keys/bank-cmk/" + v.version;
+    RoleAssignmentState ra = Assignment(name + "-crypto", BankKeyScope(), PrincipalRef{});
+    ra.id = name + "-crypto";
+    ra.principal_id = c.system_principal_id;
+    live.role_assignments[ra.id] = ra;
+    live.consumers[ConsumerAddress(kind, name)] = c;
+    return c;
+  };
+  ConsumerState sql = consumer(ConsumerKind::kSqlServer, "bank-sql");
+  ConsumerState des = consumer(ConsumerKind::kDiskEncryptionSet, "bank-des");
+  ConsumerState storage = consumer(ConsumerKind::kStorage, "bankdata01");
+  ConsumerPreflight preflight(live, 1798761600);
+  std::vector<std::string> sql_problems = preflight.Problems(sql);
+  ASSERT_EQ(sql_problems.size(), 1u);
+  EXPECT_EQ(sql_problems[0], "key 'bank-cmk' has 4096 bits: Azure SQL Database accepts 2048 or 3072");
+  EXPECT_TRUE(preflight.Problems(des).empty());
+  EXPECT_TRUE(preflight.Problems(storage).empty());
+
+  // The version disabled out of band: every kind is cut off alike, by address.
+  live.keys["bank-kv/bank-cmk"].versions[0].enabled = false;
+  LiveQuery q;
+  q.vaults["vault/bank-kv"] = ArmRef{kSub, kRg, "bank-kv"};
+  std::vector<ConsumerAccess> access = AnalyseAccess(live, q, 1798761600);
+  ASSERT_EQ(access.size(), 3u);
+  EXPECT_EQ(access[0].consumer, "des/bank-des");
+  EXPECT_EQ(access[1].consumer, "sql/bank-sql");
+  EXPECT_EQ(access[2].consumer, "storage/bankdata01");
+  for (const auto& a : access) {
+    ASSERT_TRUE(a.cause.has_value()) << a.consumer;
+    EXPECT_NE(a.cause->find("is disabled"), std::string::npos) << *a.cause;
+  }
+  // A set without its identity, and a vault shutting trusted services out.
+  live.consumers["des/bank-des"].system_principal_id.clear();
+  live.keys["bank-kv/bank-cmk"].versions[0].enabled = true;
+  access = AnalyseAccess(live, q, 1798761600);
+  EXPECT_EQ(access[0].cause, std::optional<std::string>("the disk encryption set's system-assigned identity is off"));
+  live.vaults["vault/bank-kv"].network_acls = NetworkAcls{"Deny", "None", {}, {}};
+  ConsumerPreflight closed(live, 1798761600);
+  std::vector<std::string> des_problems = closed.Problems(des);
+  ASSERT_FALSE(des_problems.empty());
+  EXPECT_NE(des_problems[0].find("trusted Azure services (Azure Disk Storage)"), std::string::npos) << des_problems[0];
+}
+
 // The property the analysis exists for: over random change sequences, after
 // every apply, no consumer that could use its key before is cut off.
 TEST(AccessProperty, NoApplyCutsAConsumerOff) {

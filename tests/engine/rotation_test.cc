@@ -52,15 +52,17 @@ struct World {
   }
   KeyState& live_key() { return live.keys["bank-kv/bank-cmk"]; }
   KeyState& want() { return desired.keys["key/bank-cmk"].value; }
-  void Consumer(const std::string& name, const std::string& pinned, const std::string& uses) {
+  ConsumerState& Consumer(const std::string& name, const std::string& pinned, const std::string& uses,
+                          ConsumerKind kind = ConsumerKind::kStorage) {
     ConsumerState s = Account(name);
+    s.kind = kind;
     s.encryption.key_source = "Microsoft.Keyvault";
     s.encryption.key_vault_uri = VaultUri("bank-kv");
     s.encryption.key_name = "bank-cmk";
     s.encryption.key_version = pinned;
     if (!uses.empty())
       s.encryption.current_versioned_key_id = VaultUri("bank-kv") + "/keys/bank-cmk/" + uses;
-    live.consumers["storage/" + name] = s;
+    return live.consumers[ConsumerAddress(kind, name)] = s;
   }
   Plan PlanAt(int64_t now) {
     DiffOptions o;
@@ -152,6 +154,40 @@ TEST(RotationDiff, AutoConsumerNotYetAdoptedBlocks) {
   Plan p = w.PlanAt(kT0 + 2 * kDay);
   EXPECT_EQ(FindChange(p, VersionAddress(kOld)), nullptr);
   EXPECT_TRUE(HasMessage(p.warnings, "still used by storage/bankdata01 (auto)"));
+}
+
+// Every consumer kind is gated alike; what each still needs comes from its
+// own evidence (a disk encryption set's previousKeys, a SQL server's keys).
+TEST(RotationDiff, EveryConsumerKindHoldsTheVersionsItStillNeeds) {
+  World w;
+  w.Consumer("bankdata01", "", kNew);
+  ConsumerState& des = w.Consumer("bank-des", "", kNew, ConsumerKind::kDiskEncryptionSet);
+  des.retained_key_ids = {VaultUri("bank-kv") + "/keys/bank-cmk/" + kOld};  // re-wrapping its disks
+  Plan p = w.PlanAt(kT0 + 2 * kDay);
+  EXPECT_EQ(FindChange(p, VersionAddress(kOld)), nullptr);
+  EXPECT_TRUE(HasMessage(p.warnings, "still used by des/bank-des (rotating)")) << p.warnings.size();
+  ASSERT_EQ(p.keys.size(), 1u);
+  EXPECT_EQ(p.keys[0].versions[1].consumers,
+            (std::vector<std::string>{"des/bank-des (auto)", "storage/bankdata01 (auto)"}));
+
+  // The set finished re-wrapping; a SQL server keeps the old version for restores.
+  w.live.consumers["des/bank-des"].retained_key_ids.clear();
+  ConsumerState& sql = w.Consumer("bank-sql", "", kNew, ConsumerKind::kSqlServer);
+  sql.retained_key_ids = {VaultUri("bank-kv") + "/keys/bank-cmk/" + kOld};
+  p = w.PlanAt(kT0 + 2 * kDay);
+  EXPECT_EQ(FindChange(p, VersionAddress(kOld)), nullptr);
+  EXPECT_TRUE(HasMessage(p.warnings, "still used by sql/bank-sql (backups need it)"));
+
+  // Released: the version retires, and the canary covers every consumer's version.
+  w.live.consumers["sql/bank-sql"].retained_key_ids.clear();
+  p = w.PlanAt(kT0 + 2 * kDay);
+  const Change* c = FindChange(p, VersionAddress(kOld));
+  ASSERT_NE(c, nullptr);
+  const RetireVersion& retire = std::get<RetireVersion>(c->request);
+  ASSERT_EQ(retire.consumers.size(), 3u);
+  EXPECT_EQ(retire.consumers[0].consumer.kind, ConsumerKind::kDiskEncryptionSet);
+  EXPECT_EQ(retire.consumers[1].consumer.kind, ConsumerKind::kSqlServer);
+  EXPECT_EQ(retire.consumers[2].consumer.kind, ConsumerKind::kStorage);
 }
 
 TEST(RotationDiff, MaxEnabledVersionsKeepsTheNewest) {
