@@ -52,6 +52,12 @@ std::optional<ConsumerKind> ConsumerKindOfNameMember(std::string_view member) {
   return std::nullopt;
 }
 
+std::string_view ConsumerEventVerb(std::string_view event_kind) {
+  size_t dot = event_kind.find('.');
+  if (dot == std::string_view::npos || !ConsumerKindFromPrefix(event_kind.substr(0, dot))) return {};
+  return event_kind.substr(dot + 1);
+}
+
 std::string ConsumerAddress(ConsumerKind kind, const std::string& name) {
   return std::string(ConsumerPrefix(kind)) + "/" + name;
 }

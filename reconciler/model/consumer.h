@@ -66,6 +66,10 @@ std::string ConsumerAddress(ConsumerKind kind, const std::string& name);
 // The kind of a consumer address, nullopt when it is not one.
 std::optional<ConsumerKind> ConsumerKindOfAddress(std::string_view address);
 
+// The verb of a consumer's activity-log kind ("adopt" of "sql.adopt"), ""
+// when the kind is not a consumer's.
+std::string_view ConsumerEventVerb(std::string_view event_kind);
+
 // A consumer, as reads and requests name it.
 struct ConsumerRef {
   ConsumerKind kind = ConsumerKind::kStorage;

@@ -190,7 +190,7 @@ void AddRehearsal(ReportPage& page, const RehearsalReport& report, const Rehears
   for (const auto& e : report.timeline) {
     if (e.kind == "key.rotate" || e.kind == "key.new-version") ++r.rotations;
     if (e.kind == "apply.disable-version") r.retirements += 1 + e.repeats;
-    if (e.kind == "storage.adopt") {
+    if (ConsumerEventVerb(e.kind) == "adopt") {
       ++r.adoptions;
       // "adopted version V of key 'K' in vault 'VA' (automatic version update; was W)"
       std::string version = Between(e.message, "adopted version ", " ");
@@ -200,7 +200,7 @@ void AddRehearsal(ReportPage& page, const RehearsalReport& report, const Rehears
       Adopted(FindVersion(page, vault, key, version), e.object, e.time);
       if (!was.empty()) Adopted(FindVersion(page, vault, key, was), e.object, std::nullopt);
     }
-    if (e.kind == "storage.encryption") {
+    if (ConsumerEventVerb(e.kind) == "encryption") {
       // "customer-managed key https://VAULT.../keys/K/V (pinned) via ..."
       std::optional<KeyId> kid = ParseKeyId(Between(e.message, "customer-managed key ", " "));
       if (kid && !kid->version.empty())
@@ -214,7 +214,7 @@ void AddRehearsal(ReportPage& page, const RehearsalReport& report, const Rehears
   // 'K' in vault 'VA' is disabled)").
   std::map<std::string, int64_t> off_since;  // "vault/key/version" -> disabled at
   for (const auto& e : report.timeline) {
-    if (e.kind == "storage.recovered" && e.message.find(" is disabled") != std::string::npos) {
+    if (ConsumerEventVerb(e.kind) == "recovered" && e.message.find(" is disabled") != std::string::npos) {
       std::string version = Between(e.message, "key version ", " ");
       std::string key = Between(e.message, " of key '", "'");
       std::string vault = Between(e.message, " in vault '", "'");

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/duration.h"
+#include "model/consumer.h"
 
 namespace cmk {
 namespace {
@@ -11,7 +12,7 @@ namespace {
 bool Interesting(const std::string& kind) {
   static const std::set<std::string> kKeep = {"key.rotate", "key.new-version", "key.notify",
                                               "key.expired", "key.update-version"};
-  return kKeep.count(kind) > 0 || kind.rfind("storage.", 0) == 0;
+  return kKeep.count(kind) > 0 || !ConsumerEventVerb(kind).empty();  // storage.*, sql.*, des.*
 }
 
 }  // namespace
