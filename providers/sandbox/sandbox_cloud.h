@@ -88,6 +88,12 @@ struct SandboxOptions {
 };
 
 struct SeedOptions {
+  SeedOptions() = default;
+  // SeedOptions{hours, system_identity}, as callers have always written it.
+  SeedOptions(std::optional<int> adoption_delay, bool system, std::optional<int64_t> retention = {})
+      : adoption_delay_hours(adoption_delay), system_identity(system),
+        backup_retention_seconds(retention) {}
+
   // How long a consumer that follows the newest key version takes to adopt a
   // new one (used by the simulated-clock work; stored with the consumer);
   // unset: its kind's documented bound, Traits(kind).adoption_seconds
