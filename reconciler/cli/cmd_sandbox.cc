@@ -1,5 +1,5 @@
 // `cmkctl sandbox ...`: managing the local cloud itself (seeding other teams'
-// storage accounts, the activity log).
+// storage accounts, SQL servers and disk encryption sets, the activity log).
 #include <iostream>
 
 #include "base/duration.h"
