@@ -12,6 +12,8 @@
 #include "sandbox_test_util.h"
 #include "model/arm_id.h"
 #include "model/codec.h"
+#include "base/strings.h"
+#include "sandbox/sandbox_store.h"
 
 namespace cmk {
 namespace {
@@ -436,6 +438,56 @@ TEST_F(ConsumerKindsTest, APreviousKeyCountsForADesNotForASqlServer) {
   EXPECT_TRUE(Retained(ConsumerKind::kDiskEncryptionSet, kDes).empty());
   EXPECT_EQ(Cause(ConsumerKind::kDiskEncryptionSet, kDes), std::nullopt);
   EXPECT_EQ(Events("des.recovered", "des/Bank_DES-01").size(), 1u);
+}
+
+// Rows hold their kind; a row without one (every row of a sandbox made
+// before the other kinds) is a storage account.
+TEST_F(ConsumerKindsTest, RowsHoldTheirKindAndOldRowsAreStorageAccounts) {
+  CMK_ASSERT_OK(cloud_->SeedConsumer(Consumer(ConsumerKind::kSqlServer, kSql), {}));
+  {
+    auto store = SandboxStore::Open(dir_);
+    ASSERT_TRUE(store.ok());
+    auto txn = (*store)->Begin();
+    ASSERT_TRUE(txn.ok());
+    const std::string sql_id = "/subscriptions/" + std::string(kSub) + "/resourceGroups/" + kRg +
+                               "/providers/Microsoft.Sql/servers/" + kSql;
+    auto sql = (*store)->Get(StoreTable::kConsumers, Lower(sql_id));
+    ASSERT_TRUE(sql.ok() && sql->has_value());
+    EXPECT_EQ((**sql)["kind"], "sql");
+    // An old storage row, as the first sandboxes wrote it: no kind.
+    Json old{{"name", "legacy01"}, {"subscription", kSub}, {"resourceGroup", kRg},
+             {"location", "westeurope"}, {"userAssignedIdentities", Json::array()},
+             {"encryption", {{"keySource", "Microsoft.Storage"}}}, {"tags", Json::object()},
+             {"id", StorageArmId(kSub, kRg, "legacy01")}};
+    CMK_ASSERT_OK((*store)->Put(StoreTable::kConsumers, Lower(StorageArmId(kSub, kRg, "legacy01")), old));
+    CMK_ASSERT_OK(txn->Commit());
+  }
+  Reopen();
+  ConsumerState legacy = Get(ConsumerKind::kStorage, "legacy01");
+  EXPECT_EQ(legacy.kind, ConsumerKind::kStorage);
+  EXPECT_EQ(legacy.name, "legacy01");
+  auto servers = cloud_->ListConsumers(ConsumerKind::kSqlServer, kSub);
+  ASSERT_TRUE(servers.ok());
+  ASSERT_EQ(servers->size(), 1u);
+  EXPECT_EQ((*servers)[0].name, kSql);
+}
+
+// A SQL server back on service-managed keys keeps the version it left for restores.
+TEST_F(ConsumerKindsTest, SqlBackOnServiceManagedKeysRetainsTheVersionItLeft) {
+  SeedGranted(ConsumerKind::kSqlServer, kSql);
+  std::string v1 = FirstVersion();
+  ASSERT_TRUE(Bind(ConsumerKind::kSqlServer, kSql, Cmk("bank-kv", "cmk")).ok());
+  EncryptionState service;
+  service.key_source = "ServiceManaged";
+  auto back = Bind(ConsumerKind::kSqlServer, kSql, service);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_NE(back->encryption.key_source, "Microsoft.Keyvault");
+  EXPECT_EQ(Retained(ConsumerKind::kSqlServer, kSql), std::vector<std::string>{v1});
+  // Not needed to stay online: disabling it breaks nothing.
+  SetEnabled(v1, false);
+  EXPECT_EQ(Cause(ConsumerKind::kSqlServer, kSql), std::nullopt);
+  CMK_ASSERT_OK(cloud_->AdvanceClockBy("P7D"));
+  EXPECT_TRUE(Retained(ConsumerKind::kSqlServer, kSql).empty());
 }
 
 // Every kind survives a snapshot: read through the Provider, restored into
