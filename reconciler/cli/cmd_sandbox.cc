@@ -1,5 +1,5 @@
 // `cmkctl sandbox ...`: managing the local cloud itself (seeding other teams'
-// storage accounts, the activity log).
+// storage accounts, SQL servers and disk encryption sets, the activity log).
 #include <iostream>
 
 #include "base/duration.h"
@@ -41,16 +41,20 @@ int RunSandboxSeed(const GlobalOptions& global, const std::string& file) {
     if (Status s = c.SeedPrincipal(p); !s.ok()) return Fail(s);
   }
   for (const auto& a : seed->accounts) {
+    const std::string address = ConsumerAddress(a.account.kind, a.account.name);
     SeedOptions options;
     options.system_identity = a.system_identity;
-    if (a.adoption_delay_seconds % 3600 != 0) {
-      std::cerr << "error: " << file << ": storage/" << a.account.name
-                << ": adoptionDelay must be a whole number of hours\n";
-      return kExitError;
+    if (a.adoption_delay_seconds) {
+      if (*a.adoption_delay_seconds % 3600 != 0) {
+        std::cerr << "error: " << file << ": " << address
+                  << ": adoptionDelay must be a whole number of hours\n";
+        return kExitError;
+      }
+      options.adoption_delay_hours = static_cast<int>(*a.adoption_delay_seconds / 3600);
     }
-    options.adoption_delay_hours = static_cast<int>(a.adoption_delay_seconds / 3600);
-    if (Status s = c.SeedStorageAccount(a.account, options); !s.ok()) return Fail(s);
-    std::cout << "  storage/" << a.account.name << " (" << a.account.resource_group << ")\n";
+    options.backup_retention_seconds = a.backup_retention_seconds;
+    if (Status s = c.SeedConsumer(a.account, options); !s.ok()) return Fail(s);
+    std::cout << "  " << address << " (" << a.account.resource_group << ")\n";
   }
   for (const auto& v : seed->vaults) {
     if (auto put = c.PutVault(v.vault); !put.ok()) return Fail(put.status());
@@ -61,7 +65,10 @@ int RunSandboxSeed(const GlobalOptions& global, const std::string& file) {
       std::cout << "    key/" << k.name << " with " << k.versions.size() << " version(s)\n";
     }
   }
-  std::cout << "Seeded " << seed->accounts.size() << " storage account(s), " << seed->vaults.size()
+  size_t count[3] = {0, 0, 0};
+  for (const auto& a : seed->accounts) ++count[static_cast<int>(a.account.kind)];
+  std::cout << "Seeded " << count[0] << " storage account(s), " << count[1] << " SQL server(s), "
+            << count[2] << " disk encryption set(s), " << seed->vaults.size()
             << " existing vault(s), " << seed->principals.size() << " principal(s).\n";
   return kExitOk;
 }

@@ -28,11 +28,15 @@ class SeedParser {
     }
     SeedFile seed;
     if (!root.IsMap()) {
-      return InvalidArgument(path_ + ": a seed file is a mapping with storageAccounts, principals, vaults");
+      return InvalidArgument(path_ + ": a seed file is a mapping with storageAccounts, sqlServers, "
+                             "diskEncryptionSets, principals, vaults");
     }
-    CheckKeys(root, {"storageAccounts", "principals", "vaults"});
-    if (root["storageAccounts"]) {
-      for (const auto& node : Seq(root["storageAccounts"])) seed.accounts.push_back(Account(node));
+    CheckKeys(root, {"storageAccounts", "sqlServers", "diskEncryptionSets", "principals", "vaults"});
+    for (const auto& [member, kind] : {std::pair{"storageAccounts", ConsumerKind::kStorage},
+                                       std::pair{"sqlServers", ConsumerKind::kSqlServer},
+                                       std::pair{"diskEncryptionSets", ConsumerKind::kDiskEncryptionSet}}) {
+      if (!root[member]) continue;
+      for (const auto& node : Seq(root[member])) seed.accounts.push_back(Account(node, kind));
     }
     if (root["principals"]) {
       for (const auto& node : Seq(root["principals"])) {
@@ -129,32 +133,60 @@ class SeedParser {
     return fallback;
   }
 
-  SeedAccount Account(const YAML::Node& node) {
+  // A duration member in seconds; nullopt when absent or invalid (reported).
+  std::optional<int64_t> Duration(const YAML::Node& map, const std::string& key) {
+    if (!map[key]) return std::nullopt;
+    auto d = ParseIsoDuration(Scalar(map[key], key));
+    if (!d.ok()) {
+      Error(map[key], d.status().message());
+      return std::nullopt;
+    }
+    return ApproxSeconds(*d);
+  }
+
+  // Azure's name rule for the kind; nullopt when `name` follows it.
+  static std::optional<std::string> NameRule(ConsumerKind kind, const std::string& name) {
+    static const std::regex storage_re("^[a-z0-9]{3,24}$");
+    static const std::regex sql_re("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
+    static const std::regex des_re("^[A-Za-z0-9_-]{1,80}$");
+    switch (kind) {
+      case ConsumerKind::kStorage:
+        if (std::regex_match(name, storage_re)) return std::nullopt;
+        return std::string("3-24 lower-case letters and digits");
+      case ConsumerKind::kSqlServer:
+        if (std::regex_match(name, sql_re)) return std::nullopt;
+        return std::string("1-63 lower-case letters, digits and hyphens, not starting or ending with a hyphen");
+      case ConsumerKind::kDiskEncryptionSet:
+        if (std::regex_match(name, des_re)) return std::nullopt;
+        return std::string("1-80 letters, digits, underscores and hyphens");
+    }
+    return std::nullopt;
+  }
+
+  SeedAccount Account(const YAML::Node& node, ConsumerKind kind) {
     SeedAccount a;
+    a.account.kind = kind;
+    const std::string noun = Traits(kind).noun;
     if (!node.IsMap()) {
-      Error(node, "a storage account is a mapping");
+      Error(node, "a " + noun + " is a mapping");
       return a;
     }
-    CheckKeys(node, {"name", "subscription", "resourceGroup", "location", "systemIdentity", "adoptionDelay", "tags"});
+    std::set<std::string> members{"name", "subscription", "resourceGroup", "location", "systemIdentity",
+                                  "adoptionDelay", "tags"};
+    if (kind == ConsumerKind::kSqlServer) members.insert("backupRetention");
+    CheckKeys(node, members);
     a.account.name = Required(node, "name");
     a.account.subscription = Required(node, "subscription");
     a.account.resource_group = Required(node, "resourceGroup");
     a.account.location = Required(node, "location");
     a.system_identity = Bool(node, "systemIdentity", true);
-    if (node["adoptionDelay"]) {
-      auto d = ParseIsoDuration(Scalar(node["adoptionDelay"], "adoptionDelay"));
-      if (!d.ok()) {
-        Error(node["adoptionDelay"], d.status().message());
-      } else {
-        a.adoption_delay_seconds = ApproxSeconds(*d);
-      }
-    }
+    a.adoption_delay_seconds = Duration(node, "adoptionDelay");
+    if (kind == ConsumerKind::kSqlServer) a.backup_retention_seconds = Duration(node, "backupRetention");
     if (node["tags"] && node["tags"].IsMap())
       for (const auto& kv : node["tags"]) a.account.tags[kv.first.Scalar()] = kv.second.Scalar();
-    static const std::regex name_re("^[a-z0-9]{3,24}$");
-    if (!a.account.name.empty() && !std::regex_match(a.account.name, name_re))
-      Error(node["name"], "storage account name '" + a.account.name +
-                              "' must be 3-24 lower-case letters and digits");
+    if (!a.account.name.empty())
+      if (std::optional<std::string> rule = NameRule(kind, a.account.name))
+        Error(node["name"], noun + " name '" + a.account.name + "' must be " + *rule);
     return a;
   }
 

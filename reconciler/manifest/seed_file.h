@@ -1,12 +1,13 @@
 // The sandbox seed file: the part of a cloud that cmkctl does not manage but
 // that a sandbox needs to look like the real estate: other teams' storage
-// accounts, principals that exist outside the manifests, and brownfield
+// accounts, SQL servers and disk encryption sets, principals that exist outside the manifests, and brownfield
 // vaults and keys that existed before cmkctl (with fixed version ids so that
 // manifests can pin them). Parsing only; the CLI hands the result to the
 // sandbox. yaml-cpp stays inside the manifest library.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,14 @@
 
 namespace cmk {
 
+// A consumer of any kind (account.kind says which).
 struct SeedAccount {
   ConsumerState account;
   bool system_identity = true;
-  int64_t adoption_delay_seconds = 24 * 3600;
+  // Unset: the kind's documented bound (Traits(kind).adoption_seconds).
+  std::optional<int64_t> adoption_delay_seconds;
+  // SQL servers only (`backupRetention`); unset: the sandbox's default.
+  std::optional<int64_t> backup_retention_seconds;
 };
 
 struct SeedKey {
@@ -35,6 +40,7 @@ struct SeedVault {
 };
 
 struct SeedFile {
+  // storageAccounts, then sqlServers, then diskEncryptionSets, each in file order.
   std::vector<SeedAccount> accounts;
   std::vector<std::string> principals;  // object ids of principals outside the manifests
   std::vector<SeedVault> vaults;

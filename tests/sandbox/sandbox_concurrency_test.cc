@@ -314,7 +314,15 @@ TEST_F(ConcurrencyTest, StepsThatReReadEverythingGiveTheSameMove) {
   CMK_ASSERT_OK(cloud_->AdvanceClockBy("P1Y"));
   EXPECT_GE(pokes, 5);  // the move was disturbed (each poke lands between two steps)
 
-  const std::vector<std::string> expected = Lines(*cloud_), got = Lines(*twin);
+  // The first two lines carry the real time each sandbox was created at
+  // (sandbox.create, and the clock's start from it), which differ when a
+  // second boundary falls between the two creations; the rest is simulated.
+  auto simulated = [](std::vector<std::string> lines) {
+    EXPECT_GE(lines.size(), 2u);
+    if (lines.size() >= 2) lines.erase(lines.begin(), lines.begin() + 2);
+    return lines;
+  };
+  const std::vector<std::string> expected = simulated(Lines(*cloud_)), got = simulated(Lines(*twin));
   ASSERT_GT(expected.size(), 1500u);  // the move did work: 52 weeks of 12 keys
   EXPECT_EQ(got, expected);
   EXPECT_EQ(StateOf(*twin, kKeys), StateOf(*cloud_, kKeys));
