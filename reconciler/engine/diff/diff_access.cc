@@ -164,12 +164,15 @@ std::string IdentityWord(const std::string& id) {
   return id.empty() ? "system" : TrailingSegment(id);
 }
 
-std::pair<ChangeReason, std::string> BindReason(const EncryptionState& have,
+std::pair<ChangeReason, std::string> BindReason(ConsumerKind kind, const EncryptionState& have,
                                                 const EncryptionState& want) {
   const std::string arrow = " \xE2\x86\x92 ";
   std::string target = "key " + want.key_name + " (" + VersionWord(want.key_version) + ")";
   if (!EqualsIgnoreCase(have.key_source, want.key_source))
-    return {ChangeReason::kBind, "bind: " + have.key_source + arrow + target};
+    return {ChangeReason::kBind, "bind: " +
+                                     (kind == ConsumerKind::kStorage ? have.key_source
+                                                                     : std::string("service-managed key")) +
+                                     arrow + target};
   if (SameUri(have.key_vault_uri, want.key_vault_uri) && EqualsIgnoreCase(have.key_name, want.key_name)) {
     if (!EqualsIgnoreCase(have.key_version, want.key_version))
       return {ChangeReason::kRepin, "repin: keyVersion " + VersionWord(have.key_version) + arrow +
@@ -252,7 +255,7 @@ void DiffBinding(DiffContext& ctx, const std::string& address, const Sourced<Bin
                 address + ": its vault is recovered by this plan; run plan again after apply to bind",
                 c.source);
   } else {
-    std::tie(c.reason_code, c.reason) = BindReason(acct->encryption, want);
+    std::tie(c.reason_code, c.reason) = BindReason(b.consumer_kind, acct->encryption, want);
     c.action = c.reason_code == ChangeReason::kRepin ? Action::kRepin : Action::kUpdate;
     c.risk = Risk::kHigh;
     c.fields = JsonFieldDiff(Json{{"encryption", Comparable(acct->encryption, want)}},
