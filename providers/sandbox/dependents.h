@@ -2,7 +2,7 @@
 // use its key, which events an object will produce as time passes), kept up
 // to date by what changed instead of being recomputed for the whole estate.
 //
-// A subject ("account:<row>", "key:<vault>/<key>", ...) is computed from
+// A subject ("consumer:<row>", "key:<vault>/<key>", ...) is computed from
 // topics ("vault:<row>", "principal:<id>", ...) and may depend on the clock up
 // to a time (an expiry, a not-before). When a topic is touched, every subject
 // recorded as depending on it goes stale, and so does the subject that bears

@@ -109,7 +109,7 @@ Result<bool> SandboxCloud::PrincipalExists(const std::string& object_id) {
                        store_->FindBy(StoreTable::kIdentities, "principalId", object_id));
   if (!ids.empty()) return true;
   CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> accounts,
-                       store_->FindBy(StoreTable::kStorageAccounts, "systemPrincipalId", object_id));
+                       store_->FindBy(StoreTable::kConsumers, "systemPrincipalId", object_id));
   return !accounts.empty();
 }
 

@@ -1,8 +1,8 @@
 // SandboxCloud: opening, reading the clock, generated ids and the activity
 // log. The operations live in vault_ops.cc, key_ops.cc, key_crypto_ops.cc,
-// identity_ops.cc and storage_ops.cc; moving the clock (and what happens as
-// time passes) in time_ops.cc; storage accessibility and adoption in
-// storage_access_ops.cc.
+// identity_ops.cc and consumer_ops.cc; moving the clock (and what happens as
+// time passes) in time_ops.cc; consumer accessibility, adoption and release
+// in consumer_access_ops.cc.
 #include "sandbox/sandbox_cloud.h"
 
 #include <cerrno>
@@ -145,7 +145,7 @@ void SandboxCloud::RowChanged(StoreTable table, const std::string& key, const Js
       for (const Json* doc : {before, after})
         if (doc) touch("principal:" + Lower(DocString(*doc, "principalId")));
       break;
-    case StoreTable::kStorageAccounts: touch("account:" + key); break;
+    case StoreTable::kConsumers: touch("consumer:" + key); break;
     case StoreTable::kPrincipals: break;  // directory entries grant nothing by themselves
   }
 }

@@ -2,8 +2,8 @@
 //
 // The one place where the sandbox decides Azure's rules: global vault names,
 // soft delete and purge protection, key versions and their attributes, what
-// wrap/unwrap accept, role-assignment conflicts, and what Storage checks
-// before it accepts a customer-managed key. The SandboxProvider (the
+// wrap/unwrap accept, role-assignment conflicts, and what Storage, SQL and
+// Compute check before a consumer accepts a customer-managed key. The SandboxProvider (the
 // reconciler's view) and the sandbox HTTPS server (Azure's wire format) are
 // thin adapters over it; neither adds rules.
 //
@@ -11,14 +11,16 @@
 // clock if one was set (SetClock/AdvanceClock, kept in the store so every
 // process sharing the directory sees it), else real time. Moving the
 // simulated clock simulates the interval (time_ops.cc): rotation policies
-// rotate and notify, versions expire, storage accounts on automatic version
-// update adopt new versions after their adoption delay, soft-deleted objects
+// rotate and notify, versions expire, consumers on automatic version update
+// adopt new versions after their adoption delay, the versions a consumer left
+// are released (a disk encryption set's after re-wrapping, a SQL server's
+// after its backup retention), soft-deleted objects
 // are purged at their scheduled purge date; each at its own timestamp, in
 // chronological order (ties broken by object name), jumping from event to
 // event. After every such event and every mutation that can break or restore
-// a storage account's access to its key (disable, delete, role removal, ...),
-// the accounts' accessibility is re-evaluated (storage_access_ops.cc): an
-// account that cannot use its key version becomes inaccessible, with the
+// a consumer's access to its key (disable, delete, role removal, ...), the
+// consumers' accessibility is re-evaluated (consumer_access_ops.cc): one
+// that cannot use a key version it needs becomes inaccessible, with the
 // cause recorded, until the cause disappears. Time never runs backwards while
 // simulated.
 //
@@ -86,16 +88,26 @@ struct SandboxOptions {
 };
 
 struct SeedOptions {
-  // How long an account on automatic key-version update takes to adopt a new
-  // version (used by the simulated-clock work; stored with the account).
-  int adoption_delay_hours = 24;
+  // How long a consumer that follows the newest key version takes to adopt a
+  // new one (used by the simulated-clock work; stored with the consumer);
+  // unset: its kind's documented bound, Traits(kind).adoption_seconds
+  // (storage 24 h, SQL server 1 h, disk encryption set 1 h). A disk
+  // encryption set also re-wraps its disks for this long after it changes
+  // versions (the version it left stays in retained_key_ids meanwhile).
+  std::optional<int> adoption_delay_hours;
   bool system_identity = false;
+  // SQL servers only: how long a key version the server stopped using stays
+  // registered (retained_key_ids) because backups were wrapped with it;
+  // unset: 7 days, Azure SQL's default point-in-time-restore retention.
+  std::optional<int64_t> backup_retention_seconds;
 };
 
-// A period during which a storage account could not use the key version it
-// is bound to (its data was inaccessible).
+// A period during which a consumer could not use a key version it needs
+// (a storage account's data, a SQL server's databases, the disks of a disk
+// encryption set were inaccessible).
 struct AccessIncident {
-  std::string account;      // storage account name
+  ConsumerKind kind = ConsumerKind::kStorage;
+  std::string account;      // the consumer's name
   std::string account_id;   // ARM id
   std::string cause;        // e.g. "key version 3f2a... of key 'cmk' in vault 'bank-kv' is disabled"
   int64_t since = 0;        // unix seconds
@@ -115,8 +127,10 @@ struct EventFilter {
 // `time` (a time already past fires at the next clock move).
 struct PendingEvent {
   int64_t time = 0;
-  std::string kind;    // key.rotate | key.notify | key.expired | storage.adopt | vault.purge | key.purge
-  std::string object;  // "key/bank-kv/cmk", "storage/bankdata01", "vault/old-kv"
+  // key.rotate | key.notify | key.expired | vault.purge | key.purge |
+  // storage.adopt | sql.adopt | des.adopt | des.rewrapped | sql.key-released
+  std::string kind;
+  std::string object;  // "key/bank-kv/cmk", "storage/bankdata01", "sql/bank-sql", "vault/old-kv"
   std::string detail;  // human line, e.g. "version 3f2a... expires"
 };
 
@@ -171,15 +185,21 @@ class SandboxCloud : private StoreObserver {
   Result<std::vector<SandboxEvent>> ListEvents();
   Result<std::vector<SandboxEvent>> ListEvents(const EventFilter& filter);
 
-  // Storage accessibility. Both re-evaluate at Now() first.
-  // Every incident, ongoing or recovered, sorted by (since, account id).
+  // Consumer accessibility. Both re-evaluate at Now() first.
+  // Every incident, ongoing or recovered, sorted by (since, consumer id).
   Result<std::vector<AccessIncident>> ListIncidents();
-  // Why the account's data is inaccessible now; nullopt when it is
-  // accessible (or does not use a customer-managed key). NotFound for an
-  // unknown account.
+  // Why the consumer cannot work now (its data, databases or disks are
+  // inaccessible); nullopt when it can (or does not use a customer-managed
+  // key). NotFound for an unknown consumer.
+  Result<std::optional<std::string>> ConsumerInaccessibleCause(ConsumerKind kind,
+                                                               const std::string& subscription,
+                                                               const std::string& resource_group,
+                                                               const std::string& name);
   Result<std::optional<std::string>> StorageInaccessibleCause(const std::string& subscription,
                                                               const std::string& resource_group,
-                                                              const std::string& name);
+                                                              const std::string& name) {
+    return ConsumerInaccessibleCause(ConsumerKind::kStorage, subscription, resource_group, name);
+  }
 
   // Vaults. Names are global and case-insensitive.
   Result<std::optional<VaultState>> GetVault(const std::string& subscription,
@@ -251,8 +271,15 @@ class SandboxCloud : private StoreObserver {
   Result<RoleAssignmentState> PutRoleAssignment(const RoleAssignmentState& desired);
   Status DeleteRoleAssignment(const std::string& id);
 
-  // Storage accounts exist only by seeding; cmkctl changes identity and encryption.
-  Status SeedStorageAccount(const ConsumerState& account, SeedOptions options = {});
+  // Consumers (storage accounts, SQL servers, disk encryption sets) exist
+  // only by seeding; cmkctl changes their identity and encryption. Seeding
+  // one that exists updates its location, tags, identity and options.
+  Status SeedConsumer(const ConsumerState& consumer, SeedOptions options = {});
+  Status SeedStorageAccount(const ConsumerState& account, SeedOptions options = {}) {
+    ConsumerState a = account;
+    a.kind = ConsumerKind::kStorage;
+    return SeedConsumer(a, options);
+  }
   // Registers an object id (a user, group or app outside the sandbox) as a principal.
   Status SeedPrincipal(const std::string& object_id);
   // A key that existed before cmkctl (brownfield), with the given version ids
@@ -268,12 +295,13 @@ class SandboxCloud : private StoreObserver {
   // updated, nbf, exp, enabled, operations, tags; type and size, with fresh
   // key material) and rotation policies; identities and their principal and
   // client ids; role assignments (principals not otherwise known are
-  // registered); storage accounts with their identities and encryption
-  // evidence. Vault URIs and key ids are rewritten to this sandbox's DNS
-  // suffix. Expiries and near-expiry notices already due by `now` count as
-  // reported; an account on automatic update counts as bound at its
-  // lastKeyRotationTimestamp, with the default adoption delay (Azure exposes
-  // neither). Nothing is read from or written to the source.
+  // registered); consumers of every kind with their identities, encryption
+  // evidence and retained key ids. Vault URIs and key ids are rewritten to
+  // this sandbox's DNS suffix. Expiries and near-expiry notices already due
+  // by `now` count as reported; a consumer on automatic update counts as
+  // bound at its lastKeyRotationTimestamp, with its kind's default adoption
+  // delay, and its retained key ids as left at `now` (Azure exposes none of
+  // these). Nothing is read from or written to the source.
   Status RestoreSnapshot(const LiveState& live, int64_t now);
   // A consistent copy of this sandbox's committed state into `dir` (its
   // sandbox.db replaced), safe while other processes write to this one. A
@@ -281,17 +309,53 @@ class SandboxCloud : private StoreObserver {
   // sandbox.db alone lacks what the write-ahead log has not yet handed back.
   Status CopyTo(const std::string& dir);
 
-  Result<std::optional<ConsumerState>> GetStorageAccount(const std::string& subscription,
-                                                               const std::string& resource_group,
-                                                               const std::string& name);
-  Result<std::vector<ConsumerState>> ListStorageAccounts(const std::string& subscription);
-  Result<ConsumerState> EnableSystemIdentity(const std::string& subscription,
+  Result<std::optional<ConsumerState>> GetConsumer(ConsumerKind kind,
+                                                   const std::string& subscription,
                                                    const std::string& resource_group,
                                                    const std::string& name);
+  // Every consumer of `kind` in `subscription` (every subscription when
+  // empty), sorted by ARM id.
+  Result<std::vector<ConsumerState>> ListConsumers(ConsumerKind kind,
+                                                   const std::string& subscription);
+  Result<ConsumerState> EnableSystemIdentity(ConsumerKind kind, const std::string& subscription,
+                                             const std::string& resource_group,
+                                             const std::string& name);
+  // Binds the consumer to a customer-managed key (key_source
+  // "Microsoft.Keyvault"), after the checks its service makes (key type and
+  // size, version enabled and in date, vault purge protection and firewall,
+  // the identity's grant), or back to platform keys (any other key source;
+  // refused for disk encryption sets, which have none). A user-assigned
+  // identity named by the request is attached by it (as the ARM request that
+  // carries the identity block with the encryption does). SQL servers and
+  // disk encryption sets report a versioned key id at once, and keep the
+  // version they leave in retained_key_ids (for restores / while re-wrapping).
+  Result<ConsumerState> UpdateConsumerEncryption(ConsumerKind kind,
+                                                 const std::string& subscription,
+                                                 const std::string& resource_group,
+                                                 const std::string& name,
+                                                 const EncryptionState& encryption);
+
+  // Storage accounts by their old names (kStorage).
+  Result<std::optional<ConsumerState>> GetStorageAccount(const std::string& subscription,
+                                                         const std::string& resource_group,
+                                                         const std::string& name) {
+    return GetConsumer(ConsumerKind::kStorage, subscription, resource_group, name);
+  }
+  Result<std::vector<ConsumerState>> ListStorageAccounts(const std::string& subscription) {
+    return ListConsumers(ConsumerKind::kStorage, subscription);
+  }
+  Result<ConsumerState> EnableSystemIdentity(const std::string& subscription,
+                                             const std::string& resource_group,
+                                             const std::string& name) {
+    return EnableSystemIdentity(ConsumerKind::kStorage, subscription, resource_group, name);
+  }
   Result<ConsumerState> UpdateStorageEncryption(const std::string& subscription,
-                                                      const std::string& resource_group,
-                                                      const std::string& name,
-                                                      const EncryptionState& encryption);
+                                                const std::string& resource_group,
+                                                const std::string& name,
+                                                const EncryptionState& encryption) {
+    return UpdateConsumerEncryption(ConsumerKind::kStorage, subscription, resource_group, name,
+                                    encryption);
+  }
 
  private:
   SandboxCloud(std::unique_ptr<SandboxStore> store, SandboxOptions options);
@@ -386,7 +450,8 @@ class SandboxCloud : private StoreObserver {
     int rank = 0;        // then by rank (see time_ops.cc)
     std::string kind;
     std::string vault, key, version;  // key events and purges
-    std::string account_row;          // storage.adopt: the account's store key
+    std::string account_row;          // consumer events: the consumer's store key
+    std::string key_id;               // des.rewrapped / sql.key-released: the retained id
     int64_t exp = 0;                  // key.notify / key.expired: the expiry it is about
     std::string detail;
   };
@@ -397,7 +462,7 @@ class SandboxCloud : private StoreObserver {
   // Brings due_ up to date with what changed since (timeline_), then it holds
   // every event the current state makes due, soonest first.
   Status RefreshDueInTxn();
-  // The events of one subject ("vault:<row>", "key:<row>", "account:<row>"),
+  // The events of one subject ("vault:<row>", "key:<row>", "consumer:<row>"),
   // recomputed and recorded in timeline_.
   Status DueOfInTxn(const std::string& subject);
   Status DueOfVaultInTxn(const std::string& subject, const std::string& row);
@@ -418,8 +483,8 @@ class SandboxCloud : private StoreObserver {
   // there was to do (or refused, as an error).
   Status MoveClock(const std::function<Result<std::optional<ClockMove>>()>& start);
 
-  // Storage access (storage_access_ops.cc).
-  // Re-evaluates at Now() every account whose access may have changed since
+  // Consumer access (consumer_access_ops.cc).
+  // Re-evaluates at Now() every consumer whose access may have changed since
   // it was last evaluated (access_), recording incidents and events.
   Status EvaluateAccessInTxn();
   // What an account's access was decided from: topics, and the time it
@@ -431,22 +496,31 @@ class SandboxCloud : private StoreObserver {
   // Why `account` cannot use its key version now (nullopt: it can).
   Result<std::optional<std::string>> AccessCauseInTxn(const ConsumerState& account,
                                                       AccessBasis* basis = nullptr);
-  // Why `account` cannot reach its key at all (vault, key, firewall,
-  // identity), whatever version it uses; nullopt when it can.
+  // Why `account` cannot reach the key of the versioned id `kid` at all
+  // (vault, key, firewall, identity), whatever version; nullopt when it can.
   Result<std::optional<std::string>> ReachCauseInTxn(const ConsumerState& account,
+                                                     const std::string& kid,
                                                      AccessBasis* basis = nullptr);
+  // Why `account` cannot use the version `kid` (reach, then the version's
+  // state); nullopt when it can.
+  Result<std::optional<std::string>> VersionCauseInTxn(const ConsumerState& account,
+                                                       const std::string& kid,
+                                                       AccessBasis* basis = nullptr);
   // The adoption an account on automatic version update is heading for, if
   // any (storage.adopt), and what that was decided from.
   Result<std::optional<DueEvent>> AdoptionOfInTxn(const StoredDoc& row, AccessBasis& basis);
   Status AdoptInTxn(const DueEvent& event);
+  // The end of each retained version's need (des.rewrapped, sql.key-released).
+  std::vector<DueEvent> ReleasesOf(const StoredDoc& row);
+  Status ReleaseInTxn(const DueEvent& event);
 
   std::unique_ptr<SandboxStore> store_;
   SandboxOptions options_;
   std::string tenant_id_;
   // Derived facts, kept by what changed: each account's access, and the
   // time-driven events each vault, key and account will produce.
-  Dependents access_{{"account:"}};
-  Dependents timeline_{{"vault:", "key:", "account:"}};
+  Dependents access_{{"consumer:"}};
+  Dependents timeline_{{"vault:", "key:", "consumer:"}};
   DueSet due_;
   std::unordered_map<std::string, std::vector<DueSet::iterator>> due_of_;
   std::unordered_map<std::string, LoadedKey> loaded_;  // version row -> material

@@ -109,31 +109,25 @@ Status SandboxProvider::DeleteRoleAssignment(const cmk::DeleteRoleAssignment& r)
   return cloud_->DeleteRoleAssignment(r.id);
 }
 
-namespace {
-Status NoSuchKind(ConsumerKind kind) {
-  return FailedPrecondition(std::string("the sandbox has no ") + Traits(kind).noun + "s");
+std::vector<ConsumerKind> SandboxProvider::ConsumerKinds() const {
+  auto all = AllConsumerKinds();
+  return {all.begin(), all.end()};
 }
-}  // namespace
-
-std::vector<ConsumerKind> SandboxProvider::ConsumerKinds() const { return {ConsumerKind::kStorage}; }
 
 Result<std::optional<ConsumerState>> SandboxProvider::GetConsumer(const ConsumerRef& r) {
-  if (r.kind != ConsumerKind::kStorage) return NoSuchKind(r.kind);
-  return cloud_->GetStorageAccount(r.subscription, r.resource_group, r.name);
+  return cloud_->GetConsumer(r.kind, r.subscription, r.resource_group, r.name);
 }
 Result<std::vector<ConsumerState>> SandboxProvider::ListConsumers(const ConsumerList& r) {
-  if (r.kind != ConsumerKind::kStorage) return NoSuchKind(r.kind);
-  return cloud_->ListStorageAccounts(r.subscription);
+  return cloud_->ListConsumers(r.kind, r.subscription);
 }
 Result<ConsumerState> SandboxProvider::EnableSystemIdentity(const cmk::EnableSystemIdentity& r) {
   const ConsumerRef& c = r.consumer;
-  if (c.kind != ConsumerKind::kStorage) return NoSuchKind(c.kind);
-  return cloud_->EnableSystemIdentity(c.subscription, c.resource_group, c.name);
+  return cloud_->EnableSystemIdentity(c.kind, c.subscription, c.resource_group, c.name);
 }
 Result<ConsumerState> SandboxProvider::UpdateConsumerEncryption(const cmk::UpdateConsumerEncryption& r) {
   const ConsumerRef& c = r.consumer;
-  if (c.kind != ConsumerKind::kStorage) return NoSuchKind(c.kind);
-  return cloud_->UpdateStorageEncryption(c.subscription, c.resource_group, c.name, r.encryption);
+  return cloud_->UpdateConsumerEncryption(c.kind, c.subscription, c.resource_group, c.name,
+                                          r.encryption);
 }
 
 void SandboxClock::Sleep(double seconds) {
@@ -164,7 +158,7 @@ Result<std::vector<SimulatedIncident>> SandboxSimulation::Incidents() {
   std::vector<SimulatedIncident> out;
   out.reserve(incidents.size());
   for (auto& i : incidents)
-    out.push_back({ConsumerAddress(ConsumerKind::kStorage, i.account), std::move(i.cause), i.since, i.until});
+    out.push_back({ConsumerAddress(i.kind, i.account), std::move(i.cause), i.since, i.until});
   return out;
 }
 

@@ -26,7 +26,9 @@ const char* TableName(StoreTable t) {
     case StoreTable::kKeyVersions: return "key_versions";
     case StoreTable::kIdentities: return "identities";
     case StoreTable::kRoleAssignments: return "role_assignments";
-    case StoreTable::kStorageAccounts: return "storage_accounts";
+    // Consumers of every kind; the name is what the first sandboxes, which
+    // had storage accounts only, called it (their rows have no "kind").
+    case StoreTable::kConsumers: return "storage_accounts";
     case StoreTable::kPrincipals: return "principals";
   }
   return "?";
@@ -42,7 +44,7 @@ constexpr int64_t kKeptChanges = 20000;
 constexpr StoreTable kAllTables[] = {
     StoreTable::kVaults,          StoreTable::kKeys,
     StoreTable::kKeyVersions,     StoreTable::kIdentities,
-    StoreTable::kRoleAssignments, StoreTable::kStorageAccounts,
+    StoreTable::kRoleAssignments, StoreTable::kConsumers,
     StoreTable::kPrincipals,
 };
 

@@ -59,7 +59,7 @@ enum class StoreTable {
   kKeyVersions,
   kIdentities,
   kRoleAssignments,
-  kStorageAccounts,
+  kConsumers,  // storage accounts, SQL servers, disk encryption sets (the kind is in the row)
   kPrincipals,
 };
 

@@ -7,6 +7,7 @@
 #include "crypto/crypto.h"
 #include "base/strings.h"
 #include "model/arm_id.h"
+#include "model/codec.h"
 
 namespace cmk {
 
@@ -58,9 +59,58 @@ std::string VersionRowPrefix(const std::string& vault, const std::string& key) {
   return KeyRowKey(vault, key) + "/";
 }
 
-std::string AccountRowKey(const std::string& subscription, const std::string& resource_group,
-                          const std::string& name) {
-  return Lower(StorageArmId(subscription, resource_group, name));
+std::string ConsumerArmId(ConsumerKind kind, const std::string& subscription,
+                          const std::string& resource_group, const std::string& name) {
+  return "/subscriptions/" + subscription + "/resourceGroups/" + resource_group + "/providers/" +
+         Traits(kind).arm_type + "/" + name;
+}
+
+std::string ConsumerRowKey(ConsumerKind kind, const std::string& subscription,
+                           const std::string& resource_group, const std::string& name) {
+  return Lower(ConsumerArmId(kind, subscription, resource_group, name));
+}
+
+Json ConsumerDoc(const ConsumerState& c, const Json& old) {
+  Json doc = ToJson(c);
+  for (const char* extra : kAccountExtras)
+    if (old.is_object() && old.contains(extra)) doc[extra] = old[extra];
+  return doc;
+}
+
+int64_t AdoptionDelayHours(const Json& doc, ConsumerKind kind) {
+  if (doc.is_object() && doc.contains(kAccountAdoptionDelay)) return DocInt(doc, kAccountAdoptionDelay);
+  return Traits(kind).adoption_seconds / 3600;
+}
+
+int64_t BackupRetentionSeconds(const Json& doc) {
+  if (doc.is_object() && doc.contains(kConsumerBackupRetention))
+    return DocInt(doc, kConsumerBackupRetention);
+  return kDefaultBackupRetentionSeconds;
+}
+
+void RetainKeyId(ConsumerState& c, Json& doc, const std::string& kid, int64_t since) {
+  if (kid.empty()) return;
+  auto& ids = c.retained_key_ids;
+  if (std::none_of(ids.begin(), ids.end(), [&](const std::string& s) { return SameUri(s, kid); }))
+    ids.push_back(kid);
+  std::sort(ids.begin(), ids.end());
+  Json& times = doc[kConsumerRetainedSince];
+  if (!times.is_object()) times = Json::object();
+  times[kid] = since;
+}
+
+void ReleaseKeyId(ConsumerState& c, Json& doc, const std::string& kid) {
+  auto& ids = c.retained_key_ids;
+  std::vector<std::string> kept;
+  for (const auto& id : ids) {
+    if (!SameUri(id, kid)) {
+      kept.push_back(id);
+    } else if (doc.is_object() && doc.contains(kConsumerRetainedSince) &&
+               doc[kConsumerRetainedSince].is_object()) {
+      doc[kConsumerRetainedSince].erase(id);
+    }
+  }
+  ids = std::move(kept);
 }
 
 bool DocBool(const Json& doc, const char* key) {

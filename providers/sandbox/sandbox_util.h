@@ -38,19 +38,45 @@ std::string VersionRowPrefix(const std::string& vault, const std::string& key);
 // Meta key of the simulated clock (unix seconds as text; absent = real time).
 inline constexpr const char* kMetaClock = "clock";
 
-// Storage accounts are keyed by their lower-cased ARM id.
-std::string AccountRowKey(const std::string& subscription, const std::string& resource_group,
-                          const std::string& name);
-// Sandbox-only members of a stored storage-account document (beyond
+// Consumers of every kind are keyed by their lower-cased ARM id, which holds
+// the kind's resource type (so a storage account and a SQL server of one
+// name are two rows); the document holds the kind (absent: a storage
+// account, as every row written before the other kinds).
+std::string ConsumerArmId(ConsumerKind kind, const std::string& subscription,
+                          const std::string& resource_group, const std::string& name);
+std::string ConsumerRowKey(ConsumerKind kind, const std::string& subscription,
+                           const std::string& resource_group, const std::string& name);
+// Sandbox-only members of a stored consumer document (beyond
 // ToJson(ConsumerState)); every rewrite of the document keeps them.
 inline constexpr const char* kAccountSavedPrincipal = "savedSystemPrincipalId";
 inline constexpr const char* kAccountAdoptionDelay = "adoptionDelayHours";
 inline constexpr const char* kAccountBindingTime = "bindingTime";    // unix seconds
 inline constexpr const char* kAccountInaccessible = "inaccessible";  // {cause, since}
 inline constexpr const char* kAccountIncidents = "incidents";        // [{cause, since, until?}]
+// When each of retainedKeyIds stopped being in use: {versioned key id: unix seconds}.
+inline constexpr const char* kConsumerRetainedSince = "retainedSince";
+// SQL servers: how long a server key stays needed for restores after the
+// server stopped using it (seconds).
+inline constexpr const char* kConsumerBackupRetention = "backupRetentionSeconds";
 inline constexpr const char* kAccountExtras[] = {kAccountSavedPrincipal, kAccountAdoptionDelay,
                                                  kAccountBindingTime, kAccountInaccessible,
-                                                 kAccountIncidents};
+                                                 kAccountIncidents, kConsumerRetainedSince,
+                                                 kConsumerBackupRetention};
+// Azure SQL's default point-in-time-restore retention: the sandbox's default
+// for how long a SQL server keeps a key version it stopped using.
+inline constexpr int64_t kDefaultBackupRetentionSeconds = 7 * 86400;
+
+// A consumer document: ToJson(c) with the sandbox-only members of `old`.
+Json ConsumerDoc(const ConsumerState& c, const Json& old);
+// The consumer's adoption delay in hours (its kind's default when unset).
+int64_t AdoptionDelayHours(const Json& doc, ConsumerKind kind);
+// A SQL server's backup retention in seconds (the default when unset).
+int64_t BackupRetentionSeconds(const Json& doc);
+// `kid`, which the consumer stopped using at `since`, joins its retained key
+// ids (kept sorted; the time in the document's kConsumerRetainedSince).
+void RetainKeyId(ConsumerState& c, Json& doc, const std::string& kid, int64_t since);
+// `kid` (compared as URIs are) leaves the retained key ids, if it was one.
+void ReleaseKeyId(ConsumerState& c, Json& doc, const std::string& kid);
 
 // Non-throwing reads of our own stored documents (defaults when absent or mistyped).
 bool DocBool(const Json& doc, const char* key);

@@ -1,6 +1,6 @@
 // SandboxCloud: restoring a snapshot of another cloud's live state (what a
 // Provider read: vaults, keys with every version and rotation policy,
-// identities, role assignments, storage accounts) into an empty sandbox, so
+// identities, role assignments, consumers of every kind) into an empty sandbox, so
 // that time can be simulated on it (`cmkctl rehearse --target azure`).
 //
 // The public operations cannot express that state (they generate version ids
@@ -8,9 +8,10 @@
 // transaction, in the shapes the other operation files write: ToJson of the
 // state structs plus the sandbox-only members (sandbox_util.h, key_ops.cc).
 // What Azure does not expose is chosen so that simulated time continues as it
-// would have: a notice or expiry already due counts as reported, an account
-// on automatic update counts as bound when its key last changed, with the
-// default adoption delay.
+// would have: a notice or expiry already due counts as reported, a consumer
+// on automatic update counts as bound when its key last changed, with its
+// kind's default adoption delay, and the versions it retains count as left
+// at the snapshot's time (released a re-wrap or backup retention later).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -37,7 +38,7 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
   if (now < 0) return Invalid("the snapshot time is before 1970");
   return InTransaction([&]() -> Status {
     for (StoreTable t : {StoreTable::kVaults, StoreTable::kKeys, StoreTable::kIdentities,
-                         StoreTable::kRoleAssignments, StoreTable::kStorageAccounts}) {
+                         StoreTable::kRoleAssignments, StoreTable::kConsumers}) {
       CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(t));
       if (!rows.empty())
         return FailedPrecondition("sandbox " + dir() + " is not empty: a snapshot is restored " +
@@ -131,23 +132,28 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
       if (a.name.empty() || a.subscription.empty() || a.resource_group.empty())
         return Invalid(address + " has no name, subscription or resource group");
       ConsumerState copy = a;
-      if (copy.id.empty()) copy.id = StorageArmId(a.subscription, a.resource_group, a.name);
+      if (copy.id.empty()) copy.id = ConsumerArmId(a.kind, a.subscription, a.resource_group, a.name);
       std::sort(copy.user_assigned_identities.begin(), copy.user_assigned_identities.end());
       EncryptionState& e = copy.encryption;
       if (!e.key_vault_uri.empty()) e.key_vault_uri = rewrite(e.key_vault_uri);
       if (!e.current_versioned_key_id.empty())
         e.current_versioned_key_id = rewrite(e.current_versioned_key_id);
-      Json doc = ToJson(copy);
+      Json doc = Json::object();
+      std::vector<std::string> retained = std::move(copy.retained_key_ids);
+      copy.retained_key_ids.clear();
+      for (const auto& kid : retained) RetainKeyId(copy, doc, rewrite(kid), now);
       if (!copy.system_principal_id.empty())
         doc[kAccountSavedPrincipal] = copy.system_principal_id;
-      doc[kAccountAdoptionDelay] = SeedOptions{}.adoption_delay_hours;
+      doc[kAccountAdoptionDelay] = Traits(a.kind).adoption_seconds / 3600;
+      if (a.kind == ConsumerKind::kSqlServer)
+        doc[kConsumerBackupRetention] = kDefaultBackupRetentionSeconds;
       // Storage's adoption clock starts at the later of the version's creation
       // and the binding; the binding time is not exposed, the last key change is.
       if (auto changed = ParseRfc3339(e.last_key_rotation_timestamp); changed.ok())
         doc[kAccountBindingTime] = *changed;
       CMK_RETURN_IF_ERROR(store_->Put(
-          StoreTable::kStorageAccounts,
-          AccountRowKey(a.subscription, a.resource_group, a.name), doc));
+          StoreTable::kConsumers,
+          ConsumerRowKey(a.kind, a.subscription, a.resource_group, a.name), ConsumerDoc(copy, doc)));
     }
 
     for (const auto& [id, ra] : live.role_assignments) {
@@ -175,7 +181,7 @@ Status SandboxCloud::RestoreSnapshot(const LiveState& live, int64_t now) {
             n(static_cast<size_t>(version_count), "version", "versions") + "), " +
             n(live.identities.size(), "identity", "identities") + ", " +
             n(live.role_assignments.size(), "role assignment", "role assignments") + ", " +
-            n(live.consumers.size(), "storage account", "storage accounts")));
+            n(live.consumers.size(), "consumer", "consumers")));
     return EvaluateAccessInTxn();  // a consumer already cut off is an incident from now on
   });
 }

@@ -1,13 +1,13 @@
 // SandboxCloud: moving the simulated clock, and what Azure does as time
-// passes: rotation policies rotate and notify, key versions expire, storage
-// accounts on automatic version update adopt new versions (the adoption
-// itself lives in storage_access_ops.cc), soft-deleted vaults and keys are
-// purged at their scheduled purge date.
+// passes: rotation policies rotate and notify, key versions expire,
+// consumers on automatic version update adopt new versions and release the
+// versions they left (both live in consumer_access_ops.cc), soft-deleted
+// vaults and keys are purged at their scheduled purge date.
 //
 // The interval is simulated as an event queue: collect every event the
 // current state makes due, apply the earliest at its own timestamp (the clock
 // is set to it first, so what it creates is stamped right), re-evaluate
-// storage access, repeat, committing every few milliseconds of work. The
+// consumer access, repeat, committing every few milliseconds of work. The
 // clock jumps from event to event; advancing years costs a handful of
 // events, not one per hour.
 #include <algorithm>
@@ -88,11 +88,11 @@ Status SandboxCloud::RefreshDueInTxn() {
   if (stale.all) {
     due_.clear();
     due_of_.clear();
-    for (StoreTable table : {StoreTable::kVaults, StoreTable::kKeys, StoreTable::kStorageAccounts}) {
+    for (StoreTable table : {StoreTable::kVaults, StoreTable::kKeys, StoreTable::kConsumers}) {
       CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows, store_->List(table));
       const char* kind = table == StoreTable::kVaults ? "vault:"
                          : table == StoreTable::kKeys ? "key:"
-                                                      : "account:";
+                                                      : "consumer:";
       for (const auto& row : rows) CMK_RETURN_IF_ERROR(DueOfInTxn(kind + row.key));
     }
     return Status::Ok();
@@ -108,7 +108,7 @@ Status SandboxCloud::DueOfInTxn(const std::string& subject) {
   std::string kind = subject.substr(0, colon), row = subject.substr(colon + 1);
   if (kind == "vault") return DueOfVaultInTxn(subject, row);
   if (kind == "key") return DueOfKeyInTxn(subject, row);
-  if (kind == "account") return DueOfAccountInTxn(subject, row);
+  if (kind == "consumer") return DueOfAccountInTxn(subject, row);
   return Internal("sandbox: no time-driven events for " + subject);
 }
 
@@ -215,19 +215,22 @@ Status SandboxCloud::DueOfKeyInTxn(const std::string& subject, const std::string
 }
 
 Status SandboxCloud::DueOfAccountInTxn(const std::string& subject, const std::string& row) {
-  CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kStorageAccounts, row));
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kConsumers, row));
   if (!doc) return Status::Ok();
   AccessBasis basis;
   CMK_ASSIGN_OR_RETURN(std::optional<DueEvent> adoption, AdoptionOfInTxn({row, *doc}, basis));
   timeline_.Record(subject, basis.topics, basis.recheck_at);
   if (adoption) AddDue(subject, std::move(*adoption));
+  for (DueEvent& release : ReleasesOf({row, *doc})) AddDue(subject, std::move(release));
   return Status::Ok();
 }
 
 Status SandboxCloud::ApplyDueEventInTxn(const DueEvent& e) {
   if (e.kind == "vault.purge") return ForgetExpiredVault(e.vault);
   if (e.kind == "key.purge") return ForgetExpiredKey(e.vault, e.key);
-  if (e.kind == "storage.adopt") return AdoptInTxn(e);
+  if (e.kind == "storage.adopt" || e.kind == "sql.adopt" || e.kind == "des.adopt")
+    return AdoptInTxn(e);
+  if (e.kind == "des.rewrapped" || e.kind == "sql.key-released") return ReleaseInTxn(e);
   if (e.kind == "key.rotate") {
     CMK_ASSIGN_OR_RETURN(KeyState key, LoadKey(e.vault, e.key));
     CMK_ASSIGN_OR_RETURN(KeyVersionState v, RotateInTxn(key));

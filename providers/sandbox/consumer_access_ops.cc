@@ -1,12 +1,25 @@
-// SandboxCloud: whether a storage account can use the key version it is bound
-// to, the incidents when it cannot, and automatic version update (adoption).
+// SandboxCloud: whether a consumer can use the key versions it needs, the
+// incidents when it cannot, automatic version update (adoption), and the end
+// of the need for versions it left (release).
 //
-// Azure Storage keeps using the version named by currentVersionedKeyIdentifier.
-// If that version is disabled, expired, deleted (with its key or vault), or
-// out of reach (firewall, identity without a role), the account's data is
-// inaccessible until the cause goes away. The sandbox records each cause on
-// the account document ("inaccessible", and the history in "incidents") and in
-// the activity log (storage.inaccessible / storage.recovered).
+// Every kind keeps using the version named by its versioned key id (Storage's
+// currentVersionedKeyIdentifier, SQL's protector uri, a disk encryption set's
+// activeKey.keyUrl). A disk encryption set also needs the versions in its
+// previousKeys (retained_key_ids) while it re-wraps its disks; a SQL server's
+// retained versions (server keys) only matter for restores, so they do not
+// count for its accessibility. If a needed version is disabled, expired,
+// deleted (with its key or vault), or out of reach (firewall, identity
+// without a role), the consumer is inaccessible until the cause goes away.
+// The sandbox records each cause on the consumer's document ("inaccessible",
+// and the history in "incidents") and in the activity log
+// (<prefix>.inaccessible / <prefix>.recovered, e.g. sql.inaccessible).
+//
+// Time-driven events per consumer: <prefix>.adopt (one that follows the
+// newest version moves to it, its adoption delay after the version appeared
+// or it was bound), des.rewrapped (a disk encryption set's previous version
+// leaves previousKeys one adoption delay after it changed versions) and
+// sql.key-released (a SQL server's previous version is dropped from its
+// server keys a backup retention after it stopped using it).
 #include <algorithm>
 
 #include "base/duration.h"
@@ -21,7 +34,7 @@ namespace {
 
 
 constexpr int kRankAdopt = 4;  // after a key's own events at the same time (time_ops.cc)
-constexpr int64_t kDefaultAdoptionDelayHours = 24;
+constexpr int kRankRelease = 5;  // after an adoption at the same time
 
 // The key version named by a currentVersionedKeyIdentifier, whatever the DNS
 // suffix (the CLI and the HTTPS server may open one directory with different
@@ -41,25 +54,28 @@ bool Usable(const KeyVersionState& v, int64_t now) {
   return v.enabled && (!v.not_before || now >= *v.not_before) && (!v.expires || now < *v.expires);
 }
 
-Json WithExtras(const ConsumerState& a, const Json& old) {
-  Json doc = ToJson(a);
-  for (const char* extra : kAccountExtras)
-    if (old.contains(extra)) doc[extra] = old[extra];
-  return doc;
+// The versions whose loss makes the consumer inaccessible: the one in use,
+// and for a disk encryption set those it is still re-wrapping from.
+std::vector<std::string> NeededKeyIds(const ConsumerState& c) {
+  std::vector<std::string> out{c.encryption.current_versioned_key_id};
+  if (c.kind == ConsumerKind::kDiskEncryptionSet)
+    out.insert(out.end(), c.retained_key_ids.begin(), c.retained_key_ids.end());
+  return out;
 }
+
+std::string SubjectOf(const ConsumerState& c) { return Traits(c.kind).noun; }
 
 }  // namespace
 
 Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const ConsumerState& a,
+                                                                  const std::string& kid,
                                                                   AccessBasis* basis) {
   using Cause = std::optional<std::string>;
   auto depends = [basis](std::string topic) {
     if (basis) basis->topics.push_back(std::move(topic));
   };
-  std::optional<cmk::KeyId> in_use = InUse(a.encryption.current_versioned_key_id);
-  if (!in_use)
-    return Cause("key id '" + a.encryption.current_versioned_key_id +
-                 "' names no key of this cloud");
+  std::optional<cmk::KeyId> in_use = InUse(kid);
+  if (!in_use) return Cause("key id '" + kid + "' names no key of this cloud");
   depends("vault:" + VaultRowKey(in_use->vault));
   CMK_ASSIGN_OR_RETURN(std::optional<Json> vault_doc, LoadVaultDoc(in_use->vault));
   if (!vault_doc) return Cause("vault '" + in_use->vault + "' no longer exists (purged)");
@@ -88,7 +104,9 @@ Result<std::optional<std::string>> SandboxCloud::ReachCauseInTxn(const ConsumerS
     principal = DocString(*ident, "principalId");
   } else {
     principal = a.system_principal_id;
-    if (principal.empty()) return Cause("the account's system-assigned identity is off");
+    if (principal.empty())
+      return Cause(std::string("the ") + (a.kind == ConsumerKind::kStorage ? "account" : SubjectOf(a)) +
+                   "'s system-assigned identity is off");
   }
   depends("principal:" + Lower(principal));
   Status access = CheckKeyAccess(vault, key, principal);
@@ -106,9 +124,20 @@ Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const Consumer
                                                                   AccessBasis* basis) {
   using Cause = std::optional<std::string>;
   if (!UsesCmk(a)) return Cause();
-  CMK_ASSIGN_OR_RETURN(Cause reach, ReachCauseInTxn(a, basis));
+  for (const std::string& kid : NeededKeyIds(a)) {
+    CMK_ASSIGN_OR_RETURN(Cause cause, VersionCauseInTxn(a, kid, basis));
+    if (cause) return cause;
+  }
+  return Cause();
+}
+
+Result<std::optional<std::string>> SandboxCloud::VersionCauseInTxn(const ConsumerState& a,
+                                                                   const std::string& kid,
+                                                                   AccessBasis* basis) {
+  using Cause = std::optional<std::string>;
+  CMK_ASSIGN_OR_RETURN(Cause reach, ReachCauseInTxn(a, kid, basis));
   if (reach) return reach;
-  cmk::KeyId in_use = *InUse(a.encryption.current_versioned_key_id);
+  cmk::KeyId in_use = *InUse(kid);
   CMK_ASSIGN_OR_RETURN(std::optional<Json> vault_doc, LoadVaultDoc(in_use.vault));
   std::string vault = FromJson<VaultState>(DocObject(*vault_doc, "vault")).name;
   CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc,
@@ -125,11 +154,13 @@ Result<std::optional<std::string>> SandboxCloud::AccessCauseInTxn(const Consumer
   const int64_t now = Now();
   // The answer below holds until the version's not-before or expiry passes.
   if (basis) {
+    std::optional<int64_t> at;
     if (v.not_before && now < *v.not_before) {
-      basis->recheck_at = *v.not_before;
+      at = *v.not_before;
     } else if (v.expires && now < *v.expires) {
-      basis->recheck_at = *v.expires;
+      at = *v.expires;
     }
+    if (at && (!basis->recheck_at || *at < *basis->recheck_at)) basis->recheck_at = at;
   }
   if (!v.enabled) return Cause(what + " is disabled");
   if (v.expires && now >= *v.expires)
@@ -145,14 +176,14 @@ Status SandboxCloud::EvaluateAccessInTxn() {
   if (!stale.all && stale.subjects.empty()) return Status::Ok();
   std::vector<StoredDoc> rows;
   if (stale.all) {
-    CMK_ASSIGN_OR_RETURN(rows, store_->List(StoreTable::kStorageAccounts));
+    CMK_ASSIGN_OR_RETURN(rows, store_->List(StoreTable::kConsumers));
   } else {
     std::vector<std::string> keys;
     for (const auto& subject : stale.subjects) {
       access_.Forget(subject);  // recorded again below while its row exists
       keys.push_back(subject.substr(subject.find(':') + 1));
     }
-    CMK_ASSIGN_OR_RETURN(rows, store_->GetMany(StoreTable::kStorageAccounts, keys));
+    CMK_ASSIGN_OR_RETURN(rows, store_->GetMany(StoreTable::kConsumers, keys));
   }
   for (const auto& row : rows) {  // in insertion order, as the activity log has always had them
     ConsumerState a = FromJson<ConsumerState>(row.doc);
@@ -176,16 +207,18 @@ Status SandboxCloud::EvaluateAccessInTxn() {
       } else {
         doc.erase(kAccountInaccessible);
       }
-      CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kStorageAccounts, row.key, doc));
+      CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kConsumers, row.key, doc));
+      const std::string prefix = ConsumerPrefix(a.kind);
       if (cause) {
-        CMK_RETURN_IF_ERROR(Record("storage.inaccessible", "storage/" + a.name, *cause));
+        CMK_RETURN_IF_ERROR(
+            Record(prefix + ".inaccessible", ConsumerAddress(a.kind, a.name), *cause));
       } else {
-        CMK_RETURN_IF_ERROR(Record("storage.recovered", "storage/" + a.name,
+        CMK_RETURN_IF_ERROR(Record(prefix + ".recovered", ConsumerAddress(a.kind, a.name),
                                    "accessible again (was: " + previous + ")"));
       }
     }
     // After the write above, which changes nothing the answer came from.
-    access_.Record("account:" + row.key, basis.topics, basis.recheck_at);
+    access_.Record("consumer:" + row.key, basis.topics, basis.recheck_at);
   }
   return Status::Ok();
 }
@@ -194,7 +227,7 @@ Result<std::vector<AccessIncident>> SandboxCloud::ListIncidents() {
   return InReadTransaction([&]() -> Result<std::vector<AccessIncident>> {
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     CMK_ASSIGN_OR_RETURN(std::vector<StoredDoc> rows,
-                         store_->List(StoreTable::kStorageAccounts));
+                         store_->List(StoreTable::kConsumers));
     std::vector<AccessIncident> out;
     for (const auto& row : rows) {
       ConsumerState a = FromJson<ConsumerState>(row.doc);
@@ -202,6 +235,7 @@ Result<std::vector<AccessIncident>> SandboxCloud::ListIncidents() {
       if (it == row.doc.end() || !it->is_array()) continue;
       for (const auto& j : *it) {
         AccessIncident incident;
+        incident.kind = a.kind;
         incident.account = a.name;
         incident.account_id = a.id;
         incident.cause = DocString(j, "cause");
@@ -218,16 +252,17 @@ Result<std::vector<AccessIncident>> SandboxCloud::ListIncidents() {
   });
 }
 
-Result<std::optional<std::string>> SandboxCloud::StorageInaccessibleCause(
-    const std::string& subscription, const std::string& resource_group, const std::string& name) {
+Result<std::optional<std::string>> SandboxCloud::ConsumerInaccessibleCause(
+    ConsumerKind kind, const std::string& subscription, const std::string& resource_group,
+    const std::string& name) {
   return InReadTransaction([&]() -> Result<std::optional<std::string>> {
     CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
     CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
-                         store_->Get(StoreTable::kStorageAccounts,
-                                     AccountRowKey(subscription, resource_group, name)));
+                         store_->Get(StoreTable::kConsumers,
+                                     ConsumerRowKey(kind, subscription, resource_group, name)));
     if (!doc)
       return AzureError(StatusCode::kNotFound, "ResourceNotFound",
-                        "The Resource 'Microsoft.Storage/storageAccounts/" + name +
+                        std::string("The Resource '") + Traits(kind).arm_type + "/" + name +
                             "' under resource group '" + resource_group + "' was not found.");
     std::string cause =
         DocString(DocObject(*doc, kAccountInaccessible), "cause");
@@ -242,8 +277,9 @@ Result<std::optional<SandboxCloud::DueEvent>> SandboxCloud::AdoptionOfInTxn(cons
   const int64_t now = Now();
   ConsumerState a = FromJson<ConsumerState>(row.doc);
   if (!UsesCmk(a) || !a.encryption.key_version.empty()) return Due();  // pinned: never moves
-  CMK_ASSIGN_OR_RETURN(std::optional<std::string> unreachable, ReachCauseInTxn(a, &basis));
-  if (unreachable) return Due();  // Storage cannot even read the key's versions
+  CMK_ASSIGN_OR_RETURN(std::optional<std::string> unreachable,
+                       ReachCauseInTxn(a, a.encryption.current_versioned_key_id, &basis));
+  if (unreachable) return Due();  // the service cannot even read the key's versions
   cmk::KeyId in_use = *InUse(a.encryption.current_versioned_key_id);
   std::string prefix = VersionRowPrefix(in_use.vault, in_use.name);
   basis.topics.push_back("versions:" + prefix.substr(0, prefix.size() - 1));
@@ -258,15 +294,13 @@ Result<std::optional<SandboxCloud::DueEvent>> SandboxCloud::AdoptionOfInTxn(cons
     if (!target && Usable(v, now)) target = v;
   }
   if (!target || EqualsIgnoreCase(target->version, in_use.version)) return Due();
-  int64_t delay_hours = row.doc.contains(kAccountAdoptionDelay)
-                            ? DocInt(row.doc, kAccountAdoptionDelay)
-                            : kDefaultAdoptionDelayHours;
+  int64_t delay_hours = AdoptionDelayHours(row.doc, a.kind);
   int64_t from = std::max(target->created, DocInt(row.doc, kAccountBindingTime));
   DueEvent e;
   e.time = from + delay_hours * 3600;
-  e.object = "storage/" + a.name;
+  e.object = ConsumerAddress(a.kind, a.name);
   e.rank = kRankAdopt;
-  e.kind = "storage.adopt";
+  e.kind = std::string(ConsumerPrefix(a.kind)) + ".adopt";
   e.vault = in_use.vault;
   e.key = in_use.name;
   e.version = target->version;
@@ -278,7 +312,7 @@ Result<std::optional<SandboxCloud::DueEvent>> SandboxCloud::AdoptionOfInTxn(cons
 
 Status SandboxCloud::AdoptInTxn(const DueEvent& e) {
   CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
-                       store_->Get(StoreTable::kStorageAccounts, e.account_row));
+                       store_->Get(StoreTable::kConsumers, e.account_row));
   CMK_ASSIGN_OR_RETURN(std::optional<VaultState> vault, GetVaultByNameInTxn(e.vault));
   CMK_ASSIGN_OR_RETURN(std::optional<Json> key_doc,
                        store_->Get(StoreTable::kKeys, KeyRowKey(e.vault, e.key)));
@@ -287,13 +321,65 @@ Status SandboxCloud::AdoptInTxn(const DueEvent& e) {
   ConsumerState a = FromJson<ConsumerState>(*doc);
   std::string key = DocString(*key_doc, "name");
   std::optional<cmk::KeyId> was = InUse(a.encryption.current_versioned_key_id);
-  a.encryption.current_versioned_key_id = vault->vault_uri + "/keys/" + key + "/" + e.version;
+  const std::string left = a.encryption.current_versioned_key_id;
+  const std::string kid = vault->vault_uri + "/keys/" + key + "/" + e.version;
+  a.encryption.current_versioned_key_id = kid;
   a.encryption.last_key_rotation_timestamp = FormatRfc3339(Now());
-  CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kStorageAccounts, e.account_row, WithExtras(a, *doc)));
-  return Record("storage.adopt", e.object,
+  if (a.kind != ConsumerKind::kStorage) {
+    // SQL registers the version it leaves as a server key (backups need
+    // it); a disk encryption set lists it in previousKeys while it re-wraps.
+    if (!left.empty()) RetainKeyId(a, *doc, left, Now());
+    ReleaseKeyId(a, *doc, kid);
+  }
+  CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kConsumers, e.account_row, ConsumerDoc(a, *doc)));
+  return Record(e.kind, e.object,
                 "adopted version " + e.version + " of key '" + key + "' in vault '" + vault->name +
                     "' (automatic version update" +
                     (was ? "; was " + was->version : std::string()) + ")");
+}
+
+}  // namespace cmk
+
+namespace cmk {
+
+std::vector<SandboxCloud::DueEvent> SandboxCloud::ReleasesOf(const StoredDoc& row) {
+  std::vector<DueEvent> out;
+  ConsumerState c = FromJson<ConsumerState>(row.doc);
+  if (c.kind == ConsumerKind::kStorage) return out;
+  const bool sql = c.kind == ConsumerKind::kSqlServer;
+  const int64_t period =
+      sql ? BackupRetentionSeconds(row.doc) : AdoptionDelayHours(row.doc, c.kind) * 3600;
+  const Json& since = DocObject(row.doc, kConsumerRetainedSince);
+  for (const std::string& kid : c.retained_key_ids) {
+    DueEvent e;
+    // A retained id without a time (written by hand) is released a period after 1970.
+    auto at = since.find(kid);
+    e.time = (at != since.end() && at->is_number_integer() ? at->get<int64_t>() : 0) + period;
+    e.object = ConsumerAddress(c.kind, c.name);
+    e.rank = kRankRelease;
+    e.kind = sql ? "sql.key-released" : "des.rewrapped";
+    std::optional<cmk::KeyId> id = InUse(kid);
+    e.version = id ? id->version : kid;
+    e.key_id = kid;
+    e.account_row = row.key;
+    e.detail = sql ? "server key " + kid + " released (backup retention " +
+                         std::to_string(period / 3600) + "h after it stopped being the protector)"
+                   : "disks re-wrapped: " + kid + " leaves previousKeys";
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Status SandboxCloud::ReleaseInTxn(const DueEvent& e) {
+  CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kConsumers, e.account_row));
+  if (!doc) return Internal("sandbox: " + e.kind + " of " + e.object + " lost its consumer");
+  ConsumerState c = FromJson<ConsumerState>(*doc);
+  ReleaseKeyId(c, *doc, e.key_id);
+  CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kConsumers, e.account_row, ConsumerDoc(c, *doc)));
+  return Record(e.kind, e.object,
+                e.kind == "sql.key-released"
+                    ? "server key " + e.key_id + " no longer needed for restores (backup retention over)"
+                    : "disks re-wrapped; previous key " + e.key_id + " no longer needed");
 }
 
 }  // namespace cmk
