@@ -112,6 +112,7 @@ class AzureProvider : public Provider {
   Result<std::vector<ConsumerState>> ListDiskEncryptionSets(const std::string& subscription);
   Result<ConsumerState> EnableDesSystemIdentity(const ArmRef& set);
   Result<ConsumerState> UpdateDesEncryption(const ArmRef& set, const EncryptionState& encryption);
+  Result<ConsumerState> PatchDiskEncryptionSet(const ArmRef& set, const Json& body);
   // The versioned key id a binding writes: its pinned version, else the
   // key's newest one (read with GetKey). SQL server keys and DES activeKey
   // are always versioned.

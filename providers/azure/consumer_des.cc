@@ -9,6 +9,7 @@
 #include "azure/arm_client.h"
 #include "azure/azure_provider.h"
 #include "azure/consumer_wire.h"
+#include "azure/error_mapping.h"
 #include "azure/wire_mapping.h"
 #include "base/json.h"
 #include "base/strings.h"
@@ -135,11 +136,21 @@ Result<ConsumerState> AzureProvider::EnableDesSystemIdentity(const ArmRef& set) 
   CMK_ASSIGN_OR_RETURN(std::optional<ConsumerState> current, GetDiskEncryptionSet(set));
   if (!current) return NotFound("disk encryption set " + name + " does not exist");
   if (!current->system_principal_id.empty()) return *current;
-  CMK_ASSIGN_OR_RETURN(Json j, arm_->Write("PATCH", DiskEncryptionSetArmId(subscription, resource_group, name),
-                                           kDesApiVersion, DesEnableSystemIdentityBody(*current),
-                                           "disk encryption set " + name));
-  if (JsonString(j, "id").empty()) j["id"] = DiskEncryptionSetArmId(subscription, resource_group, name);
-  return DiskEncryptionSetFromArm(j);
+  return PatchDiskEncryptionSet(set, DesEnableSystemIdentityBody(*current));
+}
+
+// A set stays `Updating` while its disks are re-wrapped (up to an hour,
+// previousKeys shows it): the PATCH's operation is waited for, not that.
+Result<ConsumerState> AzureProvider::PatchDiskEncryptionSet(const ArmRef& set, const Json& body) {
+  const auto& [subscription, resource_group, name] = set;
+  const std::string object = "disk encryption set " + name;
+  const std::string path = DiskEncryptionSetArmId(subscription, resource_group, name);
+  CMK_ASSIGN_OR_RETURN(HttpResponse r, arm_->Call("PATCH", path, kDesApiVersion, body));
+  if (r.status != 200 && r.status != 201 && r.status != 202) return StatusFromResponse(r, "update", object);
+  CMK_RETURN_IF_ERROR(arm_->FinishLro(r, path, kDesApiVersion, object, /*get_resource_after=*/false).status());
+  CMK_ASSIGN_OR_RETURN(std::optional<ConsumerState> after, GetDiskEncryptionSet(set));
+  if (!after) return NotFound(object + " disappeared");
+  return *after;
 }
 
 Result<ConsumerState> AzureProvider::UpdateDesEncryption(const ArmRef& set, const EncryptionState& e) {
@@ -152,13 +163,8 @@ Result<ConsumerState> AzureProvider::UpdateDesEncryption(const ArmRef& set, cons
   if (!current) return NotFound(object + " does not exist");
   // activeKey.keyUrl is always versioned, whether or not the set follows the newest.
   CMK_ASSIGN_OR_RETURN(std::string kid, VersionedKeyId(e, object));
-  CMK_ASSIGN_OR_RETURN(Json j, arm_->Write("PATCH", DiskEncryptionSetArmId(subscription, resource_group, name),
-                                           kDesApiVersion,
-                                           DesEncryptionPatchBody(*current, kid, e.key_version.empty(),
-                                                                  e.user_assigned_identity),
-                                           object));
-  if (JsonString(j, "id").empty()) j["id"] = DiskEncryptionSetArmId(subscription, resource_group, name);
-  return DiskEncryptionSetFromArm(j);
+  return PatchDiskEncryptionSet(
+      set, DesEncryptionPatchBody(*current, kid, e.key_version.empty(), e.user_assigned_identity));
 }
 
 }  // namespace cmk

@@ -393,8 +393,11 @@ TEST(DiskEncryptionSetProvider, BindsWithOnePatchOfAVersionedKeyUrl) {
       return Respond(202, Des(kOldVersion, false, {}, false).dump(),
                      {{"Location", "https://management.azure.com/op/des-1"}, {"Retry-After", "1"}});
     }
-    if (path == "/op/des-1") return Respond(200, Des(kV2, true, {kOldVersion}, true).dump());
-    if (path == kDesPath) return Respond(200, Des(kOldVersion, false, {}, false).dump());
+    // The operation's end state; the set keeps re-wrapping (Updating) after it.
+    json updating = Des(kV2, true, {kOldVersion}, true);
+    updating["properties"]["provisioningState"] = "Updating";
+    if (path == "/op/des-1") return Respond(200, updating.dump());
+    if (path == kDesPath) return Respond(200, (patch.is_null() ? Des(kOldVersion, false, {}, false) : updating).dump());
     return Respond(404, "");
   });
   ASSERT_NE(p, nullptr);
@@ -414,9 +417,13 @@ TEST(DiskEncryptionSetProvider, BindsWithOnePatchOfAVersionedKeyUrl) {
                           {{"type", "SystemAssigned, UserAssigned"}, {"userAssignedIdentities", {{kUami, json::object()}}}}},
                          {"properties",
                           {{"activeKey", {{"keyUrl", kKeyBase + kV2}}}, {"rotationToLatestKeyVersionEnabled", true}}}}));
-  int writes = 0;
-  for (const auto& r : w.transport->requests) writes += r.method == "PATCH";
+  int writes = 0, reads = 0;
+  for (const auto& r : w.transport->requests) {
+    writes += r.method == "PATCH";
+    reads += r.method == "GET" && PathOf(r) == kDesPath;
+  }
   EXPECT_EQ(writes, 1);
+  EXPECT_EQ(reads, 2);  // before and after: a set still re-wrapping is not polled
 
   // Pinned and system-assigned: the pinned version, no Key Vault read.
   FakeWorld w2;
@@ -426,7 +433,8 @@ TEST(DiskEncryptionSetProvider, BindsWithOnePatchOfAVersionedKeyUrl) {
       patch2 = json::parse(r.body);
       return Respond(200, Des(kV1, false, {}, false).dump());
     }
-    if (PathOf(r) == kDesPath) return Respond(200, Des(kOldVersion, false, {}, false).dump());
+    if (PathOf(r) == kDesPath)
+      return Respond(200, (patch2.is_null() ? Des(kOldVersion, false, {}, false) : Des(kV1, false, {}, false)).dump());
     return Respond(404, "");
   });
   ASSERT_NE(p2, nullptr);
@@ -452,7 +460,7 @@ TEST(DiskEncryptionSetProvider, EnablesTheSystemIdentityKeepingUserOnes) {
       patch = json::parse(r.body);
       return Respond(200, Des(kV1, false, {}, true).dump());
     }
-    if (PathOf(r) == kDesPath) return Respond(200, set.dump());
+    if (PathOf(r) == kDesPath) return Respond(200, (patch.is_null() ? set : Des(kV1, false, {}, true)).dump());
     return Respond(404, "");
   });
   ASSERT_NE(p, nullptr);
