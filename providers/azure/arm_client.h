@@ -27,6 +27,8 @@ inline constexpr const char* kVaultsApiVersion = "2026-04-01";
 inline constexpr const char* kIdentityApiVersion = "2026-05-31";
 inline constexpr const char* kRoleAssignmentsApiVersion = "2022-04-01";
 inline constexpr const char* kStorageApiVersion = "2026-09-01";
+inline constexpr const char* kSqlApiVersion = "2023-08-01";  // servers, keys, encryptionProtector
+inline constexpr const char* kDesApiVersion = "2025-01-02";  // Microsoft.Compute/diskEncryptionSets
 
 struct LroOptions {
   int max_polls = 120;

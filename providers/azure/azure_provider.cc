@@ -13,6 +13,7 @@
 #include "azure/wire_mapping.h"
 #include "base/strings.h"
 #include "model/arm_id.h"
+#include "model/key_id.h"
 
 namespace cmk {
 
@@ -339,31 +340,56 @@ Status AzureProvider::DeleteRoleAssignment(const cmk::DeleteRoleAssignment& assi
 
 // ---- Consumers: each kind in its own functions.
 
+std::vector<ConsumerKind> AzureProvider::ConsumerKinds() const {
+  return {ConsumerKind::kStorage, ConsumerKind::kSqlServer, ConsumerKind::kDiskEncryptionSet};
+}
+
 Result<std::optional<ConsumerState>> AzureProvider::GetConsumer(const ConsumerRef& request) {
   switch (request.kind) {
     case ConsumerKind::kStorage: return GetStorageAccount(request.Arm());
-    default: return FailedPrecondition(std::string("cmkctl cannot read ") + Traits(request.kind).noun + "s on Azure yet");
+    case ConsumerKind::kSqlServer: return GetSqlServer(request.Arm());
+    case ConsumerKind::kDiskEncryptionSet: return GetDiskEncryptionSet(request.Arm());
   }
+  return FailedPrecondition(std::string("cmkctl cannot read ") + Traits(request.kind).noun + "s on Azure");
 }
 Result<std::vector<ConsumerState>> AzureProvider::ListConsumers(const ConsumerList& request) {
   switch (request.kind) {
     case ConsumerKind::kStorage: return ListStorageAccounts(request.subscription);
-    default: return FailedPrecondition(std::string("cmkctl cannot read ") + Traits(request.kind).noun + "s on Azure yet");
+    case ConsumerKind::kSqlServer: return ListSqlServers(request.subscription);
+    case ConsumerKind::kDiskEncryptionSet: return ListDiskEncryptionSets(request.subscription);
   }
+  return FailedPrecondition(std::string("cmkctl cannot read ") + Traits(request.kind).noun + "s on Azure");
 }
 Result<ConsumerState> AzureProvider::EnableSystemIdentity(const cmk::EnableSystemIdentity& request) {
   switch (request.consumer.kind) {
     case ConsumerKind::kStorage: return EnableStorageSystemIdentity(request.consumer.Arm());
-    default:
-      return FailedPrecondition(std::string("cmkctl cannot change ") + Traits(request.consumer.kind).noun + "s on Azure yet");
+    case ConsumerKind::kSqlServer: return EnableSqlSystemIdentity(request.consumer.Arm());
+    case ConsumerKind::kDiskEncryptionSet: return EnableDesSystemIdentity(request.consumer.Arm());
   }
+  return FailedPrecondition(std::string("cmkctl cannot change ") + Traits(request.consumer.kind).noun + "s on Azure");
 }
 Result<ConsumerState> AzureProvider::UpdateConsumerEncryption(const cmk::UpdateConsumerEncryption& request) {
   switch (request.consumer.kind) {
     case ConsumerKind::kStorage: return UpdateStorageEncryption(request.consumer.Arm(), request.encryption);
-    default:
-      return FailedPrecondition(std::string("cmkctl cannot change ") + Traits(request.consumer.kind).noun + "s on Azure yet");
+    case ConsumerKind::kSqlServer: return UpdateSqlEncryption(request.consumer.Arm(), request.encryption);
+    case ConsumerKind::kDiskEncryptionSet: return UpdateDesEncryption(request.consumer.Arm(), request.encryption);
   }
+  return FailedPrecondition(std::string("cmkctl cannot change ") + Traits(request.consumer.kind).noun + "s on Azure");
+}
+
+Result<std::string> AzureProvider::VersionedKeyId(const EncryptionState& e, const std::string& object) {
+  std::string vault_uri = e.key_vault_uri;
+  while (!vault_uri.empty() && vault_uri.back() == '/') vault_uri.pop_back();
+  const std::string vault = VaultNameOfUri(vault_uri);
+  if (vault.empty() || e.key_name.empty())
+    return InvalidArgument(object + ": the binding names no Key Vault key (vault URI '" + e.key_vault_uri +
+                           "', key '" + e.key_name + "')");
+  const std::string base = vault_uri + "/keys/" + e.key_name + "/";
+  if (!e.key_version.empty()) return base + e.key_version;
+  CMK_ASSIGN_OR_RETURN(std::optional<KeyState> key, GetKey(KeyRef{vault, e.key_name}));
+  if (!key || key->versions.empty())
+    return NotFound(object + ": key " + vault + "/" + e.key_name + " does not exist, so it has no newest version to bind");
+  return base + key->versions.back().version;
 }
 
 // ---- Storage accounts.

@@ -80,6 +80,8 @@ class AzureProvider : public Provider {
   // response (this machine's clock until one arrives).
   int64_t Now() const override;
   std::string VaultDnsSuffix() const override { return options_.endpoints.vault_dns_suffix; }
+  // Storage accounts, SQL servers and disk encryption sets.
+  std::vector<ConsumerKind> ConsumerKinds() const override;
 
   CMK_PROVIDER_OVERRIDES
 
@@ -98,6 +100,23 @@ class AzureProvider : public Provider {
   Result<std::vector<ConsumerState>> ListStorageAccounts(const std::string& subscription);
   Result<ConsumerState> EnableStorageSystemIdentity(const ArmRef& account);
   Result<ConsumerState> UpdateStorageEncryption(const ArmRef& account, const EncryptionState& encryption);
+  // consumer_sql.cc: a server with its protector and (Key Vault protector
+  // only) its server keys.
+  Result<std::optional<ConsumerState>> GetSqlServer(const ArmRef& server);
+  Result<std::vector<ConsumerState>> ListSqlServers(const std::string& subscription);
+  Result<ConsumerState> EnableSqlSystemIdentity(const ArmRef& server);
+  Result<ConsumerState> UpdateSqlEncryption(const ArmRef& server, const EncryptionState& encryption);
+  Result<ConsumerState> SqlServerWithEncryption(const Json& server);
+  // consumer_des.cc.
+  Result<std::optional<ConsumerState>> GetDiskEncryptionSet(const ArmRef& set);
+  Result<std::vector<ConsumerState>> ListDiskEncryptionSets(const std::string& subscription);
+  Result<ConsumerState> EnableDesSystemIdentity(const ArmRef& set);
+  Result<ConsumerState> UpdateDesEncryption(const ArmRef& set, const EncryptionState& encryption);
+  Result<ConsumerState> PatchDiskEncryptionSet(const ArmRef& set, const Json& body);
+  // The versioned key id a binding writes: its pinned version, else the
+  // key's newest one (read with GetKey). SQL server keys and DES activeKey
+  // are always versioned.
+  Result<std::string> VersionedKeyId(const EncryptionState& encryption, const std::string& object);
 
   AzureProvider(AzureProviderOptions options, std::unique_ptr<HttpTransport> transport,
                 AzureTestHooks hooks);

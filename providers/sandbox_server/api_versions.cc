@@ -36,6 +36,19 @@ const std::vector<ProviderVersions>& ArmProviders() {
         "2021-01-01", "2021-02-01", "2021-04-01", "2021-06-01", "2021-08-01", "2021-09-01",
         "2022-05-01", "2022-09-01", "2023-01-01", "2023-04-01", "2023-05-01", "2024-01-01",
         "2025-01-01", "2025-06-01", "2026-04-01", "2026-09-01"}},
+      // Microsoft.Sql servers, keys, encryptionProtector and Microsoft.Compute
+      // diskEncryptionSets (DiskRP): a subset of the published versions,
+      // with the ones cmkctl sends.
+      {"microsoft.sql", "Microsoft.Sql",
+       {"2014-04-01", "2015-05-01-preview", "2017-03-01-preview", "2019-06-01-preview",
+        "2020-02-02-preview", "2020-08-01-preview", "2020-11-01-preview", "2021-02-01-preview",
+        "2021-05-01-preview", "2021-08-01-preview", "2021-11-01", "2022-05-01-preview",
+        "2022-08-01-preview", "2022-11-01-preview", "2023-02-01-preview", "2023-05-01-preview",
+        "2023-08-01"}},
+      {"microsoft.compute", "Microsoft.Compute",
+       {"2019-07-01", "2019-11-01", "2020-05-01", "2020-06-30", "2020-09-30", "2020-12-01",
+        "2021-04-01", "2021-08-01", "2021-12-01", "2022-03-02", "2022-07-02", "2023-01-02",
+        "2023-04-02", "2023-10-02", "2024-03-02", "2025-01-02"}},
   };
   return kProviders;
 }

@@ -84,7 +84,12 @@ TEST(ApiVersions, ArmTypesAndRefusals) {
   EXPECT_EQ(op->type, "operationStatuses");
   EXPECT_FALSE(ArmTypeOfPath(SplitPath("/subscriptions/s")));
   EXPECT_FALSE(CheckArmApiVersion(*type, "2022-04-01"));
-  EXPECT_FALSE(CheckArmApiVersion(ArmResourceType{"Microsoft.Compute", "disks"}, "1999-01-01"));
+  // A provider the server does not serve is not judged; the ones it serves are.
+  EXPECT_FALSE(CheckArmApiVersion(ArmResourceType{"Microsoft.Network", "virtualNetworks"}, "1999-01-01"));
+  EXPECT_TRUE(CheckArmApiVersion(ArmResourceType{"Microsoft.Compute", "diskEncryptionSets"}, "1999-01-01"));
+  EXPECT_FALSE(CheckArmApiVersion(ArmResourceType{"Microsoft.Compute", "diskEncryptionSets"}, "2025-01-02"));
+  EXPECT_TRUE(CheckArmApiVersion(ArmResourceType{"Microsoft.Sql", "servers"}, "2099-01-01"));
+  EXPECT_FALSE(CheckArmApiVersion(ArmResourceType{"Microsoft.Sql", "servers"}, "2023-08-01"));
   auto old = CheckArmApiVersion(*type, "2014-01-01");
   ASSERT_TRUE(old);
   EXPECT_EQ(old->status, 400);
