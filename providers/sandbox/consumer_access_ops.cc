@@ -322,7 +322,12 @@ Status SandboxCloud::AdoptInTxn(const DueEvent& e) {
   std::string key = DocString(*key_doc, "name");
   std::optional<cmk::KeyId> was = InUse(a.encryption.current_versioned_key_id);
   const std::string left = a.encryption.current_versioned_key_id;
-  const std::string kid = vault->vault_uri + "/keys/" + key + "/" + e.version;
+  // On the vault URI the consumer was bound with: a sandbox served over
+  // HTTPS and moved by the command line knows its vaults under two host
+  // names, and the consumer keeps the one its binding named.
+  std::string base = a.encryption.key_vault_uri.empty() ? vault->vault_uri : a.encryption.key_vault_uri;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string kid = base + "/keys/" + key + "/" + e.version;
   a.encryption.current_versioned_key_id = kid;
   a.encryption.last_key_rotation_timestamp = FormatRfc3339(Now());
   if (a.kind != ConsumerKind::kStorage) {

@@ -141,6 +141,13 @@ Status SandboxCloud::SeedConsumer(const ConsumerState& consumer, SeedOptions opt
     } else {
       a = consumer;
       a.id = ConsumerArmId(kind, a.subscription, a.resource_group, a.name);
+      // Not on a Key Vault key yet: each kind in Azure's words, as the wire
+      // answers it (a SQL server on a ServiceManaged protector, a set
+      // without an active key).
+      if (!EqualsIgnoreCase(a.encryption.key_source, "Microsoft.Keyvault")) {
+        if (kind == ConsumerKind::kSqlServer) a.encryption = EncryptionState{.key_source = "ServiceManaged"};
+        if (kind == ConsumerKind::kDiskEncryptionSet) a.encryption = EncryptionState{.key_source = ""};
+      }
       std::sort(a.user_assigned_identities.begin(), a.user_assigned_identities.end());
       std::sort(a.retained_key_ids.begin(), a.retained_key_ids.end());
     }

@@ -14,7 +14,9 @@ setup() {  # setup NAME: seed + apply the example into $work/NAME
   check "$1: apply (got $code: $err)" test "$code" -eq 0
 }
 
-# Bank: 3 yearly rotations, each old version disabled only after adoption.
+# Bank: 3 yearly rotations (the third at the very end), each old version disabled only after every
+# consumer kind adopted at its own pace (SQL and the DES within the hour, storage within the day)
+# and the SQL server's backup retention passed.
 setup bank
 # The files and their bytes (not `ls -la`: opening the sandbox to copy it may
 # touch the folder's own mtime, which says nothing about its contents).
@@ -24,7 +26,12 @@ run "$sb" rehearse -f "$examples/bank" --until P3Y --step P1D
 check "bank: 0 violations (got $code)" test "$code" -eq 0
 check "bank: 3 rotations" test "$(count "$out" "  key.rotate  ")" -eq 3
 check "bank: 2 retirements applied" test "$(count "$out" "apply.disable-version")" -eq 2
-check "bank: retirement blocked until adoption" contains "$out" "still used by storage/bankledger01 (auto)"
+check "bank: retirement blocked until every kind adopted" contains "$out" "still used by des/treasury-vm-des (auto), sql/bank-ledger-sql (auto), storage/bankledger01 (auto), storage/bankreports01 (auto)"
+check "bank: the SQL server and the DES adopt within the hour, storage within the day" \
+  test "$(count "$out" "  sql.adopt  ")" -eq 2 -a "$(count "$out" "  des.adopt  ")" -eq 2 -a "$(count "$out" "  storage.adopt  ")" -eq 4
+check "bank: the DES lets the old version go once its disks are re-wrapped" test "$(count "$out" "  des.rewrapped  ")" -eq 2
+check "bank: retirement waits for the SQL server's backup retention" contains "$out" "still used by sql/bank-ledger-sql (backups need it)"
+check "bank: the old server key is released before the retirement" test "$(count "$out" "  sql.key-released  ")" -eq 2
 check "bank: the canary hook ran before each retirement" \
   test "$(count "$out" "hook 'canary-before-disable' passed")" -eq 2
 check "bank: no hook failed" test "$(count "$out" "failed")" -eq 0
@@ -34,6 +41,16 @@ check "bank: disable not before adoption" test ! "$first_disable" \< "$first_ado
 check "bank: original sandbox untouched" test "$(contents "$sb")" = "$before"
 run "$sb" sandbox clock show
 check "bank: original clock unchanged" test "$code" -eq 0
+
+# An early manual disable of the version every consumer uses, 30 days in: the SQL server and the DES
+# (like the storage accounts) go inaccessible at the moment of the disable, as violations.
+run "$sb" rehearse -f "$examples/bank" --until P40D --step P1D --inject "disable key/treasury-ledger-kek/versions/@P30D"
+check "bank inject: violations (got $code)" test "$code" -eq 1
+when=$(grep -m1 "  inject  " <<<"$out" | cut -d' ' -f1)
+check "bank inject: the disable happened" test -n "$when"
+check "bank inject: the SQL server goes inaccessible then" contains "$out" "$when  sql.inaccessible  sql/bank-ledger-sql  key version"
+check "bank inject: the DES goes inaccessible then" contains "$out" "$when  des.inaccessible  des/treasury-vm-des  key version"
+check "bank inject: both are violations" test "$(grep -c "  sql/bank-ledger-sql: consumer inaccessible since $when\|  des/treasury-vm-des: consumer inaccessible since $when" <<<"$out")" -eq 2
 
 # The bank's hooks on the changes the real planner makes, on the simulated
 # clock: apply from empty (owner check, change window, adoption on bind), a
@@ -62,7 +79,11 @@ check "hooks: the adoption hook knows the rotated key" contains "$out" "post-hoo
 check "hooks: the adoption hook cannot fail to find the key" test "$(count "$out" "cannot tell which key")" -eq 0
 run "$sbh" sandbox clock advance P2D
 run "$sbh" plan -f "$bank"
-check "hooks: retirement planned after adoption" contains "$out" "(disable-version)"
+check "hooks: every consumer adopted, the SQL server still keeps the old version for restores" \
+  contains "$out" "still used by sql/bank-ledger-sql (backups need it)"
+run "$sbh" sandbox clock advance P6D
+run "$sbh" plan -f "$bank"
+check "hooks: retirement planned after the backup retention" contains "$out" "(disable-version)"
 run "$sbh" apply -f "$bank" --auto-approve
 check "hooks: retirement applied (got $code: $out $err)" test "$code" -eq 0
 check "hooks: canary ran before the retirement" contains "$out" "pre-hook 'canary-before-disable' passed"
