@@ -27,21 +27,7 @@ bool DesHasType(const Json& identity, const char* type) {
 
 // Compute spells the combined identity type with a space.
 Json DesIdentityBlock(bool system, std::vector<std::string> users) {
-  std::sort(users.begin(), users.end());
-  users.erase(std::unique(users.begin(), users.end(),
-                          [](const std::string& a, const std::string& b) { return EqualsIgnoreCase(a, b); }),
-              users.end());
-  Json id;
-  if (system && !users.empty()) id["type"] = "SystemAssigned, UserAssigned";
-  else if (system) id["type"] = "SystemAssigned";
-  else if (!users.empty()) id["type"] = "UserAssigned";
-  else id["type"] = "None";
-  if (!users.empty()) {
-    Json m = Json::object();
-    for (const auto& u : users) m[u] = Json::object();
-    id["userAssignedIdentities"] = m;
-  }
-  return id;
+  return ArmIdentityBlock(system, std::move(users), "SystemAssigned, UserAssigned");
 }
 
 }  // namespace

@@ -28,21 +28,7 @@ bool SqlHasType(const Json& identity, const char* type) {
 
 // SQL spells the combined identity type without a space.
 Json SqlIdentityBlock(bool system, std::vector<std::string> users) {
-  std::sort(users.begin(), users.end());
-  users.erase(std::unique(users.begin(), users.end(),
-                          [](const std::string& a, const std::string& b) { return EqualsIgnoreCase(a, b); }),
-              users.end());
-  Json id;
-  if (system && !users.empty()) id["type"] = "SystemAssigned,UserAssigned";
-  else if (system) id["type"] = "SystemAssigned";
-  else if (!users.empty()) id["type"] = "UserAssigned";
-  else id["type"] = "None";
-  if (!users.empty()) {
-    Json m = Json::object();
-    for (const auto& u : users) m[u] = Json::object();
-    id["userAssignedIdentities"] = m;
-  }
-  return id;
+  return ArmIdentityBlock(system, std::move(users), "SystemAssigned,UserAssigned");
 }
 
 bool SqlIsKeyVaultKey(const Json& key) {

@@ -2,6 +2,7 @@
 #include "azure/wire_mapping.h"
 
 #include <algorithm>
+#include <set>
 
 #include "base/strings.h"
 #include "model/arm_id.h"
@@ -184,19 +185,15 @@ ConsumerState StorageAccountFromArm(const Json& j) {
   return s;
 }
 
-namespace {
-
-Json IdentityBlock(const ConsumerState& current, bool system,
-                   const std::vector<std::string>& extra_user) {
-  std::vector<std::string> users = current.user_assigned_identities;
-  for (const auto& u : extra_user) {
-    bool known = std::any_of(users.begin(), users.end(),
-                             [&](const std::string& x) { return EqualsIgnoreCase(x, u); });
-    if (!known && !u.empty()) users.push_back(u);
-  }
+Json ArmIdentityBlock(bool system, std::vector<std::string> users, const char* both) {
+  std::vector<std::string> unique;
+  std::set<std::string> seen;  // lower case
+  for (auto& u : users)
+    if (!u.empty() && seen.insert(Lower(u)).second) unique.push_back(std::move(u));
+  users = std::move(unique);
   std::sort(users.begin(), users.end());
   Json id;
-  if (system && !users.empty()) id["type"] = "SystemAssigned,UserAssigned";
+  if (system && !users.empty()) id["type"] = both;
   else if (system) id["type"] = "SystemAssigned";
   else if (!users.empty()) id["type"] = "UserAssigned";
   else id["type"] = "None";
@@ -206,6 +203,15 @@ Json IdentityBlock(const ConsumerState& current, bool system,
     id["userAssignedIdentities"] = m;
   }
   return id;
+}
+
+namespace {
+
+Json IdentityBlock(const ConsumerState& current, bool system,
+                   const std::vector<std::string>& extra_user) {
+  std::vector<std::string> users = current.user_assigned_identities;
+  users.insert(users.end(), extra_user.begin(), extra_user.end());
+  return ArmIdentityBlock(system, std::move(users), "SystemAssigned,UserAssigned");
 }
 
 }  // namespace

@@ -66,6 +66,11 @@ std::string RoleAssignmentPath(const std::string& scope, const std::string& id);
 // Storage accounts.
 ConsumerState StorageAccountFromArm(const Json& j);
 // PATCH body for the encryption settings; keeps the account's other identities.
+// ARM's `identity` block: SystemAssigned and/or the user-assigned ids
+// (deduplicated case-insensitively, sorted); `both` is how the resource
+// provider spells the combination ("SystemAssigned,UserAssigned" for Storage
+// and SQL, "SystemAssigned, UserAssigned" for Compute).
+Json ArmIdentityBlock(bool system, std::vector<std::string> users, const char* both);
 Json StorageEncryptionPatchBody(const ConsumerState& current, const EncryptionState& e);
 Json StorageEnableSystemIdentityBody(const ConsumerState& current);
 // "microsoft.keyvault" -> "Microsoft.Keyvault", anything else Storage.
