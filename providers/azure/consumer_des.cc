@@ -19,11 +19,6 @@
 namespace cmk {
 namespace {
 
-bool DesHasType(const Json& identity, const char* type) {
-  std::string t = Lower(JsonString(identity, "type"));
-  t.erase(std::remove(t.begin(), t.end(), ' '), t.end());
-  return t.find(type) != std::string::npos;
-}
 
 // Compute spells the combined identity type with a space.
 Json DesIdentityBlock(bool system, std::vector<std::string> users) {
@@ -39,25 +34,12 @@ std::string DiskEncryptionSetArmId(const std::string& subscription, const std::s
 }
 
 ConsumerState DiskEncryptionSetFromArm(const Json& j) {
-  ConsumerState s;
-  s.kind = ConsumerKind::kDiskEncryptionSet;
-  s.id = JsonString(j, "id");
-  ArmIdParts id = ParseArmId(s.id);
-  s.name = JsonString(j, "name").empty() ? id.name : JsonString(j, "name");
-  s.subscription = id.subscription;
-  s.resource_group = id.resource_group;
-  s.location = JsonString(j, "location");
-  s.tags = TagsFromWire(j);
+  ConsumerState s = ConsumerFromArm(ConsumerKind::kDiskEncryptionSet, j);
   const Json& identity = JsonObject(j, "identity");
-  if (DesHasType(identity, "systemassigned")) s.system_principal_id = JsonString(identity, "principalId");
-  const Json& uai = JsonObject(identity, "userAssignedIdentities");
-  for (auto it = uai.begin(); it != uai.end(); ++it) s.user_assigned_identities.push_back(it.key());
-  std::sort(s.user_assigned_identities.begin(), s.user_assigned_identities.end());
-
   const Json& p = JsonObject(j, "properties");
   EncryptionState& e = s.encryption;
   // The set reaches Key Vault as its user-assigned identity when it has one.
-  if (DesHasType(identity, "userassigned") && !s.user_assigned_identities.empty())
+  if (ArmIdentityHasType(identity, "userassigned") && !s.user_assigned_identities.empty())
     e.user_assigned_identity = s.user_assigned_identities.front();
   const std::string key_url = JsonString(JsonObject(p, "activeKey"), "keyUrl");
   e.key_source = key_url.empty() ? "" : "Microsoft.Keyvault";

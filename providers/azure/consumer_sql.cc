@@ -22,10 +22,6 @@
 namespace cmk {
 namespace {
 
-bool SqlHasType(const Json& identity, const char* type) {
-  return Lower(JsonString(identity, "type")).find(type) != std::string::npos;
-}
-
 // SQL spells the combined identity type without a space.
 Json SqlIdentityBlock(bool system, std::vector<std::string> users) {
   return ArmIdentityBlock(system, std::move(users), "SystemAssigned,UserAssigned");
@@ -61,20 +57,7 @@ std::optional<SqlServerKeyName> ParseSqlServerKeyName(const std::string& name) {
 
 ConsumerState SqlServerFromArm(const Json& server, const Json& protector,
                                const std::vector<Json>& server_keys, const AzureEndpoints& endpoints) {
-  ConsumerState s;
-  s.kind = ConsumerKind::kSqlServer;
-  s.id = JsonString(server, "id");
-  ArmIdParts id = ParseArmId(s.id);
-  s.name = JsonString(server, "name").empty() ? id.name : JsonString(server, "name");
-  s.subscription = id.subscription;
-  s.resource_group = id.resource_group;
-  s.location = JsonString(server, "location");
-  s.tags = TagsFromWire(server);
-  const Json& identity = JsonObject(server, "identity");
-  if (SqlHasType(identity, "systemassigned")) s.system_principal_id = JsonString(identity, "principalId");
-  const Json& uai = JsonObject(identity, "userAssignedIdentities");
-  for (auto it = uai.begin(); it != uai.end(); ++it) s.user_assigned_identities.push_back(it.key());
-  std::sort(s.user_assigned_identities.begin(), s.user_assigned_identities.end());
+  ConsumerState s = ConsumerFromArm(ConsumerKind::kSqlServer, server);
 
   EncryptionState& e = s.encryption;
   e.user_assigned_identity = JsonString(JsonObject(server, "properties"), "primaryUserAssignedIdentityId");

@@ -156,8 +156,15 @@ std::string CanonicalKeySource(const std::string& s) {
   return EqualsIgnoreCase(s, "Microsoft.Keyvault") ? "Microsoft.Keyvault" : "Microsoft.Storage";
 }
 
-ConsumerState StorageAccountFromArm(const Json& j) {
+bool ArmIdentityHasType(const Json& identity, const char* type) {
+  std::string t = Lower(JsonString(identity, "type"));
+  t.erase(std::remove(t.begin(), t.end(), ' '), t.end());  // Compute writes "SystemAssigned, UserAssigned"
+  return t.find(type) != std::string::npos;
+}
+
+ConsumerState ConsumerFromArm(ConsumerKind kind, const Json& j) {
   ConsumerState s;
+  s.kind = kind;
   s.id = JsonString(j, "id");
   ArmIdParts id = ParseArmId(s.id);
   s.name = JsonString(j, "name").empty() ? id.name : JsonString(j, "name");
@@ -166,11 +173,15 @@ ConsumerState StorageAccountFromArm(const Json& j) {
   s.location = JsonString(j, "location");
   s.tags = TagsFromWire(j);
   const Json& identity = JsonObject(j, "identity");
-  if (Lower(JsonString(identity, "type")).find("systemassigned") != std::string::npos)
-    s.system_principal_id = JsonString(identity, "principalId");
+  if (ArmIdentityHasType(identity, "systemassigned")) s.system_principal_id = JsonString(identity, "principalId");
   const Json& uai = JsonObject(identity, "userAssignedIdentities");
   for (auto it = uai.begin(); it != uai.end(); ++it) s.user_assigned_identities.push_back(it.key());
   std::sort(s.user_assigned_identities.begin(), s.user_assigned_identities.end());
+  return s;
+}
+
+ConsumerState StorageAccountFromArm(const Json& j) {
+  ConsumerState s = ConsumerFromArm(ConsumerKind::kStorage, j);
   const Json& enc = JsonObject(JsonObject(j, "properties"), "encryption");
   EncryptionState& e = s.encryption;
   e.key_source = CanonicalKeySource(JsonString(enc, "keySource"));

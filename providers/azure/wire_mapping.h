@@ -71,6 +71,12 @@ ConsumerState StorageAccountFromArm(const Json& j);
 // provider spells the combination ("SystemAssigned,UserAssigned" for Storage
 // and SQL, "SystemAssigned, UserAssigned" for Compute).
 Json ArmIdentityBlock(bool system, std::vector<std::string> users, const char* both);
+// What every consumer's ARM resource says alike: kind, id, name,
+// subscription, resource group, location, tags and identities.
+ConsumerState ConsumerFromArm(ConsumerKind kind, const Json& j);
+// Whether ARM's identity.type includes `type` ("systemassigned"), however
+// the resource provider spells the combination.
+bool ArmIdentityHasType(const Json& identity, const char* type);
 Json StorageEncryptionPatchBody(const ConsumerState& current, const EncryptionState& e);
 Json StorageEnableSystemIdentityBody(const ConsumerState& current);
 // "microsoft.keyvault" -> "Microsoft.Keyvault", anything else Storage.

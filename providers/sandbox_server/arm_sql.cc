@@ -151,18 +151,7 @@ ServerResponse ServerCore::ArmSql(Ctx& c, const std::string& sub, const std::str
   const std::string& m = c.req.method;
   if (name.empty()) {
     if (m != "GET") return ArmError(405, "MethodNotAllowed", "The collection supports only GET.");
-    auto all = cloud_->ListConsumers(ConsumerKind::kSqlServer, sub);
-    if (!all.ok()) return ArmError(all.status());
-    std::vector<ConsumerState> list;
-    for (auto& a : *all)
-      if (rg.empty() || EqualsIgnoreCase(a.resource_group, rg)) list.push_back(std::move(a));
-    auto page = Paginate(c, list.size(), "$top", 1000, 1000);
-    if (!page.ok()) return ArmError(page.status());
-    Json items = Json::array();
-    for (size_t i = page->begin; i < page->end; ++i) items.push_back(SqlServerJson(list[i]));
-    Json body{{"value", items}};
-    if (!page->next_link.is_null()) body["nextLink"] = page->next_link;
-    return JsonResponse(200, body);
+    return ArmConsumerList(c, ConsumerKind::kSqlServer, sub, rg, &ServerCore::SqlServerJson);
   }
   auto existing = cloud_->GetConsumer(ConsumerKind::kSqlServer, sub, rg, name);
   if (!existing.ok()) return ArmError(existing.status());

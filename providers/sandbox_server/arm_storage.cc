@@ -15,18 +15,7 @@ ServerResponse ServerCore::ArmStorage(Ctx& c, const std::string& sub, const std:
   const std::string& m = c.req.method;
   if (name.empty()) {
     if (m != "GET") return ArmError(405, "MethodNotAllowed", "The collection supports only GET.");
-    auto all = cloud_->ListStorageAccounts(sub);
-    if (!all.ok()) return ArmError(all.status());
-    std::vector<ConsumerState> list;
-    for (auto& a : *all)
-      if (rg.empty() || EqualsIgnoreCase(a.resource_group, rg)) list.push_back(std::move(a));
-    auto page = Paginate(c, list.size(), "$top", 1000, 1000);
-    if (!page.ok()) return ArmError(page.status());
-    Json items = Json::array();
-    for (size_t i = page->begin; i < page->end; ++i) items.push_back(StorageJson(list[i]));
-    Json body{{"value", items}};
-    if (!page->next_link.is_null()) body["nextLink"] = page->next_link;
-    return JsonResponse(200, body);
+    return ArmConsumerList(c, ConsumerKind::kStorage, sub, rg, &ServerCore::StorageJson);
   }
 
   auto existing = cloud_->GetStorageAccount(sub, rg, name);
@@ -103,6 +92,22 @@ ServerResponse ServerCore::ArmStorage(Ctx& c, const std::string& sub, const std:
   if (!now.ok()) return ArmError(now.status());
   if (!*now) return not_found();
   return JsonResponse(200, StorageJson(**now));
+}
+
+ServerResponse ServerCore::ArmConsumerList(Ctx& c, ConsumerKind kind, const std::string& sub, const std::string& rg,
+                                           Json (ServerCore::*render)(const ConsumerState&)) {
+  auto all = cloud_->ListConsumers(kind, sub);
+  if (!all.ok()) return ArmError(all.status());
+  std::vector<ConsumerState> list;
+  for (auto& a : *all)
+    if (rg.empty() || EqualsIgnoreCase(a.resource_group, rg)) list.push_back(std::move(a));
+  auto page = Paginate(c, list.size(), "$top", 1000, 1000);
+  if (!page.ok()) return ArmError(page.status());
+  Json items = Json::array();
+  for (size_t i = page->begin; i < page->end; ++i) items.push_back((this->*render)(list[i]));
+  Json body{{"value", items}};
+  if (!page->next_link.is_null()) body["nextLink"] = page->next_link;
+  return JsonResponse(200, body);
 }
 
 }  // namespace cmk

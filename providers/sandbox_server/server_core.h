@@ -143,6 +143,11 @@ class ServerCore {
   ServerResponse ArmIdentities(Ctx& c, const std::string& sub, const std::string& rg,
                              const std::string& name);
   ServerResponse ArmRoleAssignments(Ctx& c, const std::string& scope, const std::string& name);
+  // GET of a subscription's or resource group's consumers of one kind, paged
+  // as ARM pages ($top, nextLink), each rendered by `render`. The caller
+  // holds cloud_mu_.
+  ServerResponse ArmConsumerList(Ctx& c, ConsumerKind kind, const std::string& sub, const std::string& rg,
+                                 Json (ServerCore::*render)(const ConsumerState&));
   ServerResponse ArmStorage(Ctx& c, const std::string& sub, const std::string& rg,
                           const std::string& name);
   // arm_sql.cc: a server, its keys ({vault}_{key}_{version}) and its
