@@ -207,6 +207,33 @@ Result<std::optional<ConsumerState>> SandboxCloud::GetConsumer(ConsumerKind kind
   });
 }
 
+Result<Json> SandboxCloud::ConsumerWireState(ConsumerKind kind, const std::string& subscription,
+                                             const std::string& resource_group,
+                                             const std::string& name) {
+  return InReadTransaction([&]() -> Result<Json> {
+    CMK_ASSIGN_OR_RETURN(std::optional<Json> doc,
+                         store_->Get(StoreTable::kConsumers,
+                                     ConsumerRowKey(kind, subscription, resource_group, name)));
+    if (!doc) return ConsumerNotFound(kind, resource_group, name);
+    auto it = doc->find(kConsumerWireState);
+    return it != doc->end() && it->is_object() ? *it : Json::object();
+  });
+}
+
+Status SandboxCloud::SetConsumerWireState(ConsumerKind kind, const std::string& subscription,
+                                          const std::string& resource_group, const std::string& name,
+                                          const Json& state) {
+  if (!state.is_object()) return Status(StatusCode::kInvalidArgument, "wire state must be an object");
+  return InTransaction([&]() -> Status {
+    std::string key = ConsumerRowKey(kind, subscription, resource_group, name);
+    CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kConsumers, key));
+    if (!doc) return ConsumerNotFound(kind, resource_group, name);
+    if (state.empty()) doc->erase(kConsumerWireState);
+    else (*doc)[kConsumerWireState] = state;
+    return store_->Put(StoreTable::kConsumers, key, *doc);
+  });
+}
+
 Result<std::vector<ConsumerState>> SandboxCloud::ListConsumers(ConsumerKind kind,
                                                                const std::string& subscription) {
   return InReadTransaction([&]() -> Result<std::vector<ConsumerState>> {

@@ -319,6 +319,16 @@ class SandboxCloud : private StoreObserver {
                                                    const std::string& subscription,
                                                    const std::string& resource_group,
                                                    const std::string& name);
+  // What a wire front end (`sandbox serve`) keeps for a consumer beyond the
+  // engine's model, e.g. a SQL server's Key Vault server keys that no
+  // protector names yet: an object stored with the consumer's row, so that
+  // it survives a restart and goes with copies of the sandbox. The sandbox
+  // never reads it. {} when none was set; kNotFound without the consumer.
+  Result<Json> ConsumerWireState(ConsumerKind kind, const std::string& subscription,
+                                 const std::string& resource_group, const std::string& name);
+  Status SetConsumerWireState(ConsumerKind kind, const std::string& subscription,
+                              const std::string& resource_group, const std::string& name,
+                              const Json& state);
   // Every consumer of `kind` in `subscription` (every subscription when
   // empty), sorted by ARM id.
   Result<std::vector<ConsumerState>> ListConsumers(ConsumerKind kind,

@@ -58,10 +58,13 @@ inline constexpr const char* kConsumerRetainedSince = "retainedSince";
 // SQL servers: how long a server key stays needed for restores after the
 // server stopped using it (seconds).
 inline constexpr const char* kConsumerBackupRetention = "backupRetentionSeconds";
+// What `sandbox serve` keeps for the resource beyond the engine's model
+// (SandboxCloud::SetConsumerWireState).
+inline constexpr const char* kConsumerWireState = "wireState";
 inline constexpr const char* kAccountExtras[] = {kAccountSavedPrincipal, kAccountAdoptionDelay,
                                                  kAccountBindingTime, kAccountInaccessible,
                                                  kAccountIncidents, kConsumerRetainedSince,
-                                                 kConsumerBackupRetention};
+                                                 kConsumerBackupRetention, kConsumerWireState};
 // Azure SQL's default point-in-time-restore retention: the sandbox's default
 // for how long a SQL server keeps a key version it stopped using.
 inline constexpr int64_t kDefaultBackupRetentionSeconds = 7 * 86400;

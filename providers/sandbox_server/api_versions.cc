@@ -36,15 +36,21 @@ const std::vector<ProviderVersions>& ArmProviders() {
         "2021-01-01", "2021-02-01", "2021-04-01", "2021-06-01", "2021-08-01", "2021-09-01",
         "2022-05-01", "2022-09-01", "2023-01-01", "2023-04-01", "2023-05-01", "2024-01-01",
         "2025-01-01", "2025-06-01", "2026-04-01", "2026-09-01"}},
-      // Microsoft.Sql servers, keys, encryptionProtector and Microsoft.Compute
-      // diskEncryptionSets (DiskRP): a subset of the published versions,
-      // with the ones cmkctl sends.
+      // Microsoft.Sql: the versions of azure-rest-api-specs
+      // specification/sql/resource-manager/Microsoft.Sql/SQL/{stable,preview}
+      // that carry ServerKeys.json (servers/keys) beside Servers.json and
+      // EncryptionProtectors.json; 2025-01-01 is the newest stable.
+      // Microsoft.Compute: the DiskRP versions with diskEncryptionSets
+      // (2019-07-01 on; 2025-01-02 is the newest stable). docs/consumers.md
+      // cites the files.
       {"microsoft.sql", "Microsoft.Sql",
        {"2014-04-01", "2015-05-01-preview", "2017-03-01-preview", "2019-06-01-preview",
         "2020-02-02-preview", "2020-08-01-preview", "2020-11-01-preview", "2021-02-01-preview",
-        "2021-05-01-preview", "2021-08-01-preview", "2021-11-01", "2022-05-01-preview",
-        "2022-08-01-preview", "2022-11-01-preview", "2023-02-01-preview", "2023-05-01-preview",
-        "2023-08-01"}},
+        "2021-05-01-preview", "2021-08-01-preview", "2021-11-01", "2021-11-01-preview",
+        "2022-02-01-preview", "2022-05-01-preview", "2022-08-01-preview", "2022-11-01-preview",
+        "2023-02-01-preview", "2023-05-01-preview", "2023-08-01", "2023-08-01-preview",
+        "2024-05-01-preview", "2024-11-01-preview", "2025-01-01", "2025-02-01-preview",
+        "2025-08-01-preview"}},
       {"microsoft.compute", "Microsoft.Compute",
        {"2019-07-01", "2019-11-01", "2020-05-01", "2020-06-30", "2020-09-30", "2020-12-01",
         "2021-04-01", "2021-08-01", "2021-12-01", "2022-03-02", "2022-07-02", "2023-01-02",

@@ -3,9 +3,13 @@
 // group's lists, PATCH of identity, activeKey and
 // rotationToLatestKeyVersionEnabled, and PUT (creates by seeding the set,
 // then applies them like PATCH). activeKey.keyUrl must be versioned, as Azure
-// requires; previousKeys are the versions the set still re-wraps from.
-// encryptionType, sourceVault, federatedClientId and tags on update are not
-// modelled (accepted, ignored).
+// requires; previousKeys are the versions the set still re-wraps from, and
+// the set is `Updating` while it has any (Azure: "empty if there is no ongoing
+// key rotation"). A set that follows the newest version and cannot reach its
+// key shows autoKeyRotationError. encryptionType and federatedClientId are
+// kept as the set's wire state and shown back; sourceVault and tags on update
+// are accepted and not modelled. associatedResources is empty: the sandbox
+// has no disks.
 #include "base/strings.h"
 #include "model/key_id.h"
 #include "sandbox/sandbox_util.h"
@@ -14,16 +18,42 @@
 
 namespace cmk {
 
+namespace {
+constexpr const char* kWireEncryptionType = "encryptionType";
+constexpr const char* kWireFederatedClientId = "federatedClientId";
+constexpr const char* kWireSourceVault = "sourceVault";  // activeKey.sourceVault.id as last given
+}  // namespace
+
 Json ServerCore::DesJson(const ConsumerState& s) {
   const EncryptionState& e = s.encryption;
-  Json props{{"encryptionType", "EncryptionAtRestWithCustomerKey"},
+  auto wire = cloud_->ConsumerWireState(ConsumerKind::kDiskEncryptionSet, s.subscription, s.resource_group, s.name);
+  const Json state = wire.ok() ? *wire : Json::object();
+  const std::string type = JString(state, kWireEncryptionType);
+  Json props{{"encryptionType", type.empty() ? "EncryptionAtRestWithCustomerKey" : type},
              {"rotationToLatestKeyVersionEnabled", e.key_version.empty()},
-             {"provisioningState", "Succeeded"}};
+             {"provisioningState", s.retained_key_ids.empty() ? "Succeeded" : "Updating"}};
+  if (std::string fed = JString(state, kWireFederatedClientId); !fed.empty()) props["federatedClientId"] = fed;
+  if (e.key_version.empty() && EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault")) {
+    auto cause = cloud_->ConsumerInaccessibleCause(ConsumerKind::kDiskEncryptionSet, s.subscription,
+                                                   s.resource_group, s.name);
+    if (cause.ok() && *cause) {
+      // The code Microsoft's example shows for a missing identity; the
+      // sandbox's own for every other cause.
+      const bool identity_gone = (*cause)->find("identity") != std::string::npos &&
+                                 (*cause)->find("no longer exists") != std::string::npos;
+      props["autoKeyRotationError"] =
+          Json{{"code", identity_gone ? "ManagedServiceIdentityNotFound" : "KeyVaultKeyNotAccessible"},
+               {"message", "Auto-key rotation cannot proceed for DiskEncryptionSet '" + s.name + "': " + **cause}};
+    }
+  }
   std::string key_url = e.current_versioned_key_id;
   if (key_url.empty() && !e.key_name.empty() && !e.key_version.empty())
     key_url = e.key_vault_uri + "/keys/" + e.key_name + "/" + e.key_version;
-  if (EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault") && !key_url.empty())
+  if (EqualsIgnoreCase(e.key_source, "Microsoft.Keyvault") && !key_url.empty()) {
     props["activeKey"] = Json{{"keyUrl", key_url}};
+    if (std::string vault = JString(state, kWireSourceVault); !vault.empty())
+      props["activeKey"]["sourceVault"] = Json{{"id", vault}};
+  }
   Json previous = Json::array();
   for (const auto& k : s.retained_key_ids) previous.push_back(Json{{"keyUrl", k}});
   props["previousKeys"] = previous;
@@ -38,7 +68,8 @@ Json ServerCore::DesJson(const ConsumerState& s) {
               {"properties", props}};
 }
 
-ServerResponse ServerCore::ArmDes(Ctx& c, const std::string& sub, const std::string& rg, const std::string& name) {
+ServerResponse ServerCore::ArmDes(Ctx& c, const std::string& sub, const std::string& rg, const std::string& name,
+                                  const std::string& child) {
   std::lock_guard<std::mutex> lock(cloud_mu_);
   const std::string& m = c.req.method;
   if (name.empty()) {
@@ -53,6 +84,11 @@ ServerResponse ServerCore::ArmDes(Ctx& c, const std::string& sub, const std::str
                     "The Resource 'Microsoft.Compute/diskEncryptionSets/" + name + "' under resource group '" + rg +
                         "' was not found.");
   };
+  if (!child.empty()) {  // associatedResources
+    if (!*existing) return not_found();
+    if (m != "GET") return ArmError(405, "MethodNotAllowed", "The collection supports only GET.");
+    return JsonResponse(200, Json{{"value", Json::array()}});
+  }
   if (m == "GET") return *existing ? JsonResponse(200, DesJson(**existing)) : not_found();
   if (m != "PUT" && m != "PATCH")
     return ArmError(405, "MethodNotAllowed", "The requested resource does not support http method '" + m + "'.");
@@ -109,6 +145,27 @@ ServerResponse ServerCore::ArmDes(Ctx& c, const std::string& sub, const std::str
     if (!enabled.ok()) return ArmError(enabled.status());
   }
 
+  {
+    auto wire = cloud_->ConsumerWireState(ConsumerKind::kDiskEncryptionSet, sub, rg, name);
+    if (!wire.ok()) return ArmError(wire.status());
+    Json state = *wire;
+    if (props.contains("encryptionType")) state[kWireEncryptionType] = JString(props, "encryptionType");
+    if (props.contains("activeKey")) {
+      const std::string vault = JString(JObject(JObject(props, "activeKey"), "sourceVault"), "id");
+      if (vault.empty()) state.erase(kWireSourceVault);
+      else state[kWireSourceVault] = vault;
+    }
+    if (props.contains("federatedClientId")) {
+      // "Setting the value to 'None' will clear the property."
+      const std::string fed = JString(props, "federatedClientId");
+      if (fed.empty() || EqualsIgnoreCase(fed, "None")) state.erase(kWireFederatedClientId);
+      else state[kWireFederatedClientId] = fed;
+    }
+    if (state != *wire) {
+      Status saved = cloud_->SetConsumerWireState(ConsumerKind::kDiskEncryptionSet, sub, rg, name, state);
+      if (!saved.ok()) return ArmError(saved);
+    }
+  }
   auto now = cloud_->GetConsumer(ConsumerKind::kDiskEncryptionSet, sub, rg, name);
   if (!now.ok()) return ArmError(now.status());
   if (!*now) return not_found();

@@ -1,20 +1,24 @@
 // ARM Microsoft.Sql (api-version 2023-08-01) over the sandbox's SQL servers:
 // GET and PATCH of a server (identity, primaryUserAssignedIdentityId), the
 // subscription's and resource group's lists, GET of the server keys (list and
-// one), PUT of a Key Vault server key, GET and PUT of encryptionProtector/current.
+// one), PUT of a Key Vault server key (201 when new), GET of the
+// encryptionProtector list, GET and PUT of encryptionProtector/current.
 //
 // The sandbox keeps a server's Key Vault keys as its encryption: the
 // protector's version and the versions it retains. A server key PUT and the
 // protector PUT naming it are one UpdateConsumerEncryption (the version from
 // the key's name {vault}_{key}_{version}, autoRotationEnabled as "follow the
 // newest"); until then the server key, like a primary user-assigned identity
-// set by PATCH, is held by this server process (not in the sandbox), and is
-// applied by the next protector PUT. Servers are created only by seeding.
+// set by PATCH, is kept as the server's wire state (stored with the server in
+// the sandbox, so a restart loses nothing), and is applied by the next
+// protector PUT. Servers are created only by seeding.
 #include <algorithm>
 #include <array>
 #include <map>
 
+#include "base/duration.h"
 #include "base/strings.h"
+#include "crypto/crypto.h"
 #include "model/arm_id.h"
 #include "model/key_id.h"
 #include "sandbox/sandbox_util.h"
@@ -33,6 +37,11 @@ std::optional<std::array<std::string, 3>> SqlKeyNameParts(const std::string& nam
   if (p[0].empty() || p[1].empty() || p[2].empty()) return std::nullopt;
   return p;
 }
+
+// The server's wire state: {"serverKeys": {lower name: versioned uri},
+// "primaryUserAssignedIdentityId": id}, both awaiting a protector PUT.
+constexpr const char* kWireServerKeys = "serverKeys";
+constexpr const char* kWirePrimary = "primaryUserAssignedIdentityId";
 
 std::string SqlKeyNameOf(const std::string& kid) {
   std::optional<KeyId> k = ParseKeyId(kid);
@@ -70,14 +79,18 @@ Json ServerCore::ConsumerIdentityJson(const ConsumerState& a, const char* both) 
   return identity;
 }
 
-// The server with what this process holds for it (a primary identity set by
-// PATCH and not yet used by a protector PUT).
+Json ServerCore::SqlWireState(const ConsumerState& s) {
+  auto state = cloud_->ConsumerWireState(ConsumerKind::kSqlServer, s.subscription, s.resource_group, s.name);
+  return state.ok() ? *state : Json::object();
+}
+
+// The server with its wire state (a primary identity set by PATCH and not
+// yet used by a protector PUT).
 Json ServerCore::SqlServerJson(const ConsumerState& s) {
   ConsumerState shown = s;
-  const std::string key = Lower(s.id);
   std::string primary = s.encryption.user_assigned_identity;
-  if (auto it = sql_pending_primary_.find(key); it != sql_pending_primary_.end()) {
-    primary = it->second;
+  if (std::string pending = JString(SqlWireState(s), kWirePrimary); !pending.empty()) {
+    primary = pending;
     bool has = false;
     for (const auto& u : shown.user_assigned_identities) has |= EqualsIgnoreCase(u, primary);
     if (!has) shown.user_assigned_identities.push_back(primary);
@@ -119,19 +132,52 @@ Json ServerCore::SqlProtectorJson(const ConsumerState& s) {
   return body;
 }
 
-Json ServerCore::SqlServerKeyJson(const ConsumerState& s, const std::string& name, bool key_vault) {
-  return Json{{"id", s.id + "/keys/" + name},
-              {"name", name},
-              {"type", "Microsoft.Sql/servers/keys"},
-              {"location", s.location},
-              {"kind", key_vault ? "azurekeyvault" : "servicemanaged"},
-              {"properties", key_vault ? Json{{"autoRotationEnabled", s.encryption.key_version.empty() &&
-                                                                          EqualsIgnoreCase(SqlKeyNameOf(s.encryption.current_versioned_key_id), name)}}
-                                       : Json::object()}};
+// A Key Vault server key as Azure shows it: its type and uri, when the key
+// version was created and a thumbprint. Azure does not document how the
+// thumbprint is derived; the sandbox's is the first 20 bytes of the SHA-256
+// of the version's public key (DER SubjectPublicKeyInfo), upper-case hex:
+// 40 characters, as Azure's.
+Json ServerCore::SqlServerKeyJson(const ConsumerState& s, const std::string& name, const std::string& kid) {
+  Json body{{"id", s.id + "/keys/" + name},
+            {"name", name},
+            {"type", "Microsoft.Sql/servers/keys"},
+            {"location", s.location},
+            {"kind", kid.empty() ? "servicemanaged" : "azurekeyvault"},
+            {"properties", Json::object()}};
+  if (kid.empty()) return body;
+  Json& p = body["properties"];
+  p["serverKeyType"] = "AzureKeyVault";
+  p["uri"] = kid;
+  std::optional<KeyId> k = ParseKeyId(kid);
+  if (k) {
+    if (auto pk = CachedPublicKey(k->vault, k->name, k->version)) {
+      Json jwk{{"kty", pk->kty}};
+      for (const auto& [member, value] : {std::pair{"n", pk->n}, {"e", pk->e}, {"crv", pk->crv}, {"x", pk->x}, {"y", pk->y}})
+        if (!value.empty()) jwk[member] = value;
+      auto parsed = ParsePublicJwk(jwk.dump());
+      auto digest = parsed.ok() ? SpkiSha256(*parsed) : Result<Bytes>(parsed.status());
+      if (digest.ok()) {
+        static const char* kHex = "0123456789ABCDEF";
+        std::string hex;
+        for (size_t i = 0; i < 20 && i < digest->size(); ++i) {
+          hex += kHex[(*digest)[i] >> 4];
+          hex += kHex[(*digest)[i] & 15];
+        }
+        p["thumbprint"] = hex;
+      }
+    }
+    auto key = cloud_->GetKey(k->vault, k->name);
+    if (key.ok() && *key)
+      for (const auto& v : (*key)->versions)
+        if (EqualsIgnoreCase(v.version, k->version)) p["creationDate"] = FormatRfc3339(v.created);
+  }
+  p["autoRotationEnabled"] = s.encryption.key_version.empty() &&
+                             EqualsIgnoreCase(SqlKeyNameOf(s.encryption.current_versioned_key_id), name);
+  return body;
 }
 
-// Every server key: ServiceManaged, then the Key Vault ones (the protector's,
-// the retained ones, those held by this process), by name.
+// The Key Vault server keys (the protector's,
+// the retained ones, those awaiting a protector PUT), by name.
 std::map<std::string, std::pair<std::string, std::string>> ServerCore::SqlServerKeys(const ConsumerState& s) {
   std::map<std::string, std::pair<std::string, std::string>> keys;  // lower name -> (name, versioned uri)
   auto add = [&](const std::string& kid) {
@@ -140,8 +186,10 @@ std::map<std::string, std::pair<std::string, std::string>> ServerCore::SqlServer
   };
   if (EqualsIgnoreCase(s.encryption.key_source, "Microsoft.Keyvault")) add(s.encryption.current_versioned_key_id);
   for (const auto& r : s.retained_key_ids) add(r);
-  if (auto it = sql_pending_keys_.find(Lower(s.id)); it != sql_pending_keys_.end())
-    for (const auto& [lower, kid] : it->second) add(kid);
+  const Json wire = SqlWireState(s);
+  const Json& pending = JObject(wire, kWireServerKeys);
+  for (auto it = pending.begin(); it != pending.end(); ++it)
+    if (it->is_string()) add(it->get<std::string>());
   return keys;
 }
 
@@ -161,7 +209,10 @@ ServerResponse ServerCore::ArmSql(Ctx& c, const std::string& sub, const std::str
                         "' was not found.");
   ConsumerState server = **existing;
   if (server.id.empty()) server.id = ConsumerArmId(ConsumerKind::kSqlServer, sub, rg, name);
-  const std::string server_key = Lower(server.id);
+  Json wire = SqlWireState(server);
+  auto save_wire = [&]() -> Status {
+    return cloud_->SetConsumerWireState(ConsumerKind::kSqlServer, sub, rg, name, wire);
+  };
   auto not_allowed = [&] {
     return ArmError(405, "MethodNotAllowed", "The requested resource does not support http method '" + m + "'.");
   };
@@ -201,8 +252,9 @@ ServerResponse ServerCore::ArmSql(Ctx& c, const std::string& sub, const std::str
       if (!*ident)
         return ArmError(400, "InvalidPrimaryIdentityId",
                         "The user assigned identity '" + primary + "' was not found.");
-      if (EqualsIgnoreCase(primary, server.encryption.user_assigned_identity)) sql_pending_primary_.erase(server_key);
-      else sql_pending_primary_[server_key] = primary;
+      if (EqualsIgnoreCase(primary, server.encryption.user_assigned_identity)) wire.erase(kWirePrimary);
+      else wire[kWirePrimary] = primary;
+      if (Status saved = save_wire(); !saved.ok()) return ArmError(saved);
     }
     auto now = cloud_->GetConsumer(ConsumerKind::kSqlServer, sub, rg, name);
     if (!now.ok()) return ArmError(now.status());
@@ -215,18 +267,20 @@ ServerResponse ServerCore::ArmSql(Ctx& c, const std::string& sub, const std::str
     auto keys = SqlServerKeys(server);
     if (child_name.empty()) {
       if (m != "GET") return not_allowed();
-      Json items = Json::array({SqlServerKeyJson(server, "ServiceManaged", false)});
-      for (const auto& [lower, k] : keys) items.push_back(SqlServerKeyJson(server, k.first, true));
+      // Key Vault keys by name, then ServiceManaged, as Microsoft's example lists them.
+      Json items = Json::array();
+      for (const auto& [lower, k] : keys) items.push_back(SqlServerKeyJson(server, k.first, k.second));
+      items.push_back(SqlServerKeyJson(server, "ServiceManaged", ""));
       return JsonResponse(200, Json{{"value", items}});
     }
     if (m == "GET") {
       if (EqualsIgnoreCase(child_name, "ServiceManaged"))
-        return JsonResponse(200, SqlServerKeyJson(server, "ServiceManaged", false));
+        return JsonResponse(200, SqlServerKeyJson(server, "ServiceManaged", ""));
       auto it = keys.find(Lower(child_name));
       if (it == keys.end())
         return ArmError(404, "ResourceNotFound", "The requested resource of type 'Microsoft.Sql/servers/keys' with name '" +
                                                       child_name + "' was not found.");
-      return JsonResponse(200, SqlServerKeyJson(server, it->second.first, true));
+      return JsonResponse(200, SqlServerKeyJson(server, it->second.first, it->second.second));
     }
     if (m != "PUT") return not_allowed();
     auto body = ParseBody(c.req.body);
@@ -255,11 +309,20 @@ ServerResponse ServerCore::ArmSql(Ctx& c, const std::string& sub, const std::str
       for (const auto& v : (*key)->versions) version_exists |= EqualsIgnoreCase(v.version, kid->version);
     if (!version_exists)
       return ArmError(400, "AzureKeyVaultKeyNotFound", "The key vault key '" + uri + "' was not found.");
-    if (!keys.count(Lower(child_name))) sql_pending_keys_[server_key][Lower(child_name)] = uri;
-    return JsonResponse(200, SqlServerKeyJson(server, SqlKeyNameOf(uri), true));
+    const bool created = !keys.count(Lower(child_name));
+    if (created) {
+      if (!wire[kWireServerKeys].is_object()) wire[kWireServerKeys] = Json::object();
+      wire[kWireServerKeys][Lower(child_name)] = uri;
+      if (Status saved = save_wire(); !saved.ok()) return ArmError(saved);
+    }
+    return JsonResponse(created ? 201 : 200, SqlServerKeyJson(server, SqlKeyNameOf(uri), uri));
   }
 
-  // encryptionProtector/current
+  // encryptionProtector: the list (one item, "current") and current.
+  if (child_name.empty()) {
+    if (m != "GET") return not_allowed();
+    return JsonResponse(200, Json{{"value", Json::array({SqlProtectorJson(server)})}});
+  }
   if (m == "GET") return JsonResponse(200, SqlProtectorJson(server));
   if (m != "PUT") return not_allowed();
   auto body = ParseBody(c.req.body);
@@ -274,9 +337,8 @@ ServerResponse ServerCore::ArmSql(Ctx& c, const std::string& sub, const std::str
   const Json& p = JObject(*body, "properties");
   const std::string type = JString(p, "serverKeyType");
   EncryptionState e;
-  auto pending_primary = sql_pending_primary_.find(server_key);
-  e.user_assigned_identity = pending_primary != sql_pending_primary_.end() ? pending_primary->second
-                                                                           : server.encryption.user_assigned_identity;
+  const std::string pending_primary = JString(wire, kWirePrimary);
+  e.user_assigned_identity = !pending_primary.empty() ? pending_primary : server.encryption.user_assigned_identity;
   if (type == "ServiceManaged") {
     e.key_source = "ServiceManaged";
   } else if (type == "AzureKeyVault") {
@@ -297,12 +359,14 @@ ServerResponse ServerCore::ArmSql(Ctx& c, const std::string& sub, const std::str
   }
   auto updated = cloud_->UpdateConsumerEncryption(ConsumerKind::kSqlServer, sub, rg, name, e);
   if (!updated.ok()) return ArmError(updated.status());
-  sql_pending_primary_.erase(server_key);
-  if (auto it = sql_pending_keys_.find(server_key); it != sql_pending_keys_.end()) {
-    // The sandbox now holds the protector's key; the others stay held here.
-    it->second.erase(Lower(SqlKeyNameOf(updated->encryption.current_versioned_key_id)));
-    if (it->second.empty()) sql_pending_keys_.erase(it);
+  // The sandbox now holds the protector's key and identity; other server
+  // keys stay in the wire state.
+  wire.erase(kWirePrimary);
+  if (wire.contains(kWireServerKeys) && wire[kWireServerKeys].is_object()) {
+    wire[kWireServerKeys].erase(Lower(SqlKeyNameOf(updated->encryption.current_versioned_key_id)));
+    if (wire[kWireServerKeys].empty()) wire.erase(kWireServerKeys);
   }
+  if (Status saved = save_wire(); !saved.ok()) return ArmError(saved);
   ConsumerState after = *updated;
   if (after.id.empty()) after.id = server.id;
   return JsonResponse(200, SqlProtectorJson(after));

@@ -381,12 +381,15 @@ ServerResponse ServerCore::HandleArm(Ctx& c) {
     if (l.size() == 5 && l[3] == "microsoft.sql" && l[4] == "servers") return ArmSql(c, sub, "", "", "", "");
     if (l.size() == 5 && l[3] == "microsoft.compute" && l[4] == "diskencryptionsets") return ArmDes(c, sub, "", "");
   }
+  if (l.size() == 9 && l[0] == "subscriptions" && l[2] == "resourcegroups" && l[4] == "providers" &&
+      l[5] == "microsoft.compute" && l[6] == "diskencryptionsets" && l[8] == "associatedresources")
+    return ArmDes(c, s[1], s[3], s[7], "associatedresources");
   // SQL servers' children: keys[/{name}], encryptionProtector/current.
   if ((l.size() == 9 || l.size() == 10) && l[0] == "subscriptions" && l[2] == "resourcegroups" &&
       l[4] == "providers" && l[5] == "microsoft.sql" && l[6] == "servers") {
     if (l[8] == "keys") return ArmSql(c, s[1], s[3], s[7], "keys", l.size() == 10 ? s[9] : "");
-    if (l[8] == "encryptionprotector" && l.size() == 10 && l[9] == "current")
-      return ArmSql(c, s[1], s[3], s[7], "encryptionprotector", "current");
+    if (l[8] == "encryptionprotector" && (l.size() == 9 || l[9] == "current"))
+      return ArmSql(c, s[1], s[3], s[7], "encryptionprotector", l.size() == 10 ? "current" : "");
   }
   if ((l.size() == 7 || l.size() == 8) && l[0] == "subscriptions" && l[2] == "resourcegroups" &&
       l[4] == "providers") {

@@ -152,16 +152,23 @@ class ServerCore {
                           const std::string& name);
   // arm_sql.cc: a server, its keys ({vault}_{key}_{version}) and its
   // encryption protector; child is "" (the server), "keys" or
-  // "encryptionprotector" (child_name "current").
+  // "encryptionprotector" (child_name "current", "" for the list).
   ServerResponse ArmSql(Ctx& c, const std::string& sub, const std::string& rg, const std::string& name,
                         const std::string& child, const std::string& child_name);
+  // What the sandbox keeps for the server beyond the model (arm_sql.cc):
+  // server keys PUT but not yet the protector, a primary identity set by
+  // PATCH; both applied by the next protector PUT.
+  Json SqlWireState(const ConsumerState& s);
   Json SqlServerJson(const ConsumerState& s);
   Json SqlProtectorJson(const ConsumerState& s);
-  Json SqlServerKeyJson(const ConsumerState& s, const std::string& name, bool key_vault);
+  // kid "" = the ServiceManaged key.
+  Json SqlServerKeyJson(const ConsumerState& s, const std::string& name, const std::string& kid);
   // Lower name -> (name, versioned key id) of every Key Vault server key.
   std::map<std::string, std::pair<std::string, std::string>> SqlServerKeys(const ConsumerState& s);
   // arm_des.cc
-  ServerResponse ArmDes(Ctx& c, const std::string& sub, const std::string& rg, const std::string& name);
+  // child "associatedresources" or "".
+  ServerResponse ArmDes(Ctx& c, const std::string& sub, const std::string& rg, const std::string& name,
+                        const std::string& child = "");
   Json DesJson(const ConsumerState& s);
   // A consumer's identity block; `both` is how its service spells
   // "SystemAssigned,UserAssigned".
@@ -180,12 +187,6 @@ class ServerCore {
   // Public halves of key versions (immutable per version), so that a
   // disabled version's bundle still shows n/e as Azure does.
   std::map<std::string, PublicKey> public_keys_;
-  // SQL servers (arm_sql.cc), by lower ARM id: server keys PUT but not yet
-  // the protector (lower name -> versioned key id), and a primary
-  // user-assigned identity set by PATCH; both applied by the next protector
-  // PUT, held by this process only.
-  std::map<std::string, std::map<std::string, std::string>> sql_pending_keys_;
-  std::map<std::string, std::string> sql_pending_primary_;
   // Async vault-create operations: id -> {resource id, polls left}.
   struct Operation {
     std::string resource_id;

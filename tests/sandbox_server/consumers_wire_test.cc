@@ -177,6 +177,51 @@ TEST_F(ConsumersWireTest, SqlServerBindsOverTheWireAsInProcess) {
   EXPECT_EQ(keys.json["value"].size(), 3u) << keys.body;
 }
 
+// A server key PUT and a primary identity set by PATCH wait for the
+// protector PUT; a restart of the server in between loses neither.
+TEST_F(ConsumersWireTest, SqlServerKeyAndPrimaryIdentitySurviveAServerRestart) {
+  const std::string server = std::string("/subscriptions/") + kSub + "/resourceGroups/" + kRg +
+                             "/providers/Microsoft.Sql/servers/sql1";
+  const std::string q = "?api-version=2023-08-01";
+  Json ident = CreateIdentity("sql-uami");
+  const std::string ident_id = Member(ident, {"id"}).get<std::string>();
+  GrantTo(Member(ident, {"properties", "principalId"}).get<std::string>());
+  Reply patch = Arm("PATCH", server + q,
+                    Json{{"identity", {{"type", "UserAssigned"}, {"userAssignedIdentities", {{ident_id, Json::object()}}}}},
+                         {"properties", {{"primaryUserAssignedIdentityId", ident_id}}}});
+  ASSERT_EQ(patch.status, 200) << patch.body;
+  const std::string key_name = "kv1_cmk_" + v1_;
+  Reply put = Arm("PUT", server + "/keys/" + key_name + q,
+                  Json{{"properties", {{"serverKeyType", "AzureKeyVault"}, {"uri", Kid(v1_)}}}});
+  ASSERT_EQ(put.status, 201) << put.body;  // created
+
+  // Same port: the server key's uri names the vault by host and port.
+  const int port = server_->port();
+  server_->Stop();
+  arm_token_.clear();
+  kv_token_.clear();
+  options_.port = port;
+  Start();
+
+  Reply listed = Arm("GET", server + "/keys" + q);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  std::vector<std::string> names;
+  for (const auto& k : listed.json["value"]) names.push_back(k["name"].get<std::string>());
+  EXPECT_EQ(names, (std::vector<std::string>{key_name, "ServiceManaged"})) << listed.body;
+  Reply got = Arm("GET", server + q);
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(Member(got.json, {"properties", "primaryUserAssignedIdentityId"}), ident_id) << got.body;
+
+  Reply protector = Arm("PUT", server + "/encryptionProtector/current" + q,
+                        Json{{"properties", {{"serverKeyType", "AzureKeyVault"}, {"serverKeyName", key_name},
+                                             {"autoRotationEnabled", false}}}});
+  ASSERT_EQ(protector.status, 200) << protector.body;
+  ConsumerState local = InProcess(ConsumerKind::kSqlServer, "sql1");
+  EXPECT_TRUE(SameUri(local.encryption.current_versioned_key_id, Kid(v1_)));
+  EXPECT_EQ(local.encryption.user_assigned_identity, ident_id);
+  ExpectSame(OverTheWire(ConsumerKind::kSqlServer, "sql1"), local);
+}
+
 TEST_F(ConsumersWireTest, DiskEncryptionSetBindsOverTheWireAsInProcess) {
   ConsumerState before = OverTheWire(ConsumerKind::kDiskEncryptionSet, "des1");
   ExpectSame(before, InProcess(ConsumerKind::kDiskEncryptionSet, "des1"));
