@@ -32,7 +32,7 @@ struct BindingErrors {
 };
 
 const BindingErrors& ErrorsOf(ConsumerKind kind) {
-  static const BindingErrors kStorageErrors{"InvalidValuesForRequestParameters",  // (unused)
+  static const BindingErrors kStorageErrors{"InvalidValuesForRequestParameters",
                                             "KeyVaultKeyDisabledOrExpired",
                                             "KeyVaultKeyDisabledOrExpired",
                                             "KeyVaultAuthenticationFailure",
@@ -385,19 +385,21 @@ Result<ConsumerState> SandboxCloud::UpdateConsumerEncryption(ConsumerKind kind,
       return InvalidEncryption("KeyVaultKeyNotFound", "Key '" + encryption.key_name +
                                                           "' was not found in vault '" +
                                                           vault->name + "'.");
-    // The key's type and size. Storage accounts are not checked: the
-    // sandbox has always let them use any key (its tests bind cheap EC keys).
+    // The key's type and size, as each service checks them.
     const bool rsa = k->kty == "RSA" || k->kty == "RSA-HSM";
     const auto& sizes = traits.rsa_sizes;
-    if (kind != ConsumerKind::kStorage &&
-        (!rsa || std::find(sizes.begin(), sizes.end(), k->key_size) == sizes.end())) {
+    if (!rsa || std::find(sizes.begin(), sizes.end(), k->key_size) == sizes.end()) {
       std::string allowed;
       for (int s : sizes) allowed += (allowed.empty() ? "" : ", ") + std::to_string(s);
-      return InvalidEncryption(errors.key_type,
-                               "Key '" + k->name + "' is " + k->kty +
-                                   (rsa ? " " + std::to_string(k->key_size) : std::string()) +
-                                   ": " + traits.service + " supports RSA or RSA-HSM keys of " +
-                                   allowed + " bits.");
+      const std::string why = "Key '" + k->name + "' is " + k->kty +
+                              (rsa ? " " + std::to_string(k->key_size) : std::string()) + ": " +
+                              traits.service + " supports RSA or RSA-HSM keys of " + allowed + " bits.";
+      // Storage names the parameter, not the reason (Azure/azure-cli#10242).
+      if (kind == ConsumerKind::kStorage)
+        return InvalidEncryption(errors.key_type,
+                                 "Values for request parameters are invalid: "
+                                 "encryption.keyvaultproperties.keyname. " + why);
+      return InvalidEncryption(errors.key_type, why);
     }
     auto usable = [now](const KeyVersionState& v) { return v.enabled && InDate(v, now); };
     const KeyVersionState* used = nullptr;

@@ -107,7 +107,7 @@ class SandboxStorageTest : public SandboxTest {
   void SetUp() override {
     SandboxTest::SetUp();
     ASSERT_TRUE(cloud_->PutVault(Vault("bank-kv", true)).ok());
-    auto key = cloud_->CreateKey(Key("bank-kv", "cmk", "EC", 0));
+    auto key = cloud_->CreateKey(Key("bank-kv", "cmk", "RSA", 2048));
     ASSERT_TRUE(key.ok());
     key_ = *key;
   }
@@ -214,13 +214,31 @@ TEST_F(SandboxStorageTest, BindRefusedWithoutRoleThenSetsEvidence) {
 
 TEST_F(SandboxStorageTest, BindRefusedWithoutPurgeProtection) {
   CMK_ASSERT_OK(cloud_->PutVault(Vault("open-kv", false)));
-  CMK_ASSERT_OK(cloud_->CreateKey(Key("open-kv", "cmk", "EC", 0)));
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("open-kv", "cmk", "RSA", 2048)));
   CMK_ASSERT_OK(cloud_->SeedStorageAccount(Account("bankdata01"), {24, true}));
   EncryptionState e = Cmk();
   e.key_vault_uri = "https://open-kv.vault.azure.net";
   Status s = cloud_->UpdateStorageEncryption(kSub, kRg, "bankdata01", e).status();
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("purge protection"), std::string::npos);
+}
+
+// Storage takes RSA and RSA-HSM keys of 2048, 3072 or 4096 bits, and names
+// the parameter when it refuses one (Azure/azure-cli#10242).
+TEST_F(SandboxStorageTest, KeysStorageCannotUseAreRefused) {
+  CMK_ASSERT_OK(cloud_->SeedStorageAccount(Account("bankdata01"), {}));
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", "eckey", "EC", 0)));
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", "small", "RSA", 2048)));
+  EncryptionState e = Cmk();
+  e.key_name = "eckey";
+  Status s = cloud_->UpdateStorageEncryption(kSub, kRg, "bankdata01", e).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("InvalidValuesForRequestParameters"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("encryption.keyvaultproperties.keyname"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("is EC"), std::string::npos) << s.ToString();
+  auto account = cloud_->GetStorageAccount(kSub, kRg, "bankdata01");
+  CMK_ASSERT_OK(account);
+  EXPECT_NE((*account)->encryption.key_name, "eckey");  // nothing changed
 }
 
 TEST_F(SandboxStorageTest, BindWithUserAssignedIdentity) {

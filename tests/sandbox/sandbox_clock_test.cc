@@ -169,7 +169,7 @@ TEST_F(SandboxClockTest, BankYearlyRotationOverThreeYears) {
 
 
 TEST_F(SandboxClockTest, DisablingThePinnedVersionCutsOffAtOnceAndReEnablingRecovers) {
-  KeyState key = MakeKey("cmk", "EC", std::nullopt, {});
+  KeyState key = MakeKey("cmk", "RSA", std::nullopt, {});
   KeyVersionState v0 = key.versions[0];
   Bind("pharmaexports01", "cmk", v0.version);
   CMK_ASSERT_OK(cloud_->RotateKey("bank-kv", "cmk"));
@@ -205,7 +205,7 @@ TEST_F(SandboxClockTest, DisablingThePinnedVersionCutsOffAtOnceAndReEnablingReco
 }
 
 TEST_F(SandboxClockTest, ExpiryOfTheVersionInUseCutsOffAtExp) {
-  KeyState key = MakeKey("cmk", "EC", "P30D", {});
+  KeyState key = MakeKey("cmk", "RSA", "P30D", {});
   Bind("bankdata01", "cmk");
   CMK_ASSERT_OK(cloud_->AdvanceClockBy("P60D"));
   auto incidents = cloud_->ListIncidents();
@@ -225,7 +225,7 @@ TEST_F(SandboxClockTest, ExpiryOfTheVersionInUseCutsOffAtExp) {
 }
 
 TEST_F(SandboxClockTest, LosingTheRoleCutsOffAndRestoringItRecovers) {
-  MakeKey("cmk", "EC", std::nullopt, {});
+  MakeKey("cmk", "RSA", std::nullopt, {});
   std::string principal = Bind("bankdata01", "cmk");
   std::string role_id = DeterministicGuid("role|bankdata01");
   auto role = cloud_->GetRoleAssignment(role_id);
@@ -246,7 +246,7 @@ TEST_F(SandboxClockTest, LosingTheRoleCutsOffAndRestoringItRecovers) {
 }
 
 TEST_F(SandboxClockTest, DeletingTheKeyOrVaultCutsOffUntilRecovered) {
-  MakeKey("cmk", "EC", std::nullopt, {});
+  MakeKey("cmk", "RSA", std::nullopt, {});
   Bind("bankdata01", "cmk");
   auto role = cloud_->GetRoleAssignment(DeterministicGuid("role|bankdata01"));
   CMK_ASSERT_OK(role);
@@ -284,7 +284,7 @@ TEST_F(SandboxClockTest, RotateBeforeExpiry) {
   RotationPolicyState p;
   p.rotate_before_expiry = "P30D";
   p.expiry_time = "P90D";
-  MakeKey("cmk", "EC", "P90D", p);
+  MakeKey("cmk", "RSA", "P90D", p);
   CMK_ASSERT_OK(cloud_->AdvanceClockBy("P100D"));
   auto key = cloud_->GetKey("bank-kv", "cmk");
   CMK_ASSERT_OK(key);
@@ -303,7 +303,7 @@ TEST_F(SandboxClockTest, RotateBeforeExpiry) {
 }
 
 TEST_F(SandboxClockTest, AdoptionWaitsForTheAccountsDelay) {
-  MakeKey("cmk", "EC", std::nullopt, {});
+  MakeKey("cmk", "RSA", std::nullopt, {});
   Bind("bankdata01", "cmk", "", 48);
   std::string v0 = InUse("bankdata01");
   auto rotated = cloud_->RotateKey("bank-kv", "cmk");
@@ -347,7 +347,7 @@ TEST_F(SandboxClockTest, SameTimeEventsAreOrderedByObjectAndReproducible) {
   auto run = [&](SandboxCloud& cloud) {
     std::vector<std::string> lines;
     for (const char* name : {"beta", "alpha"}) {
-      KeyState k = Key("bank-kv", name, "EC", 0);
+      KeyState k = Key("bank-kv", name, "RSA", 2048);
       EXPECT_TRUE(cloud.CreateKey(k).ok());
       EXPECT_TRUE(cloud.PutRotationPolicy("bank-kv", name, p).ok());
     }
@@ -373,7 +373,7 @@ TEST_F(SandboxClockTest, SameTimeEventsAreOrderedByObjectAndReproducible) {
 }
 
 TEST_F(SandboxClockTest, EventFilters) {
-  MakeKey("cmk", "EC", std::nullopt, {});
+  MakeKey("cmk", "RSA", std::nullopt, {});
   auto all = cloud_->ListEvents();
   CMK_ASSERT_OK(all);
   int64_t last = all->back().seq;
@@ -406,7 +406,7 @@ TEST_F(SandboxClockTest, LongAdvanceJumpsFromEventToEvent) {
   RotationPolicyState p;
   p.rotate_after_create = "P6M";
   p.expiry_time = "P1Y";
-  for (const char* name : {"k1", "k2", "k3"}) MakeKey(name, "EC", "P1Y", p);
+  for (const char* name : {"k1", "k2", "k3"}) MakeKey(name, "RSA", "P1Y", p);
   Bind("acct1", "k1");
   Bind("acct2", "k2");
   Bind("acct3", "k3");
@@ -422,7 +422,7 @@ TEST_F(SandboxClockTest, LongAdvanceJumpsFromEventToEvent) {
 }
 
 TEST_F(SandboxClockTest, InaccessibilitySurvivesReopen) {
-  KeyState key = MakeKey("cmk", "EC", std::nullopt, {});
+  KeyState key = MakeKey("cmk", "RSA", std::nullopt, {});
   Bind("bankdata01", "cmk", key.versions[0].version);
   KeyState disable = key;
   disable.enabled = false;

@@ -42,11 +42,11 @@ inline const int64_t kT0 = At("2027-01-01T00:00:00Z");
 
 std::string KeyName(int i) { return (i < 10 ? "k0" : "k") + std::to_string(i); }
 
-// An estate whose clock moves are busy at many instants: `keys` EC keys
+// An estate whose clock moves are busy at many instants: `keys` keys
 // created an hour apart (so each rotates at instants of its own), rotating
 // weekly, each version expiring after two weeks with a notice three days
 // before, and `accounts` storage accounts on automatic version update of
-// the first keys (adoptions, and access re-evaluated at every step). A week
+// the first keys (RSA; the rest are EC) (adoptions, and access re-evaluated at every step). A week
 // of simulated time is about 3 * keys + accounts events.
 void BuildLoad(SandboxCloud& c, int keys, int accounts) {
   CMK_ASSERT_OK(c.SetClock(kT0));
@@ -67,8 +67,14 @@ void BuildLoad(SandboxCloud& c, int keys, int accounts) {
     KeyState k;
     k.vault = kVault;
     k.name = KeyName(i);
-    k.kty = "EC";
-    k.curve = "P-256";
+    // The accounts' keys are RSA, as Storage requires; the others EC (cheap material).
+    if (i < accounts) {
+      k.kty = "RSA";
+      k.key_size = 2048;
+    } else {
+      k.kty = "EC";
+      k.curve = "P-256";
+    }
     k.expires = c.Now() + 14 * 86400;
     CMK_ASSERT_OK(c.CreateKey(k));
     CMK_ASSERT_OK(c.PutRotationPolicy(kVault, k.name, policy));

@@ -343,7 +343,7 @@ class IncrementalTest : public SandboxTest {
       vault.rbac_authorization = true;
       CMK_ASSERT_OK(cloud_->PutVault(vault));
       for (int k = 0; k < kKeysPerVault; ++k) {
-        KeyState key = Key(VaultName(v), KeyName(k), "EC", 0);
+        KeyState key = Key(VaultName(v), KeyName(k), "RSA", 2048);
         key.expires = cloud_->Now() + 80 * 86400;
         CMK_ASSERT_OK(cloud_->CreateKey(key));
         if (k == 0) CMK_ASSERT_OK(cloud_->PutRotationPolicy(VaultName(v), KeyName(k), policy));

@@ -148,7 +148,7 @@ TEST_F(SandboxTest, PurgeRefusedUnderPurgeProtectionUntilRetentionEnds) {
 
 TEST_F(SandboxTest, PurgeWithoutProtectionFreesTheNameAndDropsKeys) {
   CMK_ASSERT_OK(cloud_->PutVault(Vault("bank-kv", false)));
-  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", "cmk", "EC", 0)));
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", "cmk", "RSA", 2048)));
   CMK_ASSERT_OK(cloud_->DeleteVault(kSub, kRg, "bank-kv"));
   EXPECT_FALSE(cloud_->GetKey("bank-kv", "cmk")->has_value());  // keys go with the vault
   CMK_ASSERT_OK(cloud_->PurgeVault("bank-kv"));
@@ -159,7 +159,7 @@ TEST_F(SandboxTest, PurgeWithoutProtectionFreesTheNameAndDropsKeys) {
 
 TEST_F(SandboxTest, RecoveredVaultBringsItsKeysBack) {
   CMK_ASSERT_OK(cloud_->PutVault(Vault("bank-kv")));
-  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", "cmk", "EC", 0)));
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", "cmk", "RSA", 2048)));
   CMK_ASSERT_OK(cloud_->DeleteVault(kSub, kRg, "bank-kv"));
   EXPECT_EQ(cloud_->ListKeys("bank-kv").status().code(), StatusCode::kNotFound);
   CMK_ASSERT_OK(cloud_->RecoverVault("bank-kv"));
