@@ -385,6 +385,14 @@ Result<ConsumerState> SandboxCloud::UpdateConsumerEncryption(ConsumerKind kind,
       return InvalidEncryption("KeyVaultKeyNotFound", "Key '" + encryption.key_name +
                                                           "' was not found in vault '" +
                                                           vault->name + "'.");
+    // SQL: "The combined length for the key vault name and key name cannot
+    // exceed 94 characters" (docs/consumers.md 2.1).
+    if (traits.max_vault_and_key_name &&
+        vault->name.size() + k->name.size() > traits.max_vault_and_key_name)
+      return InvalidEncryption("InvalidParameter",  // Azure's code is not documented
+                               "The combined length of the key vault name '" + vault->name +
+                                   "' and the key name '" + k->name + "' exceeds " +
+                                   std::to_string(traits.max_vault_and_key_name) + " characters.");
     // The key's type and size, as each service checks them.
     const bool rsa = k->kty == "RSA" || k->kty == "RSA-HSM";
     const auto& sizes = traits.rsa_sizes;

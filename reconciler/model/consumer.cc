@@ -11,17 +11,18 @@ constexpr int kDiskSizes[] = {2048, 3072, 4096};
 constexpr ConsumerTraits kTraits[] = {
     {ConsumerKind::kStorage, "storage", "storage account", "Azure Storage", "Microsoft.Storage/storageAccounts", "storageAccount", "StorageCmkBinding",
      /*adoption_seconds=*/24 * 3600, kStorageSizes, /*needs_soft_delete=*/true, /*needs_purge_protection=*/true,
-     /*keeps_previous_versions=*/false, /*versioned_binding=*/false, "cannot read or write its data",
+     /*keeps_previous_versions=*/false, /*versioned_binding=*/false, /*max_vault_and_key_name=*/0,
+     "cannot read or write its data",
      "https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview"},
     {ConsumerKind::kSqlServer, "sql", "SQL server", "Azure SQL Database", "Microsoft.Sql/servers", "sqlServer", "SqlTdeBinding",
      /*adoption_seconds=*/3600, kSqlSizes, /*needs_soft_delete=*/true, /*needs_purge_protection=*/true,
-     /*keeps_previous_versions=*/true, /*versioned_binding=*/true,
+     /*keeps_previous_versions=*/true, /*versioned_binding=*/true, /*max_vault_and_key_name=*/94,
      "has its databases turn Inaccessible within 10 minutes",
      "https://learn.microsoft.com/azure/azure-sql/database/transparent-data-encryption-byok-overview"},
     {ConsumerKind::kDiskEncryptionSet, "des", "disk encryption set", "Azure Disk Storage",
      "Microsoft.Compute/diskEncryptionSets", "diskEncryptionSet", "DiskEncryptionSetBinding", /*adoption_seconds=*/3600, kDiskSizes, /*needs_soft_delete=*/true,
      /*needs_purge_protection=*/true, /*keeps_previous_versions=*/false, /*versioned_binding=*/true,
-     "shuts down every VM whose disks it encrypts",
+     /*max_vault_and_key_name=*/0, "shuts down every VM whose disks it encrypts",
      "https://learn.microsoft.com/azure/virtual-machines/disk-encryption"},
 };
 constexpr ConsumerKind kAll[] = {ConsumerKind::kStorage, ConsumerKind::kSqlServer, ConsumerKind::kDiskEncryptionSet};

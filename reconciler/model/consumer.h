@@ -50,6 +50,8 @@ struct ConsumerTraits {
   // Auto rotation is a flag beside a versioned binding (SQL, DES), not an
   // empty version (Storage).
   bool versioned_binding;
+  // The longest vault name + key name the service takes (0: no limit).
+  size_t max_vault_and_key_name;
   const char* loss;  // what losing the key does, finishing "… the consumer "
   const char* docs;  // the Microsoft Learn page the facts come from
 };

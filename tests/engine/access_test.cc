@@ -378,6 +378,21 @@ TEST(ConsumerPreflight, EachKindIsJudgedByItsOwnServicesRules) {
   EXPECT_EQ(sql_problems[0], "key 'bank-cmk' has 4096 bits: Azure SQL Database accepts 2048 or 3072");
   EXPECT_TRUE(preflight.Problems(des).empty());
   EXPECT_TRUE(preflight.Problems(storage).empty());
+  // SQL takes vault + key names of at most 94 characters; the others have no such rule.
+  const std::string long_name(88, 'k');
+  live.keys["bank-kv/" + long_name] = key;
+  live.keys["bank-kv/" + long_name].name = long_name;
+  live.keys["bank-kv/" + long_name].key_size = 2048;
+  {
+    ConsumerPreflight long_preflight(live, 1798761600);
+    ConsumerState long_sql = sql, long_des = des;
+    long_sql.encryption.key_name = long_des.encryption.key_name = long_name;
+    std::vector<std::string> p = long_preflight.Problems(long_sql);
+    ASSERT_FALSE(p.empty());
+    EXPECT_NE(p[0].find("95 characters together: Azure SQL Database takes at most 94"), std::string::npos) << p[0];
+    for (const auto& d : long_preflight.Problems(long_des))
+      EXPECT_EQ(d.find("characters together"), std::string::npos) << d;
+  }
 
   // The version disabled out of band: every kind is cut off alike, by address.
   live.keys["bank-kv/bank-cmk"].versions[0].enabled = false;

@@ -249,6 +249,20 @@ TEST_F(ConsumerKindsTest, BindingChecksWhatEachServiceChecks) {
   ASSERT_FALSE(disabled.ok());
   EXPECT_EQ(AzureCode(disabled.status()), "AzureKeyVaultKeyDisabled");
 
+  // SQL: vault name + key name at most 94 characters (bank-kv: 7, so 88 is too long).
+  const std::string long_name(88, 'k');
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", long_name, "RSA", 2048)));
+  Grant(uami->principal_id, "bank-kv", long_name, "uami-long");
+  auto too_long = Bind(ConsumerKind::kSqlServer, kSql, Cmk("bank-kv", long_name, "", uami->id));
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_NE(too_long.status().message().find("exceeds 94 characters"), std::string::npos)
+      << too_long.status().ToString();
+  const std::string fits(87, 'k');
+  CMK_ASSERT_OK(cloud_->CreateKey(Key("bank-kv", fits, "RSA", 2048)));
+  Grant(uami->principal_id, "bank-kv", fits, "uami-fits");
+  auto at_limit = Bind(ConsumerKind::kSqlServer, kSql, Cmk("bank-kv", fits, "", uami->id));
+  EXPECT_TRUE(at_limit.ok()) << at_limit.status().ToString();
+
   // A disk encryption set has no platform-key mode; its vault must share its region.
   EncryptionState platform;
   EXPECT_FALSE(Bind(ConsumerKind::kDiskEncryptionSet, kDes, platform).ok());

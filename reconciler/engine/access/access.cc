@@ -179,6 +179,10 @@ std::vector<std::string> ConsumerPreflight::Problems(const ConsumerState& a) con
     return out;
   }
   std::string what = "key '" + key->name + "'";
+  if (kind.max_vault_and_key_name && vault->name.size() + key->name.size() > kind.max_vault_and_key_name)
+    out.push_back("vault name '" + vault->name + "' and key name '" + key->name + "' are " +
+                  std::to_string(vault->name.size() + key->name.size()) + " characters together: " +
+                  kind.service + " takes at most " + std::to_string(kind.max_vault_and_key_name));
   if (key->kty != "RSA" && key->kty != "RSA-HSM")
     out.push_back(what + " is " + key->kty + ": " + kind.service + " accepts only RSA and RSA-HSM keys");
   else if (key->key_size != 0 &&
