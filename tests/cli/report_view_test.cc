@@ -126,6 +126,25 @@ TEST(ReportView, SameBytesForTheSamePageAndNothingToFetch) {
   EXPECT_NE(a.find("document.body.dataset.rendered"), std::string::npos);
 }
 
+// A SQL server adopts an hour after the version, a storage account a day
+// after: on a scale of years they share one dot and one label (two labels
+// a pixel apart would overlap); the tooltip keeps each time.
+TEST(ReportView, AdoptionsAPixelApartShareOneLabel) {
+  ReportPage page = BankPage();
+  auto& adoptions = page.keys[0].versions[1].adoptions;
+  adoptions.clear();
+  adoptions.push_back({"sql/ledger-sql", kStart + 365 * kDay + 3600, true, false});
+  adoptions.push_back({"storage/ledger01", kStart + 366 * kDay, true, false});
+  adoptions.push_back({"storage/ledger02", kStart + 366 * kDay, true, false});
+  adoptions.push_back({"des/far-later", kStart + 390 * kDay, true, false});
+  std::string html = RenderReportHtml(page);
+  EXPECT_NE(html.find(">ledger-sql, ledger01, ledger02</text>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<title>ledger-sql adopted it 2028-01-01T01:00:00Z; ledger01, ledger02 adopted it "
+                      "2028-01-02T00:00:00Z</title>"),
+            std::string::npos);
+  EXPECT_NE(html.find(">far-later</text>"), std::string::npos);  // weeks later: its own dot
+}
+
 TEST(ReportView, PolicyResultsOrTheirAbsence) {
   ReportPage page = BankPage();
   EXPECT_NE(RenderReportHtml(page).find("No policy in the manifests."), std::string::npos);

@@ -295,17 +295,35 @@ void RenderKeyTimeline(const ReportPage& page, const ReportKey& k, const ReportA
              Esc("notify " + Stamp(u.time) + " (" + u.detail + ")") + "</title></path>";
       }
     // Adoptions: one dot per instant, its consumers named above it.
+    // Instants closer than a dot's width (a SQL server after an hour, a
+    // storage account after a day, on a scale of years) share one dot and
+    // one label, so that labels never overlap; the tooltip keeps each time.
     std::map<int, std::vector<const ReportAdoption*>> at;
     for (const auto& a : v.adoptions) at[a.time ? axis.X(*a.time) : x0].push_back(&a);
-    for (const auto& [x, group] : at) {
+    std::vector<std::pair<int, std::vector<const ReportAdoption*>>> clusters;
+    for (auto& [x, group] : at) {
+      const bool known = group.front()->time.has_value();
+      if (!clusters.empty() && x - clusters.back().first < 12 &&
+          clusters.back().second.front()->time.has_value() == known)
+        clusters.back().second.insert(clusters.back().second.end(), group.begin(), group.end());
+      else
+        clusters.emplace_back(x, group);
+    }
+    for (const auto& [x, group] : clusters) {
       std::vector<std::string> names;
+      std::vector<std::pair<int64_t, std::vector<std::string>>> by_time;  // in time order
       bool known = group.front()->time.has_value();
       for (const auto* a : group) {
-        std::string n = a->consumer.substr(a->consumer.find('/') + 1);
-        names.push_back(n + (a->pinned ? " (pinned)" : ""));
+        std::string n = a->consumer.substr(a->consumer.find('/') + 1) + (a->pinned ? " (pinned)" : "");
+        names.push_back(n);
+        if (!known) continue;
+        if (by_time.empty() || by_time.back().first != *a->time) by_time.push_back({*a->time, {}});
+        by_time.back().second.push_back(n);
       }
-      std::string title = Join(names) + (known ? " adopted it " + Stamp(*group.front()->time)
-                                               : " on it (adoption time not known)");
+      std::string title;
+      for (const auto& [t, who] : by_time)
+        title += (title.empty() ? "" : "; ") + Join(who) + " adopted it " + Stamp(t);
+      if (!known) title = Join(names) + " on it (adoption time not known)";
       o += "<g><title>" + Esc(title) + "</title><circle cx=\"" + std::to_string(x) + "\" cy=\"" +
            std::to_string(mid) + "\" r=\"5\" fill=\"" + (known ? "#15803d" : "#fff") + "\" stroke=\"" +
            (known ? "#fff" : "#15803d") + "\" stroke-width=\"1.5\"/>";
