@@ -68,6 +68,8 @@ for size in $sizes; do
       else if (url ~ /\.vault\./) kind = "kv: key"
       else if (url ~ /roleAssignments/) kind = "arm: role assignments (list)"
       else if (url ~ /storageAccounts/) kind = "arm: storage account"
+      else if (url ~ /Microsoft.Sql\/servers/) kind = "arm: sql server"
+      else if (url ~ /diskEncryptionSets/) kind = "arm: disk encryption set"
       else if (url ~ /userAssignedIdentities/) kind = "arm: identity"
       else if (url ~ /vaults/) kind = "arm: vault"
       else kind = "other"
