@@ -191,8 +191,22 @@ Status SandboxCloud::EvaluateAccessInTxn() {
     CMK_ASSIGN_OR_RETURN(std::optional<std::string> cause, AccessCauseInTxn(a, &basis));
     std::string previous =
         DocString(DocObject(row.doc, kAccountInaccessible), "cause");
+    Json doc = row.doc;
+    if (!cause && a.kind == ConsumerKind::kSqlServer) {
+      // Access is back. Within the auto-heal window the databases come back
+      // by themselves; after it they stay Inaccessible until revalidated.
+      if (!doc.contains(kConsumerNeedsRevalidation) && !previous.empty()) {
+        const int64_t since = DocInt(DocObject(doc, kAccountInaccessible), "since");
+        if (now - since > kSqlAutoHealSeconds)
+          doc[kConsumerNeedsRevalidation] = Json{{"since", since}, {"healed", now}};
+      }
+      if (const Json& r = DocObject(doc, kConsumerNeedsRevalidation); !r.empty())
+        cause = "its key was out of reach from " + FormatRfc3339(DocInt(r, "since")) + " to " +
+                FormatRfc3339(DocInt(r, "healed")) +
+                ", longer than the 30-minute auto-heal window: its databases stay Inaccessible "
+                "until the encryption protector is revalidated";
+    }
     if (cause.value_or("") != previous) {
-      Json doc = row.doc;
       Json& incidents = doc[kAccountIncidents];
       if (!incidents.is_array()) incidents = Json::array();
       for (auto it = incidents.rbegin(); it != incidents.rend(); ++it) {

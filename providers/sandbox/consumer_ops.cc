@@ -234,6 +234,39 @@ Status SandboxCloud::SetConsumerWireState(ConsumerKind kind, const std::string& 
   });
 }
 
+Status SandboxCloud::RevalidateConsumer(ConsumerKind kind, const std::string& subscription,
+                                        const std::string& resource_group, const std::string& name) {
+  return InTransaction([&]() -> Status {
+    CMK_RETURN_IF_ERROR(EvaluateAccessInTxn());
+    std::string key = ConsumerRowKey(kind, subscription, resource_group, name);
+    CMK_ASSIGN_OR_RETURN(std::optional<Json> doc, store_->Get(StoreTable::kConsumers, key));
+    if (!doc) return ConsumerNotFound(kind, resource_group, name);
+    if (kind != ConsumerKind::kSqlServer)
+      return Status(StatusCode::kInvalidArgument, std::string("only SQL servers are revalidated, not ") +
+                                                      Traits(kind).noun + "s");
+    ConsumerState a = FromJson<ConsumerState>(*doc);
+    AccessBasis basis;
+    CMK_ASSIGN_OR_RETURN(std::optional<std::string> cause, AccessCauseInTxn(a, &basis));
+    if (cause)
+      return AzureError(StatusCode::kFailedPrecondition, "AzureKeyVaultKeyInaccessible",
+                        "The encryption protector of server '" + name + "' cannot be revalidated: " + *cause + ".");
+    if (!doc->contains(kConsumerNeedsRevalidation)) return Status::Ok();  // nothing to do, as Azure
+    // The access it was decided from did not change: end the outage here.
+    const std::string previous = DocString(DocObject(*doc, kAccountInaccessible), "cause");
+    doc->erase(kConsumerNeedsRevalidation);
+    doc->erase(kAccountInaccessible);
+    if (auto it = doc->find(kAccountIncidents); it != doc->end() && it->is_array())
+      for (auto& incident : *it)
+        if (incident.is_object() && !incident.contains("until")) incident["until"] = Now();
+    CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kConsumers, key, *doc));
+    const std::string address = ConsumerAddress(kind, a.name);
+    CMK_RETURN_IF_ERROR(Record(std::string(ConsumerPrefix(kind)) + ".revalidated", address,
+                               "encryption protector revalidated"));
+    return Record(std::string(ConsumerPrefix(kind)) + ".recovered", address,
+                  "accessible again (was: " + previous + ")");
+  });
+}
+
 Result<std::vector<ConsumerState>> SandboxCloud::ListConsumers(ConsumerKind kind,
                                                                const std::string& subscription) {
   return InReadTransaction([&]() -> Result<std::vector<ConsumerState>> {
@@ -490,6 +523,7 @@ Result<ConsumerState> SandboxCloud::UpdateConsumerEncryption(ConsumerKind kind,
       ReleaseKeyId(a, *doc, kid);  // in use again
     }
     (*doc)[kAccountBindingTime] = now;
+    doc->erase(kConsumerNeedsRevalidation);  // a new protector that passed the checks above
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kConsumers, key, ConsumerDoc(a, *doc)));
     CMK_RETURN_IF_ERROR(Record(event_kind, address,
                                "customer-managed key " + kid +

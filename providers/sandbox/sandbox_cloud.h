@@ -329,6 +329,13 @@ class SandboxCloud : private StoreObserver {
   Status SetConsumerWireState(ConsumerKind kind, const std::string& subscription,
                               const std::string& resource_group, const std::string& name,
                               const Json& state);
+  // Azure SQL's POST encryptionProtector/current/revalidate: a server whose
+  // key was out of reach for longer than the 30-minute auto-heal window
+  // stays inaccessible after access comes back until this (or a new
+  // protector) is done. kFailedPrecondition while the key is still out of
+  // reach; a no-op for a server that does not need it.
+  Status RevalidateConsumer(ConsumerKind kind, const std::string& subscription,
+                            const std::string& resource_group, const std::string& name);
   // Every consumer of `kind` in `subscription` (every subscription when
   // empty), sorted by ARM id.
   Result<std::vector<ConsumerState>> ListConsumers(ConsumerKind kind,

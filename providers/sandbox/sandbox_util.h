@@ -61,10 +61,18 @@ inline constexpr const char* kConsumerBackupRetention = "backupRetentionSeconds"
 // What `sandbox serve` keeps for the resource beyond the engine's model
 // (SandboxCloud::SetConsumerWireState).
 inline constexpr const char* kConsumerWireState = "wireState";
+// SQL servers: access came back after the auto-heal window; the databases
+// stay Inaccessible until revalidated. {since: the outage's start, healed:
+// when access came back} (unix seconds).
+inline constexpr const char* kConsumerNeedsRevalidation = "needsRevalidation";
+// Azure SQL heals a database whose key access comes back within 30 minutes;
+// after that it must be revalidated (docs/consumers.md 2.4).
+inline constexpr int64_t kSqlAutoHealSeconds = 30 * 60;
 inline constexpr const char* kAccountExtras[] = {kAccountSavedPrincipal, kAccountAdoptionDelay,
                                                  kAccountBindingTime, kAccountInaccessible,
                                                  kAccountIncidents, kConsumerRetainedSince,
-                                                 kConsumerBackupRetention, kConsumerWireState};
+                                                 kConsumerBackupRetention, kConsumerWireState,
+                                                 kConsumerNeedsRevalidation};
 // Azure SQL's default point-in-time-restore retention: the sandbox's default
 // for how long a SQL server keeps a key version it stopped using.
 inline constexpr int64_t kDefaultBackupRetentionSeconds = 7 * 86400;

@@ -2,7 +2,8 @@
 // GET and PATCH of a server (identity, primaryUserAssignedIdentityId), the
 // subscription's and resource group's lists, GET of the server keys (list and
 // one), PUT of a Key Vault server key (201 when new), GET of the
-// encryptionProtector list, GET and PUT of encryptionProtector/current.
+// encryptionProtector list, GET and PUT of encryptionProtector/current, and
+// POST encryptionProtector/current/revalidate.
 //
 // The sandbox keeps a server's Key Vault keys as its encryption: the
 // protector's version and the versions it retains. A server key PUT and the
@@ -322,6 +323,14 @@ ServerResponse ServerCore::ArmSql(Ctx& c, const std::string& sub, const std::str
   if (child_name.empty()) {
     if (m != "GET") return not_allowed();
     return JsonResponse(200, Json{{"value", Json::array({SqlProtectorJson(server)})}});
+  }
+  if (child_name == "revalidate") {
+    if (m != "POST") return not_allowed();
+    Status revalidated = cloud_->RevalidateConsumer(ConsumerKind::kSqlServer, sub, rg, name);
+    if (!revalidated.ok()) return ArmError(revalidated);
+    ServerResponse ok;
+    ok.status = 200;
+    return ok;
   }
   if (m == "GET") return JsonResponse(200, SqlProtectorJson(server));
   if (m != "PUT") return not_allowed();

@@ -384,6 +384,10 @@ ServerResponse ServerCore::HandleArm(Ctx& c) {
   if (l.size() == 9 && l[0] == "subscriptions" && l[2] == "resourcegroups" && l[4] == "providers" &&
       l[5] == "microsoft.compute" && l[6] == "diskencryptionsets" && l[8] == "associatedresources")
     return ArmDes(c, s[1], s[3], s[7], "associatedresources");
+  if (l.size() == 11 && l[0] == "subscriptions" && l[2] == "resourcegroups" && l[4] == "providers" &&
+      l[5] == "microsoft.sql" && l[6] == "servers" && l[8] == "encryptionprotector" && l[9] == "current" &&
+      l[10] == "revalidate")
+    return ArmSql(c, s[1], s[3], s[7], "encryptionprotector", "revalidate");
   // SQL servers' children: keys[/{name}], encryptionProtector/current.
   if ((l.size() == 9 || l.size() == 10) && l[0] == "subscriptions" && l[2] == "resourcegroups" &&
       l[4] == "providers" && l[5] == "microsoft.sql" && l[6] == "servers") {

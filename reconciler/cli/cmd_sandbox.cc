@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "base/duration.h"
+#include "base/strings.h"
+#include "model/consumer.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "manifest/seed_file.h"
@@ -100,6 +102,34 @@ int RunSandboxEvents(const GlobalOptions& global, const EventArgs& args) {
     std::cout << FormatRfc3339(e.time) << "  " << e.kind << "  " << e.object << "  " << e.message
               << "\n";
   return kExitOk;
+}
+
+int RunSandboxRevalidate(const GlobalOptions& global, const std::string& address) {
+  std::optional<ConsumerKind> kind = ConsumerKindOfAddress(address);
+  if (kind != ConsumerKind::kSqlServer)
+    return Fail(InvalidArgument("revalidate: '" + address + "' is not a SQL server address (sql/NAME)"));
+  const std::string name = address.substr(address.find('/') + 1);
+  auto cloud = OpenCloud(global);
+  if (!cloud.ok()) return Fail(cloud.status());
+  SandboxCloud& c = **cloud;
+  std::cout << "Target: sandbox: " << ResolveSandboxDir(global) << "\n";
+  auto servers = c.ListConsumers(*kind, "");
+  if (!servers.ok()) return Fail(servers.status());
+  std::vector<const ConsumerState*> found;
+  for (const auto& s : *servers)
+    if (EqualsIgnoreCase(s.name, name)) found.push_back(&s);
+  if (found.empty()) return Fail(NotFound("revalidate: the sandbox has no SQL server '" + name + "'"));
+  if (found.size() > 1) {
+    std::string ids;
+    for (const auto* s : found) ids += "\n  " + s->id;
+    return Fail(InvalidArgument("revalidate: several SQL servers are named '" + name + "':" + ids));
+  }
+  const ConsumerState& s = *found.front();
+  if (Status st = c.RevalidateConsumer(*kind, s.subscription, s.resource_group, s.name); !st.ok()) return Fail(st);
+  auto cause = c.ConsumerInaccessibleCause(*kind, s.subscription, s.resource_group, s.name);
+  if (!cause.ok()) return Fail(cause.status());
+  std::cout << address << ": " << (*cause ? "still inaccessible: " + **cause : std::string("accessible")) << "\n";
+  return *cause ? kExitError : kExitOk;
 }
 
 int RunSandboxClock(const GlobalOptions& global, const std::string& verb, const std::string& value) {

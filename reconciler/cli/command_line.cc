@@ -182,7 +182,7 @@ void CommandLine::AddCommands() {
   EvidenceCommands(app, global, choose);
 
   CLI::App* sandbox = app.add_subcommand(
-      "sandbox", "Manage the local sandbox cloud (seed, clock, events, serve)");
+      "sandbox", "Manage the local sandbox cloud (seed, clock, events, revalidate, serve)");
   sandbox->require_subcommand(1);
   auto seed_file = std::make_shared<std::string>();
   CLI::App* seed = sandbox->add_subcommand("seed", "Add storage accounts, principals and existing vaults");
@@ -210,6 +210,12 @@ void CommandLine::AddCommands() {
   CLI::App* set = clock->add_subcommand("set", "Set the clock (forward only) to an RFC 3339 time");
   set->add_option("time", *clock_value, "e.g. 2027-01-01T00:00:00Z")->required();
   choose(set, [&global, clock_value] { return RunSandboxClock(global, "set", *clock_value); });
+  auto revalidate_address = std::make_shared<std::string>();
+  CLI::App* revalidate = sandbox->add_subcommand(
+      "revalidate", "Revalidate a SQL server's encryption protector (after its key was out of reach "
+                    "for longer than SQL's 30-minute auto-heal window)");
+  revalidate->add_option("server", *revalidate_address, "sql/NAME")->required();
+  choose(revalidate, [&global, revalidate_address] { return RunSandboxRevalidate(global, *revalidate_address); });
   auto serve = std::make_shared<ServeOptions>();
   CLI::App* serve_cmd = sandbox->add_subcommand(
       "serve", "Serve the sandbox over HTTPS on loopback in Azure's wire format");

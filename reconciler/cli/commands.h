@@ -85,6 +85,8 @@ struct EventArgs {
 int RunSandboxEvents(const GlobalOptions& global, const EventArgs& args);
 // verb: "show", "advance" (value: an ISO-8601 duration) or "set" (value: RFC 3339).
 int RunSandboxClock(const GlobalOptions& global, const std::string& verb, const std::string& value);
+// `sandbox revalidate sql/NAME`: Azure SQL's encryption-protector revalidation.
+int RunSandboxRevalidate(const GlobalOptions& global, const std::string& address);
 int RunSandboxServe(const GlobalOptions& global, const ServeOptions& options);
 
 // `cmkctl evidence ...` (docs/evidence.md).

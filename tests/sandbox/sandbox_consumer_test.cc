@@ -430,6 +430,60 @@ TEST_F(ConsumerKindsTest, EarlyDisableMakesSqlAndDesInaccessibleUntilReEnabled) 
   EXPECT_EQ(addresses, (std::vector<std::string>{"des/Bank_DES-01", "sql/bank-sql"}));
 }
 
+// Azure SQL heals by itself when key access comes back within 30 minutes;
+// after longer, the databases stay Inaccessible until the protector is
+// revalidated (or replaced). Disk encryption sets recover at once.
+TEST_F(ConsumerKindsTest, SqlNeedsRevalidationAfterTheAutoHealWindow) {
+  SeedGranted(ConsumerKind::kSqlServer, kSql);
+  SeedGranted(ConsumerKind::kDiskEncryptionSet, kDes);
+  std::string v1 = FirstVersion();
+  ASSERT_TRUE(Bind(ConsumerKind::kSqlServer, kSql, Cmk("bank-kv", "cmk", v1)).ok());
+  ASSERT_TRUE(Bind(ConsumerKind::kDiskEncryptionSet, kDes, Cmk("bank-kv", "cmk", v1)).ok());
+
+  // Back after 30 minutes exactly: healed.
+  SetEnabled(v1, false);
+  CMK_ASSERT_OK(cloud_->AdvanceClock(1800));
+  SetEnabled(v1, true);
+  EXPECT_EQ(Cause(ConsumerKind::kSqlServer, kSql), std::nullopt);
+  EXPECT_EQ(Events("sql.recovered", "sql/bank-sql").size(), 1u);
+
+  // Back after two hours: the SQL server stays inaccessible, the set does not.
+  const int64_t lost_at = cloud_->Now();
+  SetEnabled(v1, false);
+  CMK_ASSERT_OK(cloud_->AdvanceClock(7200));
+  // Revalidating while the key is still out of reach fails.
+  Status early = cloud_->RevalidateConsumer(ConsumerKind::kSqlServer, kSub, kRg, kSql);
+  EXPECT_EQ(early.code(), StatusCode::kFailedPrecondition) << early.ToString();
+  SetEnabled(v1, true);
+  std::optional<std::string> stuck = Cause(ConsumerKind::kSqlServer, kSql);
+  ASSERT_TRUE(stuck.has_value());
+  EXPECT_NE(stuck->find("from " + FormatRfc3339(lost_at) + " to " + FormatRfc3339(lost_at + 7200) +
+                        ", longer than the 30-minute auto-heal window"),
+            std::string::npos) << *stuck;
+  EXPECT_EQ(Cause(ConsumerKind::kDiskEncryptionSet, kDes), std::nullopt);
+  EXPECT_EQ(Events("sql.recovered", "sql/bank-sql").size(), 1u);  // not a second time
+  // The clock moving on does not heal it.
+  CMK_ASSERT_OK(cloud_->AdvanceClock(86400));
+  EXPECT_EQ(Cause(ConsumerKind::kSqlServer, kSql), stuck);
+
+  CMK_ASSERT_OK(cloud_->RevalidateConsumer(ConsumerKind::kSqlServer, kSub, kRg, kSql));
+  EXPECT_EQ(Cause(ConsumerKind::kSqlServer, kSql), std::nullopt);
+  EXPECT_EQ(Events("sql.revalidated", "sql/bank-sql").size(), 1u);
+  EXPECT_EQ(Events("sql.recovered", "sql/bank-sql").size(), 2u);
+  // Only SQL servers are revalidated.
+  EXPECT_EQ(cloud_->RevalidateConsumer(ConsumerKind::kDiskEncryptionSet, kSub, kRg, kDes).code(),
+            StatusCode::kInvalidArgument);
+
+  // A new protector that passes Azure's checks also brings the server back.
+  SetEnabled(v1, false);
+  CMK_ASSERT_OK(cloud_->AdvanceClock(3600));
+  SetEnabled(v1, true);
+  ASSERT_TRUE(Cause(ConsumerKind::kSqlServer, kSql).has_value());
+  Rotate();
+  ASSERT_TRUE(Bind(ConsumerKind::kSqlServer, kSql, Cmk("bank-kv", "cmk")).ok());
+  EXPECT_EQ(Cause(ConsumerKind::kSqlServer, kSql), std::nullopt);
+}
+
 TEST_F(ConsumerKindsTest, APreviousKeyCountsForADesNotForASqlServer) {
   SeedGranted(ConsumerKind::kSqlServer, kSql);
   SeedGranted(ConsumerKind::kDiskEncryptionSet, kDes);
