@@ -191,22 +191,26 @@ Status SandboxCloud::EvaluateAccessInTxn() {
     CMK_ASSIGN_OR_RETURN(std::optional<std::string> cause, AccessCauseInTxn(a, &basis));
     std::string previous =
         DocString(DocObject(row.doc, kAccountInaccessible), "cause");
-    Json doc = row.doc;
+    // SQL: access is back. Within the auto-heal window the databases come
+    // back by themselves; after it they stay Inaccessible until revalidated
+    // (the outage that ended is the open incident, unless it is that wait).
+    Json revalidation;  // set when this evaluation starts the wait
     if (!cause && a.kind == ConsumerKind::kSqlServer) {
-      // Access is back. Within the auto-heal window the databases come back
-      // by themselves; after it they stay Inaccessible until revalidated.
-      if (!doc.contains(kConsumerNeedsRevalidation) && !previous.empty()) {
-        const int64_t since = DocInt(DocObject(doc, kAccountInaccessible), "since");
-        if (now - since > kSqlAutoHealSeconds)
-          doc[kConsumerNeedsRevalidation] = Json{{"since", since}, {"healed", now}};
+      const Json* r = &DocObject(row.doc, kConsumerNeedsRevalidation);
+      const Json& open = DocObject(row.doc, kAccountInaccessible);
+      if (r->empty() && !previous.empty() && !previous.ends_with(kAwaitingRevalidation) &&
+          now - DocInt(open, "since") > kSqlAutoHealSeconds) {
+        revalidation = Json{{"since", DocInt(open, "since")}, {"healed", now}};
+        r = &revalidation;
       }
-      if (const Json& r = DocObject(doc, kConsumerNeedsRevalidation); !r.empty())
-        cause = "its key was out of reach from " + FormatRfc3339(DocInt(r, "since")) + " to " +
-                FormatRfc3339(DocInt(r, "healed")) +
-                ", longer than the 30-minute auto-heal window: its databases stay Inaccessible "
-                "until the encryption protector is revalidated";
+      if (!r->empty())
+        cause = "its key was out of reach from " + FormatRfc3339(DocInt(*r, "since")) + " to " +
+                FormatRfc3339(DocInt(*r, "healed")) +
+                ", longer than the 30-minute auto-heal window: " + kAwaitingRevalidation;
     }
     if (cause.value_or("") != previous) {
+      Json doc = row.doc;
+      if (!revalidation.empty()) doc[kConsumerNeedsRevalidation] = revalidation;
       Json& incidents = doc[kAccountIncidents];
       if (!incidents.is_array()) incidents = Json::array();
       for (auto it = incidents.rbegin(); it != incidents.rend(); ++it) {

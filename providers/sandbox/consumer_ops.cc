@@ -251,19 +251,11 @@ Status SandboxCloud::RevalidateConsumer(ConsumerKind kind, const std::string& su
       return AzureError(StatusCode::kFailedPrecondition, "AzureKeyVaultKeyInaccessible",
                         "The encryption protector of server '" + name + "' cannot be revalidated: " + *cause + ".");
     if (!doc->contains(kConsumerNeedsRevalidation)) return Status::Ok();  // nothing to do, as Azure
-    // The access it was decided from did not change: end the outage here.
-    const std::string previous = DocString(DocObject(*doc, kAccountInaccessible), "cause");
     doc->erase(kConsumerNeedsRevalidation);
-    doc->erase(kAccountInaccessible);
-    if (auto it = doc->find(kAccountIncidents); it != doc->end() && it->is_array())
-      for (auto& incident : *it)
-        if (incident.is_object() && !incident.contains("until")) incident["until"] = Now();
     CMK_RETURN_IF_ERROR(store_->Put(StoreTable::kConsumers, key, *doc));
-    const std::string address = ConsumerAddress(kind, a.name);
-    CMK_RETURN_IF_ERROR(Record(std::string(ConsumerPrefix(kind)) + ".revalidated", address,
+    CMK_RETURN_IF_ERROR(Record(std::string(ConsumerPrefix(kind)) + ".revalidated", ConsumerAddress(kind, a.name),
                                "encryption protector revalidated"));
-    return Record(std::string(ConsumerPrefix(kind)) + ".recovered", address,
-                  "accessible again (was: " + previous + ")");
+    return EvaluateAccessInTxn();  // ends the outage (sql.recovered)
   });
 }
 

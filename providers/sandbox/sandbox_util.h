@@ -68,6 +68,9 @@ inline constexpr const char* kConsumerNeedsRevalidation = "needsRevalidation";
 // Azure SQL heals a database whose key access comes back within 30 minutes;
 // after that it must be revalidated (docs/consumers.md 2.4).
 inline constexpr int64_t kSqlAutoHealSeconds = 30 * 60;
+// How the cause of a server waiting for revalidation ends.
+inline constexpr const char* kAwaitingRevalidation =
+    "its databases stay Inaccessible until the encryption protector is revalidated";
 inline constexpr const char* kAccountExtras[] = {kAccountSavedPrincipal, kAccountAdoptionDelay,
                                                  kAccountBindingTime, kAccountInaccessible,
                                                  kAccountIncidents, kConsumerRetainedSince,

@@ -15,6 +15,7 @@
 // protector PUT. Servers are created only by seeding.
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <map>
 
 #include "base/duration.h"
@@ -158,12 +159,9 @@ Json ServerCore::SqlServerKeyJson(const ConsumerState& s, const std::string& nam
       auto parsed = ParsePublicJwk(jwk.dump());
       auto digest = parsed.ok() ? SpkiSha256(*parsed) : Result<Bytes>(parsed.status());
       if (digest.ok()) {
-        static const char* kHex = "0123456789ABCDEF";
-        std::string hex;
-        for (size_t i = 0; i < 20 && i < digest->size(); ++i) {
-          hex += kHex[(*digest)[i] >> 4];
-          hex += kHex[(*digest)[i] & 15];
-        }
+        digest->resize(std::min<size_t>(digest->size(), 20));
+        std::string hex = HexEncode(*digest);
+        std::transform(hex.begin(), hex.end(), hex.begin(), [](unsigned char ch) { return std::toupper(ch); });
         p["thumbprint"] = hex;
       }
     }
@@ -179,7 +177,8 @@ Json ServerCore::SqlServerKeyJson(const ConsumerState& s, const std::string& nam
 
 // The Key Vault server keys (the protector's,
 // the retained ones, those awaiting a protector PUT), by name.
-std::map<std::string, std::pair<std::string, std::string>> ServerCore::SqlServerKeys(const ConsumerState& s) {
+std::map<std::string, std::pair<std::string, std::string>> ServerCore::SqlServerKeys(const ConsumerState& s,
+                                                                                   const Json& wire) {
   std::map<std::string, std::pair<std::string, std::string>> keys;  // lower name -> (name, versioned uri)
   auto add = [&](const std::string& kid) {
     std::string name = SqlKeyNameOf(kid);
@@ -187,7 +186,6 @@ std::map<std::string, std::pair<std::string, std::string>> ServerCore::SqlServer
   };
   if (EqualsIgnoreCase(s.encryption.key_source, "Microsoft.Keyvault")) add(s.encryption.current_versioned_key_id);
   for (const auto& r : s.retained_key_ids) add(r);
-  const Json wire = SqlWireState(s);
   const Json& pending = JObject(wire, kWireServerKeys);
   for (auto it = pending.begin(); it != pending.end(); ++it)
     if (it->is_string()) add(it->get<std::string>());
@@ -265,7 +263,7 @@ ServerResponse ServerCore::ArmSql(Ctx& c, const std::string& sub, const std::str
   }
 
   if (child == "keys") {
-    auto keys = SqlServerKeys(server);
+    auto keys = SqlServerKeys(server, wire);
     if (child_name.empty()) {
       if (m != "GET") return not_allowed();
       // Key Vault keys by name, then ServiceManaged, as Microsoft's example lists them.
@@ -352,7 +350,7 @@ ServerResponse ServerCore::ArmSql(Ctx& c, const std::string& sub, const std::str
     e.key_source = "ServiceManaged";
   } else if (type == "AzureKeyVault") {
     const std::string key_name = JString(p, "serverKeyName");
-    auto keys = SqlServerKeys(server);
+    auto keys = SqlServerKeys(server, wire);
     auto it = keys.find(Lower(key_name));
     if (it == keys.end() || !SqlKeyNameParts(key_name))
       return ArmError(404, "ServerKeyNotFound",

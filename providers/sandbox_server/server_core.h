@@ -164,7 +164,8 @@ class ServerCore {
   // kid "" = the ServiceManaged key.
   Json SqlServerKeyJson(const ConsumerState& s, const std::string& name, const std::string& kid);
   // Lower name -> (name, versioned key id) of every Key Vault server key.
-  std::map<std::string, std::pair<std::string, std::string>> SqlServerKeys(const ConsumerState& s);
+  // `wire` is the server's SqlWireState.
+  std::map<std::string, std::pair<std::string, std::string>> SqlServerKeys(const ConsumerState& s, const Json& wire);
   // arm_des.cc
   // child "associatedresources" or "".
   ServerResponse ArmDes(Ctx& c, const std::string& sub, const std::string& rg, const std::string& name,
