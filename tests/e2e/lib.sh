@@ -48,7 +48,13 @@ start_server() {  # start_server SANDBOX_DIR [serve flags...]
   stop_server
   "$cmkctl" --sandbox "$sb" sandbox serve "$@" >"$work/serve.log" 2>&1 &
   server=$!
-  for _ in $(seq 100); do grep -q "tenant:" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
+  # Up to 60 s: on a loaded 2-core machine (a Docker build beside it) the
+  # start (TLS certificate, sandbox open) has taken more than 10 s.
+  for _ in $(seq 600); do
+    grep -q "tenant:" "$work/serve.log" 2>/dev/null && break
+    kill -0 "$server" 2>/dev/null || break  # it exited: its log says why
+    sleep 0.1
+  done
   port=$(sed -n 's#.*listening on https://127.0.0.1:\([0-9]*\).*#\1#p' "$work/serve.log")
   export AZURE_TENANT_ID=$(awk '/tenant:/ {print $2}' "$work/serve.log")
   export AZURE_CLIENT_ID=cmkctl-e2e
